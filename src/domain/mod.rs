@@ -1,0 +1,9 @@
+//! The domain: applications, states, products, checks and the calendar. Pure Rust:
+//! no SQL, no terminal.
+
+pub mod application;
+pub mod calendar;
+pub mod checks;
+pub mod policy;
+pub mod state;
+pub mod text;

@@ -1,0 +1,515 @@
+//! Policy: the product catalogue, which checks apply to which product, return reasons,
+//! goods categories and the holiday calendar. It is data under `data/`, loaded and
+//! validated once at start; an error names the file, the line and what is wrong.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::calendar::{Calendar, YearSchedule};
+use super::checks::CheckId;
+
+/// The files of a policy directory, and the copies built into the binary.
+pub const FILES: [(&str, &str); 5] = [
+    ("products.toml", include_str!("../../data/products.toml")),
+    ("checks.toml", include_str!("../../data/checks.toml")),
+    ("reasons.toml", include_str!("../../data/reasons.toml")),
+    ("goods.toml", include_str!("../../data/goods.toml")),
+    ("holidays.toml", include_str!("../../data/holidays.toml")),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductKind {
+    /// 接口类: approved orders go to technical integration first.
+    Interface,
+    /// 清算类: no integration; approved orders take effect.
+    Settlement,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+    /// Prepaid packages have a price; the tiered rate has none.
+    pub price_yuan: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Product {
+    pub code: String,
+    pub group: String,
+    pub kind: ProductKind,
+    pub zh: String,
+    pub en: String,
+    pub plans: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckRule {
+    pub id: CheckId,
+    pub zh: String,
+    pub en: String,
+    /// Product codes the check applies to (groups and "all" already expanded).
+    pub products: HashSet<String>,
+    pub fail_reason: String,
+    /// For goods_allowed: the reason a restricted category without qualification offers.
+    pub restricted_reason: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reason {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GoodsStatus {
+    Allowed,
+    Restricted,
+    Prohibited,
+}
+
+#[derive(Debug, Clone)]
+pub struct GoodsCategory {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+    pub status: GoodsStatus,
+}
+
+/// Everything the rules need, validated.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub groups: Vec<Group>,
+    pub plans: Vec<Plan>,
+    pub products: Vec<Product>,
+    /// In display order.
+    pub checks: Vec<CheckRule>,
+    pub reasons: Vec<Reason>,
+    pub goods: Vec<GoodsCategory>,
+    pub calendar: Calendar,
+    /// A digest of every policy file: derived data computed under another version is stale.
+    pub version: String,
+    /// A digest of the holiday file alone: due times depend on it.
+    pub calendar_version: String,
+}
+
+/// A policy file that could not be used: which file, where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file.display(), line, self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+// ---- the files as written ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProductsFile {
+    plans: BTreeMap<String, PlanEntry>,
+    group: Vec<GroupEntry>,
+    product: Vec<ProductEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanEntry {
+    zh: String,
+    en: String,
+    price_yuan: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupEntry {
+    id: Spanned<String>,
+    zh: String,
+    en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProductEntry {
+    code: Spanned<String>,
+    group: Spanned<String>,
+    kind: ProductKind,
+    zh: String,
+    en: String,
+    plans: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChecksFile {
+    check: Vec<CheckEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckEntry {
+    id: Spanned<String>,
+    zh: String,
+    en: String,
+    applies_to: Vec<Spanned<String>>,
+    fail_reason: Spanned<String>,
+    restricted_reason: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonsFile {
+    reason: Vec<ReasonEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonEntry {
+    code: Spanned<String>,
+    zh: String,
+    en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GoodsFile {
+    category: Vec<GoodsEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GoodsEntry {
+    id: Spanned<String>,
+    zh: String,
+    en: String,
+    status: GoodsStatus,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HolidaysFile {
+    year: Vec<YearEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YearEntry {
+    year: Spanned<i32>,
+    holidays: Vec<Spanned<String>>,
+    workdays: Vec<Spanned<String>>,
+}
+
+/// One file's text and where it came from, for error messages.
+struct Source<'a> {
+    path: PathBuf,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+    }
+
+    fn error_at<T>(&self, span: &Spanned<T>, message: impl Into<String>) -> PolicyError {
+        PolicyError {
+            file: self.path.clone(),
+            line: Some(self.line_of(span.span().start)),
+            message: message.into(),
+        }
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, PolicyError> {
+        toml::from_str(self.text).map_err(|e| PolicyError {
+            file: self.path.clone(),
+            line: e.span().map(|s| self.line_of(s.start)),
+            message: e.message().trim().to_string(),
+        })
+    }
+}
+
+impl Policy {
+    /// The policy built into the binary (a copy of `data/` at build time).
+    pub fn builtin() -> Policy {
+        let texts: Vec<(PathBuf, String)> = FILES
+            .iter()
+            .map(|(name, text)| (Path::new("data").join(name), text.to_string()))
+            .collect();
+        Policy::from_texts(&texts).expect("the built-in policy in data/ is valid (tested)")
+    }
+
+    /// Loads the five policy files from `dir`.
+    pub fn load_dir(dir: &Path) -> Result<Policy, PolicyError> {
+        let mut texts = Vec::new();
+        for (name, _) in FILES {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path).map_err(|e| PolicyError {
+                file: path.clone(),
+                line: None,
+                message: format!("cannot read: {e}"),
+            })?;
+            texts.push((path, text));
+        }
+        Policy::from_texts(&texts)
+    }
+
+    /// `texts` in the order of [`FILES`].
+    fn from_texts(texts: &[(PathBuf, String)]) -> Result<Policy, PolicyError> {
+        let src = |i: usize| Source {
+            path: texts[i].0.clone(),
+            text: &texts[i].1,
+        };
+        let (products_src, checks_src, reasons_src, goods_src, holidays_src) =
+            (src(0), src(1), src(2), src(3), src(4));
+
+        // Reasons first: checks refer to them.
+        let reasons_file: ReasonsFile = reasons_src.parse()?;
+        let mut reasons = Vec::new();
+        let mut seen = HashSet::new();
+        for entry in reasons_file.reason {
+            let code = entry.code.get_ref().clone();
+            if !is_identifier(&code) {
+                return Err(reasons_src.error_at(&entry.code, format!("reason code `{code}` must be lowercase letters, digits and _")));
+            }
+            if !seen.insert(code.clone()) {
+                return Err(reasons_src.error_at(&entry.code, format!("duplicate reason code `{code}`")));
+            }
+            if entry.zh.trim().is_empty() || entry.en.trim().is_empty() {
+                return Err(reasons_src.error_at(&entry.code, format!("reason `{code}` needs both zh and en texts")));
+            }
+            reasons.push(Reason { code, zh: entry.zh, en: entry.en });
+        }
+        if !seen.contains("other") {
+            return Err(PolicyError { file: reasons_src.path.clone(), line: None, message: "the reason `other` is required".into() });
+        }
+
+        let products_file: ProductsFile = products_src.parse()?;
+        let plans: Vec<Plan> = products_file
+            .plans
+            .into_iter()
+            .map(|(id, p)| Plan { id, zh: p.zh, en: p.en, price_yuan: p.price_yuan })
+            .collect();
+        let plan_ids: HashSet<&str> = plans.iter().map(|p| p.id.as_str()).collect();
+        let mut groups = Vec::new();
+        let mut group_ids = HashSet::new();
+        for g in products_file.group {
+            let id = g.id.get_ref().clone();
+            if !group_ids.insert(id.clone()) {
+                return Err(products_src.error_at(&g.id, format!("duplicate group `{id}`")));
+            }
+            groups.push(Group { id, zh: g.zh, en: g.en });
+        }
+        let mut products = Vec::new();
+        let mut product_codes = HashSet::new();
+        for p in products_file.product {
+            let code = p.code.get_ref().clone();
+            if !is_identifier(&code) {
+                return Err(products_src.error_at(&p.code, format!("product code `{code}` must be lowercase letters, digits and _")));
+            }
+            if !product_codes.insert(code.clone()) {
+                return Err(products_src.error_at(&p.code, format!("duplicate product `{code}`")));
+            }
+            if !group_ids.contains(p.group.get_ref()) {
+                return Err(products_src.error_at(&p.group, format!("product `{code}`: unknown group `{}`", p.group.get_ref())));
+            }
+            if p.plans.is_empty() {
+                return Err(products_src.error_at(&p.code, format!("product `{code}` has no plans")));
+            }
+            for plan in &p.plans {
+                if !plan_ids.contains(plan.get_ref().as_str()) {
+                    return Err(products_src.error_at(plan, format!("product `{code}`: unknown plan `{}`", plan.get_ref())));
+                }
+            }
+            products.push(Product {
+                code,
+                group: p.group.into_inner(),
+                kind: p.kind,
+                zh: p.zh,
+                en: p.en,
+                plans: p.plans.into_iter().map(Spanned::into_inner).collect(),
+            });
+        }
+
+        let checks_file: ChecksFile = checks_src.parse()?;
+        let mut checks = Vec::new();
+        let mut check_ids = HashSet::new();
+        for c in checks_file.check {
+            let id: CheckId = c.id.get_ref().parse().map_err(|e: String| checks_src.error_at(&c.id, e))?;
+            if !check_ids.insert(id) {
+                return Err(checks_src.error_at(&c.id, format!("duplicate check `{}`", c.id.get_ref())));
+            }
+            let mut applies = HashSet::new();
+            for target in &c.applies_to {
+                let t = target.get_ref();
+                if t == "all" {
+                    applies.extend(products.iter().map(|p| p.code.clone()));
+                } else if let Some(group) = t.strip_prefix("group:") {
+                    if !group_ids.contains(group) {
+                        return Err(checks_src.error_at(target, format!("check `{}`: unknown group `{group}`", c.id.get_ref())));
+                    }
+                    applies.extend(products.iter().filter(|p| p.group == group).map(|p| p.code.clone()));
+                } else if product_codes.contains(t) {
+                    applies.insert(t.clone());
+                } else {
+                    return Err(checks_src.error_at(target, format!("check `{}`: unknown product `{t}`", c.id.get_ref())));
+                }
+            }
+            for reason in std::iter::once(&c.fail_reason).chain(c.restricted_reason.as_ref()) {
+                if !seen.contains(reason.get_ref()) {
+                    return Err(checks_src.error_at(reason, format!("check `{}`: unknown return reason `{}`", c.id.get_ref(), reason.get_ref())));
+                }
+            }
+            checks.push(CheckRule {
+                id,
+                zh: c.zh,
+                en: c.en,
+                products: applies,
+                fail_reason: c.fail_reason.into_inner(),
+                restricted_reason: c.restricted_reason.map(Spanned::into_inner),
+            });
+        }
+
+        let goods_file: GoodsFile = goods_src.parse()?;
+        let mut goods = Vec::new();
+        let mut goods_ids = HashSet::new();
+        for g in goods_file.category {
+            let id = g.id.get_ref().clone();
+            if !is_identifier(&id) {
+                return Err(goods_src.error_at(&g.id, format!("category id `{id}` must be lowercase letters, digits and _")));
+            }
+            if !goods_ids.insert(id.clone()) {
+                return Err(goods_src.error_at(&g.id, format!("duplicate category `{id}`")));
+            }
+            goods.push(GoodsCategory { id, zh: g.zh, en: g.en, status: g.status });
+        }
+
+        let holidays_file: HolidaysFile = holidays_src.parse()?;
+        let mut years = Vec::new();
+        let mut year_numbers = HashSet::new();
+        for y in holidays_file.year {
+            let year = *y.year.get_ref();
+            if !year_numbers.insert(year) {
+                return Err(holidays_src.error_at(&y.year, format!("year {year} is listed twice")));
+            }
+            let mut schedule = YearSchedule { year, holidays: Vec::new(), workdays: Vec::new() };
+            for (list, out) in [(&y.holidays, &mut schedule.holidays), (&y.workdays, &mut schedule.workdays)] {
+                for entry in list {
+                    let dates = parse_date_range(entry.get_ref()).map_err(|e| holidays_src.error_at(entry, e))?;
+                    if let Some(d) = dates.iter().find(|d| chrono::Datelike::year(*d) != year) {
+                        return Err(holidays_src.error_at(entry, format!("{d} is not in year {year}")));
+                    }
+                    out.extend(dates);
+                }
+            }
+            if let Some(d) = schedule.holidays.iter().find(|d| schedule.workdays.contains(d)) {
+                return Err(holidays_src.error_at(&y.year, format!("{d} is both a holiday and a make-up workday")));
+            }
+            years.push(schedule);
+        }
+
+        let digest = |range: std::ops::Range<usize>| {
+            let mut hash = Sha256::new();
+            for (path, text) in &texts[range] {
+                hash.update(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+                hash.update([0]);
+                hash.update(text.as_bytes());
+                hash.update([0]);
+            }
+            hex16(&hash.finalize())
+        };
+
+        Ok(Policy {
+            groups,
+            plans,
+            products,
+            checks,
+            reasons,
+            goods,
+            calendar: Calendar::new(years),
+            version: digest(0..5),
+            calendar_version: digest(4..5),
+        })
+    }
+
+    pub fn product(&self, code: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.code == code)
+    }
+
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    pub fn plan(&self, id: &str) -> Option<&Plan> {
+        self.plans.iter().find(|p| p.id == id)
+    }
+
+    pub fn reason(&self, code: &str) -> Option<&Reason> {
+        self.reasons.iter().find(|r| r.code == code)
+    }
+
+    pub fn goods_category(&self, id: &str) -> Option<&GoodsCategory> {
+        self.goods.iter().find(|g| g.id == id)
+    }
+
+    pub fn check_rule(&self, id: CheckId) -> Option<&CheckRule> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// Product code → group id, for callers that look it up often.
+    pub fn groups_by_product(&self) -> HashMap<&str, &str> {
+        self.products.iter().map(|p| (p.code.as_str(), p.group.as_str())).collect()
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn hex16(bytes: &[u8]) -> String {
+    bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_date_range(text: &str) -> Result<Vec<chrono::NaiveDate>, String> {
+    let parse = |s: &str| {
+        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+    };
+    match text.split_once("..") {
+        None => Ok(vec![parse(text)?]),
+        Some((a, b)) => {
+            let (start, end) = (parse(a)?, parse(b)?);
+            if end < start {
+                return Err(format!("range `{text}` ends before it starts"));
+            }
+            if (end - start).num_days() > 31 {
+                return Err(format!("range `{text}` is longer than a month"));
+            }
+            Ok(start.iter_days().take_while(|d| *d <= end).collect())
+        }
+    }
+}

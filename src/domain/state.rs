@@ -1,0 +1,199 @@
+//! Order states (订单状态) and the one table of allowed transitions.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use super::policy::ProductKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// 待审核: in the review queue, due within three business days.
+    PendingReview,
+    /// 待认证: the account has not passed real-name verification; cancelled after 15 days.
+    PendingVerification,
+    /// 退回: did not pass review; the applicant may fix and resubmit.
+    Returned,
+    /// 待集成: an approved interface product, waiting for the merchant's integration.
+    PendingIntegration,
+    /// 生效: contract in force.
+    Effective,
+    /// 已取消: cancelled, e.g. the 15-day verification window lapsed.
+    Cancelled,
+}
+
+impl State {
+    pub const ALL: [State; 6] = [
+        State::PendingReview,
+        State::PendingVerification,
+        State::Returned,
+        State::PendingIntegration,
+        State::Effective,
+        State::Cancelled,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            State::PendingReview => "pending_review",
+            State::PendingVerification => "pending_verification",
+            State::Returned => "returned",
+            State::PendingIntegration => "pending_integration",
+            State::Effective => "effective",
+            State::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            State::PendingReview => "待审核",
+            State::PendingVerification => "待认证",
+            State::Returned => "退回",
+            State::PendingIntegration => "待集成",
+            State::Effective => "生效",
+            State::Cancelled => "已取消",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            State::PendingReview => "pending review",
+            State::PendingVerification => "pending verification",
+            State::Returned => "returned",
+            State::PendingIntegration => "pending integration",
+            State::Effective => "effective",
+            State::Cancelled => "cancelled",
+        }
+    }
+
+    /// Still waiting on the payment company: the review queue.
+    pub fn is_open(self) -> bool {
+        matches!(self, State::PendingReview | State::PendingVerification)
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for State {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        State::ALL
+            .into_iter()
+            .find(|state| state.id() == s)
+            .ok_or_else(|| {
+                let ids: Vec<&str> = State::ALL.iter().map(|s| s.id()).collect();
+                format!("unknown state `{s}` (one of: {})", ids.join(", "))
+            })
+    }
+}
+
+/// Something that moves an application from one state to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// A reviewer approves the order.
+    Approve,
+    /// A reviewer returns the order with reasons.
+    Return,
+    /// The 15-day verification window lapsed (or a reviewer forced it, with a note).
+    Expire,
+    /// The merchant fixed a returned order and submitted it again.
+    Resubmit,
+    /// The account passed real-name verification while the order waited.
+    Verified,
+    /// The interface test passed after integration.
+    IntegrationPassed,
+}
+
+impl Event {
+    pub fn id(self) -> &'static str {
+        match self {
+            Event::Approve => "approve",
+            Event::Return => "return",
+            Event::Expire => "expire",
+            Event::Resubmit => "resubmit",
+            Event::Verified => "verified",
+            Event::IntegrationPassed => "integration_passed",
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Where an event leads, when it is allowed at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    To(State),
+    /// Approval: interface products go to integration, settlement products take effect.
+    ByProductKind,
+}
+
+/// The one table of allowed transitions. Anything not listed is refused.
+pub const TRANSITIONS: &[(State, Event, Target)] = &[
+    (State::PendingReview, Event::Approve, Target::ByProductKind),
+    (State::PendingReview, Event::Return, Target::To(State::Returned)),
+    (State::PendingVerification, Event::Expire, Target::To(State::Cancelled)),
+    (State::PendingVerification, Event::Verified, Target::To(State::PendingReview)),
+    (State::Returned, Event::Resubmit, Target::To(State::PendingReview)),
+    (State::PendingIntegration, Event::IntegrationPassed, Target::To(State::Effective)),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionRefused {
+    pub from: State,
+    pub event: Event,
+}
+
+impl fmt::Display for TransitionRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let allowed: Vec<&str> = TRANSITIONS
+            .iter()
+            .filter(|(from, _, _)| *from == self.from)
+            .map(|(_, event, _)| event.id())
+            .collect();
+        write!(
+            f,
+            "cannot {} an application in state {}",
+            self.event, self.from
+        )?;
+        if allowed.is_empty() {
+            write!(f, " (a final state)")
+        } else {
+            write!(f, " (allowed there: {})", allowed.join(", "))
+        }
+    }
+}
+
+impl std::error::Error for TransitionRefused {}
+
+/// The state an event leads to from `from`, for a product of `kind`.
+pub fn transition(from: State, event: Event, kind: ProductKind) -> Result<State, TransitionRefused> {
+    TRANSITIONS
+        .iter()
+        .find(|(f, e, _)| *f == from && *e == event)
+        .map(|(_, _, target)| match target {
+            Target::To(state) => *state,
+            Target::ByProductKind => match kind {
+                ProductKind::Interface => State::PendingIntegration,
+                ProductKind::Settlement => State::Effective,
+            },
+        })
+        .ok_or(TransitionRefused { from, event })
+}
+
+/// The state a newly submitted application starts in.
+pub fn initial_state(verified: bool) -> State {
+    if verified {
+        State::PendingReview
+    } else {
+        State::PendingVerification
+    }
+}
