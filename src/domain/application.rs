@@ -201,7 +201,8 @@ pub mod rfc3339 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
         let text = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&text)
-            .map_err(|e| serde::de::Error::custom(format!("`{text}` is not an RFC 3339 date-time: {e}")))
+        DateTime::parse_from_rfc3339(&text).map_err(|e| {
+            serde::de::Error::custom(format!("`{text}` is not an RFC 3339 date-time: {e}"))
+        })
     }
 }

@@ -87,11 +87,15 @@ impl Calendar {
     }
 
     pub fn is_holiday(&self, date: NaiveDate) -> bool {
-        self.years.get(&date.year()).is_some_and(|y| y.holidays.contains(&date))
+        self.years
+            .get(&date.year())
+            .is_some_and(|y| y.holidays.contains(&date))
     }
 
     pub fn is_makeup_workday(&self, date: NaiveDate) -> bool {
-        self.years.get(&date.year()).is_some_and(|y| y.workdays.contains(&date))
+        self.years
+            .get(&date.year())
+            .is_some_and(|y| y.workdays.contains(&date))
     }
 
     pub fn is_business_day(&self, date: NaiveDate) -> bool {
@@ -106,7 +110,12 @@ impl Calendar {
 
     /// The `n`th business day after `date` (not counting `date` itself); `date` when n is 0.
     /// Years it passes through that the data does not cover are added to `uncovered`.
-    pub fn add_business_days(&self, date: NaiveDate, n: u32, uncovered: &mut BTreeSet<i32>) -> NaiveDate {
+    pub fn add_business_days(
+        &self,
+        date: NaiveDate,
+        n: u32,
+        uncovered: &mut BTreeSet<i32>,
+    ) -> NaiveDate {
         let mut day = date;
         let mut left = n;
         while left > 0 {
@@ -156,11 +165,17 @@ impl Calendar {
             } else {
                 0
             };
-            TimeLeft::Left { business_days, hours }
+            TimeLeft::Left {
+                business_days,
+                hours,
+            }
         } else {
             let hours = (now - due).num_hours();
             let business_days = self.business_days_between(due_day, today);
-            TimeLeft::Overdue { business_days, hours }
+            TimeLeft::Overdue {
+                business_days,
+                hours,
+            }
         }
     }
 }

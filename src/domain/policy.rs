@@ -233,7 +233,10 @@ struct Source<'a> {
 
 impl Source<'_> {
     fn line_of(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+        self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
     }
 
     fn error_at<T>(&self, span: &Spanned<T>, message: impl Into<String>) -> PolicyError {
@@ -294,25 +297,46 @@ impl Policy {
         for entry in reasons_file.reason {
             let code = entry.code.get_ref().clone();
             if !is_identifier(&code) {
-                return Err(reasons_src.error_at(&entry.code, format!("reason code `{code}` must be lowercase letters, digits and _")));
+                return Err(reasons_src.error_at(
+                    &entry.code,
+                    format!("reason code `{code}` must be lowercase letters, digits and _"),
+                ));
             }
             if !seen.insert(code.clone()) {
-                return Err(reasons_src.error_at(&entry.code, format!("duplicate reason code `{code}`")));
+                return Err(
+                    reasons_src.error_at(&entry.code, format!("duplicate reason code `{code}`"))
+                );
             }
             if entry.zh.trim().is_empty() || entry.en.trim().is_empty() {
-                return Err(reasons_src.error_at(&entry.code, format!("reason `{code}` needs both zh and en texts")));
+                return Err(reasons_src.error_at(
+                    &entry.code,
+                    format!("reason `{code}` needs both zh and en texts"),
+                ));
             }
-            reasons.push(Reason { code, zh: entry.zh, en: entry.en });
+            reasons.push(Reason {
+                code,
+                zh: entry.zh,
+                en: entry.en,
+            });
         }
         if !seen.contains("other") {
-            return Err(PolicyError { file: reasons_src.path.clone(), line: None, message: "the reason `other` is required".into() });
+            return Err(PolicyError {
+                file: reasons_src.path.clone(),
+                line: None,
+                message: "the reason `other` is required".into(),
+            });
         }
 
         let products_file: ProductsFile = products_src.parse()?;
         let plans: Vec<Plan> = products_file
             .plans
             .into_iter()
-            .map(|(id, p)| Plan { id, zh: p.zh, en: p.en, price_yuan: p.price_yuan })
+            .map(|(id, p)| Plan {
+                id,
+                zh: p.zh,
+                en: p.en,
+                price_yuan: p.price_yuan,
+            })
             .collect();
         let plan_ids: HashSet<&str> = plans.iter().map(|p| p.id.as_str()).collect();
         let mut groups = Vec::new();
@@ -322,27 +346,42 @@ impl Policy {
             if !group_ids.insert(id.clone()) {
                 return Err(products_src.error_at(&g.id, format!("duplicate group `{id}`")));
             }
-            groups.push(Group { id, zh: g.zh, en: g.en });
+            groups.push(Group {
+                id,
+                zh: g.zh,
+                en: g.en,
+            });
         }
         let mut products = Vec::new();
         let mut product_codes = HashSet::new();
         for p in products_file.product {
             let code = p.code.get_ref().clone();
             if !is_identifier(&code) {
-                return Err(products_src.error_at(&p.code, format!("product code `{code}` must be lowercase letters, digits and _")));
+                return Err(products_src.error_at(
+                    &p.code,
+                    format!("product code `{code}` must be lowercase letters, digits and _"),
+                ));
             }
             if !product_codes.insert(code.clone()) {
                 return Err(products_src.error_at(&p.code, format!("duplicate product `{code}`")));
             }
             if !group_ids.contains(p.group.get_ref()) {
-                return Err(products_src.error_at(&p.group, format!("product `{code}`: unknown group `{}`", p.group.get_ref())));
+                return Err(products_src.error_at(
+                    &p.group,
+                    format!("product `{code}`: unknown group `{}`", p.group.get_ref()),
+                ));
             }
             if p.plans.is_empty() {
-                return Err(products_src.error_at(&p.code, format!("product `{code}` has no plans")));
+                return Err(
+                    products_src.error_at(&p.code, format!("product `{code}` has no plans"))
+                );
             }
             for plan in &p.plans {
                 if !plan_ids.contains(plan.get_ref().as_str()) {
-                    return Err(products_src.error_at(plan, format!("product `{code}`: unknown plan `{}`", plan.get_ref())));
+                    return Err(products_src.error_at(
+                        plan,
+                        format!("product `{code}`: unknown plan `{}`", plan.get_ref()),
+                    ));
                 }
             }
             products.push(Product {
@@ -359,9 +398,14 @@ impl Policy {
         let mut checks = Vec::new();
         let mut check_ids = HashSet::new();
         for c in checks_file.check {
-            let id: CheckId = c.id.get_ref().parse().map_err(|e: String| checks_src.error_at(&c.id, e))?;
+            let id: CheckId =
+                c.id.get_ref()
+                    .parse()
+                    .map_err(|e: String| checks_src.error_at(&c.id, e))?;
             if !check_ids.insert(id) {
-                return Err(checks_src.error_at(&c.id, format!("duplicate check `{}`", c.id.get_ref())));
+                return Err(
+                    checks_src.error_at(&c.id, format!("duplicate check `{}`", c.id.get_ref()))
+                );
             }
             let mut applies = HashSet::new();
             for target in &c.applies_to {
@@ -370,18 +414,36 @@ impl Policy {
                     applies.extend(products.iter().map(|p| p.code.clone()));
                 } else if let Some(group) = t.strip_prefix("group:") {
                     if !group_ids.contains(group) {
-                        return Err(checks_src.error_at(target, format!("check `{}`: unknown group `{group}`", c.id.get_ref())));
+                        return Err(checks_src.error_at(
+                            target,
+                            format!("check `{}`: unknown group `{group}`", c.id.get_ref()),
+                        ));
                     }
-                    applies.extend(products.iter().filter(|p| p.group == group).map(|p| p.code.clone()));
+                    applies.extend(
+                        products
+                            .iter()
+                            .filter(|p| p.group == group)
+                            .map(|p| p.code.clone()),
+                    );
                 } else if product_codes.contains(t) {
                     applies.insert(t.clone());
                 } else {
-                    return Err(checks_src.error_at(target, format!("check `{}`: unknown product `{t}`", c.id.get_ref())));
+                    return Err(checks_src.error_at(
+                        target,
+                        format!("check `{}`: unknown product `{t}`", c.id.get_ref()),
+                    ));
                 }
             }
             for reason in std::iter::once(&c.fail_reason).chain(c.restricted_reason.as_ref()) {
                 if !seen.contains(reason.get_ref()) {
-                    return Err(checks_src.error_at(reason, format!("check `{}`: unknown return reason `{}`", c.id.get_ref(), reason.get_ref())));
+                    return Err(checks_src.error_at(
+                        reason,
+                        format!(
+                            "check `{}`: unknown return reason `{}`",
+                            c.id.get_ref(),
+                            reason.get_ref()
+                        ),
+                    ));
                 }
             }
             checks.push(CheckRule {
@@ -400,12 +462,20 @@ impl Policy {
         for g in goods_file.category {
             let id = g.id.get_ref().clone();
             if !is_identifier(&id) {
-                return Err(goods_src.error_at(&g.id, format!("category id `{id}` must be lowercase letters, digits and _")));
+                return Err(goods_src.error_at(
+                    &g.id,
+                    format!("category id `{id}` must be lowercase letters, digits and _"),
+                ));
             }
             if !goods_ids.insert(id.clone()) {
                 return Err(goods_src.error_at(&g.id, format!("duplicate category `{id}`")));
             }
-            goods.push(GoodsCategory { id, zh: g.zh, en: g.en, status: g.status });
+            goods.push(GoodsCategory {
+                id,
+                zh: g.zh,
+                en: g.en,
+                status: g.status,
+            });
         }
 
         let holidays_file: HolidaysFile = holidays_src.parse()?;
@@ -416,18 +486,35 @@ impl Policy {
             if !year_numbers.insert(year) {
                 return Err(holidays_src.error_at(&y.year, format!("year {year} is listed twice")));
             }
-            let mut schedule = YearSchedule { year, holidays: Vec::new(), workdays: Vec::new() };
-            for (list, out) in [(&y.holidays, &mut schedule.holidays), (&y.workdays, &mut schedule.workdays)] {
+            let mut schedule = YearSchedule {
+                year,
+                holidays: Vec::new(),
+                workdays: Vec::new(),
+            };
+            for (list, out) in [
+                (&y.holidays, &mut schedule.holidays),
+                (&y.workdays, &mut schedule.workdays),
+            ] {
                 for entry in list {
-                    let dates = parse_date_range(entry.get_ref()).map_err(|e| holidays_src.error_at(entry, e))?;
+                    let dates = parse_date_range(entry.get_ref())
+                        .map_err(|e| holidays_src.error_at(entry, e))?;
                     if let Some(d) = dates.iter().find(|d| chrono::Datelike::year(*d) != year) {
-                        return Err(holidays_src.error_at(entry, format!("{d} is not in year {year}")));
+                        return Err(
+                            holidays_src.error_at(entry, format!("{d} is not in year {year}"))
+                        );
                     }
                     out.extend(dates);
                 }
             }
-            if let Some(d) = schedule.holidays.iter().find(|d| schedule.workdays.contains(d)) {
-                return Err(holidays_src.error_at(&y.year, format!("{d} is both a holiday and a make-up workday")));
+            if let Some(d) = schedule
+                .holidays
+                .iter()
+                .find(|d| schedule.workdays.contains(d))
+            {
+                return Err(holidays_src.error_at(
+                    &y.year,
+                    format!("{d} is both a holiday and a make-up workday"),
+                ));
             }
             years.push(schedule);
         }
@@ -435,7 +522,11 @@ impl Policy {
         let digest = |range: std::ops::Range<usize>| {
             let mut hash = Sha256::new();
             for (path, text) in &texts[range] {
-                hash.update(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+                hash.update(
+                    path.file_name()
+                        .map(|n| n.as_encoded_bytes())
+                        .unwrap_or_default(),
+                );
                 hash.update([0]);
                 hash.update(text.as_bytes());
                 hash.update([0]);
@@ -482,12 +573,17 @@ impl Policy {
 
     /// Product code → group id, for callers that look it up often.
     pub fn groups_by_product(&self) -> HashMap<&str, &str> {
-        self.products.iter().map(|p| (p.code.as_str(), p.group.as_str())).collect()
+        self.products
+            .iter()
+            .map(|p| (p.code.as_str(), p.group.as_str()))
+            .collect()
     }
 }
 
 fn is_identifier(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn hex16(bytes: &[u8]) -> String {

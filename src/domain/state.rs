@@ -139,11 +139,31 @@ pub enum Target {
 /// The one table of allowed transitions. Anything not listed is refused.
 pub const TRANSITIONS: &[(State, Event, Target)] = &[
     (State::PendingReview, Event::Approve, Target::ByProductKind),
-    (State::PendingReview, Event::Return, Target::To(State::Returned)),
-    (State::PendingVerification, Event::Expire, Target::To(State::Cancelled)),
-    (State::PendingVerification, Event::Verified, Target::To(State::PendingReview)),
-    (State::Returned, Event::Resubmit, Target::To(State::PendingReview)),
-    (State::PendingIntegration, Event::IntegrationPassed, Target::To(State::Effective)),
+    (
+        State::PendingReview,
+        Event::Return,
+        Target::To(State::Returned),
+    ),
+    (
+        State::PendingVerification,
+        Event::Expire,
+        Target::To(State::Cancelled),
+    ),
+    (
+        State::PendingVerification,
+        Event::Verified,
+        Target::To(State::PendingReview),
+    ),
+    (
+        State::Returned,
+        Event::Resubmit,
+        Target::To(State::PendingReview),
+    ),
+    (
+        State::PendingIntegration,
+        Event::IntegrationPassed,
+        Target::To(State::Effective),
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,7 +195,11 @@ impl fmt::Display for TransitionRefused {
 impl std::error::Error for TransitionRefused {}
 
 /// The state an event leads to from `from`, for a product of `kind`.
-pub fn transition(from: State, event: Event, kind: ProductKind) -> Result<State, TransitionRefused> {
+pub fn transition(
+    from: State,
+    event: Event,
+    kind: ProductKind,
+) -> Result<State, TransitionRefused> {
     TRANSITIONS
         .iter()
         .find(|(f, e, _)| *f == from && *e == event)

@@ -12,18 +12,39 @@ fn placeholder(c: char) -> Option<String> {
     let code = c as u32;
     match code {
         // C0 controls: the Unicode "control pictures" (␀ ␛ ␊ …) are visible and one column.
-        0x00..=0x1F => Some(char::from_u32(0x2400 + code).expect("control picture").to_string()),
+        0x00..=0x1F => Some(
+            char::from_u32(0x2400 + code)
+                .expect("control picture")
+                .to_string(),
+        ),
         0x7F => Some("\u{2421}".to_string()),
         // C1 controls (0x9B is a one-byte CSI on some terminals).
         0x80..=0x9F => Some(format!("<U+{code:04X}>")),
         // Bidirectional marks, embeddings, overrides and isolates.
-        0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069 => Some(format!("<U+{code:04X}>")),
-        // Zero-width and other invisible formatting characters.
-        0x00AD | 0x034F | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F | 0x200B..=0x200D
-        | 0x2028 | 0x2029 | 0x2060..=0x2064 | 0x206A..=0x206F | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF
-        | 0xFFA0 | 0xFFF9..=0xFFFB | 0x1D173..=0x1D17A | 0xE0000..=0xE007F | 0xE0100..=0xE01EF => {
+        0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069 => {
             Some(format!("<U+{code:04X}>"))
         }
+        // Zero-width and other invisible formatting characters.
+        0x00AD
+        | 0x034F
+        | 0x115F
+        | 0x1160
+        | 0x17B4
+        | 0x17B5
+        | 0x180B..=0x180F
+        | 0x200B..=0x200D
+        | 0x2028
+        | 0x2029
+        | 0x2060..=0x2064
+        | 0x206A..=0x206F
+        | 0x3164
+        | 0xFE00..=0xFE0F
+        | 0xFEFF
+        | 0xFFA0
+        | 0xFFF9..=0xFFFB
+        | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE007F
+        | 0xE0100..=0xE01EF => Some(format!("<U+{code:04X}>")),
         // Private use and unassigned-looking planes render unpredictably.
         0xE000..=0xF8FF | 0xF0000..=0x10FFFF => Some(format!("<U+{code:04X}>")),
         _ => None,
@@ -102,7 +123,11 @@ pub fn pad_left(text: &str, columns: usize) -> String {
 
 /// A secret as it is shown until someone deliberately reveals it.
 pub fn mask(secret: &str) -> String {
-    if secret.is_empty() { String::new() } else { "••••••".to_string() }
+    if secret.is_empty() {
+        String::new()
+    } else {
+        "••••••".to_string()
+    }
 }
 
 #[cfg(test)]
@@ -111,14 +136,22 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed_and_unchanged() {
-        assert!(matches!(display_safe("杭州某某科技有限公司 Ltd."), Cow::Borrowed(_)));
+        assert!(matches!(
+            display_safe("杭州某某科技有限公司 Ltd."),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
     fn escape_sequences_become_visible() {
         let safe = display_safe("a\x1b[31mred\x07\u{9b}2J\u{202e}gnp.exe\u{200b}");
         assert!(!safe.chars().any(|c| c.is_control()), "{safe:?}");
-        assert!(safe.contains('␛') && safe.contains("<U+009B>") && safe.contains("<U+202E>") && safe.contains("<U+200B>"));
+        assert!(
+            safe.contains('␛')
+                && safe.contains("<U+009B>")
+                && safe.contains("<U+202E>")
+                && safe.contains("<U+200B>")
+        );
     }
 
     #[test]

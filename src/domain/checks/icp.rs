@@ -20,8 +20,12 @@ impl IcpProblem {
     pub fn en(&self) -> String {
         match self {
             IcpProblem::UnknownProvince(p) => format!("`{p}` is not a province abbreviation"),
-            IcpProblem::MissingIcpMarker => "expected `ICP备`, `ICP证` or a `B2-` licence after the province".into(),
-            IcpProblem::BadSerial(s) => format!("serial `{s}` must be 6-8 digits, or 10 digits starting with the year"),
+            IcpProblem::MissingIcpMarker => {
+                "expected `ICP备`, `ICP证` or a `B2-` licence after the province".into()
+            }
+            IcpProblem::BadSerial(s) => {
+                format!("serial `{s}` must be 6-8 digits, or 10 digits starting with the year")
+            }
             IcpProblem::MissingHao => "the number must end with `号`".into(),
             IcpProblem::BadSiteSuffix(s) => format!("site suffix `{s}` must be `-` and a number"),
         }
@@ -72,14 +76,18 @@ pub fn validate_icp(number: &str) -> Result<(), IcpProblem> {
     let ok = digits
         && match serial.len() {
             6..=8 => true,
-            10 => serial[..4].parse::<u32>().is_ok_and(|y| (2004..=2099).contains(&y)),
+            10 => serial[..4]
+                .parse::<u32>()
+                .is_ok_and(|y| (2004..=2099).contains(&y)),
             _ => false,
         };
     if !ok {
         return Err(IcpProblem::BadSerial(serial.to_string()));
     }
     if !after.is_empty() {
-        let suffix = after.strip_prefix('-').ok_or_else(|| IcpProblem::BadSiteSuffix(after.to_string()))?;
+        let suffix = after
+            .strip_prefix('-')
+            .ok_or_else(|| IcpProblem::BadSiteSuffix(after.to_string()))?;
         if suffix.is_empty() || suffix.len() > 3 || !suffix.bytes().all(|b| b.is_ascii_digit()) {
             return Err(IcpProblem::BadSiteSuffix(after.to_string()));
         }

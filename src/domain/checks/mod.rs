@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::application::{Application, ApplicantKind, MaterialKind, SiteKind};
+use super::application::{ApplicantKind, Application, MaterialKind, SiteKind};
 use super::policy::{GoodsStatus, Policy};
 
 /// Stable check ids, used in `show --json` and in `data/checks.toml`.
@@ -71,10 +71,13 @@ impl fmt::Display for CheckId {
 impl FromStr for CheckId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CheckId::ALL.into_iter().find(|c| c.id() == s).ok_or_else(|| {
-            let ids: Vec<&str> = CheckId::ALL.iter().map(|c| c.id()).collect();
-            format!("unknown check `{s}` (one of: {})", ids.join(", "))
-        })
+        CheckId::ALL
+            .into_iter()
+            .find(|c| c.id() == s)
+            .ok_or_else(|| {
+                let ids: Vec<&str> = CheckId::ALL.iter().map(|c| c.id()).collect();
+                format!("unknown check `{s}` (one of: {})", ids.join(", "))
+            })
     }
 }
 
@@ -108,7 +111,10 @@ pub struct Detail {
 
 impl Detail {
     pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Detail {
-        Detail { en: en.into(), zh: zh.into() }
+        Detail {
+            en: en.into(),
+            zh: zh.into(),
+        }
     }
 }
 
@@ -158,12 +164,19 @@ pub fn evaluate(policy: &Policy, app: &Application) -> Vec<CheckResult> {
             let (outcome, detail, restricted) = run(rule.id, policy, app);
             let reason = (outcome == Outcome::Fail).then(|| {
                 if restricted {
-                    rule.restricted_reason.clone().unwrap_or_else(|| rule.fail_reason.clone())
+                    rule.restricted_reason
+                        .clone()
+                        .unwrap_or_else(|| rule.fail_reason.clone())
                 } else {
                     rule.fail_reason.clone()
                 }
             });
-            CheckResult { id: rule.id, outcome, detail, reason }
+            CheckResult {
+                id: rule.id,
+                outcome,
+                detail,
+                reason,
+            }
         })
         .collect()
 }
@@ -186,81 +199,160 @@ fn run(id: CheckId, policy: &Policy, app: &Application) -> (Outcome, Detail, boo
 }
 
 fn no_website() -> (Outcome, Detail) {
-    (Outcome::Fail, Detail::new("website: none given", "网站：未提供"))
+    (
+        Outcome::Fail,
+        Detail::new("website: none given", "网站：未提供"),
+    )
 }
 
 fn website_built(app: &Application) -> (Outcome, Detail) {
-    let Some(site) = &app.website else { return no_website() };
+    let Some(site) = &app.website else {
+        return no_website();
+    };
     if !site.built {
-        return (Outcome::Fail, Detail::new(
-            format!("website.built is false: the applicant says {} is not complete", site.url),
-            format!("网站声明未建设完成：{}", site.url),
-        ));
+        return (
+            Outcome::Fail,
+            Detail::new(
+                format!(
+                    "website.built is false: the applicant says {} is not complete",
+                    site.url
+                ),
+                format!("网站声明未建设完成：{}", site.url),
+            ),
+        );
     }
     if taobao::parse_host(&site.url).is_none() {
-        return (Outcome::Fail, Detail::new(
-            format!("website.url `{}` is not a well-formed web address", site.url),
-            format!("网址格式不正确：{}", site.url),
-        ));
+        return (
+            Outcome::Fail,
+            Detail::new(
+                format!(
+                    "website.url `{}` is not a well-formed web address",
+                    site.url
+                ),
+                format!("网址格式不正确：{}", site.url),
+            ),
+        );
     }
-    (Outcome::Manual, Detail::new(
-        format!("open {} and confirm it is complete and what it sells is clear", site.url),
-        format!("请打开 {} 确认网站已建成、所售商品或服务清晰完整", site.url),
-    ))
+    (
+        Outcome::Manual,
+        Detail::new(
+            format!(
+                "open {} and confirm it is complete and what it sells is clear",
+                site.url
+            ),
+            format!("请打开 {} 确认网站已建成、所售商品或服务清晰完整", site.url),
+        ),
+    )
 }
 
 fn not_taobao_shop(app: &Application) -> (Outcome, Detail) {
-    let Some(site) = &app.website else { return no_website() };
+    let Some(site) = &app.website else {
+        return no_website();
+    };
     if is_taobao_url(&site.url) {
-        (Outcome::Fail, Detail::new(
-            format!("website.url `{}` is a Taobao/Tmall shop", site.url),
-            format!("网址为淘宝/天猫店铺：{}", site.url),
-        ))
+        (
+            Outcome::Fail,
+            Detail::new(
+                format!("website.url `{}` is a Taobao/Tmall shop", site.url),
+                format!("网址为淘宝/天猫店铺：{}", site.url),
+            ),
+        )
     } else {
-        (Outcome::Pass, Detail::new(
-            format!("{} is not on a Taobao/Tmall host", site.url),
-            format!("{} 不是淘宝/天猫网址", site.url),
-        ))
+        (
+            Outcome::Pass,
+            Detail::new(
+                format!("{} is not on a Taobao/Tmall host", site.url),
+                format!("{} 不是淘宝/天猫网址", site.url),
+            ),
+        )
     }
 }
 
 fn icp_filing(app: &Application) -> (Outcome, Detail) {
-    let Some(site) = &app.website else { return no_website() };
+    let Some(site) = &app.website else {
+        return no_website();
+    };
     match site.icp.as_deref().map(str::trim) {
-        None | Some("") => (Outcome::Fail, Detail::new("website.icp: no ICP filing number given", "未提供ICP备案号")),
+        None | Some("") => (
+            Outcome::Fail,
+            Detail::new("website.icp: no ICP filing number given", "未提供ICP备案号"),
+        ),
         Some(number) => match validate_icp(number) {
-            Ok(()) => (Outcome::Pass, Detail::new(format!("ICP number {number}"), format!("备案号 {number}"))),
-            Err(problem) => (Outcome::Fail, Detail::new(
-                format!("website.icp `{number}` is malformed: {}", problem.en()),
-                format!("备案号 {number} 格式不正确：{}", problem.zh()),
-            )),
+            Ok(()) => (
+                Outcome::Pass,
+                Detail::new(format!("ICP number {number}"), format!("备案号 {number}")),
+            ),
+            Err(problem) => (
+                Outcome::Fail,
+                Detail::new(
+                    format!("website.icp `{number}` is malformed: {}", problem.en()),
+                    format!("备案号 {number} 格式不正确：{}", problem.zh()),
+                ),
+            ),
         },
     }
 }
 
 fn test_credentials(app: &Application) -> (Outcome, Detail) {
-    let Some(site) = &app.website else { return no_website() };
+    let Some(site) = &app.website else {
+        return no_website();
+    };
     if site.kind != SiteKind::Login {
-        return (Outcome::NotApplicable, Detail::new("the site needs no login", "网站无需登录"));
+        return (
+            Outcome::NotApplicable,
+            Detail::new("the site needs no login", "网站无需登录"),
+        );
     }
     let has = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
     match (has(&site.test_account), has(&site.test_password)) {
-        (true, true) => (Outcome::Pass, Detail::new("test account and password supplied", "已提供测试账号和密码")),
-        (false, false) => (Outcome::Fail, Detail::new("login site: no test account and no password", "需登录网站：未提供测试账号和密码")),
-        (true, false) => (Outcome::Fail, Detail::new("login site: test account given without a password", "需登录网站：缺少测试密码")),
-        (false, true) => (Outcome::Fail, Detail::new("login site: password given without a test account", "需登录网站：缺少测试账号")),
+        (true, true) => (
+            Outcome::Pass,
+            Detail::new("test account and password supplied", "已提供测试账号和密码"),
+        ),
+        (false, false) => (
+            Outcome::Fail,
+            Detail::new(
+                "login site: no test account and no password",
+                "需登录网站：未提供测试账号和密码",
+            ),
+        ),
+        (true, false) => (
+            Outcome::Fail,
+            Detail::new(
+                "login site: test account given without a password",
+                "需登录网站：缺少测试密码",
+            ),
+        ),
+        (false, true) => (
+            Outcome::Fail,
+            Detail::new(
+                "login site: password given without a test account",
+                "需登录网站：缺少测试账号",
+            ),
+        ),
     }
 }
 
 fn forum_content(app: &Application) -> (Outcome, Detail) {
-    let Some(site) = &app.website else { return no_website() };
+    let Some(site) = &app.website else {
+        return no_website();
+    };
     if site.kind != SiteKind::Forum {
-        return (Outcome::NotApplicable, Detail::new("not a forum", "非论坛类网站"));
+        return (
+            Outcome::NotApplicable,
+            Detail::new("not a forum", "非论坛类网站"),
+        );
     }
-    (Outcome::Manual, Detail::new(
-        format!("open the forum at {} and confirm posts come from users, not only the site itself", site.url),
-        format!("请打开论坛 {} 确认有非本网站自发的信息", site.url),
-    ))
+    (
+        Outcome::Manual,
+        Detail::new(
+            format!(
+                "open the forum at {} and confirm posts come from users, not only the site itself",
+                site.url
+            ),
+            format!("请打开论坛 {} 确认有非本网站自发的信息", site.url),
+        ),
+    )
 }
 
 fn goods_allowed(policy: &Policy, app: &Application) -> (Outcome, Detail, bool) {
@@ -268,41 +360,72 @@ fn goods_allowed(policy: &Policy, app: &Application) -> (Outcome, Detail, bool) 
     let mut unqualified = Vec::new();
     let mut qualified = Vec::new();
     for id in &app.goods {
-        let Some(category) = policy.goods_category(id) else { continue };
+        let Some(category) = policy.goods_category(id) else {
+            continue;
+        };
         match category.status {
             GoodsStatus::Allowed => {}
             GoodsStatus::Prohibited => prohibited.push(category),
             GoodsStatus::Restricted => {
                 let has_document = app.materials.iter().any(|m| {
-                    m.kind == MaterialKind::Qualification && m.category.as_deref() == Some(id.as_str())
+                    m.kind == MaterialKind::Qualification
+                        && m.category.as_deref() == Some(id.as_str())
                 });
-                if has_document { qualified.push(category) } else { unqualified.push(category) }
+                if has_document {
+                    qualified.push(category)
+                } else {
+                    unqualified.push(category)
+                }
             }
         }
     }
     let names = |list: &[&super::policy::GoodsCategory], zh: bool| {
-        list.iter().map(|c| if zh { c.zh.as_str() } else { c.en.as_str() }).collect::<Vec<_>>().join(if zh { "、" } else { ", " })
+        list.iter()
+            .map(|c| if zh { c.zh.as_str() } else { c.en.as_str() })
+            .collect::<Vec<_>>()
+            .join(if zh { "、" } else { ", " })
     };
     if !prohibited.is_empty() {
-        return (Outcome::Fail, Detail::new(
-            format!("goods: prohibited {}", names(&prohibited, false)),
-            format!("商品含禁售类：{}", names(&prohibited, true)),
-        ), false);
+        return (
+            Outcome::Fail,
+            Detail::new(
+                format!("goods: prohibited {}", names(&prohibited, false)),
+                format!("商品含禁售类：{}", names(&prohibited, true)),
+            ),
+            false,
+        );
     }
     if !unqualified.is_empty() {
-        return (Outcome::Fail, Detail::new(
-            format!("goods: restricted {} without a qualification document", names(&unqualified, false)),
-            format!("限售类商品未提供资质：{}", names(&unqualified, true)),
-        ), true);
+        return (
+            Outcome::Fail,
+            Detail::new(
+                format!(
+                    "goods: restricted {} without a qualification document",
+                    names(&unqualified, false)
+                ),
+                format!("限售类商品未提供资质：{}", names(&unqualified, true)),
+            ),
+            true,
+        );
     }
     if app.goods.is_empty() {
-        return (Outcome::Manual, Detail::new("no goods categories declared: confirm on the site", "未声明商品类目，请在网站上确认"), false);
+        return (
+            Outcome::Manual,
+            Detail::new(
+                "no goods categories declared: confirm on the site",
+                "未声明商品类目，请在网站上确认",
+            ),
+            false,
+        );
     }
     let detail = if qualified.is_empty() {
         Detail::new("no prohibited or restricted goods", "无禁售或限售类商品")
     } else {
         Detail::new(
-            format!("restricted with qualification: {}", names(&qualified, false)),
+            format!(
+                "restricted with qualification: {}",
+                names(&qualified, false)
+            ),
             format!("限售类已提供资质：{}", names(&qualified, true)),
         )
     };
@@ -311,12 +434,24 @@ fn goods_allowed(policy: &Policy, app: &Application) -> (Outcome, Detail, bool) 
 
 fn real_name_verified(app: &Application) -> (Outcome, Detail) {
     if app.applicant.verified {
-        (Outcome::Pass, Detail::new("the account passed real-name verification", "账户已通过实名认证"))
+        (
+            Outcome::Pass,
+            Detail::new(
+                "the account passed real-name verification",
+                "账户已通过实名认证",
+            ),
+        )
     } else {
-        (Outcome::Fail, Detail::new(
-            format!("applicant.verified is false: account {} has not passed real-name verification", app.applicant.account),
-            format!("账户 {} 未通过实名认证", app.applicant.account),
-        ))
+        (
+            Outcome::Fail,
+            Detail::new(
+                format!(
+                    "applicant.verified is false: account {} has not passed real-name verification",
+                    app.applicant.account
+                ),
+                format!("账户 {} 未通过实名认证", app.applicant.account),
+            ),
+        )
     }
 }
 
@@ -324,13 +459,22 @@ fn real_name_verified(app: &Application) -> (Outcome, Detail) {
 pub fn required_materials(app: &Application) -> Vec<MaterialKind> {
     match app.applicant.kind {
         ApplicantKind::Enterprise => {
-            let mut required = vec![MaterialKind::BusinessLicence, MaterialKind::IdCardFront, MaterialKind::IdCardBack, MaterialKind::BankAccount];
+            let mut required = vec![
+                MaterialKind::BusinessLicence,
+                MaterialKind::IdCardFront,
+                MaterialKind::IdCardBack,
+                MaterialKind::BankAccount,
+            ];
             if app.applicant.needs_authorisation_letter() {
                 required.push(MaterialKind::AuthorisationLetter);
             }
             required
         }
-        ApplicantKind::Individual => vec![MaterialKind::IdCardFront, MaterialKind::IdCardBack, MaterialKind::BankAccount],
+        ApplicantKind::Individual => vec![
+            MaterialKind::IdCardFront,
+            MaterialKind::IdCardBack,
+            MaterialKind::BankAccount,
+        ],
     }
 }
 
@@ -346,9 +490,15 @@ pub fn material_name(kind: MaterialKind) -> (&'static str, &'static str) {
 }
 
 fn materials_complete(app: &Application) -> (Outcome, Detail) {
-    let missing: Vec<MaterialKind> = required_materials(app).into_iter().filter(|k| !app.has_material(*k)).collect();
+    let missing: Vec<MaterialKind> = required_materials(app)
+        .into_iter()
+        .filter(|k| !app.has_material(*k))
+        .collect();
     if missing.is_empty() {
-        return (Outcome::Pass, Detail::new("all required materials submitted", "所需材料齐全"));
+        return (
+            Outcome::Pass,
+            Detail::new("all required materials submitted", "所需材料齐全"),
+        );
     }
     let en: Vec<&str> = missing.iter().map(|k| material_name(*k).0).collect();
     let zh: Vec<&str> = missing.iter().map(|k| material_name(*k).1).collect();
@@ -357,40 +507,78 @@ fn materials_complete(app: &Application) -> (Outcome, Detail) {
     } else {
         ""
     };
-    (Outcome::Fail, Detail::new(format!("missing: {}{why}", en.join(", ")), format!("缺少：{}", zh.join("、"))))
+    (
+        Outcome::Fail,
+        Detail::new(
+            format!("missing: {}{why}", en.join(", ")),
+            format!("缺少：{}", zh.join("、")),
+        ),
+    )
 }
 
 fn security_product(app: &Application) -> (Outcome, Detail) {
     if app.applicant.security.is_empty() {
-        (Outcome::Fail, Detail::new(
-            "no digital certificate, payment shield or token in use",
-            "未启用数字证书、支付盾或宝令",
-        ))
+        (
+            Outcome::Fail,
+            Detail::new(
+                "no digital certificate, payment shield or token in use",
+                "未启用数字证书、支付盾或宝令",
+            ),
+        )
     } else {
-        let names: Vec<&str> = app.applicant.security.iter().map(|s| match s {
-            super::application::SecurityProduct::DigitalCertificate => "digital certificate",
-            super::application::SecurityProduct::PaymentShield => "payment shield",
-            super::application::SecurityProduct::Token => "token",
-        }).collect();
-        (Outcome::Pass, Detail::new(format!("in use: {}", names.join(", ")), "已启用安全产品"))
+        let names: Vec<&str> = app
+            .applicant
+            .security
+            .iter()
+            .map(|s| match s {
+                super::application::SecurityProduct::DigitalCertificate => "digital certificate",
+                super::application::SecurityProduct::PaymentShield => "payment shield",
+                super::application::SecurityProduct::Token => "token",
+            })
+            .collect();
+        (
+            Outcome::Pass,
+            Detail::new(format!("in use: {}", names.join(", ")), "已启用安全产品"),
+        )
     }
 }
 
 fn prepayment(policy: &Policy, app: &Application) -> (Outcome, Detail) {
     let Some(price) = policy.plan(&app.plan).and_then(|p| p.price_yuan) else {
-        return (Outcome::NotApplicable, Detail::new("tiered rate: nothing is paid up front", "阶梯费率无需预付"));
+        return (
+            Outcome::NotApplicable,
+            Detail::new("tiered rate: nothing is paid up front", "阶梯费率无需预付"),
+        );
     };
     match &app.payment {
-        None => (Outcome::Fail, Detail::new(format!("package of {price} yuan: no payment recorded"), format!("{price}元套餐：无付款记录"))),
-        Some(p) if !p.paid => (Outcome::Fail, Detail::new(
-            format!("package of {price} yuan: payment not received yet"),
-            format!("{price}元套餐：款项尚未到账"),
-        )),
-        Some(p) if p.amount_yuan < price => (Outcome::Fail, Detail::new(
-            format!("package of {price} yuan: only {} yuan paid", p.amount_yuan),
-            format!("{price}元套餐：仅付款{}元", p.amount_yuan),
-        )),
-        Some(p) => (Outcome::Pass, Detail::new(format!("{} yuan paid", p.amount_yuan), format!("已付款{}元", p.amount_yuan))),
+        None => (
+            Outcome::Fail,
+            Detail::new(
+                format!("package of {price} yuan: no payment recorded"),
+                format!("{price}元套餐：无付款记录"),
+            ),
+        ),
+        Some(p) if !p.paid => (
+            Outcome::Fail,
+            Detail::new(
+                format!("package of {price} yuan: payment not received yet"),
+                format!("{price}元套餐：款项尚未到账"),
+            ),
+        ),
+        Some(p) if p.amount_yuan < price => (
+            Outcome::Fail,
+            Detail::new(
+                format!("package of {price} yuan: only {} yuan paid", p.amount_yuan),
+                format!("{price}元套餐：仅付款{}元", p.amount_yuan),
+            ),
+        ),
+        Some(p) => (
+            Outcome::Pass,
+            Detail::new(
+                format!("{} yuan paid", p.amount_yuan),
+                format!("已付款{}元", p.amount_yuan),
+            ),
+        ),
     }
 }
 
@@ -410,11 +598,29 @@ pub struct Judgement {
 pub fn apply_judgements(policy: &Policy, results: &mut [CheckResult], judgements: &[Judgement]) {
     for result in results.iter_mut().filter(|r| r.outcome == Outcome::Manual) {
         if let Some(j) = judgements.iter().rev().find(|j| j.check == result.id) {
-            result.outcome = if j.passed { Outcome::Pass } else { Outcome::Fail };
-            let verdict = if j.passed { ("passed", "通过") } else { ("failed", "不通过") };
+            result.outcome = if j.passed {
+                Outcome::Pass
+            } else {
+                Outcome::Fail
+            };
+            let verdict = if j.passed {
+                ("passed", "通过")
+            } else {
+                ("failed", "不通过")
+            };
             result.detail = Detail::new(
-                format!("judged {} by {} at {}", verdict.0, j.by, j.at.format("%Y-%m-%d %H:%M")),
-                format!("{} 于 {} 判定{}", j.by, j.at.format("%Y-%m-%d %H:%M"), verdict.1),
+                format!(
+                    "judged {} by {} at {}",
+                    verdict.0,
+                    j.by,
+                    j.at.format("%Y-%m-%d %H:%M")
+                ),
+                format!(
+                    "{} 于 {} 判定{}",
+                    j.by,
+                    j.at.format("%Y-%m-%d %H:%M"),
+                    verdict.1
+                ),
             );
             if !j.passed {
                 result.reason = policy.check_rule(result.id).map(|r| r.fail_reason.clone());

@@ -18,7 +18,11 @@ pub fn parse_host(url: &str) -> Option<String> {
     };
     let authority = rest.split(['/', '?', '#']).next()?;
     let host_port = authority.rsplit('@').next()?;
-    let host = host_port.split(':').next()?.trim_end_matches('.').to_ascii_lowercase();
+    let host = host_port
+        .split(':')
+        .next()?
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
     let valid = !host.is_empty()
         && host.contains('.')
         && host.split('.').all(|label| {
@@ -26,14 +30,18 @@ pub fn parse_host(url: &str) -> Option<String> {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii())
         });
     valid.then_some(host)
 }
 
 /// Whether `url` points at a Taobao or Tmall host (the domain itself or a subdomain).
 pub fn is_taobao_url(url: &str) -> bool {
-    let Some(host) = parse_host(url) else { return false };
+    let Some(host) = parse_host(url) else {
+        return false;
+    };
     TAOBAO_DOMAINS
         .iter()
         .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")))

@@ -1,0 +1,475 @@
+//! The command line: parse, call the review operations, print text or JSON. A thin
+//! layer: nothing here decides anything.
+
+mod json;
+mod output;
+
+use std::io::{BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::domain::checks::CheckId;
+use crate::domain::policy::Policy;
+use crate::domain::state::State;
+use crate::review::{Clock, Review, identity};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{QueueQuery, SortKey, Store};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "shenhe",
+    version,
+    about = "审核 — a terminal review console for merchant applications for payment products"
+)]
+pub struct Cli {
+    /// The database file [default: $SHENHE_DB, else $XDG_DATA_HOME/shenhe/shenhe.db]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// A policy directory (products.toml, checks.toml, reasons.toml, goods.toml,
+    /// holidays.toml) instead of the built-in copy of data/ [env: SHENHE_DATA]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Language of the console: zh or en [default: from LC_ALL / LC_MESSAGES / LANG]
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import applications from a JSON array or NDJSON file (`-` for standard input); all or nothing
+    Import { file: PathBuf },
+    /// Print N realistic demo applications as NDJSON (deterministic for a seed)
+    Generate {
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Create a fresh demo database and open the console on it
+    Demo {
+        #[arg(long, default_value_t = 2000)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// List applications, ordered by due time
+    List(ListArgs),
+    /// Show one application: everything it holds, its checks, its clock and its history
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+        /// Show the test account's password (recorded in the audit trail)
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Approve an application
+    Approve {
+        id: String,
+        /// An internal note (the applicant never sees it)
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Return an application to the applicant with one or more reasons
+    Return {
+        id: String,
+        /// A reason code (see `shenhe reasons`); repeat for several
+        #[arg(long = "reason", value_name = "CODE", required = true, num_args = 1..)]
+        reasons: Vec<String>,
+        /// The message to the applicant
+        #[arg(long)]
+        message: Option<String>,
+        /// An internal note (the applicant never sees it)
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Expire (cancel) an order past its 15-day verification window
+    Expire {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// Expire inside the window; needs --note
+        #[arg(long)]
+        force: bool,
+    },
+    /// Expire every order past its 15-day verification window
+    Sweep {
+        /// Say what would be expired, change nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Judge a check that needs a person: pass or fail
+    Judge {
+        id: String,
+        check: String,
+        #[arg(value_parser = ["pass", "fail"])]
+        verdict: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The audit trail of one application
+    History {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The catalogue of return reasons
+    Reasons {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit trail as a whole
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Create an empty database (or check an existing one)
+    Init {
+        /// Let SHENHE_REVIEWER name the reviewer: for test and training databases only
+        #[arg(long)]
+        allow_reviewer_override: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the hash chain and name the first entry that does not match
+    Verify,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// A state id, or `open` (pending_review + pending_verification, the default) or `all`
+    #[arg(long, default_value = "open")]
+    pub state: String,
+    /// Only those past their due time
+    #[arg(long)]
+    pub overdue: bool,
+    /// A product code
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Text in the merchant name, id, url or account
+    #[arg(long)]
+    pub search: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u64,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An error for a person: one line, exit code 1.
+#[derive(Debug)]
+pub struct UserError(pub String);
+
+impl<E: std::fmt::Display> From<E> for UserError {
+    fn from(e: E) -> Self {
+        UserError(e.to_string())
+    }
+}
+
+type CliResult = Result<(), UserError>;
+
+pub fn main() -> ExitCode {
+    // A closed pipe (`shenhe list | head`) ends the output quietly, as for any Unix tool.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(UserError(message)) => {
+            let _ = writeln!(std::io::stderr(), "shenhe: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Where the database lives: --db, else SHENHE_DB, else the user's data directory.
+pub fn database_path(flag: Option<&Path>) -> Result<PathBuf, UserError> {
+    if let Some(p) = flag {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("SHENHE_DB").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    Ok(data_dir()?.join("shenhe.db"))
+}
+
+fn data_dir() -> Result<PathBuf, UserError> {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(dir).join("shenhe"));
+    }
+    match std::env::var_os("HOME").filter(|p| !p.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".local/share/shenhe")),
+        None => Err(UserError(
+            "no database given: use --db PATH or set SHENHE_DB (HOME is not set)".into(),
+        )),
+    }
+}
+
+pub fn load_policy(flag: Option<&Path>) -> Result<Policy, UserError> {
+    let dir = flag.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("SHENHE_DATA")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    });
+    match dir {
+        Some(dir) => Ok(Policy::load_dir(&dir)?),
+        None => Ok(Policy::builtin()),
+    }
+}
+
+/// Opens the database and a review session on it, the same way for every command.
+pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, UserError> {
+    let clock = Clock::from_env()?;
+    let store = SqliteStore::open(db).map_err(|e| UserError(format!("{}: {e}", db.display())))?;
+    let override_allowed = store.meta(identity::OVERRIDE_META_KEY)?.as_deref() == Some("1");
+    let actor = identity::reviewer(override_allowed);
+    Ok(Review::new(Box::new(store), policy, actor, clock)?)
+}
+
+fn run(cli: Cli) -> CliResult {
+    let policy = Arc::new(load_policy(cli.data.as_deref())?);
+    let Some(command) = cli.command else {
+        let db = database_path(cli.db.as_deref())?;
+        return crate::console_entry(&db, policy, cli.lang.as_deref());
+    };
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::Import { file } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            let report = if file.as_os_str() == "-" {
+                review.import(std::io::stdin().lock())?
+            } else {
+                let f = std::fs::File::open(&file)
+                    .map_err(|e| UserError(format!("{}: {e}", file.display())))?;
+                review
+                    .import(BufReader::with_capacity(1 << 20, f))
+                    .map_err(|e| UserError(format!("{}: {e}", file.display())))?
+            };
+            writeln!(
+                out,
+                "imported {} new, {} resubmitted, {} verified, {} unchanged",
+                report.inserted, report.resubmitted, report.verified, report.unchanged
+            )?;
+        }
+        Command::Generate { count, seed } => {
+            let clock = Clock::from_env()?;
+            let mut writer = std::io::BufWriter::with_capacity(1 << 20, out);
+            match crate::generate::write_ndjson(&policy, seed, clock.now(), count, &mut writer)
+                .and_then(|_| writer.flush())
+            {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Command::Demo { count, seed } => {
+            let db = match cli.db {
+                Some(p) => p,
+                None => data_dir()?.join("demo.db"),
+            };
+            crate::demo::create(&db, &policy, count, seed)?;
+            return crate::console_entry(&db, policy, cli.lang.as_deref());
+        }
+        Command::List(args) => {
+            let db = database_path(cli.db.as_deref())?;
+            let review = open_review(&db, policy)?;
+            list(&review, &args, &mut out)?;
+        }
+        Command::Show { id, json, reveal } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            let password = if reveal {
+                review.reveal_password(&id)?
+            } else {
+                None
+            };
+            let view = review.show(&id)?;
+            if json {
+                json::print(&mut out, &json::show(&review, &view, password.as_deref()))?;
+            } else {
+                output::show(&mut out, &review, &view, password.as_deref())?;
+            }
+        }
+        Command::Approve { id, note } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            let version = review.current_version(&id)?;
+            let decided = review.approve(&id, version, note)?;
+            writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
+        }
+        Command::Return {
+            id,
+            reasons,
+            message,
+            note,
+        } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            let version = review.current_version(&id)?;
+            let decided = review.return_application(&id, version, &reasons, message, note)?;
+            writeln!(
+                out,
+                "{}: {} → {} ({})",
+                decided.id,
+                decided.from,
+                decided.to,
+                decided.entry.entry.reasons.join(", ")
+            )?;
+        }
+        Command::Expire { id, note, force } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            let version = review.current_version(&id)?;
+            let decided = review.expire(&id, version, note, force)?;
+            writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
+        }
+        Command::Sweep { dry_run, json } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            let items = review.sweep(dry_run)?;
+            if json {
+                json::print(
+                    &mut out,
+                    &serde_json::json!({ "dry_run": dry_run, "items": items }),
+                )?;
+            } else {
+                output::sweep(&mut out, &items, dry_run)?;
+            }
+            if items.iter().any(|i| i.error.is_some()) {
+                return Err(UserError(
+                    "some orders could not be expired (see above)".into(),
+                ));
+            }
+        }
+        Command::Judge {
+            id,
+            check,
+            verdict,
+            note,
+        } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            let check: CheckId = check.parse().map_err(UserError)?;
+            let version = review.current_version(&id)?;
+            review.judge(&id, version, check, verdict == "pass", note)?;
+            writeln!(out, "{id}: {check} judged {verdict}")?;
+        }
+        Command::History { id, json } => {
+            let db = database_path(cli.db.as_deref())?;
+            let review = open_review(&db, policy)?;
+            let history = review.history(&id)?;
+            if json {
+                json::print(&mut out, &json::history(&history))?;
+            } else {
+                output::history(&mut out, &history)?;
+            }
+        }
+        Command::Reasons { json } => {
+            if json {
+                json::print(&mut out, &json::reasons(&policy))?;
+            } else {
+                output::reasons(&mut out, &policy)?;
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = database_path(cli.db.as_deref())?;
+            let review = open_review(&db, policy)?;
+            let report = review.verify_audit()?;
+            match report.broken {
+                None => writeln!(
+                    out,
+                    "audit chain intact: {} entries verified",
+                    report.checked
+                )?,
+                Some(b) => {
+                    let (seq, what) = match b {
+                        crate::store::audit::ChainBreak::Content { seq } => {
+                            (seq, "its content does not match its hash (edited)")
+                        }
+                        crate::store::audit::ChainBreak::Link { seq } => (
+                            seq,
+                            "it does not chain from the entry before it (an entry was removed or inserted)",
+                        ),
+                    };
+                    return Err(UserError(format!(
+                        "audit chain broken at entry {seq}: {what}; {} entries before it verified",
+                        report.checked
+                    )));
+                }
+            }
+        }
+        Command::Init {
+            allow_reviewer_override,
+        } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut store =
+                SqliteStore::open(&db).map_err(|e| UserError(format!("{}: {e}", db.display())))?;
+            if allow_reviewer_override {
+                store.set_meta(identity::OVERRIDE_META_KEY, "1")?;
+            }
+            writeln!(out, "database ready: {}", db.display())?;
+        }
+    }
+    Ok(())
+}
+
+fn list(review: &Review, args: &ListArgs, out: &mut impl Write) -> CliResult {
+    let states = match args.state.as_str() {
+        "open" => vec![State::PendingReview, State::PendingVerification],
+        "all" => Vec::new(),
+        other => vec![
+            other
+                .parse::<State>()
+                .map_err(|e| UserError(format!("--state: {e}; or `open`, `all`")))?,
+        ],
+    };
+    if let Some(product) = &args.product {
+        if review.policy().product(product).is_none() {
+            let codes: Vec<&str> = review
+                .policy()
+                .products
+                .iter()
+                .map(|p| p.code.as_str())
+                .collect();
+            return Err(UserError(format!(
+                "--product: unknown product `{product}` (one of: {})",
+                codes.join(", ")
+            )));
+        }
+    }
+    let query = QueueQuery {
+        states,
+        product: args.product.clone(),
+        due_before: args.overdue.then(|| review.now()),
+        search: args.search.clone(),
+        sort: SortKey::Due,
+        ..Default::default()
+    };
+    let rows = review.page(&query, args.offset, args.limit)?;
+    if args.json {
+        let total = review.count(&query)?;
+        json::print(out, &json::list(review, &rows, total, args.offset))?;
+    } else {
+        output::list(out, review, &rows, std::io::stdout().is_terminal())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,575 @@
+//! Reading and validating an import file: a JSON array or NDJSON of applications
+//! (`docs/import-format.md`). Every record is validated before anything is written; a
+//! file with any bad record writes nothing, and the error names the record, the field
+//! and what is wrong.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::io::{BufRead, Read};
+
+use chrono::{DateTime, Duration, FixedOffset};
+
+use crate::domain::application::Application;
+use crate::domain::policy::Policy;
+
+/// Limits that keep an absurd file from becoming an absurd database.
+pub mod limits {
+    /// One record, as bytes of JSON.
+    pub const RECORD_BYTES: usize = 64 * 1024;
+    /// One whole file.
+    pub const FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+    pub const RECORDS: u64 = 5_000_000;
+    pub const ID_CHARS: usize = 40;
+    pub const NAME_CHARS: usize = 100;
+    pub const PERSON_CHARS: usize = 50;
+    pub const ACCOUNT_CHARS: usize = 100;
+    pub const REFERENCE_CHARS: usize = 200;
+    pub const URL_CHARS: usize = 2048;
+    pub const ICP_CHARS: usize = 50;
+    pub const CREDENTIAL_CHARS: usize = 100;
+    pub const MATERIALS: usize = 20;
+    pub const GOODS: usize = 30;
+    pub const AMOUNT_YUAN: u32 = 10_000_000;
+    /// How many bad records one error report lists.
+    pub const REPORTED: usize = 20;
+}
+
+/// Where a record stands in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// NDJSON: the line, from 1.
+    Line(u64),
+    /// A JSON array: the index, from 0.
+    Index(u64),
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Position::Line(n) => write!(f, "line {n}"),
+            Position::Index(n) => write!(f, "record {n}"),
+        }
+    }
+}
+
+/// One bad record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    pub position: Position,
+    /// The application id, when it could be read.
+    pub id: Option<String>,
+    /// The field path (`applicant.kind`), when the problem is in one field.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.position)?;
+        if let Some(id) = &self.id {
+            write!(f, " ({})", crate::domain::text::fit(id, limits::ID_CHARS))?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ", field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Why a file was not imported. Nothing was written.
+#[derive(Debug)]
+pub enum ImportError {
+    /// The file as a whole is unusable (unreadable, too large, not JSON at all).
+    File(String),
+    /// Some records are bad: up to [`limits::REPORTED`] of them, and how many in all.
+    Records {
+        errors: Vec<RecordError>,
+        total: u64,
+    },
+    /// Writing failed; the transaction was rolled back.
+    Store(crate::store::StoreError),
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImportError::File(msg) => write!(f, "{msg}; nothing was imported"),
+            ImportError::Records { errors, total } => {
+                write!(
+                    f,
+                    "{total} bad record{}; nothing was imported",
+                    if *total == 1 { "" } else { "s" }
+                )?;
+                for e in errors {
+                    write!(f, "\n  {e}")?;
+                }
+                if *total > errors.len() as u64 {
+                    write!(f, "\n  … and {} more", *total - errors.len() as u64)?;
+                }
+                Ok(())
+            }
+            ImportError::Store(e) => write!(f, "{e}; nothing was imported"),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// Reads records one at a time from an NDJSON stream or a JSON array, calling `each`
+/// with every record that parses and validates, and collecting the errors of the rest.
+pub struct RecordReader<'p> {
+    policy: &'p Policy,
+    now: DateTime<FixedOffset>,
+    seen_ids: HashSet<String>,
+    pub errors: Vec<RecordError>,
+    pub bad: u64,
+    pub records: u64,
+}
+
+impl<'p> RecordReader<'p> {
+    pub fn new(policy: &'p Policy, now: DateTime<FixedOffset>) -> Self {
+        RecordReader {
+            policy,
+            now,
+            seen_ids: HashSet::new(),
+            errors: Vec::new(),
+            bad: 0,
+            records: 0,
+        }
+    }
+
+    fn fail(&mut self, error: RecordError) {
+        self.bad += 1;
+        if self.errors.len() < limits::REPORTED {
+            self.errors.push(error);
+        }
+    }
+
+    /// Reads the whole input. `each` gets every good record, in order; it may stop the
+    /// reading by returning an error (a store failure).
+    pub fn read<R: BufRead>(
+        &mut self,
+        mut input: R,
+        each: &mut dyn FnMut(Application) -> Result<(), ImportError>,
+    ) -> Result<(), ImportError> {
+        let first = loop {
+            let buf = input
+                .fill_buf()
+                .map_err(|e| ImportError::File(format!("cannot read the input: {e}")))?;
+            match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+                Some(i) => break Some(buf[i]),
+                None if buf.is_empty() => break None,
+                None => {
+                    let n = buf.len();
+                    input.consume(n);
+                }
+            }
+        };
+        match first {
+            None => Err(ImportError::File(
+                "the input is empty: expected a JSON array or NDJSON of applications".into(),
+            )),
+            Some(b'[') => self.read_array(input, each),
+            Some(_) => self.read_lines(input, each),
+        }
+    }
+
+    fn read_lines<R: BufRead>(
+        &mut self,
+        mut input: R,
+        each: &mut dyn FnMut(Application) -> Result<(), ImportError>,
+    ) -> Result<(), ImportError> {
+        let mut line = Vec::with_capacity(4096);
+        let mut number = 0u64;
+        let mut total_bytes = 0u64;
+        loop {
+            line.clear();
+            // Read at most one byte past the record limit, so a huge line cannot exhaust memory.
+            let n = input
+                .by_ref()
+                .take(limits::RECORD_BYTES as u64 + 1)
+                .read_until(b'\n', &mut line)
+                .map_err(|e| ImportError::File(format!("cannot read the input: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            total_bytes += n as u64;
+            let position = Position::Line(number);
+            if line.len() > limits::RECORD_BYTES && !line.ends_with(b"\n") {
+                self.fail(RecordError {
+                    position,
+                    id: None,
+                    field: None,
+                    message: format!(
+                        "the record is longer than the limit of {} KiB",
+                        limits::RECORD_BYTES / 1024
+                    ),
+                });
+                // Skip the rest of this line.
+                loop {
+                    let buf = input
+                        .fill_buf()
+                        .map_err(|e| ImportError::File(format!("cannot read the input: {e}")))?;
+                    if buf.is_empty() {
+                        break;
+                    }
+                    match buf.iter().position(|b| *b == b'\n') {
+                        Some(i) => {
+                            total_bytes += i as u64 + 1;
+                            input.consume(i + 1);
+                            break;
+                        }
+                        None => {
+                            let len = buf.len();
+                            total_bytes += len as u64;
+                            input.consume(len);
+                        }
+                    }
+                }
+                continue;
+            }
+            if total_bytes > limits::FILE_BYTES {
+                return Err(ImportError::File(format!(
+                    "the input is larger than the limit of {} GiB",
+                    limits::FILE_BYTES >> 30
+                )));
+            }
+            let text = match std::str::from_utf8(&line) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.fail(RecordError {
+                        position,
+                        id: None,
+                        field: None,
+                        message: format!(
+                            "not valid UTF-8 (byte {} of the line)",
+                            e.valid_up_to() + 1
+                        ),
+                    });
+                    continue;
+                }
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let text = text.to_owned();
+            self.record(&text, position, each)?;
+        }
+        self.finish()
+    }
+
+    fn read_array<R: BufRead>(
+        &mut self,
+        mut input: R,
+        each: &mut dyn FnMut(Application) -> Result<(), ImportError>,
+    ) -> Result<(), ImportError> {
+        let mut bytes = Vec::new();
+        input
+            .by_ref()
+            .take(limits::FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| ImportError::File(format!("cannot read the input: {e}")))?;
+        if bytes.len() as u64 > limits::FILE_BYTES {
+            return Err(ImportError::File(format!(
+                "the input is larger than the limit of {} GiB",
+                limits::FILE_BYTES >> 30
+            )));
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            ImportError::File(format!("the input is not valid UTF-8 (line {line})"))
+        })?;
+        // Each element is taken as raw JSON first so that one bad record does not hide the others.
+        let elements: Vec<&serde_json::value::RawValue> =
+            serde_json::from_str(text).map_err(|e| {
+                ImportError::File(format!("the input is not a JSON array of objects: {e}"))
+            })?;
+        for (index, raw) in elements.into_iter().enumerate() {
+            if raw.get().len() > limits::RECORD_BYTES {
+                self.fail(RecordError {
+                    position: Position::Index(index as u64),
+                    id: None,
+                    field: None,
+                    message: format!(
+                        "the record is longer than the limit of {} KiB",
+                        limits::RECORD_BYTES / 1024
+                    ),
+                });
+                continue;
+            }
+            self.record(raw.get(), Position::Index(index as u64), each)?;
+        }
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Result<(), ImportError> {
+        if self.bad > 0 {
+            return Err(ImportError::Records {
+                errors: std::mem::take(&mut self.errors),
+                total: self.bad,
+            });
+        }
+        if self.records == 0 {
+            return Err(ImportError::File("the input holds no applications".into()));
+        }
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        text: &str,
+        position: Position,
+        each: &mut dyn FnMut(Application) -> Result<(), ImportError>,
+    ) -> Result<(), ImportError> {
+        self.records += 1;
+        if self.records > limits::RECORDS {
+            return Err(ImportError::File(format!(
+                "more than {} records in one file",
+                limits::RECORDS
+            )));
+        }
+        match parse_record(text, self.policy, self.now) {
+            Err((id, field, message)) => self.fail(RecordError {
+                position,
+                id,
+                field,
+                message,
+            }),
+            Ok(app) => {
+                if !self.seen_ids.insert(app.id.clone()) {
+                    let id = Some(app.id.clone());
+                    self.fail(RecordError {
+                        position,
+                        id,
+                        field: Some("id".into()),
+                        message: "the same id appears earlier in this file".into(),
+                    });
+                } else if self.bad == 0 {
+                    each(app)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+type FieldError = (Option<String>, Option<String>, String);
+
+/// Parses and validates one record.
+pub fn parse_record(
+    text: &str,
+    policy: &Policy,
+    now: DateTime<FixedOffset>,
+) -> Result<Application, FieldError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let app: Application = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let id = peek_id(text);
+        let field = (path != "." && !path.is_empty()).then_some(path);
+        (id, field, clean_serde_message(&e.into_inner().to_string()))
+    })?;
+    de.end().map_err(|e| {
+        (
+            None,
+            None,
+            format!("trailing characters after the record: {e}"),
+        )
+    })?;
+    validate(&app, policy, now)
+        .map_err(|(field, message)| (Some(app.id.clone()), Some(field), message))?;
+    Ok(app)
+}
+
+/// The id of a record that failed to parse, when it has a readable one.
+fn peek_id(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: String,
+    }
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    serde_json::from_value::<IdOnly>(value)
+        .ok()
+        .map(|r| r.id)
+        .filter(|id| id.chars().count() <= limits::ID_CHARS)
+}
+
+/// serde's messages end with "at line 1 column 345": the position is the record's, said already.
+fn clean_serde_message(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn check_len(field: &str, value: &str, max: usize, required: bool) -> Result<(), (String, String)> {
+    let chars = value.chars().count();
+    if required && value.trim().is_empty() {
+        return Err((field.into(), "must not be empty".into()));
+    }
+    if chars > max {
+        return Err((
+            field.into(),
+            format!("is {chars} characters long; the limit is {max}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Everything serde's types do not already say: ids, lengths, the catalogue.
+pub fn validate(
+    app: &Application,
+    policy: &Policy,
+    now: DateTime<FixedOffset>,
+) -> Result<(), (String, String)> {
+    check_len("id", &app.id, limits::ID_CHARS, true)?;
+    if !app
+        .id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err((
+            "id".into(),
+            "may hold only ASCII letters, digits, - and _".into(),
+        ));
+    }
+    if app.submitted_at > now + Duration::hours(1) {
+        return Err((
+            "submitted_at".into(),
+            format!("{} is in the future", app.submitted_at.to_rfc3339()),
+        ));
+    }
+    if app.submitted_at.timestamp() < 946_684_800 {
+        return Err((
+            "submitted_at".into(),
+            format!("{} is before the year 2000", app.submitted_at.to_rfc3339()),
+        ));
+    }
+    let a = &app.applicant;
+    check_len("applicant.name", &a.name, limits::NAME_CHARS, true)?;
+    check_len("applicant.account", &a.account, limits::ACCOUNT_CHARS, true)?;
+    check_len("applicant.contact", &a.contact, limits::PERSON_CHARS, true)?;
+    if let Some(rep) = &a.legal_representative {
+        check_len(
+            "applicant.legal_representative",
+            rep,
+            limits::PERSON_CHARS,
+            false,
+        )?;
+    }
+    if a.security.len() > 3 {
+        return Err((
+            "applicant.security".into(),
+            "lists more than the three security products".into(),
+        ));
+    }
+    if app.materials.len() > limits::MATERIALS {
+        return Err((
+            "materials".into(),
+            format!(
+                "holds {} items; the limit is {}",
+                app.materials.len(),
+                limits::MATERIALS
+            ),
+        ));
+    }
+    for (i, m) in app.materials.iter().enumerate() {
+        check_len(
+            &format!("materials[{i}].reference"),
+            &m.reference,
+            limits::REFERENCE_CHARS,
+            false,
+        )?;
+        if let Some(category) = &m.category {
+            if policy.goods_category(category).is_none() {
+                return Err((
+                    format!("materials[{i}].category"),
+                    format!(
+                        "unknown goods category `{}`",
+                        crate::domain::text::fit(category, 40)
+                    ),
+                ));
+            }
+        }
+    }
+    let Some(product) = policy.product(&app.product) else {
+        return Err((
+            "product".into(),
+            format!(
+                "unknown product `{}`",
+                crate::domain::text::fit(&app.product, 40)
+            ),
+        ));
+    };
+    if policy.plan(&app.plan).is_none() {
+        return Err((
+            "plan".into(),
+            format!("unknown plan `{}`", crate::domain::text::fit(&app.plan, 40)),
+        ));
+    }
+    if !product.plans.contains(&app.plan) {
+        return Err((
+            "plan".into(),
+            format!(
+                "plan `{}` is not offered for product `{}` (offered: {})",
+                app.plan,
+                product.code,
+                product.plans.join(", ")
+            ),
+        ));
+    }
+    if let Some(p) = &app.payment {
+        if p.amount_yuan > limits::AMOUNT_YUAN {
+            return Err((
+                "payment.amount_yuan".into(),
+                format!(
+                    "{} is larger than the limit of {}",
+                    p.amount_yuan,
+                    limits::AMOUNT_YUAN
+                ),
+            ));
+        }
+    }
+    if let Some(w) = &app.website {
+        check_len("website.url", &w.url, limits::URL_CHARS, true)?;
+        if let Some(icp) = &w.icp {
+            check_len("website.icp", icp, limits::ICP_CHARS, false)?;
+        }
+        if let Some(acc) = &w.test_account {
+            check_len("website.test_account", acc, limits::CREDENTIAL_CHARS, false)?;
+        }
+        if let Some(pw) = &w.test_password {
+            check_len("website.test_password", pw, limits::CREDENTIAL_CHARS, false)?;
+        }
+    }
+    if app.goods.len() > limits::GOODS {
+        return Err((
+            "goods".into(),
+            format!(
+                "holds {} items; the limit is {}",
+                app.goods.len(),
+                limits::GOODS
+            ),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (i, g) in app.goods.iter().enumerate() {
+        if policy.goods_category(g).is_none() {
+            return Err((
+                format!("goods[{i}]"),
+                format!(
+                    "unknown goods category `{}`",
+                    crate::domain::text::fit(g, 40)
+                ),
+            ));
+        }
+        if !seen.insert(g) {
+            return Err((format!("goods[{i}]"), format!("`{g}` is listed twice")));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,810 @@
+//! The operations a reviewer performs: import, a page of the queue, show, approve,
+//! return, expire, sweep, judge a manual check, reveal a password, history. They combine
+//! the domain's rules with the store; the command line and the console both call them
+//! and nothing else decides.
+
+pub mod clock;
+pub mod identity;
+pub mod import;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io::BufRead;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, FixedOffset};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::domain::application::Application;
+use crate::domain::calendar::{self, TimeLeft};
+use crate::domain::checks::{self, CheckId, CheckResult, Judgement, Outcome};
+use crate::domain::policy::Policy;
+use crate::domain::state::{self, Event, State, TransitionRefused};
+use crate::store::audit::{ChainBreak, ChainVerifier};
+use crate::store::{
+    AuditEntry, Claim, CountBounds, Derived, ImportRecord, NewAuditEntry, QueueCounts, QueueQuery,
+    QueueRow, StateChange, Store, StoreError, StoredApplication,
+};
+
+pub use clock::Clock;
+pub use import::{ImportError, RecordError};
+
+/// How long opening an application claims it for its reviewer; renewed while it is open.
+pub const CLAIM_MINUTES: i64 = 15;
+
+/// Why an operation did nothing. Every variant is a message for a person.
+#[derive(Debug)]
+pub enum ReviewError {
+    NotFound(String),
+    /// The state does not allow it (the one transition table says so).
+    Refused(TransitionRefused),
+    /// Another reviewer changed it first: who, when, and what it is now.
+    Conflict {
+        id: String,
+        state: State,
+        by: String,
+        at: DateTime<FixedOffset>,
+    },
+    /// A rule of the operation: a reason is needed, the window is still open, …
+    Invalid(String),
+    Import(ImportError),
+    Store(StoreError),
+}
+
+impl fmt::Display for ReviewError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReviewError::NotFound(id) => write!(
+                f,
+                "no application with id `{}`",
+                crate::domain::text::fit(id, 60)
+            ),
+            ReviewError::Refused(r) => write!(f, "{r}"),
+            ReviewError::Conflict { id, state, by, at } => write!(
+                f,
+                "{id} was already decided by {by} at {}: it is now {state}; nothing was written",
+                at.with_timezone(&calendar::china())
+                    .format("%Y-%m-%d %H:%M:%S")
+            ),
+            ReviewError::Invalid(msg) => f.write_str(msg),
+            ReviewError::Import(e) => write!(f, "{e}"),
+            ReviewError::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ReviewError {}
+
+impl From<StoreError> for ReviewError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { id, state, by, at } => {
+                ReviewError::Conflict { id, state, by, at }
+            }
+            StoreError::NotFound(id) => ReviewError::NotFound(id),
+            other => ReviewError::Store(other),
+        }
+    }
+}
+
+impl From<TransitionRefused> for ReviewError {
+    fn from(e: TransitionRefused) -> Self {
+        ReviewError::Refused(e)
+    }
+}
+
+pub type ReviewResult<T> = Result<T, ReviewError>;
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub inserted: u64,
+    pub resubmitted: u64,
+    pub verified: u64,
+    pub unchanged: u64,
+}
+
+/// Everything a reviewer needs to decide one application.
+#[derive(Debug, Clone)]
+pub struct ApplicationView {
+    pub stored: StoredApplication,
+    pub checks: Vec<CheckResult>,
+    pub judgements: Vec<Judgement>,
+    pub due: calendar::Due,
+    pub time_left: TimeLeft,
+    /// When the order may be cancelled for want of real-name verification.
+    pub verification_deadline: DateTime<FixedOffset>,
+    pub history: Vec<AuditEntry>,
+    /// Another session's live claim.
+    pub claim: Option<Claim>,
+    /// Return reasons the failed checks offer, in check order, without repeats.
+    pub suggested_reasons: Vec<String>,
+}
+
+impl ApplicationView {
+    pub fn id(&self) -> &str {
+        &self.stored.app.id
+    }
+
+    /// Manual checks no reviewer has judged yet: approving attests that they pass.
+    pub fn unjudged_manual(&self) -> Vec<CheckId> {
+        self.checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Manual)
+            .map(|c| c.id)
+            .collect()
+    }
+
+    pub fn failed(&self) -> Vec<CheckId> {
+        self.checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Fail)
+            .map(|c| c.id)
+            .collect()
+    }
+}
+
+/// The result of a decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decided {
+    pub id: String,
+    pub from: State,
+    pub to: State,
+    pub entry: AuditEntry,
+}
+
+/// One line of a sweep.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepItem {
+    pub id: String,
+    #[serde(serialize_with = "crate::store::ser_instant")]
+    pub submitted_at: DateTime<FixedOffset>,
+    pub expired: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The outcome of walking the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    pub checked: u64,
+    pub broken: Option<ChainBreak>,
+}
+
+/// A reviewer's session on a store: who acts, under which policy, at what time.
+pub struct Review {
+    store: Box<dyn Store + Send>,
+    policy: Arc<Policy>,
+    actor: String,
+    clock: Clock,
+    /// Distinguishes this process's claims from the same reviewer's other sessions.
+    session: String,
+}
+
+impl Review {
+    /// Opens a session. Derived columns computed under another policy are recomputed
+    /// first, so that the queue's order and summaries always follow the current data.
+    pub fn new(
+        store: Box<dyn Store + Send>,
+        policy: Arc<Policy>,
+        actor: String,
+        clock: Clock,
+    ) -> ReviewResult<Review> {
+        let session = format!(
+            "{}-{}-{}",
+            actor,
+            std::process::id(),
+            clock.now().timestamp_nanos_opt().unwrap_or_default()
+        );
+        let mut review = Review {
+            store,
+            policy,
+            actor,
+            clock,
+            session,
+        };
+        review.refresh_derived()?;
+        Ok(review)
+    }
+
+    pub fn policy(&self) -> &Arc<Policy> {
+        &self.policy
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        self.clock.now()
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    /// Recomputes due times and check summaries computed under another policy version
+    /// (a new year's holidays, a changed check table). Returns how many were updated.
+    pub fn refresh_derived(&mut self) -> ReviewResult<u64> {
+        let version = self.policy.version.clone();
+        let mut updated = 0;
+        loop {
+            let stale = self.store.stale_derived(&version, 5_000)?;
+            if stale.is_empty() {
+                return Ok(updated);
+            }
+            let mut updates = Vec::with_capacity(stale.len());
+            for s in &stale {
+                let judgements = self.store.judgements(&s.app.id, s.revision)?;
+                updates.push((s.app.id.clone(), derive(&self.policy, &s.app, &judgements)));
+            }
+            updated += updates.len() as u64;
+            self.store.update_derived(&updates)?;
+        }
+    }
+
+    // ---- import ----
+
+    /// Imports a JSON array or NDJSON of applications, all or nothing.
+    pub fn import(&mut self, input: impl BufRead) -> ReviewResult<ImportReport> {
+        let policy = Arc::clone(&self.policy);
+        let now = self.now();
+        let actor = self.actor.clone();
+        let mut report = ImportReport::default();
+        let mut session = self.store.begin_import().map_err(ReviewError::from)?;
+        let mut conflicts: Vec<RecordError> = Vec::new();
+        let mut reader = import::RecordReader::new(&policy, now);
+        let mut write = |app: Application| -> Result<(), ImportError> {
+            let hash = content_hash(&app);
+            let existing = session.existing(&app.id).map_err(ImportError::Store)?;
+            let product = policy.product(&app.product).expect("validated");
+            let group = product.group.as_str();
+            let entry =
+                |action: &str, revision: u32, from: Option<State>, to: State| NewAuditEntry {
+                    application_id: app.id.clone(),
+                    revision,
+                    at: now,
+                    actor: actor.clone(),
+                    action: action.to_string(),
+                    from_state: from.map(|s| s.id().to_string()),
+                    to_state: Some(to.id().to_string()),
+                    reasons: Vec::new(),
+                    message: None,
+                    note: None,
+                    detail: Some(format!("content {hash}")),
+                };
+            let derived = derive(&policy, &app, &[]);
+            let record = |state, revision| ImportRecord {
+                app: &app,
+                group,
+                state,
+                revision,
+                derived: &derived,
+                content_hash: &hash,
+            };
+            match existing {
+                None => {
+                    let to = state::initial_state(app.applicant.verified);
+                    session.insert(record(to, 1), entry("submit", 1, None, to)).map_err(ImportError::Store)?;
+                    report.inserted += 1;
+                }
+                Some(e) if e.content_hash == hash => report.unchanged += 1,
+                Some(e) if e.state == State::Returned => {
+                    if app.submitted_at <= e.submitted_at {
+                        conflicts.push(conflict(&app.id, "submitted_at", format!(
+                            "a resubmission must be submitted after the returned revision ({})",
+                            e.submitted_at.to_rfc3339()
+                        )));
+                        return Ok(());
+                    }
+                    let to = state::transition(e.state, Event::Resubmit, product.kind).expect("in the table");
+                    let revision = e.revision + 1;
+                    session.replace(record(to, revision), entry("resubmit", revision, Some(e.state), to)).map_err(ImportError::Store)?;
+                    report.resubmitted += 1;
+                }
+                Some(e) if e.state == State::PendingVerification && app.applicant.verified => {
+                    let to = state::transition(e.state, Event::Verified, product.kind).expect("in the table");
+                    session.replace(record(to, e.revision), entry("verified", e.revision, Some(e.state), to)).map_err(ImportError::Store)?;
+                    report.verified += 1;
+                }
+                Some(e) => conflicts.push(conflict(&app.id, "id", format!(
+                    "already imported and now {}; only a returned application can be submitted again",
+                    e.state
+                ))),
+            }
+            Ok(())
+        };
+        let read = reader.read(input, &mut write);
+        match read {
+            Err(ImportError::Records { mut errors, total }) => {
+                let extra = conflicts.len() as u64;
+                errors.extend(conflicts);
+                errors.truncate(import::limits::REPORTED);
+                Err(ReviewError::Import(ImportError::Records {
+                    errors,
+                    total: total + extra,
+                }))
+            }
+            Err(e) => Err(ReviewError::Import(e)),
+            Ok(()) if !conflicts.is_empty() => {
+                let total = conflicts.len() as u64;
+                conflicts.truncate(import::limits::REPORTED);
+                Err(ReviewError::Import(ImportError::Records {
+                    errors: conflicts,
+                    total,
+                }))
+            }
+            Ok(()) => {
+                session.commit()?;
+                Ok(report)
+            }
+        }
+    }
+
+    // ---- reading ----
+
+    pub fn page(&self, query: &QueueQuery, offset: u64, limit: u64) -> ReviewResult<Vec<QueueRow>> {
+        Ok(self.store.page(query, offset, limit)?)
+    }
+
+    pub fn count(&self, query: &QueueQuery) -> ReviewResult<u64> {
+        Ok(self.store.count(query)?)
+    }
+
+    pub fn position(&self, query: &QueueQuery, id: &str) -> ReviewResult<Option<u64>> {
+        Ok(self.store.position(query, id)?)
+    }
+
+    /// The bounds that split "overdue", "due today" and "past the verification window".
+    pub fn count_bounds(&self) -> CountBounds {
+        let now = self.now();
+        CountBounds {
+            now,
+            end_of_today: calendar::end_of_day(now.date_naive()),
+            verification_cutoff: now - Duration::days(calendar::VERIFICATION_WINDOW_DAYS),
+        }
+    }
+
+    pub fn counts(&self) -> ReviewResult<QueueCounts> {
+        Ok(self.store.counts(self.count_bounds())?)
+    }
+
+    /// Everything about one application.
+    pub fn show(&self, id: &str) -> ReviewResult<ApplicationView> {
+        let stored = self
+            .store
+            .get(id)?
+            .ok_or_else(|| ReviewError::NotFound(id.to_string()))?;
+        let judgements = self.store.judgements(id, stored.revision)?;
+        let mut results = checks::evaluate(&self.policy, &stored.app);
+        checks::apply_judgements(&self.policy, &mut results, &judgements);
+        let due = self.policy.calendar.due_at(stored.app.submitted_at);
+        let time_left = self.policy.calendar.time_left(self.now(), due.at);
+        let mut suggested: Vec<String> = Vec::new();
+        for reason in results.iter().filter_map(|r| r.reason.clone()) {
+            if !suggested.contains(&reason) {
+                suggested.push(reason);
+            }
+        }
+        let claim = self
+            .store
+            .claim_of(id, self.now())?
+            .filter(|c| c.session != self.session);
+        Ok(ApplicationView {
+            verification_deadline: calendar::verification_deadline(stored.app.submitted_at),
+            history: self.store.history(id)?,
+            stored,
+            checks: results,
+            judgements,
+            due,
+            time_left,
+            claim,
+            suggested_reasons: suggested,
+        })
+    }
+
+    pub fn history(&self, id: &str) -> ReviewResult<Vec<AuditEntry>> {
+        if self.store.get(id)?.is_none() {
+            return Err(ReviewError::NotFound(id.to_string()));
+        }
+        Ok(self.store.history(id)?)
+    }
+
+    // ---- decisions ----
+
+    /// The current version of an application, for callers that decide without having
+    /// shown it (the command line). The store still refuses if it changes before writing.
+    pub fn current_version(&self, id: &str) -> ReviewResult<i64> {
+        Ok(self
+            .store
+            .get(id)?
+            .ok_or_else(|| ReviewError::NotFound(id.to_string()))?
+            .version)
+    }
+
+    fn decide(
+        &mut self,
+        id: &str,
+        version: i64,
+        event: Event,
+        mut entry: NewAuditEntry,
+    ) -> ReviewResult<Decided> {
+        let stored = self
+            .store
+            .get(id)?
+            .ok_or_else(|| ReviewError::NotFound(id.to_string()))?;
+        if stored.version != version {
+            return Err(ReviewError::Conflict {
+                id: id.to_string(),
+                state: stored.state,
+                by: stored.changed_by,
+                at: stored.changed_at,
+            });
+        }
+        let kind = self
+            .policy
+            .product(&stored.app.product)
+            .map(|p| p.kind)
+            .ok_or_else(|| {
+                ReviewError::Invalid(format!(
+                    "{id}: product `{}` is no longer in the catalogue",
+                    stored.app.product
+                ))
+            })?;
+        let to = state::transition(stored.state, event, kind)?;
+        entry.from_state = Some(stored.state.id().to_string());
+        entry.to_state = Some(to.id().to_string());
+        entry.revision = stored.revision;
+        let entry = self.store.change_state(
+            StateChange {
+                id: id.to_string(),
+                expected_version: version,
+                to,
+                audit: entry,
+            },
+            None,
+        )?;
+        Ok(Decided {
+            id: id.to_string(),
+            from: stored.state,
+            to,
+            entry,
+        })
+    }
+
+    fn entry(&self, id: &str, action: &str) -> NewAuditEntry {
+        NewAuditEntry {
+            application_id: id.to_string(),
+            revision: 0,
+            at: self.now(),
+            actor: self.actor.clone(),
+            action: action.to_string(),
+            from_state: None,
+            to_state: None,
+            reasons: Vec::new(),
+            message: None,
+            note: None,
+            detail: None,
+        }
+    }
+
+    /// Approves at `version`. Manual checks not yet judged are attested as passing by
+    /// the approval; the audit entry names them.
+    pub fn approve(
+        &mut self,
+        id: &str,
+        version: i64,
+        note: Option<String>,
+    ) -> ReviewResult<Decided> {
+        let view = self.show(id)?;
+        let mut entry = self.entry(id, "approve");
+        entry.note = clean(note);
+        let attested: Vec<&str> = view.unjudged_manual().iter().map(|c| c.id()).collect();
+        let failed: Vec<&str> = view.failed().iter().map(|c| c.id()).collect();
+        let mut detail = Vec::new();
+        if !attested.is_empty() {
+            detail.push(format!("attested manual checks: {}", attested.join(", ")));
+        }
+        if !failed.is_empty() {
+            detail.push(format!(
+                "approved despite failed checks: {}",
+                failed.join(", ")
+            ));
+        }
+        entry.detail = (!detail.is_empty()).then(|| detail.join("; "));
+        self.decide(id, version, Event::Approve, entry)
+    }
+
+    /// Returns at `version` with at least one reason of the catalogue.
+    pub fn return_application(
+        &mut self,
+        id: &str,
+        version: i64,
+        reasons: &[String],
+        message: Option<String>,
+        note: Option<String>,
+    ) -> ReviewResult<Decided> {
+        if reasons.is_empty() {
+            return Err(ReviewError::Invalid(
+                "a return needs at least one reason (see `shenhe reasons`)".into(),
+            ));
+        }
+        let mut unique: Vec<String> = Vec::new();
+        for code in reasons {
+            if self.policy.reason(code).is_none() {
+                let known: Vec<&str> = self
+                    .policy
+                    .reasons
+                    .iter()
+                    .map(|r| r.code.as_str())
+                    .collect();
+                return Err(ReviewError::Invalid(format!(
+                    "unknown return reason `{}` (one of: {})",
+                    crate::domain::text::fit(code, 40),
+                    known.join(", ")
+                )));
+            }
+            if !unique.contains(code) {
+                unique.push(code.clone());
+            }
+        }
+        if unique.iter().any(|r| r == "other") && clean(message.clone()).is_none() {
+            return Err(ReviewError::Invalid(
+                "the reason `other` needs a message to the applicant saying what is wrong".into(),
+            ));
+        }
+        let mut entry = self.entry(id, "return");
+        entry.reasons = unique;
+        entry.message = clean(message);
+        entry.note = clean(note);
+        self.decide(id, version, Event::Return, entry)
+    }
+
+    /// Expires an order waiting for real-name verification past its 15-day window.
+    /// Inside the window it is refused, unless forced with a note.
+    pub fn expire(
+        &mut self,
+        id: &str,
+        version: i64,
+        note: Option<String>,
+        force: bool,
+    ) -> ReviewResult<Decided> {
+        let stored = self
+            .store
+            .get(id)?
+            .ok_or_else(|| ReviewError::NotFound(id.to_string()))?;
+        let deadline = calendar::verification_deadline(stored.app.submitted_at);
+        let note = clean(note);
+        let mut entry = self.entry(id, "expire");
+        if stored.state == State::PendingVerification && self.now() <= deadline {
+            if !force {
+                return Err(ReviewError::Invalid(format!(
+                    "{id} is still inside its 15-day verification window (until {}); use --force with a --note to expire it anyway",
+                    deadline
+                        .with_timezone(&calendar::china())
+                        .format("%Y-%m-%d %H:%M")
+                )));
+            }
+            if note.is_none() {
+                return Err(ReviewError::Invalid(
+                    "expiring inside the verification window needs a note saying why".into(),
+                ));
+            }
+            entry.detail = Some(format!(
+                "forced inside the verification window (until {})",
+                deadline.to_rfc3339()
+            ));
+        }
+        entry.note = note;
+        self.decide(id, version, Event::Expire, entry)
+    }
+
+    /// Expires every order past its verification window, each with its own audit entry.
+    pub fn sweep(&mut self, dry_run: bool) -> ReviewResult<Vec<SweepItem>> {
+        let cutoff = self.count_bounds().verification_cutoff;
+        let query = QueueQuery {
+            states: vec![State::PendingVerification],
+            submitted_before: Some(cutoff),
+            sort: crate::store::SortKey::Submitted,
+            ..Default::default()
+        };
+        let mut items = Vec::new();
+        let mut offset = 0;
+        loop {
+            let rows = self.store.page(&query, offset, 500)?;
+            if rows.is_empty() {
+                break;
+            }
+            if dry_run {
+                offset += rows.len() as u64;
+            }
+            for row in rows {
+                let mut item = SweepItem {
+                    id: row.id.clone(),
+                    submitted_at: row.submitted_at,
+                    expired: false,
+                    error: None,
+                };
+                if !dry_run {
+                    match self.expire(
+                        &row.id,
+                        row.version,
+                        Some("15-day verification window lapsed (sweep)".into()),
+                        false,
+                    ) {
+                        Ok(_) => item.expired = true,
+                        Err(e) => {
+                            item.error = Some(e.to_string());
+                            offset += 1;
+                        }
+                    }
+                }
+                items.push(item);
+            }
+        }
+        Ok(items)
+    }
+
+    /// Records a reviewer's judgement of a check that needs a person.
+    pub fn judge(
+        &mut self,
+        id: &str,
+        version: i64,
+        check: CheckId,
+        passed: bool,
+        note: Option<String>,
+    ) -> ReviewResult<AuditEntry> {
+        let view = self.show(id)?;
+        let stored = &view.stored;
+        if !stored.state.is_open() {
+            return Err(ReviewError::Invalid(format!(
+                "{id} is {}: its checks can no longer be judged",
+                stored.state
+            )));
+        }
+        let raw = checks::evaluate(&self.policy, &stored.app);
+        if !raw
+            .iter()
+            .any(|r| r.id == check && r.outcome == Outcome::Manual)
+        {
+            return Err(ReviewError::Invalid(format!(
+                "{check} does not need a person's judgement for {id}"
+            )));
+        }
+        let judgement = Judgement {
+            check,
+            passed,
+            note: clean(note),
+            by: self.actor.clone(),
+            at: self.now(),
+        };
+        let mut all = view.judgements.clone();
+        all.retain(|j| j.check != check);
+        all.push(judgement.clone());
+        let derived = derive(&self.policy, &stored.app, &all);
+        let mut entry = self.entry(id, "judge");
+        entry.revision = stored.revision;
+        entry.detail = Some(format!("{check}: {}", if passed { "pass" } else { "fail" }));
+        entry.note = judgement.note.clone();
+        Ok(self
+            .store
+            .judge(id, version, stored.revision, &judgement, &derived, entry)?)
+    }
+
+    /// The test account's password, logged in the audit trail with who and when.
+    pub fn reveal_password(&mut self, id: &str) -> ReviewResult<Option<String>> {
+        let stored = self
+            .store
+            .get(id)?
+            .ok_or_else(|| ReviewError::NotFound(id.to_string()))?;
+        let password = stored
+            .app
+            .website
+            .as_ref()
+            .and_then(|w| w.test_password.clone());
+        if password.is_some() {
+            let mut entry = self.entry(id, "reveal_password");
+            entry.revision = stored.revision;
+            self.store.record(entry)?;
+        }
+        Ok(password)
+    }
+
+    /// Records that this reviewer decides despite another's claim.
+    pub fn record_claim_override(&mut self, id: &str, claim: &Claim) -> ReviewResult<()> {
+        let mut entry = self.entry(id, "claim_override");
+        entry.detail = Some(format!(
+            "claimed by {} until {}",
+            claim.reviewer,
+            claim.expires_at.to_rfc3339()
+        ));
+        self.store.record(entry)?;
+        Ok(())
+    }
+
+    // ---- claims ----
+
+    /// Claims `id` for this session; returns another session's live claim instead, if any.
+    pub fn claim(&mut self, id: &str) -> ReviewResult<Option<Claim>> {
+        let now = self.now();
+        let claim = Claim {
+            application_id: id.to_string(),
+            reviewer: self.actor.clone(),
+            session: self.session.clone(),
+            expires_at: now + Duration::minutes(CLAIM_MINUTES),
+        };
+        Ok(self.store.claim(&claim, now)?)
+    }
+
+    pub fn release(&mut self, id: &str) -> ReviewResult<()> {
+        Ok(self.store.release(id, &self.session)?)
+    }
+
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+
+    // ---- audit ----
+
+    pub fn verify_audit(&self) -> ReviewResult<ChainReport> {
+        let mut verifier = ChainVerifier::default();
+        self.store.audit_chain(&mut |entry| verifier.feed(entry))?;
+        Ok(ChainReport {
+            checked: verifier.checked,
+            broken: verifier.broken,
+        })
+    }
+
+    pub fn data_version(&self) -> ReviewResult<i64> {
+        Ok(self.store.data_version()?)
+    }
+}
+
+fn conflict(id: &str, field: &str, message: String) -> RecordError {
+    RecordError {
+        position: import::Position::Line(0),
+        id: Some(id.to_string()),
+        field: Some(field.to_string()),
+        message,
+    }
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// A digest of what the merchant submitted: the same content imported again is a no-op.
+pub fn content_hash(app: &Application) -> String {
+    let json = serde_json::to_vec(app).expect("applications serialise");
+    Sha256::digest(&json)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The derived columns of an application under `policy`.
+pub fn derive(policy: &Policy, app: &Application, judgements: &[Judgement]) -> Derived {
+    let mut results = checks::evaluate(policy, app);
+    checks::apply_judgements(policy, &mut results, judgements);
+    let summary = checks::summarise(&results);
+    Derived {
+        due_at: policy.calendar.due_at(app.submitted_at).at,
+        failed: summary.failed,
+        manual: summary.manual,
+        policy_version: policy.version.clone(),
+    }
+}
+
+/// Years a due time was computed in that the holiday data does not cover, as a warning.
+pub fn calendar_warning(uncovered: &BTreeSet<i32>) -> Option<String> {
+    if uncovered.is_empty() {
+        return None;
+    }
+    let years: Vec<String> = uncovered.iter().map(|y| y.to_string()).collect();
+    Some(format!(
+        "no official holiday data for {}: business days there are counted on weekends alone",
+        years.join(", ")
+    ))
+}

@@ -1,0 +1,255 @@
+//! The store: the only place that knows SQL. Everything above it speaks in the types of
+//! this module, narrow enough that another backend (PostgreSQL, for teams that outgrow one
+//! host) can stand beside [`sqlite::SqliteStore`] without touching the domain or the faces.
+
+pub mod audit;
+pub mod sqlite;
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+use crate::domain::application::Application;
+use crate::domain::checks::Judgement;
+use crate::domain::state::State;
+
+pub use audit::{AuditEntry, NewAuditEntry};
+
+/// An application as stored: what the merchant submitted plus where it stands.
+#[derive(Debug, Clone)]
+pub struct StoredApplication {
+    pub app: Application,
+    pub state: State,
+    /// 1 for the first submission, +1 for each resubmission.
+    pub revision: u32,
+    /// Bumped by every change: a decision is written only if it is unchanged since read.
+    pub version: i64,
+    pub derived: Derived,
+    pub changed_at: DateTime<FixedOffset>,
+    pub changed_by: String,
+}
+
+/// Columns computed from the application and the policy, kept for sorting and the
+/// queue summary. `policy_version` says which policy they were computed under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Derived {
+    pub due_at: DateTime<FixedOffset>,
+    pub failed: u32,
+    pub manual: u32,
+    pub policy_version: String,
+}
+
+/// One row of the queue: only what the table shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueRow {
+    pub id: String,
+    pub merchant: String,
+    pub product: String,
+    pub plan: String,
+    pub state: State,
+    #[serde(serialize_with = "crate::store::ser_instant")]
+    pub submitted_at: DateTime<FixedOffset>,
+    #[serde(serialize_with = "crate::store::ser_instant")]
+    pub due_at: DateTime<FixedOffset>,
+    pub failed: u32,
+    pub manual: u32,
+    pub revision: u32,
+    pub version: i64,
+    /// Another reviewer's live claim, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_by: Option<String>,
+}
+
+pub(crate) fn ser_instant<S: serde::Serializer>(
+    at: &DateTime<FixedOffset>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    crate::domain::application::rfc3339::serialize(at, s)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Due time, earliest first (the default: the queue's order of urgency).
+    #[default]
+    Due,
+    /// Submission time, earliest first.
+    Submitted,
+    /// Merchant name.
+    Merchant,
+}
+
+/// What part of the applications to list, and in what order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QueueQuery {
+    /// Empty means every state.
+    pub states: Vec<State>,
+    pub product: Option<String>,
+    pub group: Option<String>,
+    /// Only those due before this instant (overdue: due before now).
+    pub due_before: Option<DateTime<FixedOffset>>,
+    /// Only those due at or after this instant.
+    pub due_from: Option<DateTime<FixedOffset>>,
+    /// Only those submitted before this instant (past the verification window).
+    pub submitted_before: Option<DateTime<FixedOffset>>,
+    /// Only those with at least one failed check.
+    pub failing: bool,
+    /// Substring of the merchant name, id, url or account.
+    pub search: Option<String>,
+    pub sort: SortKey,
+    pub descending: bool,
+}
+
+/// The counts at the head of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct QueueCounts {
+    pub pending_review: u64,
+    pub overdue: u64,
+    pub due_today: u64,
+    pub pending_verification: u64,
+    /// Pending verification for more than 15 days: can be expired.
+    pub verification_lapsed: u64,
+}
+
+/// Instants that split the queue counts, computed by the caller from the calendar.
+#[derive(Debug, Clone, Copy)]
+pub struct CountBounds {
+    pub now: DateTime<FixedOffset>,
+    pub end_of_today: DateTime<FixedOffset>,
+    pub verification_cutoff: DateTime<FixedOffset>,
+}
+
+/// A change of state written together with its audit entry, only if the application
+/// is still at `expected_version`.
+#[derive(Debug, Clone)]
+pub struct StateChange {
+    pub id: String,
+    pub expected_version: i64,
+    pub to: State,
+    pub audit: NewAuditEntry,
+}
+
+/// A reviewer's claim on an application: others are warned before deciding it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    pub application_id: String,
+    pub reviewer: String,
+    /// Distinguishes one console of a reviewer from another.
+    pub session: String,
+    #[serde(serialize_with = "crate::store::ser_instant")]
+    pub expires_at: DateTime<FixedOffset>,
+}
+
+/// What the import found for one record, before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    pub state: State,
+    pub revision: u32,
+    pub version: i64,
+    pub content_hash: String,
+    pub submitted_at: DateTime<FixedOffset>,
+}
+
+/// A failure of the store. Conflicts are expected in normal use; the rest are not.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The application changed since it was read: who changed it, when, and to what.
+    Conflict {
+        id: String,
+        state: State,
+        by: String,
+        at: DateTime<FixedOffset>,
+    },
+    NotFound(String),
+    /// The database is not one of ours, or is newer than this binary.
+    Schema(String),
+    Database(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Conflict { id, state, by, at } => write!(
+                f,
+                "{id} was changed by {by} at {} (now {state}); nothing was written",
+                at.format("%Y-%m-%d %H:%M:%S %:z")
+            ),
+            StoreError::NotFound(id) => write!(f, "no application with id `{id}`"),
+            StoreError::Schema(msg) => write!(f, "database: {msg}"),
+            StoreError::Database(msg) => write!(f, "database error: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An application to write, with what the store keeps beside it.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportRecord<'a> {
+    pub app: &'a Application,
+    pub group: &'a str,
+    pub state: State,
+    pub revision: u32,
+    pub derived: &'a Derived,
+    pub content_hash: &'a str,
+}
+
+/// One all-or-nothing import: dropped without [`ImportSession::commit`], it writes nothing.
+pub trait ImportSession {
+    fn existing(&mut self, id: &str) -> StoreResult<Option<Existing>>;
+    /// A new application, with its first audit entry.
+    fn insert(&mut self, record: ImportRecord<'_>, audit: NewAuditEntry) -> StoreResult<()>;
+    /// A new revision of an application (or its update while it waits for verification):
+    /// the previous revision is kept in its history.
+    fn replace(&mut self, record: ImportRecord<'_>, audit: NewAuditEntry) -> StoreResult<()>;
+    fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// The operations the review layer needs from a store.
+pub trait Store {
+    fn begin_import(&mut self) -> StoreResult<Box<dyn ImportSession + '_>>;
+    fn get(&self, id: &str) -> StoreResult<Option<StoredApplication>>;
+    fn page(&self, query: &QueueQuery, offset: u64, limit: u64) -> StoreResult<Vec<QueueRow>>;
+    fn count(&self, query: &QueueQuery) -> StoreResult<u64>;
+    fn counts(&self, bounds: CountBounds) -> StoreResult<QueueCounts>;
+    /// Position of `id` in the queue ordered by `query`, if it is in it.
+    fn position(&self, query: &QueueQuery, id: &str) -> StoreResult<Option<u64>>;
+    /// Writes the change and its audit entry in one transaction, or nothing.
+    fn change_state(
+        &mut self,
+        change: StateChange,
+        derived: Option<&Derived>,
+    ) -> StoreResult<AuditEntry>;
+    /// Records a judgement of a manual check (and its audit entry), bumping the version.
+    fn judge(
+        &mut self,
+        id: &str,
+        expected_version: i64,
+        revision: u32,
+        judgement: &Judgement,
+        derived: &Derived,
+        audit: NewAuditEntry,
+    ) -> StoreResult<AuditEntry>;
+    fn judgements(&self, id: &str, revision: u32) -> StoreResult<Vec<Judgement>>;
+    /// An audit entry that changes nothing else (a password reveal, a claim override).
+    fn record(&mut self, audit: NewAuditEntry) -> StoreResult<AuditEntry>;
+    fn history(&self, id: &str) -> StoreResult<Vec<AuditEntry>>;
+    /// The whole audit chain, in order, for verification.
+    fn audit_chain(&self, visit: &mut dyn FnMut(&AuditEntry) -> bool) -> StoreResult<()>;
+    /// Applications whose derived columns were computed under another policy version.
+    fn stale_derived(
+        &self,
+        policy_version: &str,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredApplication>>;
+    fn update_derived(&mut self, updates: &[(String, Derived)]) -> StoreResult<()>;
+    fn claim(&mut self, claim: &Claim, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>>;
+    fn release(&mut self, id: &str, session: &str) -> StoreResult<()>;
+    fn claim_of(&self, id: &str, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>>;
+    /// A number that changes whenever anything is written, for live refresh.
+    fn data_version(&self) -> StoreResult<i64>;
+    fn meta(&self, key: &str) -> StoreResult<Option<String>>;
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()>;
+}

@@ -1,0 +1,964 @@
+//! The SQLite store: one file, WAL, a busy timeout, foreign keys on, schema versioned with
+//! `PRAGMA user_version`. Every command opens it the same way, through [`SqliteStore::open`].
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
+
+use super::audit::{AuditEntry, GENESIS, NewAuditEntry, entry_hash};
+use super::{
+    Claim, CountBounds, Derived, Existing, ImportRecord, ImportSession, QueueCounts, QueueQuery,
+    QueueRow, SortKey, StateChange, Store, StoreError, StoreResult, StoredApplication,
+};
+use crate::domain::application::Application;
+use crate::domain::calendar::china;
+use crate::domain::checks::{CheckId, Judgement};
+use crate::domain::state::State;
+
+/// How long a writer waits for another before the database counts as busy. Reviewers
+/// never see "database is locked": writes are short, and this is far longer.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The schema, one step per version. Never edit a step that has shipped: add one.
+const MIGRATIONS: &[&str] = &[
+    // 1: applications, the audit trail, judgements of manual checks, claims.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE applications (
+        id TEXT PRIMARY KEY,
+        revision INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        product TEXT NOT NULL,
+        product_group TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        merchant TEXT NOT NULL,
+        account TEXT NOT NULL,
+        url TEXT NOT NULL,
+        submitted_at TEXT NOT NULL,
+        submitted_ts INTEGER NOT NULL,
+        due_ts INTEGER NOT NULL,
+        failed INTEGER NOT NULL,
+        manual INTEGER NOT NULL,
+        derived_version TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        changed_at TEXT NOT NULL,
+        changed_by TEXT NOT NULL
+    );
+    CREATE INDEX applications_state_due ON applications(state, due_ts, id);
+    CREATE INDEX applications_state_submitted ON applications(state, submitted_ts, id);
+    CREATE INDEX applications_due ON applications(due_ts, id);
+    CREATE INDEX applications_derived ON applications(derived_version);
+    CREATE TABLE previous_revisions (
+        application_id TEXT NOT NULL REFERENCES applications(id),
+        revision INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (application_id, revision)
+    ) WITHOUT ROWID;
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        application_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT,
+        reasons TEXT NOT NULL,
+        message TEXT,
+        note TEXT,
+        detail TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_application ON audit(application_id, seq);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: UPDATE refused'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE refused'); END;
+    CREATE TABLE judgements (
+        application_id TEXT NOT NULL REFERENCES applications(id),
+        revision INTEGER NOT NULL,
+        check_id TEXT NOT NULL,
+        passed INTEGER NOT NULL,
+        note TEXT,
+        by TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (application_id, revision, check_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE claims (
+        application_id TEXT PRIMARY KEY,
+        reviewer TEXT NOT NULL,
+        session TEXT NOT NULL,
+        expires_ts INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#,
+];
+
+/// Columns of `applications` a queue row needs, in the order `queue_row` reads them.
+const ROW_COLUMNS: &str = "a.id, a.merchant, a.product, a.plan, a.state, a.submitted_at, a.due_ts, a.failed, a.manual, a.revision, a.version, c.reviewer";
+
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn db_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn ts(at: DateTime<FixedOffset>) -> i64 {
+    at.timestamp()
+}
+
+fn from_ts(seconds: i64) -> DateTime<FixedOffset> {
+    Utc.timestamp_opt(seconds, 0)
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&china())
+}
+
+fn parse_instant(text: &str) -> StoreResult<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(text)
+        .map_err(|e| StoreError::Schema(format!("bad instant `{text}` in the database: {e}")))
+}
+
+fn parse_state(text: &str) -> StoreResult<State> {
+    text.parse().map_err(StoreError::Schema)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let created = !path.exists();
+        if created {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Database(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+            create_group_file(path)?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
+        Self::configure(conn)
+    }
+
+    /// A private in-memory database, for tests of the layers above.
+    pub fn in_memory() -> StoreResult<SqliteStore> {
+        Self::configure(Connection::open_in_memory().map_err(db_err)?)
+    }
+
+    fn configure(conn: Connection) -> StoreResult<SqliteStore> {
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
+        let schema_error = |e: rusqlite::Error| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                StoreError::Schema("the file is not a shenhe database (not SQLite)".into())
+            }
+            other => db_err(other),
+        };
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(schema_error)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(db_err)?;
+        let mut store = SqliteStore { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> StoreResult<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_err)?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::Schema(format!(
+                "schema version {version} is newer than this shenhe knows ({known}); upgrade shenhe"
+            )));
+        }
+        if version == 0 {
+            let tables: i64 = tx
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(db_err)?;
+            if tables > 0 {
+                return Err(StoreError::Schema(
+                    "the file is an SQLite database, but not a shenhe one".into(),
+                ));
+            }
+        }
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(step).map_err(db_err)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(db_err)?;
+        }
+        tx.commit().map_err(db_err)
+    }
+
+    fn immediate(&mut self) -> StoreResult<Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+#[cfg(unix)]
+fn create_group_file(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Group-writable so that reviewers sharing a group can all write; never world-readable.
+    // SQLite gives the -wal and -shm files the same permissions as the database.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o660)
+        .open(path)
+        .map(|_| ())
+        .map_err(|e| StoreError::Database(format!("cannot create {}: {e}", path.display())))
+}
+
+#[cfg(not(unix))]
+fn create_group_file(_: &Path) -> StoreResult<()> {
+    Ok(())
+}
+
+fn append_audit(tx: &Connection, entry: NewAuditEntry) -> StoreResult<AuditEntry> {
+    let (last_seq, prev_hash): (i64, String) = tx
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db_err)?
+        .unwrap_or((0, GENESIS.to_string()));
+    let seq = last_seq + 1;
+    let hash = entry_hash(seq, &entry, &prev_hash);
+    tx.prepare_cached(
+        "INSERT INTO audit (seq, application_id, revision, at, actor, action, from_state, to_state, reasons, message, note, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )
+    .map_err(db_err)?
+    .execute(params![
+        seq,
+        entry.application_id,
+        entry.revision,
+        entry.at.to_rfc3339(),
+        entry.actor,
+        entry.action,
+        entry.from_state,
+        entry.to_state,
+        serde_json::to_string(&entry.reasons).expect("strings serialise"),
+        entry.message,
+        entry.note,
+        entry.detail,
+        prev_hash,
+        hash,
+    ])
+    .map_err(db_err)?;
+    Ok(AuditEntry {
+        seq,
+        entry,
+        prev_hash,
+        hash,
+    })
+}
+
+fn audit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditEntry, String)> {
+    let reasons: String = r.get(8)?;
+    let at: String = r.get(3)?;
+    Ok((
+        AuditEntry {
+            seq: r.get(0)?,
+            entry: NewAuditEntry {
+                application_id: r.get(1)?,
+                revision: r.get(2)?,
+                at: DateTime::parse_from_rfc3339(&at).unwrap_or_default(),
+                actor: r.get(4)?,
+                action: r.get(5)?,
+                from_state: r.get(6)?,
+                to_state: r.get(7)?,
+                reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+                message: r.get(9)?,
+                note: r.get(10)?,
+                detail: r.get(11)?,
+            },
+            prev_hash: r.get(12)?,
+            hash: r.get(13)?,
+        },
+        at,
+    ))
+}
+
+const AUDIT_COLUMNS: &str = "seq, application_id, revision, at, actor, action, from_state, to_state, reasons, message, note, detail, prev_hash, hash";
+
+fn stored_from_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(
+    String,
+    String,
+    u32,
+    i64,
+    i64,
+    u32,
+    u32,
+    String,
+    String,
+    String,
+)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+const STORED_COLUMNS: &str = "body, state, revision, version, due_ts, failed, manual, derived_version, changed_at, changed_by";
+
+type StoredTuple = (
+    String,
+    String,
+    u32,
+    i64,
+    i64,
+    u32,
+    u32,
+    String,
+    String,
+    String,
+);
+
+fn stored_from_tuple(t: StoredTuple) -> StoreResult<StoredApplication> {
+    let (
+        body,
+        state,
+        revision,
+        version,
+        due_ts,
+        failed,
+        manual,
+        policy_version,
+        changed_at,
+        changed_by,
+    ) = t;
+    let app: Application = serde_json::from_str(&body)
+        .map_err(|e| StoreError::Schema(format!("stored application body is not readable: {e}")))?;
+    Ok(StoredApplication {
+        app,
+        state: parse_state(&state)?,
+        revision,
+        version,
+        derived: Derived {
+            due_at: from_ts(due_ts),
+            failed,
+            manual,
+            policy_version,
+        },
+        changed_at: parse_instant(&changed_at)?,
+        changed_by,
+    })
+}
+
+fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
+    let state: String = r.get(4)?;
+    let submitted: String = r.get(5)?;
+    Ok(QueueRow {
+        id: r.get(0)?,
+        merchant: r.get(1)?,
+        product: r.get(2)?,
+        plan: r.get(3)?,
+        state: state.parse().unwrap_or(State::PendingReview),
+        submitted_at: DateTime::parse_from_rfc3339(&submitted).unwrap_or_default(),
+        due_at: from_ts(r.get(6)?),
+        failed: r.get(7)?,
+        manual: r.get(8)?,
+        revision: r.get(9)?,
+        version: r.get(10)?,
+        claimed_by: r.get(11)?,
+    })
+}
+
+/// The WHERE clause and its parameters for a query.
+fn where_clause(q: &QueueQuery, now_ts: i64) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut clauses = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    if !q.states.is_empty() {
+        let marks = vec!["?"; q.states.len()].join(", ");
+        clauses.push(format!("a.state IN ({marks})"));
+        values.extend(q.states.iter().map(|s| Value::Text(s.id().to_string())));
+    }
+    if let Some(product) = &q.product {
+        clauses.push("a.product = ?".into());
+        values.push(Value::Text(product.clone()));
+    }
+    if let Some(group) = &q.group {
+        clauses.push("a.product_group = ?".into());
+        values.push(Value::Text(group.clone()));
+    }
+    if let Some(before) = q.due_before {
+        clauses.push("a.due_ts < ?".into());
+        values.push(Value::Integer(ts(before)));
+    }
+    if let Some(from) = q.due_from {
+        clauses.push("a.due_ts >= ?".into());
+        values.push(Value::Integer(ts(from)));
+    }
+    if let Some(before) = q.submitted_before {
+        clauses.push("a.submitted_ts < ?".into());
+        values.push(Value::Integer(ts(before)));
+    }
+    if q.failing {
+        clauses.push("a.failed > 0".into());
+    }
+    if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        clauses.push(
+            "(a.merchant LIKE ?1s ESCAPE '\\' OR a.id LIKE ?1s ESCAPE '\\' OR a.url LIKE ?1s ESCAPE '\\' OR a.account LIKE ?1s ESCAPE '\\')"
+                .replace("?1s", "?"),
+        );
+        for _ in 0..4 {
+            values.push(Value::Text(pattern.clone()));
+        }
+    }
+    let _ = now_ts;
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    (sql, values)
+}
+
+fn order_clause(q: &QueueQuery) -> String {
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    match q.sort {
+        SortKey::Due => format!("ORDER BY a.due_ts {dir}, a.id {dir}"),
+        SortKey::Submitted => format!("ORDER BY a.submitted_ts {dir}, a.id {dir}"),
+        SortKey::Merchant => format!("ORDER BY a.merchant {dir}, a.id {dir}"),
+    }
+}
+
+impl Store for SqliteStore {
+    fn begin_import(&mut self) -> StoreResult<Box<dyn ImportSession + '_>> {
+        let tx = self.immediate()?;
+        Ok(Box::new(SqliteImport { tx }))
+    }
+
+    fn get(&self, id: &str) -> StoreResult<Option<StoredApplication>> {
+        let row = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {STORED_COLUMNS} FROM applications WHERE id = ?"
+            ))
+            .map_err(db_err)?
+            .query_row([id], stored_from_row)
+            .optional()
+            .map_err(db_err)?;
+        row.map(stored_from_tuple).transpose()
+    }
+
+    fn page(&self, query: &QueueQuery, offset: u64, limit: u64) -> StoreResult<Vec<QueueRow>> {
+        let now = Utc::now().timestamp();
+        let (filter, mut values) = where_clause(query, now);
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM applications a LEFT JOIN claims c ON c.application_id = a.id AND c.expires_ts > ? {filter} {} LIMIT ? OFFSET ?",
+            order_clause(query)
+        );
+        values.insert(0, rusqlite::types::Value::Integer(now));
+        values.push(rusqlite::types::Value::Integer(limit as i64));
+        values.push(rusqlite::types::Value::Integer(offset as i64));
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(db_err)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(values), queue_row)
+            .map_err(db_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        Ok(rows)
+    }
+
+    fn count(&self, query: &QueueQuery) -> StoreResult<u64> {
+        let (filter, values) = where_clause(query, 0);
+        let sql = format!("SELECT count(*) FROM applications a {filter}");
+        self.conn
+            .prepare_cached(&sql)
+            .map_err(db_err)?
+            .query_row(rusqlite::params_from_iter(values), |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(db_err)
+    }
+
+    fn counts(&self, b: CountBounds) -> StoreResult<QueueCounts> {
+        let one = |sql: &str, args: &[i64]| -> StoreResult<u64> {
+            self.conn
+                .prepare_cached(sql)
+                .map_err(db_err)?
+                .query_row(rusqlite::params_from_iter(args.iter()), |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map(|n| n as u64)
+                .map_err(db_err)
+        };
+        Ok(QueueCounts {
+            pending_review: one(
+                "SELECT count(*) FROM applications WHERE state = 'pending_review'",
+                &[],
+            )?,
+            overdue: one(
+                "SELECT count(*) FROM applications WHERE state = 'pending_review' AND due_ts < ?",
+                &[ts(b.now)],
+            )?,
+            due_today: one(
+                "SELECT count(*) FROM applications WHERE state = 'pending_review' AND due_ts >= ? AND due_ts <= ?",
+                &[ts(b.now), ts(b.end_of_today)],
+            )?,
+            pending_verification: one(
+                "SELECT count(*) FROM applications WHERE state = 'pending_verification'",
+                &[],
+            )?,
+            verification_lapsed: one(
+                "SELECT count(*) FROM applications WHERE state = 'pending_verification' AND submitted_ts < ?",
+                &[ts(b.verification_cutoff)],
+            )?,
+        })
+    }
+
+    fn position(&self, query: &QueueQuery, id: &str) -> StoreResult<Option<u64>> {
+        let Some((due, submitted, merchant, state, product, group, failed)): Option<(i64, i64, String, String, String, String, u32)> = self
+            .conn
+            .query_row(
+                "SELECT due_ts, submitted_ts, merchant, state, product, product_group, failed FROM applications WHERE id = ?",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )
+            .optional()
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        let _ = (state, product, group, failed);
+        // Count the rows that sort before it, within the same filter.
+        let (filter, mut values) = where_clause(query, 0);
+        let (op, col, key) = match (query.sort, query.descending) {
+            (SortKey::Due, false) => ("<", "a.due_ts", rusqlite::types::Value::Integer(due)),
+            (SortKey::Due, true) => (">", "a.due_ts", rusqlite::types::Value::Integer(due)),
+            (SortKey::Submitted, false) => (
+                "<",
+                "a.submitted_ts",
+                rusqlite::types::Value::Integer(submitted),
+            ),
+            (SortKey::Submitted, true) => (
+                ">",
+                "a.submitted_ts",
+                rusqlite::types::Value::Integer(submitted),
+            ),
+            (SortKey::Merchant, false) => {
+                ("<", "a.merchant", rusqlite::types::Value::Text(merchant))
+            }
+            (SortKey::Merchant, true) => {
+                (">", "a.merchant", rusqlite::types::Value::Text(merchant))
+            }
+        };
+        let before = format!("({col} {op} ? OR ({col} = ? AND a.id {op} ?))");
+        let filter = if filter.is_empty() {
+            format!("WHERE {before}")
+        } else {
+            format!("{filter} AND {before}")
+        };
+        values.push(key.clone());
+        values.push(key);
+        values.push(rusqlite::types::Value::Text(id.to_string()));
+        let n: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT count(*) FROM applications a {filter}"))
+            .map_err(db_err)?
+            .query_row(rusqlite::params_from_iter(values), |r| r.get(0))
+            .map_err(db_err)?;
+        // Only a position if the application itself matches the filter.
+        let (filter, mut values) = where_clause(query, 0);
+        let filter = if filter.is_empty() {
+            "WHERE a.id = ?".to_string()
+        } else {
+            format!("{filter} AND a.id = ?")
+        };
+        values.push(rusqlite::types::Value::Text(id.to_string()));
+        let matches: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT count(*) FROM applications a {filter}"))
+            .map_err(db_err)?
+            .query_row(rusqlite::params_from_iter(values), |r| r.get(0))
+            .map_err(db_err)?;
+        Ok((matches > 0).then_some(n as u64))
+    }
+
+    fn change_state(
+        &mut self,
+        change: StateChange,
+        derived: Option<&Derived>,
+    ) -> StoreResult<AuditEntry> {
+        let tx = self.immediate()?;
+        check_version(&tx, &change.id, change.expected_version)?;
+        let at = change.audit.at.to_rfc3339();
+        tx.execute(
+            "UPDATE applications SET state = ?2, version = version + 1, changed_at = ?3, changed_by = ?4 WHERE id = ?1",
+            params![change.id, change.to.id(), at, change.audit.actor],
+        )
+        .map_err(db_err)?;
+        if let Some(d) = derived {
+            write_derived(&tx, &change.id, d)?;
+        }
+        tx.execute("DELETE FROM claims WHERE application_id = ?", [&change.id])
+            .map_err(db_err)?;
+        let entry = append_audit(&tx, change.audit)?;
+        tx.commit().map_err(db_err)?;
+        Ok(entry)
+    }
+
+    fn judge(
+        &mut self,
+        id: &str,
+        expected_version: i64,
+        revision: u32,
+        j: &Judgement,
+        derived: &Derived,
+        audit: NewAuditEntry,
+    ) -> StoreResult<AuditEntry> {
+        let tx = self.immediate()?;
+        check_version(&tx, id, expected_version)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO judgements (application_id, revision, check_id, passed, note, by, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            params![id, revision, j.check.id(), j.passed, j.note, j.by, j.at.to_rfc3339()],
+        )
+        .map_err(db_err)?;
+        tx.execute(
+            "UPDATE applications SET version = version + 1, changed_at = ?2, changed_by = ?3 WHERE id = ?1",
+            params![id, audit.at.to_rfc3339(), audit.actor],
+        )
+        .map_err(db_err)?;
+        write_derived(&tx, id, derived)?;
+        let entry = append_audit(&tx, audit)?;
+        tx.commit().map_err(db_err)?;
+        Ok(entry)
+    }
+
+    fn judgements(&self, id: &str, revision: u32) -> StoreResult<Vec<Judgement>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT check_id, passed, note, by, at FROM judgements WHERE application_id = ? AND revision = ? ORDER BY at")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![id, revision], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(db_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(check, passed, note, by, at)| {
+                Ok(Judgement {
+                    check: check.parse::<CheckId>().map_err(StoreError::Schema)?,
+                    passed,
+                    note,
+                    by,
+                    at: parse_instant(&at)?,
+                })
+            })
+            .collect()
+    }
+
+    fn record(&mut self, audit: NewAuditEntry) -> StoreResult<AuditEntry> {
+        let tx = self.immediate()?;
+        let entry = append_audit(&tx, audit)?;
+        tx.commit().map_err(db_err)?;
+        Ok(entry)
+    }
+
+    fn history(&self, id: &str) -> StoreResult<Vec<AuditEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit WHERE application_id = ? ORDER BY seq"
+            ))
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([id], audit_from_row)
+            .map_err(db_err)?
+            .map(|r| r.map(|(e, _)| e))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        Ok(rows)
+    }
+
+    fn audit_chain(&self, visit: &mut dyn FnMut(&AuditEntry) -> bool) -> StoreResult<()> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))
+            .map_err(db_err)?;
+        let mut rows = stmt.query([]).map_err(db_err)?;
+        while let Some(row) = rows.next().map_err(db_err)? {
+            let (entry, raw_at) = audit_from_row(row).map_err(db_err)?;
+            // An `at` that does not parse was edited: keep the raw text so the hash fails.
+            let entry = if DateTime::parse_from_rfc3339(&raw_at).is_err() {
+                AuditEntry {
+                    hash: format!("unreadable at `{raw_at}`"),
+                    ..entry
+                }
+            } else {
+                entry
+            };
+            if !visit(&entry) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn stale_derived(
+        &self,
+        policy_version: &str,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredApplication>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {STORED_COLUMNS} FROM applications WHERE derived_version <> ? LIMIT ?"
+            ))
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![policy_version, limit as i64], stored_from_row)
+            .map_err(db_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        rows.into_iter().map(stored_from_tuple).collect()
+    }
+
+    fn update_derived(&mut self, updates: &[(String, Derived)]) -> StoreResult<()> {
+        let tx = self.immediate()?;
+        for (id, d) in updates {
+            write_derived(&tx, id, d)?;
+        }
+        tx.commit().map_err(db_err)
+    }
+
+    fn claim(&mut self, claim: &Claim, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>> {
+        let tx = self.immediate()?;
+        let held = claim_in(&tx, &claim.application_id, now)?;
+        if let Some(other) = held.filter(|c| c.session != claim.session) {
+            tx.commit().map_err(db_err)?;
+            return Ok(Some(other));
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO claims (application_id, reviewer, session, expires_ts) VALUES (?, ?, ?, ?)",
+            params![claim.application_id, claim.reviewer, claim.session, ts(claim.expires_at)],
+        )
+        .map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+        Ok(None)
+    }
+
+    fn release(&mut self, id: &str, session: &str) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "DELETE FROM claims WHERE application_id = ? AND session = ?",
+                [id, session],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    fn claim_of(&self, id: &str, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>> {
+        claim_in(&self.conn, id, now)
+    }
+
+    fn data_version(&self) -> StoreResult<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(db_err)
+    }
+
+    fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0))
+            .optional()
+            .map_err(db_err)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+}
+
+fn claim_in(conn: &Connection, id: &str, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>> {
+    conn.prepare_cached("SELECT reviewer, session, expires_ts FROM claims WHERE application_id = ? AND expires_ts > ?")
+        .map_err(db_err)?
+        .query_row(params![id, ts(now)], |r| {
+            Ok(Claim { application_id: id.to_string(), reviewer: r.get(0)?, session: r.get(1)?, expires_at: from_ts(r.get(2)?) })
+        })
+        .optional()
+        .map_err(db_err)
+}
+
+/// Refuses, naming who changed it and when, unless the application is at `expected`.
+fn check_version(tx: &Connection, id: &str, expected: i64) -> StoreResult<()> {
+    let current: Option<(i64, String, String, String)> = tx
+        .prepare_cached(
+            "SELECT version, state, changed_by, changed_at FROM applications WHERE id = ?",
+        )
+        .map_err(db_err)?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()
+        .map_err(db_err)?;
+    match current {
+        None => Err(StoreError::NotFound(id.to_string())),
+        Some((version, _, _, _)) if version == expected => Ok(()),
+        Some((_, state, by, at)) => Err(StoreError::Conflict {
+            id: id.to_string(),
+            state: parse_state(&state)?,
+            by,
+            at: parse_instant(&at)?,
+        }),
+    }
+}
+
+fn write_derived(tx: &Connection, id: &str, d: &Derived) -> StoreResult<()> {
+    tx.prepare_cached("UPDATE applications SET due_ts = ?2, failed = ?3, manual = ?4, derived_version = ?5 WHERE id = ?1")
+        .map_err(db_err)?
+        .execute(params![id, ts(d.due_at), d.failed, d.manual, d.policy_version])
+        .map(|_| ())
+        .map_err(db_err)
+}
+
+struct SqliteImport<'a> {
+    tx: Transaction<'a>,
+}
+
+impl SqliteImport<'_> {
+    fn write(&mut self, rec: ImportRecord<'_>, audit: NewAuditEntry, new: bool) -> StoreResult<()> {
+        let app = rec.app;
+        let body = serde_json::to_string(app).expect("applications serialise");
+        let sql = if new {
+            "INSERT INTO applications (id, revision, state, product, product_group, plan, merchant, account, url,
+                submitted_at, submitted_ts, due_ts, failed, manual, derived_version, content_hash, body, changed_at, changed_by, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1)"
+        } else {
+            "UPDATE applications SET revision = ?2, state = ?3, product = ?4, product_group = ?5, plan = ?6, merchant = ?7,
+                account = ?8, url = ?9, submitted_at = ?10, submitted_ts = ?11, due_ts = ?12, failed = ?13, manual = ?14,
+                derived_version = ?15, content_hash = ?16, body = ?17, changed_at = ?18, changed_by = ?19, version = version + 1
+             WHERE id = ?1"
+        };
+        self.tx
+            .prepare_cached(sql)
+            .map_err(db_err)?
+            .execute(params![
+                app.id,
+                rec.revision,
+                rec.state.id(),
+                app.product,
+                rec.group,
+                app.plan,
+                app.applicant.name,
+                app.applicant.account,
+                app.url().unwrap_or(""),
+                app.submitted_at.to_rfc3339(),
+                ts(app.submitted_at),
+                ts(rec.derived.due_at),
+                rec.derived.failed,
+                rec.derived.manual,
+                rec.derived.policy_version,
+                rec.content_hash,
+                body,
+                audit.at.to_rfc3339(),
+                audit.actor,
+            ])
+            .map_err(db_err)?;
+        append_audit(&self.tx, audit)?;
+        Ok(())
+    }
+}
+
+impl ImportSession for SqliteImport<'_> {
+    fn existing(&mut self, id: &str) -> StoreResult<Option<Existing>> {
+        let row: Option<(String, u32, i64, String, String)> = self
+            .tx
+            .prepare_cached("SELECT state, revision, version, content_hash, submitted_at FROM applications WHERE id = ?")
+            .map_err(db_err)?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .optional()
+            .map_err(db_err)?;
+        row.map(|(state, revision, version, content_hash, submitted)| {
+            Ok(Existing {
+                state: parse_state(&state)?,
+                revision,
+                version,
+                content_hash,
+                submitted_at: parse_instant(&submitted)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn insert(&mut self, record: ImportRecord<'_>, audit: NewAuditEntry) -> StoreResult<()> {
+        self.write(record, audit, true)
+    }
+
+    fn replace(&mut self, record: ImportRecord<'_>, audit: NewAuditEntry) -> StoreResult<()> {
+        self.tx
+            .execute(
+                "INSERT OR REPLACE INTO previous_revisions (application_id, revision, state, body)
+                 SELECT id, revision, state, body FROM applications WHERE id = ?",
+                [&record.app.id],
+            )
+            .map_err(db_err)?;
+        self.write(record, audit, false)
+    }
+
+    fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().map_err(db_err)
+    }
+}
