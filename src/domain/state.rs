@@ -221,3 +221,95 @@ pub fn initial_state(verified: bool) -> State {
         State::PendingVerification
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENTS: [Event; 6] = [
+        Event::Approve,
+        Event::Return,
+        Event::Expire,
+        Event::Resubmit,
+        Event::Verified,
+        Event::IntegrationPassed,
+    ];
+
+    /// Every (state, event) pair, written out: what it leads to for an interface and a
+    /// settlement product, or None when refused.
+    fn expected(from: State, event: Event) -> Option<(State, State)> {
+        use Event::*;
+        use State::*;
+        match (from, event) {
+            (PendingReview, Approve) => Some((PendingIntegration, Effective)),
+            (PendingReview, Return) => Some((Returned, Returned)),
+            (PendingVerification, Expire) => Some((Cancelled, Cancelled)),
+            (PendingVerification, Verified) => Some((PendingReview, PendingReview)),
+            (Returned, Resubmit) => Some((PendingReview, PendingReview)),
+            (PendingIntegration, IntegrationPassed) => Some((Effective, Effective)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_transition_is_allowed_or_refused_as_the_table_says() {
+        let mut allowed = 0;
+        for from in State::ALL {
+            for event in EVENTS {
+                let interface = transition(from, event, ProductKind::Interface);
+                let settlement = transition(from, event, ProductKind::Settlement);
+                match expected(from, event) {
+                    Some((i, s)) => {
+                        allowed += 1;
+                        assert_eq!(interface, Ok(i), "{from} + {event} (interface)");
+                        assert_eq!(settlement, Ok(s), "{from} + {event} (settlement)");
+                    }
+                    None => {
+                        let refused = TransitionRefused { from, event };
+                        assert_eq!(interface, Err(refused.clone()), "{from} + {event}");
+                        assert_eq!(settlement, Err(refused), "{from} + {event}");
+                    }
+                }
+            }
+        }
+        assert_eq!(allowed, TRANSITIONS.len());
+    }
+
+    #[test]
+    fn a_refusal_names_the_state_and_the_action() {
+        let err = transition(State::Effective, Event::Approve, ProductKind::Interface).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot approve an application in state effective (a final state)"
+        );
+        let err = transition(
+            State::PendingVerification,
+            Event::Approve,
+            ProductKind::Interface,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot approve an application in state pending_verification (allowed there: expire, verified)"
+        );
+    }
+
+    #[test]
+    fn new_applications_start_by_verification() {
+        assert_eq!(initial_state(true), State::PendingReview);
+        assert_eq!(initial_state(false), State::PendingVerification);
+    }
+
+    #[test]
+    fn state_ids_round_trip() {
+        for s in State::ALL {
+            assert_eq!(s.id().parse::<State>(), Ok(s));
+        }
+        assert!(
+            "approved"
+                .parse::<State>()
+                .unwrap_err()
+                .contains("pending_review")
+        );
+    }
+}

@@ -235,7 +235,11 @@ fn create_group_file(path: &Path) -> StoreResult<()> {
         .create_new(true)
         .mode(0o660)
         .open(path)
-        .map(|_| ())
+        .and_then(|file| {
+            // The umask (often 022) would take the group's write bit away again.
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o660))
+        })
         .map_err(|e| StoreError::Database(format!("cannot create {}: {e}", path.display())))
 }
 

@@ -1,0 +1,405 @@
+//! The command line through the real binary, on real database files.
+
+use serde_json::json;
+
+use crate::common::*;
+
+#[test]
+fn import_list_show_approve_history() {
+    let env = Env::new();
+    let out = env.import_records(&[
+        record("SQ1"),
+        with(
+            record("SQ2"),
+            &[
+                ("/product", json!("large_transfer")),
+                ("/plan", json!("tiered")),
+                ("/payment", json!(null)),
+            ],
+        ),
+    ]);
+    assert!(out.contains("imported 2 new"), "{out}");
+
+    let list = env.ok(&["list"]);
+    assert!(
+        list.contains("SQ1") && list.contains("杭州云栖科技有限公司"),
+        "{list}"
+    );
+
+    let shown = env.json(&["show", "SQ1", "--json"]);
+    assert_eq!(shown["state"], "pending_review");
+    assert_eq!(shown["due_at"], "2026-11-25T23:59:59+08:00");
+    let checks = shown["checks"].as_array().expect("checks");
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["id"] == "icp_filing" && c["outcome"] == "pass")
+    );
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["id"] == "website_built" && c["outcome"] == "manual")
+    );
+    assert_eq!(
+        shown["application"]["website"]["test_password"], "••••••",
+        "masked by default"
+    );
+
+    let approved = env.ok(&["approve", "SQ1", "--note", "looks fine"]);
+    assert!(
+        approved.contains("pending_review → pending_integration"),
+        "{approved}"
+    );
+    let approved = env.ok(&["approve", "SQ2"]);
+    assert!(
+        approved.contains("pending_review → effective"),
+        "settlement products take effect: {approved}"
+    );
+
+    let history = env.json(&["history", "SQ1", "--json"]);
+    let entries = history.as_array().expect("entries");
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1]["action"], "approve");
+    assert_eq!(entries[1]["actor"], whoami());
+    assert_eq!(entries[1]["note"], "looks fine");
+    assert!(
+        entries[1]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("website_built"),
+        "attested manual checks are named"
+    );
+
+    let err = env.fails(&["approve", "SQ1"]);
+    assert!(
+        err.contains("cannot approve an application in state pending_integration"),
+        "{err}"
+    );
+}
+
+fn whoami() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .expect("id -un");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn return_needs_known_reasons_and_keeps_message_and_note_apart() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1")]);
+    let err = env.fails(&["return", "SQ1", "--reason", "no_such_reason"]);
+    assert!(
+        err.contains("unknown return reason `no_such_reason`"),
+        "{err}"
+    );
+    let err = env.fails(&["return", "SQ1", "--reason", "other"]);
+    assert!(err.contains("needs a message"), "{err}");
+    assert_eq!(
+        env.state_of("SQ1"),
+        "pending_review",
+        "a refused return changes nothing"
+    );
+
+    env.ok(&[
+        "return",
+        "SQ1",
+        "--reason",
+        "icp_missing",
+        "--reason",
+        "taobao_shop",
+        "--message",
+        "请补充备案",
+        "--note",
+        "internal only",
+    ]);
+    assert_eq!(env.state_of("SQ1"), "returned");
+    let history = env.json(&["history", "SQ1", "--json"]);
+    let last = &history.as_array().expect("entries")[1];
+    assert_eq!(last["reasons"], json!(["icp_missing", "taobao_shop"]));
+    assert_eq!(last["message"], "请补充备案");
+    assert_eq!(last["note"], "internal only");
+}
+
+#[test]
+fn expire_respects_the_fifteen_day_window() {
+    let env = Env::new();
+    let old = with(
+        record("OLD"),
+        &[
+            ("/applicant/verified", json!(false)),
+            ("/submitted_at", json!("2026-11-01T09:00:00+08:00")),
+        ],
+    );
+    let recent = with(
+        record("NEW"),
+        &[
+            ("/applicant/verified", json!(false)),
+            ("/submitted_at", json!("2026-11-20T09:00:00+08:00")),
+        ],
+    );
+    env.import_records(&[old, recent, record("OPEN")]);
+    assert_eq!(env.state_of("OLD"), "pending_verification");
+
+    let err = env.fails(&["expire", "NEW"]);
+    assert!(
+        err.contains("still inside its 15-day verification window"),
+        "{err}"
+    );
+    let err = env.fails(&["expire", "NEW", "--force"]);
+    assert!(err.contains("needs a note"), "{err}");
+    let err = env.fails(&["expire", "OPEN"]);
+    assert!(
+        err.contains("cannot expire an application in state pending_review"),
+        "{err}"
+    );
+
+    let dry = env.ok(&["sweep", "--dry-run"]);
+    assert!(
+        dry.contains("OLD") && !dry.contains("NEW") && dry.contains("nothing changed"),
+        "{dry}"
+    );
+    assert_eq!(
+        env.state_of("OLD"),
+        "pending_verification",
+        "a dry run changes nothing"
+    );
+    let swept = env.ok(&["sweep"]);
+    assert!(swept.contains("1 order(s) expired"), "{swept}");
+    assert_eq!(env.state_of("OLD"), "cancelled");
+
+    env.ok(&[
+        "expire",
+        "NEW",
+        "--force",
+        "--note",
+        "merchant asked to cancel",
+    ]);
+    assert_eq!(env.state_of("NEW"), "cancelled");
+    let history = env.json(&["history", "NEW", "--json"]);
+    assert!(
+        history[1]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("forced")
+    );
+}
+
+#[test]
+fn list_filters_and_json_are_stable() {
+    let env = Env::new();
+    let overdue = with(
+        record("LATE"),
+        &[("/submitted_at", json!("2026-11-16T09:00:00+08:00"))],
+    );
+    let taobao = with(
+        record("TAOBAO"),
+        &[
+            ("/website/url", json!("https://shop123.taobao.com")),
+            ("/product", json!("instant")),
+            ("/applicant/name", json!("深圳某某贸易")),
+        ],
+    );
+    env.import_records(&[record("SQ1"), overdue, taobao]);
+
+    let late = env.json(&["list", "--overdue", "--json"]);
+    let ids: Vec<&str> = late["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["LATE"]);
+    assert_eq!(late["rows"][0]["time_left"]["overdue"], true);
+
+    let by_product = env.json(&["list", "--product", "instant", "--json"]);
+    assert_eq!(by_product["total"], 1);
+    let search = env.json(&["list", "--search", "某某", "--json"]);
+    assert_eq!(search["rows"][0]["id"], "TAOBAO");
+    assert_eq!(search["rows"][0]["failed"], 1);
+
+    let all = env.json(&["list", "--json", "--limit", "2"]);
+    assert_eq!(all["total"], 3);
+    assert_eq!(all["rows"].as_array().expect("rows").len(), 2);
+    assert_eq!(all["rows"][0]["id"], "LATE", "ordered by due time");
+
+    let err = env.fails(&["list", "--state", "approved"]);
+    assert!(err.contains("unknown state `approved`"), "{err}");
+    let err = env.fails(&["list", "--product", "nope"]);
+    assert!(err.contains("unknown product `nope`"), "{err}");
+}
+
+#[test]
+fn human_output_aligns_cjk_columns() {
+    let env = Env::new();
+    let ascii = with(
+        record("A1"),
+        &[("/applicant/name", json!("Acme Trading Ltd"))],
+    );
+    env.import_records(&[record("C1"), ascii]);
+    let list = env.ok(&["list"]);
+    let lines: Vec<&str> = list.lines().collect();
+    let column_of = |line: &str, needle: &str| {
+        let byte = line.find(needle).expect("column present");
+        unicode_width::UnicodeWidthStr::width(&line[..byte])
+    };
+    let c1 = lines.iter().find(|l| l.contains("C1")).expect("C1 row");
+    let a1 = lines.iter().find(|l| l.contains("A1")).expect("A1 row");
+    assert_eq!(
+        column_of(c1, "平台商即时到帐收款"),
+        column_of(a1, "平台商即时到帐收款"),
+        "{list}"
+    );
+    assert_eq!(
+        column_of(lines[0], "PRODUCT"),
+        column_of(a1, "平台商即时到帐收款"),
+        "{list}"
+    );
+}
+
+#[test]
+fn show_reveals_the_password_only_when_asked_and_records_it() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1")]);
+    let shown = env.ok(&["show", "SQ1"]);
+    assert!(!shown.contains("s3cret-pw"), "{shown}");
+    let revealed = env.json(&["show", "SQ1", "--json", "--reveal"]);
+    assert_eq!(
+        revealed["application"]["website"]["test_password"],
+        "s3cret-pw"
+    );
+    let history = env.json(&["history", "SQ1", "--json"]);
+    assert!(
+        history
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["action"] == "reveal_password")
+    );
+}
+
+#[test]
+fn reasons_and_errors() {
+    let env = Env::new();
+    let reasons = env.json(&["reasons", "--json"]);
+    assert!(
+        reasons
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .any(|r| r["code"] == "taobao_shop" && r["zh"].as_str().is_some())
+    );
+    let human = env.ok(&["reasons"]);
+    assert!(human.contains("icp_missing"));
+
+    env.import_records(&[record("SQ1")]);
+    let err = env.fails(&["show", "NOPE"]);
+    assert!(err.contains("no application with id `NOPE`"), "{err}");
+    let out = env
+        .command()
+        .args(["list"])
+        .env("SHENHE_NOW", "yesterday")
+        .output()
+        .expect("run");
+    assert_user_error(&out, &["list"]);
+    assert!(stderr(&out).contains("SHENHE_NOW"));
+
+    let not_db = env.path("not.db");
+    std::fs::write(&not_db, b"this is not a database at all, just text").expect("write");
+    let out = env
+        .command()
+        .args(["--db", not_db.to_str().expect("path"), "list"])
+        .output()
+        .expect("run");
+    assert_user_error(&out, &["list"]);
+    assert!(
+        stderr(&out).contains("not a shenhe database"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_policy_directory_with_an_error_is_named_with_its_line() {
+    let env = Env::new();
+    let data = env.path("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    for name in [
+        "products.toml",
+        "checks.toml",
+        "reasons.toml",
+        "goods.toml",
+        "holidays.toml",
+    ] {
+        std::fs::copy(
+            format!("{}/data/{name}", env!("CARGO_MANIFEST_DIR")),
+            data.join(name),
+        )
+        .expect("copy");
+    }
+    let checks = std::fs::read_to_string(data.join("checks.toml")).expect("read");
+    let broken = checks.replacen(
+        "applies_to = [\"platform_instant\", \"platform_dual\"]",
+        "applies_to = [\"platform_instant\", \"platform_triple\"]",
+        1,
+    );
+    assert_ne!(checks, broken);
+    std::fs::write(data.join("checks.toml"), &broken).expect("write");
+    let line = broken
+        .lines()
+        .position(|l| l.contains("platform_triple"))
+        .expect("line")
+        + 1;
+    let err = env.fails(&["--data", data.to_str().expect("path"), "reasons"]);
+    assert!(
+        err.contains(&format!("checks.toml:{line}:"))
+            && err.contains("unknown product `platform_triple`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_resubmission_gets_a_new_revision_and_a_fresh_clock() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1")]);
+    env.ok(&["return", "SQ1", "--reason", "materials_not_genuine"]);
+    let fixed = with(
+        record("SQ1"),
+        &[
+            ("/submitted_at", json!("2026-11-23T16:00:00+08:00")),
+            ("/website/icp", json!("浙ICP备12345679号")),
+        ],
+    );
+    let out = env.import_records(&[fixed.clone()]);
+    assert!(out.contains("1 resubmitted"), "{out}");
+    let shown = env.json(&["show", "SQ1", "--json"]);
+    assert_eq!(shown["state"], "pending_review");
+    assert_eq!(shown["revision"], 2);
+    assert_eq!(
+        shown["due_at"], "2026-11-26T23:59:59+08:00",
+        "the clock starts again"
+    );
+    let actions: Vec<String> = shown["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action").to_string())
+        .collect();
+    assert_eq!(actions, ["submit", "return", "resubmit"]);
+
+    let out = env.import_records(&[fixed]);
+    assert!(
+        out.contains("1 unchanged"),
+        "the same content again is a no-op: {out}"
+    );
+}
+
+#[test]
+fn import_from_standard_input() {
+    let env = Env::new();
+    let text = format!("{}\n", record("STDIN1"));
+    let out = env.run_stdin(&["import", "-"], text.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.state_of("STDIN1"), "pending_review");
+}

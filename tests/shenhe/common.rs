@@ -1,0 +1,180 @@
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+/// The clock every test runs at: Tuesday 24 November 2026, 10:00 in China.
+pub const NOW: &str = "2026-11-24T10:00:00+08:00";
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub now: String,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+            now: NOW.to_string(),
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("shenhe.db")
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_shenhe"));
+        cmd.env("SHENHE_NOW", &self.now)
+            .env("SHENHE_DB", self.db())
+            .env_remove("SHENHE_DATA")
+            .env_remove("SHENHE_REVIEWER")
+            .env("RUST_BACKTRACE", "1")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run shenhe")
+    }
+
+    pub fn run_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    }
+
+    /// Runs and insists on success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "shenhe {args:?} failed: {}\n{}",
+            stderr(&out),
+            stdout(&out)
+        );
+        stdout(&out)
+    }
+
+    /// Runs and insists on a user error: exit 1, one clear line, no backtrace.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_user_error(&out, args);
+        stderr(&out)
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).expect("valid JSON")
+    }
+
+    pub fn import_records(&self, records: &[Value]) -> String {
+        let file = self.path("records.ndjson");
+        write_ndjson(&file, records);
+        self.ok(&["import", file.to_str().expect("utf-8 path")])
+    }
+
+    pub fn state_of(&self, id: &str) -> String {
+        self.json(&["show", id, "--json"])["state"]
+            .as_str()
+            .expect("state")
+            .to_string()
+    }
+}
+
+pub fn assert_user_error(out: &Output, args: &[&str]) {
+    let err = stderr(out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "shenhe {args:?} should fail with 1: {err}\n{}",
+        stdout(out)
+    );
+    assert!(err.starts_with("shenhe: error: "), "one clear line: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn write_ndjson(path: &Path, records: &[Value]) {
+    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(path, text).expect("write records");
+}
+
+/// A clean enterprise application for platform instant-to-account: every check passes
+/// but the manual ones.
+pub fn record(id: &str) -> Value {
+    json!({
+        "id": id,
+        "submitted_at": "2026-11-20T10:15:00+08:00",
+        "applicant": {
+            "kind": "enterprise",
+            "name": "杭州云栖科技有限公司",
+            "account": "finance@yunqi-tech.com",
+            "verified": true,
+            "legal_representative": "王建国",
+            "contact": "王建国",
+            "security": ["digital_certificate"]
+        },
+        "materials": [
+            {"kind": "business_licence", "reference": "91330106MA2B3C4D5E"},
+            {"kind": "id_card_front", "reference": "330106********1234"},
+            {"kind": "id_card_back", "reference": "330106********1234"},
+            {"kind": "bank_account", "reference": "6222 **** **** 8888"}
+        ],
+        "product": "platform_instant",
+        "plan": "package_600",
+        "payment": {"method": "online_banking", "paid": true, "amount_yuan": 600},
+        "website": {
+            "url": "https://www.yunqi-tech.com",
+            "kind": "login",
+            "built": true,
+            "icp": "浙ICP备12345678号-1",
+            "test_account": "review",
+            "test_password": "s3cret-pw"
+        },
+        "goods": ["software"]
+    })
+}
+
+/// `record(id)` with the fields at the JSON pointers replaced.
+pub fn with(mut value: Value, changes: &[(&str, Value)]) -> Value {
+    for (pointer, new) in changes {
+        *value
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("no {pointer}")) = new.clone();
+    }
+    value
+}
+
+/// Count of rows in a table, read directly with SQLite.
+pub fn count_rows(db: &Path, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap_or(0)
+}

@@ -1,0 +1,8 @@
+//! The integration tests, in one binary (builds are slow on two cores): the real
+//! binary on real database files in temporary directories.
+
+mod common;
+
+mod cli;
+mod import;
+mod store;

@@ -1,0 +1,177 @@
+//! The store on real files: concurrent changes, the append-only audit trail and its
+//! hash chain, and the schema.
+
+use std::sync::Arc;
+
+use shenhe::domain::policy::Policy;
+use shenhe::review::{Clock, Review, ReviewError};
+use shenhe::store::Store;
+use shenhe::store::sqlite::SqliteStore;
+
+use crate::common::*;
+
+fn review_on(env: &Env, actor: &str) -> Review {
+    let store = SqliteStore::open(&env.db()).expect("open");
+    let clock = Clock::Fixed(chrono::DateTime::parse_from_rfc3339(NOW).expect("now"));
+    Review::new(
+        Box::new(store),
+        Arc::new(Policy::builtin()),
+        actor.to_string(),
+        clock,
+    )
+    .expect("review")
+}
+
+#[test]
+fn a_decision_on_a_changed_application_is_refused() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1")]);
+    let mut alice = review_on(&env, "alice");
+    let mut bob = review_on(&env, "bob");
+    let seen_by_alice = alice.show("SQ1").expect("show").stored.version;
+    let seen_by_bob = bob.show("SQ1").expect("show").stored.version;
+
+    bob.return_application("SQ1", seen_by_bob, &["icp_missing".into()], None, None)
+        .expect("bob returns");
+    match alice.approve("SQ1", seen_by_alice, None) {
+        Err(ReviewError::Conflict { by, state, .. }) => {
+            assert_eq!(by, "bob");
+            assert_eq!(state.id(), "returned");
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let err = alice
+        .approve("SQ1", seen_by_alice, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("already decided by bob") && err.contains("nothing was written"),
+        "{err}"
+    );
+    let history = alice.history("SQ1").expect("history");
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.entry.action == "return")
+            .count(),
+        1
+    );
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.entry.action == "approve")
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn the_audit_trail_refuses_update_and_delete() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1")]);
+    let conn = rusqlite::Connection::open(env.db()).expect("open");
+    let err = conn
+        .execute("UPDATE audit SET actor = 'mallory'", [])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("append-only"), "{err}");
+    let err = conn
+        .execute("DELETE FROM audit", [])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("append-only"), "{err}");
+    assert_eq!(count_rows(&env.db(), "audit"), 1);
+}
+
+#[test]
+fn tampering_is_detected_and_named() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1"), record("SQ2"), record("SQ3")]);
+    env.ok(&["approve", "SQ2"]);
+    let ok = env.ok(&["audit", "verify"]);
+    assert!(ok.contains("intact: 4 entries"), "{ok}");
+
+    // An auditor's nightmare: someone drops the trigger and edits entry 2.
+    let conn = rusqlite::Connection::open(env.db()).expect("open");
+    conn.execute_batch(
+        "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE seq = 2;",
+    )
+    .expect("tamper");
+    drop(conn);
+    let err = env.fails(&["audit", "verify"]);
+    assert!(
+        err.contains("broken at entry 2") && err.contains("edited"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_removed_entry_breaks_the_chain() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1"), record("SQ2"), record("SQ3")]);
+    let conn = rusqlite::Connection::open(env.db()).expect("open");
+    conn.execute_batch("DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 2;")
+        .expect("tamper");
+    drop(conn);
+    let err = env.fails(&["audit", "verify"]);
+    assert!(
+        err.contains("broken at entry 3") && err.contains("removed or inserted"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_schema_is_versioned_and_files_are_group_writable() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    let conn = rusqlite::Connection::open(env.db()).expect("open");
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert!(version >= 1);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("mode");
+    assert_eq!(mode, "wal");
+    conn.pragma_update(None, "user_version", 999).expect("bump");
+    drop(conn);
+    let err = env.fails(&["list"]);
+    assert!(err.contains("newer than this shenhe knows"), "{err}");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.db())
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode & 0o007, 0, "never world-readable: {mode:o}");
+        assert_eq!(mode & 0o060, 0o060, "group-writable: {mode:o}");
+    }
+}
+
+#[test]
+fn a_queue_page_is_read_from_an_index() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    let store = SqliteStore::open(&env.db()).expect("open");
+    let plan: Vec<String> = store
+        .connection()
+        .prepare("EXPLAIN QUERY PLAN SELECT id FROM applications WHERE state IN ('pending_review', 'pending_verification') ORDER BY due_ts, id LIMIT 50")
+        .expect("prepare")
+        .query_map([], |r| r.get::<_, String>(3))
+        .expect("plan")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("USING INDEX") || plan.contains("USING COVERING INDEX"),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("SCAN applications\n") && !plan.ends_with("SCAN applications"),
+        "{plan}"
+    );
+    let _ = store.data_version().expect("data version");
+}
