@@ -4,16 +4,19 @@
 
 mod icp;
 mod taobao;
+#[cfg(test)]
+mod tests;
 
 pub use icp::{IcpProblem, validate_icp};
 pub use taobao::is_taobao_url;
+pub(crate) use taobao::parse_host;
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::application::{ApplicantKind, Application, MaterialKind, SiteKind};
+use super::application::{ApplicantKind, Application, MaterialKind, SecurityProduct, SiteKind};
 use super::policy::{GoodsStatus, Policy};
 
 /// Stable check ids, used in `show --json` and in `data/checks.toml`.
@@ -221,7 +224,7 @@ fn website_built(app: &Application) -> (Outcome, Detail) {
             ),
         );
     }
-    if taobao::parse_host(&site.url).is_none() {
+    if parse_host(&site.url).is_none() {
         return (
             Outcome::Fail,
             Detail::new(
@@ -245,10 +248,38 @@ fn website_built(app: &Application) -> (Outcome, Detail) {
     )
 }
 
+/// For checks about a website that is not there: `website_built` already fails for it,
+/// and failing these too would offer return reasons that claim things about a site
+/// nobody has seen (a Taobao shop, a missing test account).
+fn website_absent() -> (Outcome, Detail) {
+    (
+        Outcome::NotApplicable,
+        Detail::new(
+            "no website given (see website_built)",
+            "未提供网站（见“网站已建成”）",
+        ),
+    )
+}
+
 fn not_taobao_shop(app: &Application) -> (Outcome, Detail) {
     let Some(site) = &app.website else {
-        return no_website();
+        return website_absent();
     };
+    if parse_host(&site.url).is_none() {
+        return (
+            Outcome::Manual,
+            Detail::new(
+                format!(
+                    "website.url `{}` is not a well-formed web address: find the site and confirm it is not a Taobao/Tmall shop",
+                    site.url
+                ),
+                format!(
+                    "网址格式不正确：{}，请确认该网站不是淘宝/天猫店铺",
+                    site.url
+                ),
+            ),
+        );
+    }
     if is_taobao_url(&site.url) {
         (
             Outcome::Fail,
@@ -295,7 +326,7 @@ fn icp_filing(app: &Application) -> (Outcome, Detail) {
 
 fn test_credentials(app: &Application) -> (Outcome, Detail) {
     let Some(site) = &app.website else {
-        return no_website();
+        return website_absent();
     };
     if site.kind != SiteKind::Login {
         return (
@@ -335,7 +366,7 @@ fn test_credentials(app: &Application) -> (Outcome, Detail) {
 
 fn forum_content(app: &Application) -> (Outcome, Detail) {
     let Some(site) = &app.website else {
-        return no_website();
+        return website_absent();
     };
     if site.kind != SiteKind::Forum {
         return (
@@ -359,8 +390,10 @@ fn goods_allowed(policy: &Policy, app: &Application) -> (Outcome, Detail, bool) 
     let mut prohibited = Vec::new();
     let mut unqualified = Vec::new();
     let mut qualified = Vec::new();
+    let mut unknown = Vec::new();
     for id in &app.goods {
-        let Some(category) = policy.goods_category(id) else {
+        let Some(category) = policy.goods_category(id.trim()) else {
+            unknown.push(id.as_str());
             continue;
         };
         match category.status {
@@ -369,7 +402,7 @@ fn goods_allowed(policy: &Policy, app: &Application) -> (Outcome, Detail, bool) 
             GoodsStatus::Restricted => {
                 let has_document = app.materials.iter().any(|m| {
                     m.kind == MaterialKind::Qualification
-                        && m.category.as_deref() == Some(id.as_str())
+                        && m.category.as_deref().map(str::trim) == Some(category.id.as_str())
                 });
                 if has_document {
                     qualified.push(category)
@@ -386,11 +419,24 @@ fn goods_allowed(policy: &Policy, app: &Application) -> (Outcome, Detail, bool) 
             .join(if zh { "、" } else { ", " })
     };
     if !prohibited.is_empty() {
+        // The prohibited goods decide the reason, but the reviewer's message should not
+        // lose the restricted ones the applicant must also fix.
+        let (also_en, also_zh) = if unqualified.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (
+                format!(
+                    "; restricted without qualification: {}",
+                    names(&unqualified, false)
+                ),
+                format!("；限售类未提供资质：{}", names(&unqualified, true)),
+            )
+        };
         return (
             Outcome::Fail,
             Detail::new(
-                format!("goods: prohibited {}", names(&prohibited, false)),
-                format!("商品含禁售类：{}", names(&prohibited, true)),
+                format!("goods: prohibited {}{also_en}", names(&prohibited, false)),
+                format!("商品含禁售类：{}{also_zh}", names(&prohibited, true)),
             ),
             false,
         );
@@ -406,6 +452,18 @@ fn goods_allowed(policy: &Policy, app: &Application) -> (Outcome, Detail, bool) 
                 format!("限售类商品未提供资质：{}", names(&unqualified, true)),
             ),
             true,
+        );
+    }
+    // A category the policy does not know may be anything: a person decides.
+    if !unknown.is_empty() {
+        let list = unknown.join(", ");
+        return (
+            Outcome::Manual,
+            Detail::new(
+                format!("goods: unknown categories {list}: confirm on the site what they are"),
+                format!("未知商品类目：{list}，请在网站上确认"),
+            ),
+            false,
         );
     }
     if app.goods.is_empty() {
@@ -502,49 +560,81 @@ fn materials_complete(app: &Application) -> (Outcome, Detail) {
     }
     let en: Vec<&str> = missing.iter().map(|k| material_name(*k).0).collect();
     let zh: Vec<&str> = missing.iter().map(|k| material_name(*k).1).collect();
-    let why = if missing.contains(&MaterialKind::AuthorisationLetter) {
-        " (the applicant is not the legal representative)"
+    // The letter is the one item an applicant may not know they need: say why.
+    let (why_en, why_zh) = if missing.contains(&MaterialKind::AuthorisationLetter) {
+        (
+            " (the applicant is not the legal representative)",
+            "（申请人非法定代表人）",
+        )
     } else {
-        ""
+        ("", "")
     };
     (
         Outcome::Fail,
         Detail::new(
-            format!("missing: {}{why}", en.join(", ")),
-            format!("缺少：{}", zh.join("、")),
+            format!("missing: {}{why_en}", en.join(", ")),
+            format!("缺少：{}{why_zh}", zh.join("、")),
         ),
     )
 }
 
+fn security_product_name(product: SecurityProduct) -> (&'static str, &'static str) {
+    match product {
+        SecurityProduct::DigitalCertificate => ("digital certificate", "数字证书"),
+        SecurityProduct::PaymentShield => ("payment shield", "支付盾"),
+        SecurityProduct::Token => ("token", "宝令"),
+    }
+}
+
 fn security_product(app: &Application) -> (Outcome, Detail) {
     if app.applicant.security.is_empty() {
-        (
+        return (
             Outcome::Fail,
             Detail::new(
                 "no digital certificate, payment shield or token in use",
                 "未启用数字证书、支付盾或宝令",
             ),
-        )
-    } else {
-        let names: Vec<&str> = app
-            .applicant
-            .security
-            .iter()
-            .map(|s| match s {
-                super::application::SecurityProduct::DigitalCertificate => "digital certificate",
-                super::application::SecurityProduct::PaymentShield => "payment shield",
-                super::application::SecurityProduct::Token => "token",
-            })
-            .collect();
-        (
-            Outcome::Pass,
-            Detail::new(format!("in use: {}", names.join(", ")), "已启用安全产品"),
-        )
+        );
     }
+    let mut products: Vec<SecurityProduct> = Vec::new();
+    for p in &app.applicant.security {
+        if !products.contains(p) {
+            products.push(*p);
+        }
+    }
+    let en: Vec<&str> = products
+        .iter()
+        .map(|p| security_product_name(*p).0)
+        .collect();
+    let zh: Vec<&str> = products
+        .iter()
+        .map(|p| security_product_name(*p).1)
+        .collect();
+    (
+        Outcome::Pass,
+        Detail::new(
+            format!("in use: {}", en.join(", ")),
+            format!("已启用：{}", zh.join("、")),
+        ),
+    )
 }
 
 fn prepayment(policy: &Policy, app: &Application) -> (Outcome, Detail) {
-    let Some(price) = policy.plan(&app.plan).and_then(|p| p.price_yuan) else {
+    // An unknown plan is not the tiered rate: treating it as "nothing to pay" would
+    // let an unpaid package through.
+    let Some(plan) = policy.plan(&app.plan) else {
+        return (
+            Outcome::Manual,
+            Detail::new(
+                format!(
+                    "unknown plan `{}`: check what the applicant must pay",
+                    app.plan
+                ),
+                format!("未知套餐“{}”，请确认应付费用", app.plan),
+            ),
+        );
+    };
+    let Some(price) = plan.price_yuan else {
         return (
             Outcome::NotApplicable,
             Detail::new("tiered rate: nothing is paid up front", "阶梯费率无需预付"),
@@ -575,8 +665,11 @@ fn prepayment(policy: &Policy, app: &Application) -> (Outcome, Detail) {
         Some(p) => (
             Outcome::Pass,
             Detail::new(
-                format!("{} yuan paid", p.amount_yuan),
-                format!("已付款{}元", p.amount_yuan),
+                format!(
+                    "{} yuan paid for the package of {price} yuan",
+                    p.amount_yuan
+                ),
+                format!("{price}元套餐：已付款{}元", p.amount_yuan),
             ),
         ),
     }
@@ -595,36 +688,42 @@ pub struct Judgement {
 }
 
 /// The outcomes once the reviewers' judgements of manual checks are taken into account.
+/// Only manual checks can be judged: a computed pass or fail stands. When a check was
+/// judged more than once the latest judgement (by time, then by position) wins.
 pub fn apply_judgements(policy: &Policy, results: &mut [CheckResult], judgements: &[Judgement]) {
     for result in results.iter_mut().filter(|r| r.outcome == Outcome::Manual) {
-        if let Some(j) = judgements.iter().rev().find(|j| j.check == result.id) {
-            result.outcome = if j.passed {
-                Outcome::Pass
-            } else {
-                Outcome::Fail
-            };
-            let verdict = if j.passed {
-                ("passed", "通过")
-            } else {
-                ("failed", "不通过")
-            };
-            result.detail = Detail::new(
-                format!(
-                    "judged {} by {} at {}",
-                    verdict.0,
-                    j.by,
-                    j.at.format("%Y-%m-%d %H:%M")
-                ),
-                format!(
-                    "{} 于 {} 判定{}",
-                    j.by,
-                    j.at.format("%Y-%m-%d %H:%M"),
-                    verdict.1
-                ),
-            );
-            if !j.passed {
-                result.reason = policy.check_rule(result.id).map(|r| r.fail_reason.clone());
-            }
-        }
+        let latest = judgements
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| j.check == result.id)
+            .max_by_key(|(i, j)| (j.at, *i))
+            .map(|(_, j)| j);
+        let Some(j) = latest else { continue };
+        result.outcome = if j.passed {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        };
+        let verdict = if j.passed {
+            ("passed", "通过")
+        } else {
+            ("failed", "不通过")
+        };
+        let at = j.at.with_timezone(&crate::domain::calendar::china());
+        let at = at.format("%Y-%m-%d %H:%M");
+        let note = j.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let (note_en, note_zh) = match note {
+            Some(n) => (format!(": {n}"), format!("：{n}")),
+            None => (String::new(), String::new()),
+        };
+        result.detail = Detail::new(
+            format!("judged {} by {} at {at}{note_en}", verdict.0, j.by),
+            format!("{} 于 {at} 判定{}{note_zh}", j.by, verdict.1),
+        );
+        result.reason = if j.passed {
+            None
+        } else {
+            policy.check_rule(result.id).map(|r| r.fail_reason.clone())
+        };
     }
 }
