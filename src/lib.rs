@@ -6,3 +6,4 @@
 //! - the faces: [`cli`] (clap) and [`console`] (ratatui).
 
 pub mod domain;
+pub mod generate;
