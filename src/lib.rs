@@ -6,21 +6,19 @@
 //! - the faces: [`cli`] (clap) and [`console`] (ratatui).
 
 pub mod cli;
+pub mod console;
 pub mod domain;
 pub mod i18n;
 pub mod review;
 pub mod store;
 
-/// Opens the console on `db` (the console arrives with its own issue; until then this
-/// says how to look at the database from the command line).
+/// Opens the console on `db`.
 pub fn console_entry(
     db: &std::path::Path,
-    _policy: std::sync::Arc<domain::policy::Policy>,
-    _lang: Option<&str>,
+    policy: std::sync::Arc<domain::policy::Policy>,
+    lang: Option<&str>,
 ) -> Result<(), cli::UserError> {
-    println!("database: {}", db.display());
-    println!("list it with: shenhe --db {} list", db.display());
-    Ok(())
+    console::run(db, policy, lang)
 }
 pub mod demo;
 pub mod generate;

@@ -254,7 +254,7 @@ fn run(cli: Cli) -> CliResult {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
             let report = if file.as_os_str() == "-" {
-                review.import(std::io::stdin().lock())?
+                review.import(BufReader::with_capacity(1 << 20, std::io::stdin()))?
             } else {
                 let f = std::fs::File::open(&file)
                     .map_err(|e| UserError(format!("{}: {e}", file.display())))?;

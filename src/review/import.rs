@@ -150,7 +150,7 @@ impl<'p> RecordReader<'p> {
     pub fn read<R: BufRead>(
         &mut self,
         mut input: R,
-        each: &mut dyn FnMut(Application) -> Result<(), ImportError>,
+        each: &mut dyn FnMut(Position, Application) -> Result<(), ImportError>,
     ) -> Result<(), ImportError> {
         let first = loop {
             let buf = input
@@ -177,7 +177,7 @@ impl<'p> RecordReader<'p> {
     fn read_lines<R: BufRead>(
         &mut self,
         mut input: R,
-        each: &mut dyn FnMut(Application) -> Result<(), ImportError>,
+        each: &mut dyn FnMut(Position, Application) -> Result<(), ImportError>,
     ) -> Result<(), ImportError> {
         let mut line = Vec::with_capacity(4096);
         let mut number = 0u64;
@@ -262,7 +262,7 @@ impl<'p> RecordReader<'p> {
     fn read_array<R: BufRead>(
         &mut self,
         mut input: R,
-        each: &mut dyn FnMut(Application) -> Result<(), ImportError>,
+        each: &mut dyn FnMut(Position, Application) -> Result<(), ImportError>,
     ) -> Result<(), ImportError> {
         let mut bytes = Vec::new();
         input
@@ -324,7 +324,7 @@ impl<'p> RecordReader<'p> {
         &mut self,
         text: &str,
         position: Position,
-        each: &mut dyn FnMut(Application) -> Result<(), ImportError>,
+        each: &mut dyn FnMut(Position, Application) -> Result<(), ImportError>,
     ) -> Result<(), ImportError> {
         self.records += 1;
         if self.records > limits::RECORDS {
@@ -350,7 +350,7 @@ impl<'p> RecordReader<'p> {
                         message: "the same id appears earlier in this file".into(),
                     });
                 } else if self.bad == 0 {
-                    each(app)?;
+                    each(position, app)?;
                 }
             }
         }

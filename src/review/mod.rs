@@ -30,6 +30,9 @@ use crate::store::{
 pub use clock::Clock;
 pub use import::{ImportError, RecordError};
 
+/// The meta key holding the policy version every row's derived columns were computed under.
+const DERIVED_VERSION_KEY: &str = "derived_policy_version";
+
 /// How long opening an application claims it for its reviewer; renewed while it is open.
 pub const CLAIM_MINUTES: i64 = 15;
 
@@ -228,10 +231,15 @@ impl Review {
     /// (a new year's holidays, a changed check table). Returns how many were updated.
     pub fn refresh_derived(&mut self) -> ReviewResult<u64> {
         let version = self.policy.version.clone();
+        // Every row was brought to this version already: nothing to look for.
+        if self.store.meta(DERIVED_VERSION_KEY)?.as_deref() == Some(version.as_str()) {
+            return Ok(0);
+        }
         let mut updated = 0;
         loop {
             let stale = self.store.stale_derived(&version, 5_000)?;
             if stale.is_empty() {
+                self.store.set_meta(DERIVED_VERSION_KEY, &version)?;
                 return Ok(updated);
             }
             let mut updates = Vec::with_capacity(stale.len());
@@ -246,106 +254,88 @@ impl Review {
 
     // ---- import ----
 
-    /// Imports a JSON array or NDJSON of applications, all or nothing.
-    pub fn import(&mut self, input: impl BufRead) -> ReviewResult<ImportReport> {
+    /// Imports a JSON array or NDJSON of applications, all or nothing. Reading,
+    /// validating and checking run on a second thread while this one writes, so a large
+    /// file takes about as long as the database needs to store it.
+    pub fn import(&mut self, input: impl BufRead + Send) -> ReviewResult<ImportReport> {
         let policy = Arc::clone(&self.policy);
         let now = self.now();
         let actor = self.actor.clone();
-        let mut report = ImportReport::default();
         let mut session = self.store.begin_import().map_err(ReviewError::from)?;
-        let mut conflicts: Vec<RecordError> = Vec::new();
-        let mut reader = import::RecordReader::new(&policy, now);
-        let mut write = |app: Application| -> Result<(), ImportError> {
-            let hash = content_hash(&app);
-            let existing = session.existing(&app.id).map_err(ImportError::Store)?;
-            let product = policy.product(&app.product).expect("validated");
-            let group = product.group.as_str();
-            let entry =
-                |action: &str, revision: u32, from: Option<State>, to: State| NewAuditEntry {
-                    application_id: app.id.clone(),
-                    revision,
-                    at: now,
-                    actor: actor.clone(),
-                    action: action.to_string(),
-                    from_state: from.map(|s| s.id().to_string()),
-                    to_state: Some(to.id().to_string()),
-                    reasons: Vec::new(),
-                    message: None,
-                    note: None,
-                    detail: Some(format!("content {hash}")),
-                };
-            let derived = derive(&policy, &app, &[]);
-            let record = |state, revision| ImportRecord {
-                app: &app,
-                group,
-                state,
-                revision,
-                derived: &derived,
-                content_hash: &hash,
-            };
-            match existing {
-                None => {
-                    let to = state::initial_state(app.applicant.verified);
-                    session.insert(record(to, 1), entry("submit", 1, None, to)).map_err(ImportError::Store)?;
-                    report.inserted += 1;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Prepared>(4096);
+            let parser = scope.spawn(|| {
+                let mut reader = import::RecordReader::new(&policy, now);
+                let result = reader.read(input, &mut |position, app| {
+                    let body = serde_json::to_string(&app).expect("applications serialise");
+                    let prepared = Prepared {
+                        position,
+                        hash: content_hash_of(&body),
+                        derived: derive(&policy, &app, &[]),
+                        body,
+                        app,
+                    };
+                    // The writer stopped (a store error): stop reading too.
+                    tx.send(prepared)
+                        .map_err(|_| ImportError::File("the import was stopped".into()))
+                });
+                drop(tx);
+                result
+            });
+            let mut report = ImportReport::default();
+            let mut conflicts: Vec<RecordError> = Vec::new();
+            let mut store_error = None;
+            for p in rx {
+                if let Err(e) = write_prepared(
+                    session.as_mut(),
+                    &policy,
+                    &actor,
+                    now,
+                    p,
+                    &mut report,
+                    &mut conflicts,
+                ) {
+                    store_error = Some(e);
+                    break;
                 }
-                Some(e) if e.content_hash == hash => report.unchanged += 1,
-                Some(e) if e.state == State::Returned => {
-                    if app.submitted_at <= e.submitted_at {
-                        conflicts.push(conflict(&app.id, "submitted_at", format!(
-                            "a resubmission must be submitted after the returned revision ({})",
-                            e.submitted_at.to_rfc3339()
-                        )));
-                        return Ok(());
-                    }
-                    let to = state::transition(e.state, Event::Resubmit, product.kind).expect("in the table");
-                    let revision = e.revision + 1;
-                    session.replace(record(to, revision), entry("resubmit", revision, Some(e.state), to)).map_err(ImportError::Store)?;
-                    report.resubmitted += 1;
+            }
+            let read = parser
+                .join()
+                .unwrap_or_else(|_| Err(ImportError::File("the reader failed".into())));
+            if let Some(e) = store_error {
+                return Err(ReviewError::Import(ImportError::Store(e)));
+            }
+            match read {
+                Err(ImportError::Records { mut errors, total }) => {
+                    let extra = conflicts.len() as u64;
+                    errors.extend(conflicts);
+                    errors.truncate(import::limits::REPORTED);
+                    Err(ReviewError::Import(ImportError::Records {
+                        errors,
+                        total: total + extra,
+                    }))
                 }
-                Some(e) if e.state == State::PendingVerification && app.applicant.verified => {
-                    let to = state::transition(e.state, Event::Verified, product.kind).expect("in the table");
-                    session.replace(record(to, e.revision), entry("verified", e.revision, Some(e.state), to)).map_err(ImportError::Store)?;
-                    report.verified += 1;
+                Err(e) => Err(ReviewError::Import(e)),
+                Ok(()) if !conflicts.is_empty() => {
+                    let total = conflicts.len() as u64;
+                    conflicts.truncate(import::limits::REPORTED);
+                    Err(ReviewError::Import(ImportError::Records {
+                        errors: conflicts,
+                        total,
+                    }))
                 }
-                Some(e) => conflicts.push(conflict(&app.id, "id", format!(
-                    "already imported and now {}; only a returned application can be submitted again",
-                    e.state
-                ))),
+                Ok(()) => {
+                    session.commit()?;
+                    Ok(report)
+                }
             }
-            Ok(())
-        };
-        let read = reader.read(input, &mut write);
-        match read {
-            Err(ImportError::Records { mut errors, total }) => {
-                let extra = conflicts.len() as u64;
-                errors.extend(conflicts);
-                errors.truncate(import::limits::REPORTED);
-                Err(ReviewError::Import(ImportError::Records {
-                    errors,
-                    total: total + extra,
-                }))
-            }
-            Err(e) => Err(ReviewError::Import(e)),
-            Ok(()) if !conflicts.is_empty() => {
-                let total = conflicts.len() as u64;
-                conflicts.truncate(import::limits::REPORTED);
-                Err(ReviewError::Import(ImportError::Records {
-                    errors: conflicts,
-                    total,
-                }))
-            }
-            Ok(()) => {
-                session.commit()?;
-                Ok(report)
-            }
-        }
+        })
     }
 
     // ---- reading ----
 
     pub fn page(&self, query: &QueueQuery, offset: u64, limit: u64) -> ReviewResult<Vec<QueueRow>> {
-        Ok(self.store.page(query, offset, limit)?)
+        Ok(self.store.page(query, offset, limit, self.now())?)
     }
 
     pub fn count(&self, query: &QueueQuery) -> ReviewResult<u64> {
@@ -612,7 +602,7 @@ impl Review {
         let mut items = Vec::new();
         let mut offset = 0;
         loop {
-            let rows = self.store.page(&query, offset, 500)?;
+            let rows = self.store.page(&query, offset, 500, self.now())?;
             if rows.is_empty() {
                 break;
             }
@@ -761,13 +751,104 @@ impl Review {
     }
 }
 
-fn conflict(id: &str, field: &str, message: String) -> RecordError {
-    RecordError {
-        position: import::Position::Line(0),
-        id: Some(id.to_string()),
+/// A record read and checked, ready to be written.
+struct Prepared {
+    position: import::Position,
+    app: Application,
+    body: String,
+    hash: String,
+    derived: Derived,
+}
+
+/// Writes one record as what it is: new, unchanged, a resubmission, a verification, or a
+/// conflict (collected: the whole file is then refused).
+fn write_prepared(
+    session: &mut dyn crate::store::ImportSession,
+    policy: &Policy,
+    actor: &str,
+    now: DateTime<FixedOffset>,
+    p: Prepared,
+    report: &mut ImportReport,
+    conflicts: &mut Vec<RecordError>,
+) -> Result<(), StoreError> {
+    let app = &p.app;
+    let existing = session.existing(&app.id)?;
+    let product = policy
+        .product(&app.product)
+        .expect("validated against this policy");
+    let entry = |action: &str, revision: u32, from: Option<State>, to: State| NewAuditEntry {
+        application_id: app.id.clone(),
+        revision,
+        at: now,
+        actor: actor.to_string(),
+        action: action.to_string(),
+        from_state: from.map(|s| s.id().to_string()),
+        to_state: Some(to.id().to_string()),
+        reasons: Vec::new(),
+        message: None,
+        note: None,
+        detail: None,
+    };
+    let record = |state, revision| ImportRecord {
+        app,
+        body: &p.body,
+        group: &product.group,
+        state,
+        revision,
+        derived: &p.derived,
+        content_hash: &p.hash,
+    };
+    let conflict = |field: &str, message: String| RecordError {
+        position: p.position,
+        id: Some(app.id.clone()),
         field: Some(field.to_string()),
         message,
+    };
+    match existing {
+        None => {
+            let to = state::initial_state(app.applicant.verified);
+            session.insert(record(to, 1), entry("submit", 1, None, to))?;
+            report.inserted += 1;
+        }
+        Some(e) if e.content_hash == p.hash => report.unchanged += 1,
+        Some(e) if e.state == State::Returned => {
+            if app.submitted_at <= e.submitted_at {
+                conflicts.push(conflict(
+                    "submitted_at",
+                    format!(
+                        "a resubmission must be submitted after the returned revision ({})",
+                        e.submitted_at.to_rfc3339()
+                    ),
+                ));
+                return Ok(());
+            }
+            let to =
+                state::transition(e.state, Event::Resubmit, product.kind).expect("in the table");
+            let revision = e.revision + 1;
+            session.replace(
+                record(to, revision),
+                entry("resubmit", revision, Some(e.state), to),
+            )?;
+            report.resubmitted += 1;
+        }
+        Some(e) if e.state == State::PendingVerification && app.applicant.verified => {
+            let to =
+                state::transition(e.state, Event::Verified, product.kind).expect("in the table");
+            session.replace(
+                record(to, e.revision),
+                entry("verified", e.revision, Some(e.state), to),
+            )?;
+            report.verified += 1;
+        }
+        Some(e) => conflicts.push(conflict(
+            "id",
+            format!(
+                "already imported and now {}; only a returned application can be submitted again",
+                e.state
+            ),
+        )),
     }
+    Ok(())
 }
 
 fn clean(text: Option<String>) -> Option<String> {
@@ -776,12 +857,12 @@ fn clean(text: Option<String>) -> Option<String> {
 
 /// A digest of what the merchant submitted: the same content imported again is a no-op.
 pub fn content_hash(app: &Application) -> String {
-    let json = serde_json::to_vec(app).expect("applications serialise");
-    Sha256::digest(&json)
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    content_hash_of(&serde_json::to_string(app).expect("applications serialise"))
+}
+
+/// The content hash of an application already serialised (as the store keeps it).
+pub fn content_hash_of(body: &str) -> String {
+    crate::store::audit::hex(&Sha256::digest(body.as_bytes())[..16])
 }
 
 /// The derived columns of an application under `policy`.

@@ -44,28 +44,48 @@ pub struct AuditEntry {
 /// The hash of an entry: over a canonical JSON array of every field, in a fixed order,
 /// so that no field can be changed or moved to another without changing it.
 pub fn entry_hash(seq: i64, e: &NewAuditEntry, prev_hash: &str) -> String {
-    let canonical = serde_json::json!([
+    let canonical = (
         seq,
-        e.application_id,
+        &e.application_id,
         e.revision,
         e.at.to_rfc3339(),
-        e.actor,
-        e.action,
-        e.from_state,
-        e.to_state,
-        e.reasons,
-        e.message,
-        e.note,
-        e.detail,
+        &e.actor,
+        &e.action,
+        &e.from_state,
+        &e.to_state,
+        &e.reasons,
+        &e.message,
+        &e.note,
+        &e.detail,
         prev_hash,
-    ]);
-    let mut hasher = Sha256::new();
-    hasher.update(canonical.to_string().as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    );
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, &canonical).expect("hashing cannot fail");
+    hex(&hasher.0.finalize())
+}
+
+/// Feeds serde_json's output straight into the hash, without an intermediate string.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
 }
 
 /// The first place a chain does not hold.

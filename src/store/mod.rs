@@ -189,6 +189,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Debug, Clone, Copy)]
 pub struct ImportRecord<'a> {
     pub app: &'a Application,
+    /// `app` as JSON, as the store keeps it.
+    pub body: &'a str,
     pub group: &'a str,
     pub state: State,
     pub revision: u32,
@@ -211,7 +213,14 @@ pub trait ImportSession {
 pub trait Store {
     fn begin_import(&mut self) -> StoreResult<Box<dyn ImportSession + '_>>;
     fn get(&self, id: &str) -> StoreResult<Option<StoredApplication>>;
-    fn page(&self, query: &QueueQuery, offset: u64, limit: u64) -> StoreResult<Vec<QueueRow>>;
+    /// A page of the queue; `now` decides which claims are still live.
+    fn page(
+        &self,
+        query: &QueueQuery,
+        offset: u64,
+        limit: u64,
+        now: DateTime<FixedOffset>,
+    ) -> StoreResult<Vec<QueueRow>>;
     fn count(&self, query: &QueueQuery) -> StoreResult<u64>;
     fn counts(&self, bounds: CountBounds) -> StoreResult<QueueCounts>;
     /// Position of `id` in the queue ordered by `query`, if it is in it.

@@ -4,5 +4,6 @@
 mod common;
 
 mod cli;
+mod console;
 mod import;
 mod store;

@@ -1,0 +1,53 @@
+//! The one type of everything a reviewer can ask the console to do.
+
+use tui_input::InputRequest;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `q` in the queue.
+    Quit,
+    /// Ctrl-c anywhere.
+    ForceQuit,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    HalfPageUp,
+    HalfPageDown,
+    /// Enter in the queue: the detail of the selected application.
+    Open,
+    /// Esc: back to the queue, close a dialog, or clear the filter.
+    Back,
+    /// J / n in the detail.
+    NextApplication,
+    /// K / p in the detail.
+    PreviousApplication,
+    StartSearch,
+    /// A keystroke in a text field (search, message, note).
+    Edit(InputRequest),
+    /// Enter in the search field: keep the search, back to the table.
+    AcceptSearch,
+    OpenFilterMenu,
+    CycleSort,
+    Approve,
+    Return,
+    Expire,
+    Judge,
+    RevealPassword,
+    /// Enter in a dialog.
+    Confirm,
+    /// Space in the return dialog's reason list.
+    Toggle,
+    /// Tab / Shift-Tab between the fields of a dialog.
+    NextField,
+    PreviousField,
+    /// p / f in the judge dialog.
+    Verdict(bool),
+    ScrollUp,
+    ScrollDown,
+    Help,
+    /// Any key on the help screen.
+    CloseHelp,
+}

@@ -1,0 +1,158 @@
+//! The review console: key → action → state → frame. One owner of the state (the event
+//! loop), one worker thread for the database, and rendering that only reads the state.
+
+pub mod action;
+pub mod app;
+pub mod keys;
+pub mod ui;
+pub mod worker;
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use ratatui::crossterm::event::{self, Event};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+use crate::cli::{UserError, open_review};
+use crate::domain::policy::Policy;
+use crate::i18n::Lang;
+use app::App;
+use worker::{Request, Response, Worker};
+
+/// Opens the console on `db`. The terminal is restored on every way out: quit, Ctrl-c,
+/// an error, a panic, or SIGTERM/SIGHUP (the SSH session went away).
+pub fn run(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> Result<(), UserError> {
+    let lang = Lang::detect(lang).map_err(UserError)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(UserError(format!(
+            "the console needs a terminal; for scripts use `shenhe --db {} list` and the other commands",
+            db.display()
+        )));
+    }
+    let review = open_review(db, policy)?;
+    let _ = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install();
+    let mut terminal = ratatui::init();
+    let result = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(UserError::from)
+        .and_then(|rt| rt.block_on(event_loop(&mut terminal, review, lang)));
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    review: crate::review::Review,
+    lang: Lang,
+) -> Result<(), UserError> {
+    let size = terminal.size()?;
+    let mut app = App::new(
+        lang,
+        Arc::clone(review.policy()),
+        review.actor().to_string(),
+        review.now(),
+        size.width,
+        size.height,
+    );
+    let theme = ui::Theme::from_env();
+
+    let (input_tx, mut input) = unbounded_channel::<Event>();
+    std::thread::spawn(move || {
+        while let Ok(e) = event::read() {
+            if input_tx.send(e).is_err() {
+                break;
+            }
+        }
+    });
+    let (requests, worker_requests) = std::sync::mpsc::channel::<Request>();
+    let (worker_tx, mut responses) = unbounded_channel::<Response>();
+    let worker =
+        std::thread::spawn(move || Worker::new(review, lang, worker_tx).run(worker_requests));
+
+    #[cfg(unix)]
+    let (mut term, mut hangup) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::hangup())?,
+        )
+    };
+
+    for r in app.start() {
+        let _ = requests.send(r);
+    }
+    terminal.draw(|f| ui::draw(f, &mut app, theme))?;
+    loop {
+        #[cfg(unix)]
+        let stop = tokio::select! {
+            Some(e) = input.recv() => { handle(&mut app, e, &requests); false }
+            Some(r) = responses.recv() => { send(&requests, app.apply(r)); false }
+            _ = term.recv() => true,
+            _ = hangup.recv() => true,
+            else => true,
+        };
+        #[cfg(not(unix))]
+        let stop = tokio::select! {
+            Some(e) = input.recv() => { handle(&mut app, e, &requests); false }
+            Some(r) = responses.recv() => { send(&requests, app.apply(r)); false }
+            else => true,
+        };
+        if stop {
+            app.quit = true;
+        }
+        // Coalesce: everything already waiting is applied before one frame is drawn.
+        drain(&mut app, &mut input, &mut responses, &requests);
+        if app.quit {
+            break;
+        }
+        terminal.draw(|f| ui::draw(f, &mut app, theme))?;
+    }
+    let _ = requests.send(Request::Close);
+    drop(requests);
+    let _ = worker.join();
+    Ok(())
+}
+
+fn handle(app: &mut App, e: Event, requests: &std::sync::mpsc::Sender<Request>) {
+    let out = match e {
+        Event::Key(key) => match keys::action_for(app.mode(), key) {
+            Some(action) => app.update(action),
+            None => Vec::new(),
+        },
+        Event::Resize(w, h) => app.resize(w, h),
+        _ => Vec::new(),
+    };
+    send(requests, out);
+}
+
+fn send(requests: &std::sync::mpsc::Sender<Request>, out: Vec<Request>) {
+    for r in out {
+        let _ = requests.send(r);
+    }
+}
+
+fn drain(
+    app: &mut App,
+    input: &mut UnboundedReceiver<Event>,
+    responses: &mut UnboundedReceiver<Response>,
+    requests: &std::sync::mpsc::Sender<Request>,
+) {
+    loop {
+        let mut any = false;
+        while let Ok(e) = input.try_recv() {
+            handle(app, e, requests);
+            any = true;
+        }
+        while let Ok(r) = responses.try_recv() {
+            send(requests, app.apply(r));
+            any = true;
+        }
+        if !any || app.quit {
+            break;
+        }
+    }
+}

@@ -1,0 +1,462 @@
+//! The detail of one application: everything a reviewer needs to decide it, in one
+//! scrollable page, with the decision keys at the bottom.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::{Theme, footer};
+use crate::console::app::App;
+use crate::domain::application::{ApplicantKind, MaterialKind, SecurityProduct, SiteKind};
+use crate::domain::calendar::china;
+use crate::domain::checks::{self, Outcome};
+use crate::domain::state::State;
+use crate::domain::text::{display_safe, fit, mask, pad};
+use crate::review::ApplicationView;
+
+const LABEL: usize = 14;
+
+pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
+    let area = frame.area();
+    let footer_area = Rect {
+        y: area.y + area.height - 1,
+        height: 1,
+        ..area
+    };
+    let Some(view) = app.detail.as_deref() else {
+        frame.render_widget(Line::styled(app.ui.loading, theme.dim()), area);
+        footer(frame, app, theme, footer_area, "");
+        return;
+    };
+    let header = header(app, theme, view, area.width as usize);
+    frame.render_widget(header, Rect { height: 1, ..area });
+
+    let lines = body(app, theme, view, area.width as usize);
+    app.detail_lines = lines.len() as u16;
+    let height = app.detail_height();
+    let max_scroll = app.detail_lines.saturating_sub(height);
+    app.scroll = app.scroll.min(max_scroll);
+    let body_area = Rect {
+        y: area.y + 1,
+        height,
+        ..area
+    };
+    for (i, line) in lines
+        .into_iter()
+        .skip(app.scroll as usize)
+        .take(height as usize)
+        .enumerate()
+    {
+        frame.render_widget(
+            line,
+            Rect {
+                y: body_area.y + i as u16,
+                height: 1,
+                ..body_area
+            },
+        );
+    }
+    let position = if max_scroll > 0 {
+        format!(
+            "{}%",
+            (u32::from(app.scroll) * 100 / u32::from(max_scroll.max(1))).min(100)
+        )
+    } else {
+        String::new()
+    };
+    footer(frame, app, theme, footer_area, &position);
+}
+
+fn header<'a>(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Line<'a> {
+    let s = &view.stored;
+    let mut spans = vec![
+        Span::styled(
+            format!(" {} ", display_safe(&s.app.id)),
+            theme.title().patch(theme.selected()),
+        ),
+        Span::raw(" "),
+        Span::styled(fit(&s.app.applicant.name, 30), theme.title()),
+        Span::raw(format!("  [{}]", app.lang.state(s.state))),
+    ];
+    if s.state == State::PendingReview {
+        let style = if view.time_left.is_overdue() {
+            theme.overdue()
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(
+            format!("  {}", app.lang.time_left(view.time_left)),
+            style,
+        ));
+    }
+    if let Some(claim) = &view.claim {
+        spans.push(Span::styled(
+            format!("  ⚑ {}{}", app.ui.being_reviewed_by, claim.reviewer),
+            theme.warn(),
+        ));
+    }
+    let text_width: usize = spans
+        .iter()
+        .map(|s| crate::domain::text::width(&s.content))
+        .sum();
+    if text_width > width {
+        let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
+        return Line::raw(fit(&text, width));
+    }
+    Line::from(spans)
+}
+
+fn section(title: &str, theme: Theme) -> Line<'static> {
+    Line::styled(title.to_string(), theme.heading())
+}
+
+/// A label and a value; the value is applicant text, so it is made safe and cut to fit.
+fn field(label: &str, value: &str, width: usize) -> Line<'static> {
+    Line::from(vec![
+        Span::raw(format!("  {} ", pad(label, LABEL))),
+        Span::raw(fit(value, width.saturating_sub(LABEL + 3))),
+    ])
+}
+
+fn styled_field(label: &str, value: &str, width: usize, style: Style) -> Line<'static> {
+    Line::from(vec![
+        Span::raw(format!("  {} ", pad(label, LABEL))),
+        Span::styled(fit(value, width.saturating_sub(LABEL + 3)), style),
+    ])
+}
+
+/// A long value over as many lines as it takes, so that all of it can be read by scrolling.
+fn wrapped(label: &str, value: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    let room = width.saturating_sub(LABEL + 3).max(10);
+    let safe = display_safe(value);
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    let mut used = 0;
+    for c in safe.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            lines.push(std::mem::take(&mut current));
+            used = 0;
+        }
+        current.push(c);
+        used += w;
+    }
+    lines.push(current);
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let label = if i == 0 {
+                pad(label, LABEL)
+            } else {
+                pad("", LABEL)
+            };
+            Line::from(vec![
+                Span::raw(format!("  {label} ")),
+                Span::styled(text, style),
+            ])
+        })
+        .collect()
+}
+
+fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Line<'static>> {
+    let ui = app.ui;
+    let lang = app.lang;
+    let policy = &app.policy;
+    let s = &view.stored;
+    let a = &s.app;
+    let mut lines = Vec::new();
+
+    lines.push(field(
+        ui.submitted,
+        &a.submitted_at
+            .with_timezone(&china())
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        width,
+    ));
+    lines.push(field(
+        ui.due,
+        &view.due.at.format("%Y-%m-%d %H:%M").to_string(),
+        width,
+    ));
+    if !view.due.uncovered_years.is_empty() {
+        lines.push(Line::styled(
+            format!("  {}", ui.calendar_warning),
+            theme.warn(),
+        ));
+    }
+    if s.state == State::PendingVerification {
+        let text = view
+            .verification_deadline
+            .with_timezone(&china())
+            .format("%Y-%m-%d %H:%M")
+            .to_string();
+        let lapsed = app.now > view.verification_deadline;
+        let text = if lapsed {
+            format!("{text} ({})", ui.window_lapsed)
+        } else {
+            text
+        };
+        lines.push(styled_field(
+            ui.verify_by,
+            &text,
+            width,
+            if lapsed {
+                theme.overdue()
+            } else {
+                Style::new()
+            },
+        ));
+    }
+
+    lines.push(Line::raw(""));
+    lines.push(section(ui.sec_applicant, theme));
+    let kind = match a.applicant.kind {
+        ApplicantKind::Enterprise => ui.enterprise,
+        ApplicantKind::Individual => ui.individual,
+    };
+    lines.push(field(
+        ui.name,
+        &format!("{} ({kind})", a.applicant.name),
+        width,
+    ));
+    lines.push(field(ui.account, &a.applicant.account, width));
+    lines.push(styled_field(
+        ui.verified,
+        if a.applicant.verified { ui.yes } else { ui.no },
+        width,
+        if a.applicant.verified {
+            theme.pass()
+        } else {
+            theme.fail()
+        },
+    ));
+    if let Some(rep) = &a.applicant.legal_representative {
+        lines.push(field(ui.legal_rep, rep, width));
+    }
+    lines.push(field(ui.applying_person, &a.applicant.contact, width));
+    let security: Vec<&str> = a
+        .applicant
+        .security
+        .iter()
+        .map(|s| match s {
+            SecurityProduct::DigitalCertificate => lang.pick("数字证书", "digital certificate"),
+            SecurityProduct::PaymentShield => lang.pick("支付盾", "payment shield"),
+            SecurityProduct::Token => lang.pick("宝令", "token"),
+        })
+        .collect();
+    lines.push(field(
+        ui.security,
+        &if security.is_empty() {
+            ui.none.to_string()
+        } else {
+            security.join(", ")
+        },
+        width,
+    ));
+
+    lines.push(Line::raw(""));
+    lines.push(section(ui.sec_materials, theme));
+    let required = checks::required_materials(a);
+    for kind in MaterialKind::ALL {
+        let (en, zh) = checks::material_name(kind);
+        let label = lang.pick(zh, en);
+        let present: Vec<_> = a.materials.iter().filter(|m| m.kind == kind).collect();
+        if present.is_empty() {
+            if required.contains(&kind) {
+                lines.push(styled_field(
+                    label,
+                    &format!("✗ {}", ui.missing),
+                    width,
+                    theme.fail(),
+                ));
+            }
+            continue;
+        }
+        for m in present {
+            let mut value = format!("✓ {}", m.reference);
+            if let Some(c) = &m.category {
+                let name = policy
+                    .goods_category(c)
+                    .map(|g| lang.pick(&g.zh, &g.en))
+                    .unwrap_or(c);
+                value.push_str(&format!(" ({name})"));
+            }
+            lines.push(field(label, &value, width));
+        }
+    }
+
+    lines.push(Line::raw(""));
+    lines.push(section(ui.sec_product, theme));
+    let product = policy.product(&a.product);
+    let product_name = product
+        .map(|p| format!("{} ({})", lang.pick(&p.zh, &p.en), p.code))
+        .unwrap_or_else(|| a.product.clone());
+    lines.push(field(ui.product, &product_name, width));
+    if let Some(group) = product.and_then(|p| policy.group(&p.group)) {
+        lines.push(field("", lang.pick(&group.zh, &group.en), width));
+    }
+    let plan = policy
+        .plan(&a.plan)
+        .map(|p| lang.pick(&p.zh, &p.en).to_string())
+        .unwrap_or_else(|| a.plan.clone());
+    lines.push(field(ui.plan, &plan, width));
+    if let Some(p) = &a.payment {
+        let method = match p.method {
+            crate::domain::application::PaymentMethod::OnlineBanking => {
+                lang.pick("网银", "online banking")
+            }
+            crate::domain::application::PaymentMethod::AlipayCard => {
+                lang.pick("支付宝卡通", "Alipay card")
+            }
+            crate::domain::application::PaymentMethod::BankTransfer => {
+                lang.pick("线下银行转账", "bank transfer")
+            }
+            crate::domain::application::PaymentMethod::PostalRemittance => {
+                lang.pick("邮局汇款", "postal remittance")
+            }
+        };
+        let paid = if p.paid { ui.paid } else { ui.unpaid };
+        let style = if p.paid { Style::new() } else { theme.fail() };
+        lines.push(styled_field(
+            ui.payment,
+            &format!("{method} · {} · {paid}", p.amount_yuan),
+            width,
+            style,
+        ));
+    }
+
+    if let Some(w) = &a.website {
+        lines.push(Line::raw(""));
+        lines.push(section(ui.sec_website, theme));
+        lines.extend(wrapped(ui.url, &w.url, width, Style::new()));
+        let kind = match w.kind {
+            SiteKind::Shop => lang.pick("商城", "shop"),
+            SiteKind::Login => lang.pick("需登录", "login"),
+            SiteKind::Forum => lang.pick("论坛", "forum"),
+            SiteKind::Info => lang.pick("资讯", "information"),
+        };
+        lines.push(field(ui.site_kind, kind, width));
+        lines.push(field(ui.built, if w.built { ui.yes } else { ui.no }, width));
+        lines.push(field(ui.icp, w.icp.as_deref().unwrap_or(ui.none), width));
+        if let Some(acc) = &w.test_account {
+            lines.push(field(ui.test_account, acc, width));
+        }
+        if let Some(pw) = &w.test_password {
+            match &app.revealed {
+                Some((id, shown)) if id == &a.id => {
+                    lines.push(styled_field(ui.test_password, shown, width, theme.warn()))
+                }
+                _ => lines.push(field(
+                    ui.test_password,
+                    &format!("{} {}", mask(pw), ui.password_hidden),
+                    width,
+                )),
+            }
+        }
+    }
+
+    if !a.goods.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(section(ui.sec_goods, theme));
+        for g in &a.goods {
+            let (name, status) = match policy.goods_category(g) {
+                Some(c) => {
+                    let status = match c.status {
+                        crate::domain::policy::GoodsStatus::Allowed => lang.pick("", ""),
+                        crate::domain::policy::GoodsStatus::Restricted => {
+                            lang.pick("（限售）", " (restricted)")
+                        }
+                        crate::domain::policy::GoodsStatus::Prohibited => {
+                            lang.pick("（禁售）", " (prohibited)")
+                        }
+                    };
+                    (lang.pick(&c.zh, &c.en).to_string(), status)
+                }
+                None => (g.clone(), ""),
+            };
+            lines.push(Line::raw(format!(
+                "  · {}{status}",
+                fit(&name, width.saturating_sub(12))
+            )));
+        }
+    }
+
+    lines.push(Line::raw(""));
+    lines.push(section(ui.sec_checks, theme));
+    for c in &view.checks {
+        let (mark, style) = match c.outcome {
+            Outcome::Pass => ("✓", theme.pass()),
+            Outcome::Fail => ("✗", theme.fail()),
+            Outcome::Manual => ("?", theme.manual()),
+            Outcome::NotApplicable => ("-", theme.dim()),
+        };
+        let name = policy
+            .check_rule(c.id)
+            .map(|r| lang.pick(&r.zh, &r.en).to_string())
+            .unwrap_or_else(|| c.id.id().to_string());
+        let detail = lang.pick(&c.detail.zh, &c.detail.en);
+        let head = format!(
+            "  {mark} {} {} ",
+            pad(lang.outcome(c.outcome), 7),
+            pad(&name, 12)
+        );
+        let room = width.saturating_sub(crate::domain::text::width(&head));
+        lines.push(Line::from(vec![
+            Span::styled(head, style),
+            Span::raw(fit(detail, room)),
+        ]));
+        if c.outcome == Outcome::Fail && crate::domain::text::width(detail) > room {
+            lines.extend(wrapped("", detail, width, Style::new()).into_iter().skip(0));
+        }
+    }
+
+    lines.push(Line::raw(""));
+    lines.push(section(ui.sec_history, theme));
+    for e in &view.history {
+        let e = &e.entry;
+        let transition = match (&e.from_state, &e.to_state) {
+            (Some(f), Some(t)) => format!("{f} → {t}"),
+            (None, Some(t)) => format!("→ {t}"),
+            _ => String::new(),
+        };
+        lines.push(Line::raw(fit(
+            &format!(
+                "  {} {} {} {}",
+                e.at.with_timezone(&china()).format("%m-%d %H:%M"),
+                pad(&e.actor, 10),
+                pad(&e.action, 15),
+                transition
+            ),
+            width,
+        )));
+        if !e.reasons.is_empty() {
+            let texts: Vec<String> = e
+                .reasons
+                .iter()
+                .map(|code| {
+                    policy
+                        .reason(code)
+                        .map(|r| lang.pick(&r.zh, &r.en).to_string())
+                        .unwrap_or_else(|| code.clone())
+                })
+                .collect();
+            for t in texts {
+                lines.extend(wrapped("", &format!("· {t}"), width, theme.dim()));
+            }
+        }
+        for (label, text) in [(ui.message_label, &e.message), (ui.note_label, &e.note)] {
+            if let Some(text) = text {
+                lines.extend(wrapped(label, text, width, Style::new()));
+            }
+        }
+        if let Some(d) = &e.detail {
+            if e.action != "submit" && e.action != "resubmit" && e.action != "verified" {
+                lines.extend(wrapped("", d, width, theme.dim()));
+            }
+        }
+    }
+    lines
+}

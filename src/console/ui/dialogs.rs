@@ -1,0 +1,415 @@
+//! Dialogs drawn over the screen: help, the filter menu, and the decisions.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear};
+use tui_input::Input;
+
+use super::Theme;
+use crate::console::app::{App, Confirm, Decision, JudgeDialog, ReturnDialog, ReturnFocus};
+use crate::console::keys;
+use crate::domain::checks::Outcome;
+use crate::domain::policy::ProductKind;
+use crate::domain::state::State;
+use crate::domain::text::{fit, pad, width};
+
+/// A box of `w`×`h` centred in the frame, cleared, with a title; returns its inside.
+fn popup(frame: &mut Frame, title: &str, w: u16, h: u16, theme: Theme) -> Rect {
+    let area = frame.area();
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    frame.render_widget(Clear, rect);
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" {} ", fit(title, w.saturating_sub(4) as usize)),
+        theme.title(),
+    ));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    inner
+}
+
+fn put(frame: &mut Frame, inner: Rect, row: u16, line: Line) {
+    if row < inner.height {
+        frame.render_widget(
+            line,
+            Rect {
+                y: inner.y + row,
+                height: 1,
+                ..inner
+            },
+        );
+    }
+}
+
+/// A one-line text field; the terminal cursor sits in it when it has the focus.
+fn text_field(
+    frame: &mut Frame,
+    inner: Rect,
+    row: u16,
+    label: &str,
+    input: &Input,
+    focused: bool,
+    theme: Theme,
+) {
+    if row >= inner.height {
+        return;
+    }
+    let label = format!("{} ", pad(label, 18));
+    let room = (inner.width as usize).saturating_sub(width(&label) + 1);
+    // Keep the cursor on screen for long text: show the end of it.
+    let value = input.value();
+    let scroll = input.visual_cursor().saturating_sub(room.saturating_sub(1));
+    let shown: String = {
+        let mut skipped = 0;
+        let mut out = String::new();
+        for c in value.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if skipped < scroll {
+                skipped += w;
+                continue;
+            }
+            out.push(c);
+        }
+        out
+    };
+    let style = if focused {
+        theme.selected()
+    } else {
+        Style::new()
+    };
+    put(
+        frame,
+        inner,
+        row,
+        Line::from(vec![
+            Span::styled(
+                label.clone(),
+                if focused { theme.key() } else { Style::new() },
+            ),
+            Span::styled(crate::domain::text::pad(&shown, room), style),
+        ]),
+    );
+    if focused {
+        let x = inner.x + width(&label) as u16 + (input.visual_cursor() - scroll).min(room) as u16;
+        frame.set_cursor_position(Position::new(
+            x.min(inner.x + inner.width - 1),
+            inner.y + row,
+        ));
+    }
+}
+
+pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
+    let under = match app.screen {
+        crate::console::app::Screen::Queue => keys::Mode::Queue,
+        crate::console::app::Screen::Detail => keys::Mode::Detail,
+    };
+    let bindings = keys::bindings(under, &app.ui.key_help);
+    let inner = popup(
+        frame,
+        app.ui.help_title,
+        52,
+        bindings.len() as u16 + 4,
+        theme,
+    );
+    for (i, (key, what)) in bindings.iter().enumerate() {
+        put(
+            frame,
+            inner,
+            i as u16,
+            Line::from(vec![
+                Span::styled(format!(" {} ", pad(key, 18)), theme.key()),
+                Span::raw(what.to_string()),
+            ]),
+        );
+    }
+    put(
+        frame,
+        inner,
+        bindings.len() as u16 + 1,
+        Line::styled(format!(" {}", app.ui.help_close), theme.dim()),
+    );
+}
+
+pub fn filter(frame: &mut Frame, app: &App, theme: Theme, cursor: usize) {
+    let count = app.filter_count();
+    let inner = popup(frame, app.ui.filter_title, 36, count as u16 + 2, theme);
+    let visible = inner.height as usize;
+    let first = cursor.saturating_sub(visible.saturating_sub(1));
+    for (row, i) in (first..count).take(visible).enumerate() {
+        let mark = if i == app.filter { "●" } else { " " };
+        let text = format!(
+            " {mark} {}",
+            pad(&app.filter_name(i), inner.width as usize - 4)
+        );
+        let style = if i == cursor {
+            theme.selected()
+        } else {
+            Style::new()
+        };
+        put(frame, inner, row as u16, Line::styled(text, style));
+    }
+}
+
+pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {
+    let Some(view) = app.detail.as_deref() else {
+        return;
+    };
+    let ui = app.ui;
+    let (title, to) = match confirm.decision {
+        Decision::Approve => {
+            let kind = app.policy.product(&view.stored.app.product).map(|p| p.kind);
+            let to = if kind == Some(ProductKind::Settlement) {
+                State::Effective
+            } else {
+                State::PendingIntegration
+            };
+            (ui.approve_title, to)
+        }
+        Decision::Expire => (ui.expire_title, State::Cancelled),
+    };
+    let w = 72u16;
+    let text_width = w as usize - 4;
+    let mut lines: Vec<Line> = vec![
+        Line::raw(fit(
+            &format!("{}  {}", view.id(), view.stored.app.applicant.name),
+            text_width,
+        )),
+        Line::styled(format!("→ {}", app.lang.state(to)), theme.title()),
+    ];
+    if confirm.decision == Decision::Approve {
+        let failed: Vec<String> = view
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Fail)
+            .map(|c| {
+                app.policy
+                    .check_rule(c.id)
+                    .map(|r| app.lang.pick(&r.zh, &r.en).to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        if !failed.is_empty() {
+            lines.push(Line::styled(
+                fit(
+                    &format!("{}{}", ui.warn_failing, failed.join(", ")),
+                    text_width,
+                ),
+                theme.fail(),
+            ));
+        }
+        let manual: Vec<String> = view
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Manual)
+            .map(|c| {
+                app.policy
+                    .check_rule(c.id)
+                    .map(|r| app.lang.pick(&r.zh, &r.en).to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        if !manual.is_empty() {
+            lines.push(Line::styled(
+                fit(
+                    &format!("{}{}", ui.attests_manual, manual.join(", ")),
+                    text_width,
+                ),
+                theme.manual(),
+            ));
+        }
+    }
+    if let Some(claim) = &view.claim {
+        lines.push(Line::styled(
+            fit(
+                &format!("{}{}", ui.claim_warning, claim.reviewer),
+                text_width,
+            ),
+            theme.warn(),
+        ));
+    }
+    let h = lines.len() as u16 + 6;
+    let inner = popup(frame, title, w, h, theme);
+    for (i, line) in lines.into_iter().enumerate() {
+        put(frame, inner, i as u16, line);
+    }
+    let row = inner.height.saturating_sub(3);
+    text_field(
+        frame,
+        inner,
+        row,
+        ui.note_label,
+        &confirm.note,
+        confirm.note_focused,
+        theme,
+    );
+    put(
+        frame,
+        inner,
+        inner.height.saturating_sub(1),
+        Line::styled(ui.confirm_hint, theme.dim()),
+    );
+}
+
+pub fn return_dialog(frame: &mut Frame, app: &App, theme: Theme, dialog: &ReturnDialog) {
+    let Some(view) = app.detail.as_deref() else {
+        return;
+    };
+    let ui = app.ui;
+    let area = frame.area();
+    let w = area.width.min(96);
+    let h = (dialog.reasons.len() as u16 + 9).min(area.height);
+    let inner = popup(frame, ui.return_title, w, h, theme);
+    let text_width = inner.width as usize;
+    put(
+        frame,
+        inner,
+        0,
+        Line::raw(fit(
+            &format!("{}  {}", view.id(), view.stored.app.applicant.name),
+            text_width,
+        )),
+    );
+    put(
+        frame,
+        inner,
+        1,
+        Line::styled(
+            ui.reasons_label,
+            if dialog.focus == ReturnFocus::Reasons {
+                theme.key()
+            } else {
+                theme.title()
+            },
+        ),
+    );
+    // The list scrolls when the terminal is short.
+    let list_rows = inner.height.saturating_sub(7) as usize;
+    let first = dialog.cursor.saturating_sub(list_rows.saturating_sub(1));
+    for (row, (i, (code, chosen))) in dialog
+        .reasons
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(list_rows)
+        .enumerate()
+    {
+        let text = app
+            .policy
+            .reason(code)
+            .map(|r| app.lang.pick(&r.zh, &r.en).to_string())
+            .unwrap_or_default();
+        let suggested = view.suggested_reasons.contains(code);
+        let line = format!(
+            " [{}] {}{}",
+            if *chosen { "x" } else { " " },
+            text,
+            if suggested { " ◂" } else { "" }
+        );
+        let style = if dialog.focus == ReturnFocus::Reasons && i == dialog.cursor {
+            theme.selected()
+        } else if *chosen {
+            theme.title()
+        } else {
+            Style::new()
+        };
+        put(
+            frame,
+            inner,
+            2 + row as u16,
+            Line::styled(pad(&line, text_width), style),
+        );
+    }
+    let base = 2 + list_rows as u16;
+    text_field(
+        frame,
+        inner,
+        base + 1,
+        ui.message_label,
+        &dialog.message,
+        dialog.focus == ReturnFocus::Message,
+        theme,
+    );
+    text_field(
+        frame,
+        inner,
+        base + 2,
+        ui.note_label,
+        &dialog.note,
+        dialog.focus == ReturnFocus::Note,
+        theme,
+    );
+    put(
+        frame,
+        inner,
+        inner.height.saturating_sub(1),
+        Line::styled(fit(ui.return_hint, text_width), theme.dim()),
+    );
+}
+
+pub fn judge(frame: &mut Frame, app: &App, theme: Theme, dialog: &JudgeDialog) {
+    let Some(view) = app.detail.as_deref() else {
+        return;
+    };
+    let ui = app.ui;
+    let h = dialog.checks.len() as u16 + 8;
+    let inner = popup(frame, ui.judge_title, 76, h, theme);
+    let text_width = inner.width as usize;
+    for (i, id) in dialog.checks.iter().enumerate() {
+        let rule = app.policy.check_rule(*id);
+        let name = rule
+            .map(|r| app.lang.pick(&r.zh, &r.en).to_string())
+            .unwrap_or_default();
+        let current = view.checks.iter().find(|c| c.id == *id);
+        let outcome = current
+            .map(|c| app.lang.outcome(c.outcome))
+            .unwrap_or_default();
+        let detail = current
+            .map(|c| app.lang.pick(&c.detail.zh, &c.detail.en).to_string())
+            .unwrap_or_default();
+        let verdict = if i == dialog.cursor {
+            match dialog.verdict {
+                Some(true) => format!(" → {}", ui.verdict_pass),
+                Some(false) => format!(" → {}", ui.verdict_fail),
+                None => String::new(),
+            }
+        } else {
+            String::new()
+        };
+        let line = format!(" {} [{}]{verdict}  {}", pad(&name, 12), outcome, detail);
+        let style = if i == dialog.cursor && !dialog.note_focused {
+            theme.selected()
+        } else {
+            Style::new()
+        };
+        put(
+            frame,
+            inner,
+            i as u16,
+            Line::styled(pad(&fit(&line, text_width), text_width), style),
+        );
+    }
+    let row = dialog.checks.len() as u16 + 1;
+    text_field(
+        frame,
+        inner,
+        row,
+        ui.note_label,
+        &dialog.note,
+        dialog.note_focused,
+        theme,
+    );
+    put(
+        frame,
+        inner,
+        inner.height.saturating_sub(1),
+        Line::styled(fit(ui.judge_hint, text_width), theme.dim()),
+    );
+}

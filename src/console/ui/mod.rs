@@ -1,0 +1,142 @@
+//! Rendering: state in, frame out. A frame reads the state only; it never waits for
+//! anything. Applicant text goes through `domain::text` before it reaches a cell.
+
+mod detail;
+mod dialogs;
+mod queue;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::app::{App, Overlay, Screen};
+use super::keys;
+use crate::domain::text::{fit, width};
+
+/// Styles, with colour or (NO_COLOR) without: every distinction colour makes is also
+/// made by a marker or a modifier, and only the 16 basic colours are used.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn from_env() -> Theme {
+        Theme {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+
+    fn fg(&self, color: Color) -> Style {
+        if self.color {
+            Style::new().fg(color)
+        } else {
+            Style::new()
+        }
+    }
+
+    pub fn title(&self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+    pub fn overdue(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    pub fn due_today(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+    pub fn selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+    pub fn dim(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new()
+        }
+    }
+    pub fn pass(&self) -> Style {
+        self.fg(Color::Green)
+    }
+    pub fn fail(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    pub fn manual(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+    pub fn key(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+    pub fn heading(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+    pub fn error(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    pub fn ok(&self) -> Style {
+        self.fg(Color::Green)
+    }
+    pub fn warn(&self) -> Style {
+        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
+    let area = frame.area();
+    if area.width < 20 || area.height < 5 {
+        frame.render_widget(
+            Line::raw(fit(
+                "shenhe: the terminal is too small",
+                area.width as usize,
+            )),
+            area,
+        );
+        return;
+    }
+    match app.screen {
+        Screen::Queue => queue::draw(frame, app, theme),
+        Screen::Detail => detail::draw(frame, app, theme),
+    }
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help => dialogs::help(frame, app, theme),
+        Overlay::Filter { cursor } => dialogs::filter(frame, app, theme, *cursor),
+        Overlay::Confirm(c) => dialogs::confirm(frame, app, theme, c),
+        Overlay::Return(r) => dialogs::return_dialog(frame, app, theme, r),
+        Overlay::Judge(j) => dialogs::judge(frame, app, theme, j),
+    }
+}
+
+/// The last line: the status when there is one, else the main keys of the mode, and
+/// `right` (a position) at the far end.
+fn footer(frame: &mut Frame, app: &App, theme: Theme, area: Rect, right: &str) {
+    let line = match &app.status {
+        Some(status) => Line::from(Span::styled(
+            fit(&status.text, area.width as usize),
+            if status.error {
+                theme.error()
+            } else {
+                theme.ok()
+            },
+        )),
+        None => {
+            let mut spans = Vec::new();
+            let mut used = 0;
+            let budget = (area.width as usize).saturating_sub(width(right) + 1);
+            for (key, what) in keys::bindings(app.mode(), &app.ui.key_help) {
+                let w = width(key) + width(what) + 3;
+                if used + w > budget {
+                    break;
+                }
+                spans.push(Span::styled(key, theme.key()));
+                spans.push(Span::raw(format!(" {what}  ")));
+                used += w;
+            }
+            let pad = budget.saturating_sub(used) + 1;
+            spans.push(Span::raw(" ".repeat(pad)));
+            spans.push(Span::styled(right.to_string(), theme.dim()));
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(line, area);
+}

@@ -1,0 +1,312 @@
+//! The queue: counts and filter on top, one line per application, keys at the bottom.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::{Theme, footer};
+use crate::console::app::App;
+use crate::domain::calendar::{self, china};
+use crate::domain::state::State;
+use crate::domain::text::{fit, pad, pad_left, width};
+use crate::store::QueueRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Marker,
+    Id,
+    Merchant,
+    Product,
+    Plan,
+    State,
+    Age,
+    Due,
+    Left,
+    Checks,
+    Reviewer,
+}
+
+/// Which columns fit, and how wide: the merchant takes what the others leave.
+fn layout(total: u16) -> Vec<(Column, usize)> {
+    let total = total as usize;
+    let mut columns = vec![
+        (Column::Marker, 1),
+        (Column::Id, 17),
+        (Column::Merchant, 0),
+        (Column::Product, 12),
+        (Column::Plan, 4),
+        (Column::State, 8),
+        (Column::Left, 10),
+        (Column::Checks, 6),
+    ];
+    // Wider terminals show more, in this order.
+    for (extra, w, at) in [
+        (Column::Reviewer, 10, 8),
+        (Column::Due, 11, 7),
+        (Column::Age, 5, 6),
+    ] {
+        let used: usize = columns.iter().map(|c| c.1 + 1).sum();
+        if total >= used + w + 1 + 24 {
+            columns.insert(at.min(columns.len()), (extra, w));
+        }
+    }
+    if total >= 140 {
+        for c in columns.iter_mut() {
+            if c.0 == Column::Product {
+                c.1 = if total >= 160 { 30 } else { 20 };
+            }
+        }
+    }
+    let used: usize = columns.iter().map(|c| c.1 + 1).sum();
+    let merchant = total.saturating_sub(used).max(8);
+    for c in columns.iter_mut() {
+        if c.0 == Column::Merchant {
+            c.1 = merchant;
+        }
+    }
+    columns
+}
+
+pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
+    let area = frame.area();
+    let ui = app.ui;
+    header(frame, app, theme, Rect { height: 1, ..area });
+
+    let columns = layout(area.width);
+    let titles: Vec<Span> = columns
+        .iter()
+        .map(|(c, w)| {
+            let title = match c {
+                Column::Marker => "",
+                Column::Id => ui.col_id,
+                Column::Merchant => ui.col_merchant,
+                Column::Product => ui.col_product,
+                Column::Plan => ui.col_plan,
+                Column::State => ui.col_state,
+                Column::Age => ui.col_age,
+                Column::Due => ui.col_due,
+                Column::Left => ui.col_left,
+                Column::Checks => ui.col_checks,
+                Column::Reviewer => ui.col_reviewer,
+            };
+            Span::styled(format!("{} ", pad(title, *w)), theme.title())
+        })
+        .collect();
+    frame.render_widget(
+        Line::from(titles),
+        Rect {
+            y: area.y + 1,
+            height: 1,
+            ..area
+        },
+    );
+
+    let height = app.table_height();
+    let table = Rect {
+        y: area.y + 2,
+        height: height as u16,
+        ..area
+    };
+    let end_of_today = calendar::end_of_day(app.now.date_naive());
+    for i in 0..height {
+        let index = app.queue.top + i;
+        let y = table.y + i as u16;
+        let line_area = Rect {
+            y,
+            height: 1,
+            ..table
+        };
+        let selected = index == app.queue.selected;
+        let line = match app.queue.row(index) {
+            Some(row) => row_line(app, theme, &columns, row, end_of_today),
+            None if app.queue.total.is_some_and(|t| index >= t) => {
+                if index == 0 {
+                    Line::styled(fit(ui.no_applications, area.width as usize), theme.dim())
+                } else {
+                    Line::raw("")
+                }
+            }
+            None => Line::styled(fit(ui.loading, area.width as usize), theme.dim()),
+        };
+        let line = if selected && app.queue.total.is_some_and(|t| t > 0) {
+            line.patch_style(theme.selected())
+        } else {
+            line
+        };
+        frame.render_widget(line, line_area);
+    }
+
+    let footer_area = Rect {
+        y: area.y + area.height - 1,
+        height: 1,
+        ..area
+    };
+    if app.searching {
+        let prompt = format!("/{}", app.search.value());
+        frame.render_widget(Line::raw(fit(&prompt, area.width as usize)), footer_area);
+        let cursor = 1 + app.search.visual_cursor();
+        frame.set_cursor_position(Position::new(
+            footer_area.x + (cursor as u16).min(area.width - 1),
+            footer_area.y,
+        ));
+    } else {
+        let position = match app.queue.total {
+            Some(0) | None => String::new(),
+            Some(total) => format!("{}/{}", app.queue.selected + 1, total),
+        };
+        footer(frame, app, theme, footer_area, &position);
+    }
+}
+
+fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
+    let ui = app.ui;
+    let mut spans = vec![Span::styled(
+        format!(" {} ", ui.app_title),
+        theme.title().patch(theme.selected()),
+    )];
+    match &app.counts {
+        Some(c) => {
+            spans.push(Span::raw(format!(
+                " {} {} · ",
+                ui.pending, c.pending_review
+            )));
+            spans.push(Span::styled(
+                format!("!{} {}", ui.overdue, c.overdue),
+                if c.overdue > 0 {
+                    theme.overdue()
+                } else {
+                    Style::new()
+                },
+            ));
+            spans.push(Span::raw(" · "));
+            spans.push(Span::styled(
+                format!("*{} {}", ui.due_today, c.due_today),
+                if c.due_today > 0 {
+                    theme.due_today()
+                } else {
+                    Style::new()
+                },
+            ));
+            spans.push(Span::raw(format!(
+                " · {} {}",
+                ui.verification_lapsed, c.verification_lapsed
+            )));
+        }
+        None => spans.push(Span::styled(format!(" {}", ui.loading), theme.dim())),
+    }
+    let mut right = format!("  {}: {}", ui.filter, app.filter_name(app.filter));
+    if app.sort != 0 {
+        right.push_str(&format!(" · {}: {}", ui.sort, ui.sort_names[app.sort]));
+    }
+    if !app.search.value().is_empty() {
+        right.push_str(&format!(" · /{}", app.search.value()));
+    }
+    spans.push(Span::styled(right, theme.heading()));
+    let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+    let line = if used > area.width as usize {
+        // Too narrow for everything: keep the counts, cut the rest.
+        let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
+        Line::raw(fit(&text, area.width as usize))
+    } else {
+        Line::from(spans)
+    };
+    frame.render_widget(line, area);
+}
+
+fn row_line<'a>(
+    app: &App,
+    theme: Theme,
+    columns: &[(Column, usize)],
+    row: &'a QueueRow,
+    end_of_today: chrono::DateTime<chrono::FixedOffset>,
+) -> Line<'a> {
+    let lang = app.lang;
+    let policy = &app.policy;
+    let left = policy.calendar.time_left(app.now, row.due_at);
+    let overdue = row.state == State::PendingReview && left.is_overdue();
+    let today = row.state == State::PendingReview && !overdue && row.due_at <= end_of_today;
+    let claimed = row.claimed_by.as_deref().filter(|who| *who != app.actor);
+    let mut spans = Vec::with_capacity(columns.len());
+    for (column, w) in columns {
+        let (text, style) = match column {
+            Column::Marker => {
+                let (mark, style) = if overdue {
+                    ("!", theme.overdue())
+                } else if today {
+                    ("*", theme.due_today())
+                } else if claimed.is_some() {
+                    ("@", theme.dim())
+                } else {
+                    (" ", Style::new())
+                };
+                (mark.to_string(), style)
+            }
+            Column::Id => (pad(&row.id, *w), Style::new()),
+            Column::Merchant => (pad(&row.merchant, *w), Style::new()),
+            Column::Product => {
+                let name = policy
+                    .product(&row.product)
+                    .map(|p| lang.pick(&p.zh, &p.en))
+                    .unwrap_or(&row.product);
+                (pad(name, *w), Style::new())
+            }
+            Column::Plan => (pad(&lang.plan_short(&row.plan), *w), Style::new()),
+            Column::State => (pad(lang.state_short(row.state), *w), Style::new()),
+            Column::Age => (
+                pad_left(
+                    &lang.age_short((app.now - row.submitted_at).num_hours()),
+                    *w,
+                ),
+                theme.dim(),
+            ),
+            Column::Due => (
+                pad(
+                    &row.due_at
+                        .with_timezone(&china())
+                        .format("%m-%d %H:%M")
+                        .to_string(),
+                    *w,
+                ),
+                Style::new(),
+            ),
+            Column::Left => {
+                let text = match row.state {
+                    State::PendingReview => lang.time_left_short(left),
+                    State::PendingVerification => {
+                        let deadline = calendar::verification_deadline(row.submitted_at);
+                        let days = if app.now > deadline {
+                            -1
+                        } else {
+                            (deadline - app.now).num_days()
+                        };
+                        lang.verification_short(days)
+                    }
+                    _ => "-".to_string(),
+                };
+                let style = if overdue {
+                    theme.overdue()
+                } else if today {
+                    theme.due_today()
+                } else {
+                    Style::new()
+                };
+                (pad(&text, *w), style)
+            }
+            Column::Checks => {
+                let style = if row.failed > 0 {
+                    theme.fail()
+                } else if row.manual > 0 {
+                    theme.manual()
+                } else {
+                    theme.pass()
+                };
+                (pad(&lang.check_summary(row.failed, row.manual), *w), style)
+            }
+            Column::Reviewer => (pad(claimed.unwrap_or(""), *w), theme.dim()),
+        };
+        spans.push(Span::styled(text, style));
+        spans.push(Span::raw(" "));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,349 @@
+//! The worker: the one thread that talks to the database, so that no frame ever waits
+//! for it. It takes requests from the console, answers with messages, and watches the
+//! database for other reviewers' writes.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::domain::checks::CheckId;
+use crate::domain::state::State;
+use crate::i18n::Lang;
+use crate::review::{ApplicationView, CLAIM_MINUTES, Review, ReviewError};
+use crate::store::{Claim, QueueCounts, QueueQuery, QueueRow};
+
+/// How often the worker looks for other reviewers' writes: changes show within 2 s.
+pub const POLL: Duration = Duration::from_millis(500);
+
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// Rows `offset..offset+limit` of the queue and its total.
+    Window {
+        generation: u64,
+        query: QueueQuery,
+        offset: u64,
+        limit: u64,
+        total_hint: Option<u64>,
+    },
+    Counts,
+    /// Show an application and claim it for this reviewer; it stays claimed while open.
+    Open {
+        id: String,
+    },
+    /// Show it again (someone else changed something), without a new claim.
+    Refresh {
+        id: String,
+    },
+    /// The detail was left: release the claim.
+    Close,
+    Approve {
+        id: String,
+        version: i64,
+        note: Option<String>,
+        claim: Option<Claim>,
+    },
+    Return {
+        id: String,
+        version: i64,
+        reasons: Vec<String>,
+        message: Option<String>,
+        note: Option<String>,
+        claim: Option<Claim>,
+    },
+    Expire {
+        id: String,
+        version: i64,
+        note: Option<String>,
+        claim: Option<Claim>,
+    },
+    Judge {
+        id: String,
+        version: i64,
+        check: CheckId,
+        passed: bool,
+        note: Option<String>,
+    },
+    Reveal {
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Response {
+    Window {
+        generation: u64,
+        offset: u64,
+        rows: Vec<QueueRow>,
+        total: u64,
+    },
+    Counts(QueueCounts),
+    Detail(Box<ApplicationView>),
+    Decided {
+        id: String,
+        to: State,
+    },
+    Judged {
+        id: String,
+    },
+    Revealed {
+        id: String,
+        password: Option<String>,
+    },
+    Error(String),
+    /// Someone else wrote to the database.
+    Changed,
+    /// The clock moved on (counts of overdue and due today change with it).
+    Tick(DateTime<FixedOffset>),
+}
+
+pub struct Worker {
+    review: Review,
+    lang: Lang,
+    out: UnboundedSender<Response>,
+    open: Option<String>,
+    claimed_at: Option<Instant>,
+    data_version: i64,
+}
+
+impl Worker {
+    pub fn new(review: Review, lang: Lang, out: UnboundedSender<Response>) -> Worker {
+        let data_version = review.data_version().unwrap_or_default();
+        Worker {
+            review,
+            lang,
+            out,
+            open: None,
+            claimed_at: None,
+            data_version,
+        }
+    }
+
+    /// Serves requests until the console goes away.
+    pub fn run(mut self, requests: Receiver<Request>) {
+        let mut last_tick = Instant::now();
+        loop {
+            let first = match requests.recv_timeout(POLL) {
+                Ok(r) => Some(r),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            let mut batch: Vec<Request> = first.into_iter().collect();
+            batch.extend(requests.try_iter());
+            for request in coalesce(batch) {
+                self.handle(request);
+            }
+            self.watch();
+            if last_tick.elapsed() >= Duration::from_secs(30) {
+                last_tick = Instant::now();
+                self.send(Response::Tick(self.review.now()));
+            }
+        }
+        if let Some(id) = self.open.take() {
+            let _ = self.review.release(&id);
+        }
+    }
+
+    fn send(&self, response: Response) {
+        let _ = self.out.send(response);
+    }
+
+    /// Other reviewers' commits change SQLite's data_version; our own do not.
+    pub fn watch(&mut self) {
+        if let Ok(version) = self.review.data_version() {
+            if version != self.data_version {
+                self.data_version = version;
+                self.send(Response::Changed);
+            }
+        }
+        if let (Some(id), Some(at)) = (self.open.clone(), self.claimed_at) {
+            if at.elapsed() >= Duration::from_secs(CLAIM_MINUTES as u64 * 60 / 3) {
+                let _ = self.review.claim(&id);
+                self.claimed_at = Some(Instant::now());
+            }
+        }
+    }
+
+    /// Answers one request (the loop in [`Worker::run`] calls it; tests and benchmarks
+    /// call it directly to drive the console without threads).
+    pub fn handle(&mut self, request: Request) {
+        match request {
+            Request::Window {
+                generation,
+                query,
+                offset,
+                limit,
+                total_hint,
+            } => match window(&self.review, &query, offset, limit, total_hint) {
+                Ok((rows, total)) => self.send(Response::Window {
+                    generation,
+                    offset,
+                    rows,
+                    total,
+                }),
+                Err(e) => self.fail(e),
+            },
+            Request::Counts => match self.review.counts() {
+                Ok(c) => self.send(Response::Counts(c)),
+                Err(e) => self.fail(e),
+            },
+            Request::Open { id } => {
+                if self.open.as_deref() != Some(id.as_str()) {
+                    if let Some(old) = self.open.take() {
+                        let _ = self.review.release(&old);
+                    }
+                    if let Err(e) = self.review.claim(&id) {
+                        return self.fail(e);
+                    }
+                    self.open = Some(id.clone());
+                    self.claimed_at = Some(Instant::now());
+                }
+                self.show(&id);
+            }
+            Request::Refresh { id } => self.show(&id),
+            Request::Close => {
+                if let Some(id) = self.open.take() {
+                    let _ = self.review.release(&id);
+                }
+                self.claimed_at = None;
+            }
+            Request::Approve {
+                id,
+                version,
+                note,
+                claim,
+            } => {
+                let result = self
+                    .override_claim(&id, claim)
+                    .and_then(|_| self.review.approve(&id, version, note));
+                self.decided(id, result.map(|d| d.to));
+            }
+            Request::Return {
+                id,
+                version,
+                reasons,
+                message,
+                note,
+                claim,
+            } => {
+                let result = self.override_claim(&id, claim).and_then(|_| {
+                    self.review
+                        .return_application(&id, version, &reasons, message, note)
+                });
+                self.decided(id, result.map(|d| d.to));
+            }
+            Request::Expire {
+                id,
+                version,
+                note,
+                claim,
+            } => {
+                let result = self
+                    .override_claim(&id, claim)
+                    .and_then(|_| self.review.expire(&id, version, note, false));
+                self.decided(id, result.map(|d| d.to));
+            }
+            Request::Judge {
+                id,
+                version,
+                check,
+                passed,
+                note,
+            } => match self.review.judge(&id, version, check, passed, note) {
+                Ok(_) => self.send(Response::Judged { id }),
+                Err(e) => self.fail(e),
+            },
+            Request::Reveal { id } => match self.review.reveal_password(&id) {
+                Ok(password) => self.send(Response::Revealed { id, password }),
+                Err(e) => self.fail(e),
+            },
+        }
+    }
+
+    fn show(&mut self, id: &str) {
+        match self.review.show(id) {
+            Ok(view) => self.send(Response::Detail(Box::new(view))),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Deciding despite another reviewer's claim is itself recorded.
+    fn override_claim(&mut self, id: &str, claim: Option<Claim>) -> Result<(), ReviewError> {
+        match claim {
+            Some(c) => self.review.record_claim_override(id, &c),
+            None => Ok(()),
+        }
+    }
+
+    fn decided(&mut self, id: String, result: Result<State, ReviewError>) {
+        match result {
+            Ok(to) => {
+                if self.open.as_deref() == Some(id.as_str()) {
+                    self.open = None;
+                }
+                self.send(Response::Decided { id, to });
+            }
+            Err(e) => {
+                // The detail on screen is stale: show what is there now.
+                self.fail(e);
+                self.show(&id);
+            }
+        }
+    }
+
+    fn fail(&self, e: ReviewError) {
+        let text = match (&e, self.lang) {
+            (ReviewError::Conflict { id, state, by, at }, Lang::Zh) => format!(
+                "{id} 已由 {by} 于 {} 处理，当前状态：{}；未做任何更改",
+                at.with_timezone(&crate::domain::calendar::china())
+                    .format("%m-%d %H:%M:%S"),
+                state.zh()
+            ),
+            _ => e.to_string(),
+        };
+        self.send(Response::Error(text));
+    }
+}
+
+/// A page of the queue. Deep pages are read from the other end: counting back from the
+/// end of an index is as quick as counting forward from its start.
+fn window(
+    review: &Review,
+    query: &QueueQuery,
+    offset: u64,
+    limit: u64,
+    total_hint: Option<u64>,
+) -> Result<(Vec<QueueRow>, u64), ReviewError> {
+    let total = match total_hint {
+        Some(t) => t,
+        None => review.count(query)?,
+    };
+    if offset > total / 2 && offset < total {
+        let end = (offset + limit).min(total);
+        let mut reversed = query.clone();
+        reversed.descending = !query.descending;
+        let mut rows = review.page(&reversed, total - end, end - offset)?;
+        rows.reverse();
+        return Ok((rows, total));
+    }
+    Ok((review.page(query, offset, limit)?, total))
+}
+
+/// Of several queued requests, only the last window and one count are worth answering.
+fn coalesce(batch: Vec<Request>) -> Vec<Request> {
+    let last_window = batch
+        .iter()
+        .rposition(|r| matches!(r, Request::Window { .. }));
+    let mut counts_seen = false;
+    batch
+        .into_iter()
+        .enumerate()
+        .filter(|(i, r)| match r {
+            Request::Window { .. } => Some(*i) == last_window,
+            Request::Counts => !std::mem::replace(&mut counts_seen, true),
+            _ => true,
+        })
+        .map(|(_, r)| r)
+        .collect()
+}
