@@ -4,5 +4,9 @@
 mod common;
 
 mod cli;
+mod concurrency;
+mod crash;
+mod fuzz;
+mod hostile;
 mod import;
 mod store;
