@@ -227,3 +227,46 @@ pub fn whoami() -> String {
         .expect("id -un");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+#[test]
+fn a_busy_database_is_waited_for_not_reported() {
+    let env = Env::new();
+    env.import_records(&[record("B1")]);
+    // Another writer holds the write lock for a while, as a long import would.
+    let conn = rusqlite::Connection::open(env.db()).expect("open");
+    conn.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    // While a connection is open its WAL files exist: they share the database's mode.
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut path = env.db().into_os_string();
+        path.push(suffix);
+        let mode = std::fs::metadata(&path)
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o660,
+            "{path:?}: group-writable, not world-readable"
+        );
+    }
+    let child = env
+        .command()
+        .env("SHENHE_BUSY_STATS", "1")
+        .args(["approve", "B1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    conn.execute_batch("COMMIT").expect("unlock");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("shenhe: busy retries: "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.state_of("B1"), "pending_integration");
+}
