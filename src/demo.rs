@@ -12,6 +12,7 @@ use crate::store::sqlite::SqliteStore;
 /// Replaces whatever is at `db` with `count` generated applications (seeded), imported
 /// the way any file is. A demo database lets `SHENHE_REVIEWER` name the reviewer.
 pub fn create(db: &Path, policy: &Arc<Policy>, count: u64, seed: u64) -> Result<(), UserError> {
+    refuse_unless_demo(db)?;
     for suffix in ["", "-wal", "-shm"] {
         let mut path = db.as_os_str().to_owned();
         path.push(suffix);
@@ -42,4 +43,27 @@ pub fn create(db: &Path, policy: &Arc<Policy>, count: u64, seed: u64) -> Result<
         report.inserted
     );
     Ok(())
+}
+
+/// `demo --db` pointed at the team's database would delete it, and the fresh one would let
+/// anyone name the reviewer: only a demo database (or nothing) may be replaced.
+fn refuse_unless_demo(db: &Path) -> Result<(), UserError> {
+    let is_empty_file = std::fs::metadata(db).map(|m| m.len() == 0);
+    match is_empty_file {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Ok(true) => return Ok(()),
+        _ => {}
+    }
+    let demo = SqliteStore::open(db)
+        .and_then(|store| store.meta("demo"))
+        .map(|v| v.as_deref() == Some("1"))
+        .unwrap_or(false);
+    if demo {
+        Ok(())
+    } else {
+        Err(UserError(format!(
+            "{} exists and is not a demo database; `shenhe demo` replaces only its own (choose another --db)",
+            db.display()
+        )))
+    }
 }

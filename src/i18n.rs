@@ -25,14 +25,14 @@ impl Lang {
             };
         }
         for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(value) = std::env::var(var) {
-                if !value.is_empty() {
-                    return Ok(if value.to_ascii_lowercase().starts_with("zh") {
-                        Lang::Zh
-                    } else {
-                        Lang::En
-                    });
-                }
+            if let Ok(value) = std::env::var(var)
+                && !value.is_empty()
+            {
+                return Ok(if value.to_ascii_lowercase().starts_with("zh") {
+                    Lang::Zh
+                } else {
+                    Lang::En
+                });
             }
         }
         Ok(Lang::En)

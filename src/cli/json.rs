@@ -1,10 +1,14 @@
 //! `--json` output: stable, documented in `docs/json-output.md`. Fields are only ever
-//! added, never renamed or removed. serde_json escapes every control character, so
-//! hostile applicant text stays inert inside the strings.
+//! added, never renamed or removed. Every control, bidirectional and invisible character
+//! is escaped (see [`SafeFormatter`]), so hostile applicant text stays inert inside the
+//! strings even when the JSON is read on a terminal.
 
 use std::io::Write;
 
+use serde_json::ser::{Formatter, PrettyFormatter};
 use serde_json::{Value, json};
+
+use crate::domain::text::needs_placeholder;
 
 use crate::domain::calendar::TimeLeft;
 use crate::domain::policy::Policy;
@@ -12,8 +16,79 @@ use crate::review::{ApplicationView, Review, calendar_warning};
 use crate::store::{AuditEntry, QueueRow};
 
 pub fn print(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, SafeFormatter::new());
+    value.serialize(&mut serializer)?;
     writeln!(out)
+}
+
+/// Pretty JSON in which every character a terminal could interpret or hide is escaped as
+/// `\uXXXX`, not only the C0 controls JSON requires: DEL, C1 controls (0x9B is a CSI on
+/// some terminals), bidirectional overrides and zero-width characters. `shenhe show --json`
+/// is often read on a terminal; any JSON parser still reads back the original text.
+struct SafeFormatter(PrettyFormatter<'static>);
+
+impl SafeFormatter {
+    fn new() -> Self {
+        SafeFormatter(PrettyFormatter::new())
+    }
+}
+
+impl Formatter for SafeFormatter {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if !needs_placeholder(c) {
+                continue;
+            }
+            writer.write_all(&fragment.as_bytes()[start..i])?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            start = i + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 pub fn time_left(left: TimeLeft) -> Value {
@@ -48,16 +123,15 @@ pub fn show(review: &Review, view: &ApplicationView, password: Option<&str>) -> 
     if let Some(site) = application
         .get_mut("website")
         .and_then(Value::as_object_mut)
+        && site.contains_key("test_password")
     {
-        if site.contains_key("test_password") {
-            site.insert(
-                "test_password".into(),
-                match password {
-                    Some(p) => Value::String(p.to_string()),
-                    None => Value::String(crate::domain::text::mask("x")),
-                },
-            );
-        }
+        site.insert(
+            "test_password".into(),
+            match password {
+                Some(p) => Value::String(p.to_string()),
+                None => Value::String(crate::domain::text::mask("x")),
+            },
+        );
     }
     let checks: Vec<Value> = view
         .checks

@@ -189,10 +189,26 @@ pub fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    match run(cli) {
+    let result = run(cli);
+    // For the stress benchmark, which counts how often processes waited on each other.
+    if std::env::var_os("SHENHE_BUSY_STATS").is_some() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "shenhe: busy retries: {}",
+            crate::store::sqlite::busy_retries()
+        );
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(UserError(message)) => {
-            let _ = writeln!(std::io::stderr(), "shenhe: error: {message}");
+            // Errors quote what they refuse (an unknown field name, a bad value): applicant
+            // text, so it is made display-safe here like everything else that reaches the
+            // terminal. Line by line, because a report of bad records is several lines.
+            let safe: Vec<String> = message
+                .split('\n')
+                .map(|line| crate::domain::text::display_safe(line).into_owned())
+                .collect();
+            let _ = writeln!(std::io::stderr(), "shenhe: error: {}", safe.join("\n"));
             ExitCode::FAILURE
         }
     }
@@ -421,9 +437,19 @@ fn run(cli: Cli) -> CliResult {
             allow_reviewer_override,
         } => {
             let db = database_path(cli.db.as_deref())?;
+            let existed = db.exists();
             let mut store =
                 SqliteStore::open(&db).map_err(|e| UserError(format!("{}: {e}", db.display())))?;
-            if allow_reviewer_override {
+            let allowed = store.meta(identity::OVERRIDE_META_KEY)?.as_deref() == Some("1");
+            if allow_reviewer_override && !allowed {
+                // Switching it on later would let any reviewer of a real database act as
+                // another: it is a property a database is born with, or never has.
+                if existed {
+                    return Err(UserError(format!(
+                        "{}: --allow-reviewer-override is only for a new database (tests, training); this one exists already",
+                        db.display()
+                    )));
+                }
                 store.set_meta(identity::OVERRIDE_META_KEY, "1")?;
             }
             writeln!(out, "database ready: {}", db.display())?;
@@ -442,19 +468,19 @@ fn list(review: &Review, args: &ListArgs, out: &mut impl Write) -> CliResult {
                 .map_err(|e| UserError(format!("--state: {e}; or `open`, `all`")))?,
         ],
     };
-    if let Some(product) = &args.product {
-        if review.policy().product(product).is_none() {
-            let codes: Vec<&str> = review
-                .policy()
-                .products
-                .iter()
-                .map(|p| p.code.as_str())
-                .collect();
-            return Err(UserError(format!(
-                "--product: unknown product `{product}` (one of: {})",
-                codes.join(", ")
-            )));
-        }
+    if let Some(product) = &args.product
+        && review.policy().product(product).is_none()
+    {
+        let codes: Vec<&str> = review
+            .policy()
+            .products
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect();
+        return Err(UserError(format!(
+            "--product: unknown product `{product}` (one of: {})",
+            codes.join(", ")
+        )));
     }
     let query = QueueQuery {
         states,

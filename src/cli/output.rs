@@ -26,7 +26,7 @@ pub fn list(
     let today_end = review.count_bounds().end_of_today;
     writeln!(
         out,
-        "  {} {} {} {} {} {} {} {}",
+        "  {} {} {} {} {} {} {} CHECKS",
         pad("ID", 18),
         pad("MERCHANT", 26),
         pad("PRODUCT", 20),
@@ -34,7 +34,6 @@ pub fn list(
         pad("STATE", 20),
         pad("DUE (UTC+8)", 16),
         pad("LEFT", 16),
-        "CHECKS"
     )?;
     for r in rows {
         let left = policy.calendar.time_left(now, r.due_at);
@@ -358,7 +357,11 @@ pub fn history(out: &mut impl Write, entries: &[AuditEntry]) -> io::Result<()> {
             }
         )?;
         if !e.reasons.is_empty() {
-            writeln!(out, "      reasons: {}", e.reasons.join(", "))?;
+            writeln!(
+                out,
+                "      reasons: {}",
+                display_safe(&e.reasons.join(", "))
+            )?;
         }
         if let Some(m) = &e.message {
             writeln!(out, "      message: {}", display_safe(m))?;
@@ -387,7 +390,7 @@ pub fn reasons(out: &mut impl Write, policy: &Policy) -> io::Result<()> {
 pub fn sweep(out: &mut impl Write, items: &[SweepItem], dry_run: bool) -> io::Result<()> {
     for i in items {
         let what = match (&i.error, dry_run) {
-            (Some(e), _) => format!("not expired: {e}"),
+            (Some(e), _) => format!("not expired: {}", display_safe(e)),
             (None, true) => "would expire".to_string(),
             (None, false) => "expired".to_string(),
         };

@@ -886,10 +886,10 @@ impl App {
                 self.queue.total = Some(total);
                 self.queue.start = offset;
                 self.queue.rows = rows;
-                if let Some(id) = self.follow.take() {
-                    if let Some(i) = self.queue.rows.iter().position(|r| r.id == id) {
-                        self.queue.selected = offset + i as u64;
-                    }
+                if let Some(id) = self.follow.take()
+                    && let Some(i) = self.queue.rows.iter().position(|r| r.id == id)
+                {
+                    self.queue.selected = offset + i as u64;
                 }
                 let last = total.saturating_sub(1);
                 if self.queue.selected > last {
@@ -968,12 +968,12 @@ impl App {
             Response::Changed => {
                 let mut requests = self.reload_window();
                 requests.push(Request::Counts);
-                if self.screen == Screen::Detail {
-                    if let Some(view) = &self.detail {
-                        requests.push(Request::Refresh {
-                            id: view.id().to_string(),
-                        });
-                    }
+                if self.screen == Screen::Detail
+                    && let Some(view) = &self.detail
+                {
+                    requests.push(Request::Refresh {
+                        id: view.id().to_string(),
+                    });
                 }
                 requests
             }

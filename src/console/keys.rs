@@ -36,7 +36,7 @@ pub fn action_for(mode: Mode, key: KeyEvent) -> Option<Action> {
         Mode::Help => Some(Action::CloseHelp),
         Mode::Queue => queue(key, ctrl),
         Mode::Detail => detail(key, ctrl),
-        Mode::Search => text(key).or_else(|| match key.code {
+        Mode::Search => text(key).or(match key.code {
             KeyCode::Enter | KeyCode::Down | KeyCode::Up => Some(Action::AcceptSearch),
             KeyCode::Esc => Some(Action::Back),
             _ => None,
@@ -144,7 +144,7 @@ fn detail(key: KeyEvent, ctrl: bool) -> Option<Action> {
 
 /// A text field inside a dialog: editing, Tab between fields, Enter to go on.
 fn field_keys(key: KeyEvent) -> Option<Action> {
-    text(key).or_else(|| match key.code {
+    text(key).or(match key.code {
         KeyCode::Enter => Some(Action::Confirm),
         KeyCode::Tab => Some(Action::NextField),
         KeyCode::BackTab => Some(Action::PreviousField),

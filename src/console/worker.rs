@@ -151,17 +151,17 @@ impl Worker {
 
     /// Other reviewers' commits change SQLite's data_version; our own do not.
     pub fn watch(&mut self) {
-        if let Ok(version) = self.review.data_version() {
-            if version != self.data_version {
-                self.data_version = version;
-                self.send(Response::Changed);
-            }
+        if let Ok(version) = self.review.data_version()
+            && version != self.data_version
+        {
+            self.data_version = version;
+            self.send(Response::Changed);
         }
-        if let (Some(id), Some(at)) = (self.open.clone(), self.claimed_at) {
-            if at.elapsed() >= Duration::from_secs(CLAIM_MINUTES as u64 * 60 / 3) {
-                let _ = self.review.claim(&id);
-                self.claimed_at = Some(Instant::now());
-            }
+        if let (Some(id), Some(at)) = (self.open.clone(), self.claimed_at)
+            && at.elapsed() >= Duration::from_secs(CLAIM_MINUTES as u64 * 60 / 3)
+        {
+            let _ = self.review.claim(&id);
+            self.claimed_at = Some(Instant::now());
         }
     }
 

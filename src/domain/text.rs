@@ -51,6 +51,12 @@ fn placeholder(c: char) -> Option<String> {
     }
 }
 
+/// Whether `c` may not reach a terminal as itself (a control, a bidirectional or an
+/// invisible character). `--json` escapes these as `\uXXXX` for the same reason.
+pub fn needs_placeholder(c: char) -> bool {
+    placeholder(c).is_some()
+}
+
 /// `text` with everything a terminal could interpret, or that would be invisible,
 /// replaced by a visible placeholder. Plain text comes back borrowed.
 pub fn display_safe(text: &str) -> Cow<'_, str> {

@@ -70,7 +70,8 @@ impl fmt::Display for RecordError {
             write!(f, " ({})", crate::domain::text::fit(id, limits::ID_CHARS))?;
         }
         if let Some(field) = &self.field {
-            write!(f, ", field `{field}`")?;
+            // The path names the applicant's own keys when one is unknown.
+            write!(f, ", field `{}`", crate::domain::text::fit(field, 80))?;
         }
         write!(f, ": {}", self.message)
     }
@@ -399,11 +400,13 @@ fn peek_id(text: &str) -> Option<String> {
 }
 
 /// serde's messages end with "at line 1 column 345": the position is the record's, said already.
+/// The message quotes the offending key or value, which is applicant text: made safe here.
 fn clean_serde_message(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    crate::domain::text::fit(message, 300)
 }
 
 fn check_len(field: &str, value: &str, max: usize, required: bool) -> Result<(), (String, String)> {
@@ -484,16 +487,16 @@ pub fn validate(
             limits::REFERENCE_CHARS,
             false,
         )?;
-        if let Some(category) = &m.category {
-            if policy.goods_category(category).is_none() {
-                return Err((
-                    format!("materials[{i}].category"),
-                    format!(
-                        "unknown goods category `{}`",
-                        crate::domain::text::fit(category, 40)
-                    ),
-                ));
-            }
+        if let Some(category) = &m.category
+            && policy.goods_category(category).is_none()
+        {
+            return Err((
+                format!("materials[{i}].category"),
+                format!(
+                    "unknown goods category `{}`",
+                    crate::domain::text::fit(category, 40)
+                ),
+            ));
         }
     }
     let Some(product) = policy.product(&app.product) else {
@@ -522,17 +525,17 @@ pub fn validate(
             ),
         ));
     }
-    if let Some(p) = &app.payment {
-        if p.amount_yuan > limits::AMOUNT_YUAN {
-            return Err((
-                "payment.amount_yuan".into(),
-                format!(
-                    "{} is larger than the limit of {}",
-                    p.amount_yuan,
-                    limits::AMOUNT_YUAN
-                ),
-            ));
-        }
+    if let Some(p) = &app.payment
+        && p.amount_yuan > limits::AMOUNT_YUAN
+    {
+        return Err((
+            "payment.amount_yuan".into(),
+            format!(
+                "{} is larger than the limit of {}",
+                p.amount_yuan,
+                limits::AMOUNT_YUAN
+            ),
+        ));
     }
     if let Some(w) = &app.website {
         check_len("website.url", &w.url, limits::URL_CHARS, true)?;

@@ -42,6 +42,14 @@ pub enum ReviewError {
     NotFound(String),
     /// The state does not allow it (the one transition table says so).
     Refused(TransitionRefused),
+    /// The state does not allow it any more: who put it there, and when. What a reviewer
+    /// is told who loses a race read after the winner committed.
+    RefusedAfter {
+        refused: TransitionRefused,
+        id: String,
+        by: String,
+        at: DateTime<FixedOffset>,
+    },
     /// Another reviewer changed it first: who, when, and what it is now.
     Conflict {
         id: String,
@@ -64,6 +72,17 @@ impl fmt::Display for ReviewError {
                 crate::domain::text::fit(id, 60)
             ),
             ReviewError::Refused(r) => write!(f, "{r}"),
+            ReviewError::RefusedAfter {
+                refused,
+                id,
+                by,
+                at,
+            } => write!(
+                f,
+                "{refused}: {id} was already decided by {by} at {}; nothing was written",
+                at.with_timezone(&calendar::china())
+                    .format("%Y-%m-%d %H:%M:%S")
+            ),
             ReviewError::Conflict { id, state, by, at } => write!(
                 f,
                 "{id} was already decided by {by} at {}: it is now {state}; nothing was written",
@@ -442,7 +461,21 @@ impl Review {
                     stored.app.product
                 ))
             })?;
-        let to = state::transition(stored.state, event, kind)?;
+        let to = state::transition(stored.state, event, kind).map_err(|refused| {
+            if stored.state == state::initial_state(true)
+                || stored.state == state::initial_state(false)
+            {
+                // Still as submitted: nobody decided it, the event just does not apply.
+                ReviewError::Refused(refused)
+            } else {
+                ReviewError::RefusedAfter {
+                    refused,
+                    id: id.to_string(),
+                    by: stored.changed_by.clone(),
+                    at: stored.changed_at,
+                }
+            }
+        })?;
         entry.from_state = Some(stored.state.id().to_string());
         entry.to_state = Some(to.id().to_string());
         entry.revision = stored.revision;

@@ -371,7 +371,7 @@ fn a_resubmission_gets_a_new_revision_and_a_fresh_clock() {
             ("/website/icp", json!("浙ICP备12345679号")),
         ],
     );
-    let out = env.import_records(&[fixed.clone()]);
+    let out = env.import_records(std::slice::from_ref(&fixed));
     assert!(out.contains("1 resubmitted"), "{out}");
     let shown = env.json(&["show", "SQ1", "--json"]);
     assert_eq!(shown["state"], "pending_review");

@@ -4,6 +4,10 @@
 mod common;
 
 mod cli;
+mod concurrency;
 mod console;
+mod crash;
+mod fuzz;
+mod hostile;
 mod import;
 mod store;

@@ -409,7 +409,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
             Span::raw(fit(detail, room)),
         ]));
         if c.outcome == Outcome::Fail && crate::domain::text::width(detail) > room {
-            lines.extend(wrapped("", detail, width, Style::new()).into_iter().skip(0));
+            lines.extend(wrapped("", detail, width, Style::new()));
         }
     }
 
@@ -452,10 +452,12 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
                 lines.extend(wrapped(label, text, width, Style::new()));
             }
         }
-        if let Some(d) = &e.detail {
-            if e.action != "submit" && e.action != "resubmit" && e.action != "verified" {
-                lines.extend(wrapped("", d, width, theme.dim()));
-            }
+        if let Some(d) = &e.detail
+            && e.action != "submit"
+            && e.action != "resubmit"
+            && e.action != "verified"
+        {
+            lines.extend(wrapped("", d, width, theme.dim()));
         }
     }
     lines

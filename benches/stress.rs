@@ -1,0 +1,414 @@
+//! Stress: N reviewer processes deciding applications of one database at once.
+//!
+//! ```sh
+//! cargo bench --bench stress                                   # 6 reviewers, 3000 applications
+//! cargo bench --bench stress -- --reviewers 12 --applications 10000 --seconds 20
+//! cargo bench --bench stress -- --cli                          # each decision a `shenhe` process
+//! ```
+//!
+//! A benchmark, not a test: it prints figures and asserts no timing. Every reviewer is a
+//! separate process (this program run again as a worker) with its own connection; each
+//! walks all applications in its own random order, approving or returning, until none is
+//! left or time is up. It prints decisions per second, how often a process waited on a
+//! busy database (the store's retry counter), errors (a busy database must never surface as
+//! one), and lost and duplicated decisions, computed by comparing what every worker says it
+//! decided with the audit table. The last three must be 0; the exit code says whether they were.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use chrono::DateTime;
+use serde_json::json;
+
+use shenhe::domain::policy::Policy;
+use shenhe::review::{Clock, Review, ReviewError};
+use shenhe::store::sqlite::{self, SqliteStore};
+
+const NOW: &str = "2026-11-24T10:00:00+08:00";
+
+struct Options {
+    reviewers: usize,
+    applications: usize,
+    seconds: u64,
+    cli: bool,
+    db: Option<PathBuf>,
+    worker: Option<usize>,
+    start_at_ms: u64,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        reviewers: 6,
+        applications: 3000,
+        seconds: 30,
+        cli: false,
+        db: None,
+        worker: None,
+        start_at_ms: 0,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
+        match arg.as_str() {
+            "--reviewers" => o.reviewers = value().parse().expect("--reviewers N"),
+            "--applications" => o.applications = value().parse().expect("--applications M"),
+            "--seconds" => o.seconds = value().parse().expect("--seconds S"),
+            "--cli" => o.cli = true,
+            "--db" => o.db = Some(PathBuf::from(value())),
+            "--worker" => o.worker = Some(value().parse().expect("--worker I")),
+            "--start-at-ms" => o.start_at_ms = value().parse().expect("--start-at-ms T"),
+            // `cargo bench` passes --bench; anything else is a mistake worth saying.
+            "--bench" => {}
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    o
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as u64
+}
+
+fn clock() -> Clock {
+    Clock::Fixed(DateTime::parse_from_rfc3339(NOW).expect("now"))
+}
+
+fn id(i: usize) -> String {
+    format!("ST{i:07}")
+}
+
+/// A small deterministic generator (xorshift64*), one seed a worker.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let o = options();
+    match o.worker {
+        Some(index) => worker(&o, index),
+        None => driver(&o),
+    }
+}
+
+/// One reviewer: decides what it can, says on stdout what it decided.
+fn worker(o: &Options, index: usize) -> ExitCode {
+    let db = o.db.as_deref().expect("--db");
+    let actor = format!("r{index}");
+    let mut review = if o.cli {
+        None
+    } else {
+        let store = SqliteStore::open(db).expect("open");
+        Some(
+            Review::new(
+                Box::new(store),
+                Arc::new(Policy::builtin()),
+                actor.clone(),
+                clock(),
+            )
+            .expect("review"),
+        )
+    };
+    let mut order: Vec<usize> = (0..o.applications).collect();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1));
+    rng.shuffle(&mut order);
+
+    while unix_ms() < o.start_at_ms {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(o.seconds);
+    let mut out = std::io::stdout().lock();
+    let mut cli_retries = 0u64;
+    for i in order {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let id = id(i);
+        let approve = rng.next().is_multiple_of(2);
+        let line = match review.as_mut() {
+            Some(review) => decide_in_process(review, &id, approve),
+            None => {
+                let (line, retries) = decide_with_cli(db, &actor, &id, approve);
+                cli_retries += retries;
+                line
+            }
+        };
+        writeln!(out, "{line}").expect("stdout");
+    }
+    writeln!(out, "elapsed_ms {}", started.elapsed().as_millis()).expect("stdout");
+    writeln!(out, "retries {}", sqlite::busy_retries() + cli_retries).expect("stdout");
+    ExitCode::SUCCESS
+}
+
+fn decide_in_process(review: &mut Review, id: &str, approve: bool) -> String {
+    let result = review.current_version(id).and_then(|version| {
+        if approve {
+            review.approve(id, version, None)
+        } else {
+            review.return_application(id, version, &["icp_missing".to_string()], None, None)
+        }
+    });
+    match result {
+        Ok(d) => format!("won {id} {}", d.entry.entry.action),
+        Err(
+            ReviewError::Conflict { .. }
+            | ReviewError::RefusedAfter { .. }
+            | ReviewError::Refused(_),
+        ) => format!("lost {id}"),
+        Err(e) => format!("error {id} {}", e.to_string().replace('\n', " ")),
+    }
+}
+
+fn decide_with_cli(db: &Path, actor: &str, id: &str, approve: bool) -> (String, u64) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shenhe"));
+    cmd.env("SHENHE_DB", db)
+        .env("SHENHE_NOW", NOW)
+        .env("SHENHE_REVIEWER", actor)
+        .env("SHENHE_BUSY_STATS", "1")
+        .stdin(Stdio::null());
+    if approve {
+        cmd.args(["approve", id]);
+    } else {
+        cmd.args(["return", id, "--reason", "icp_missing"]);
+    }
+    let out = cmd.output().expect("run shenhe");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let retries = err
+        .lines()
+        .find_map(|l| l.strip_prefix("shenhe: busy retries: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    let line = if out.status.success() {
+        format!("won {id} {}", if approve { "approve" } else { "return" })
+    } else if err.contains("already decided by") || err.contains("cannot ") {
+        format!("lost {id}")
+    } else {
+        format!("error {id} {}", err.trim().replace('\n', " "))
+    };
+    (line, retries)
+}
+
+fn records(count: usize) -> Vec<u8> {
+    let mut ndjson = Vec::new();
+    for i in 0..count {
+        let settlement = i % 3 == 0;
+        let record = json!({
+            "id": id(i),
+            "submitted_at": "2026-11-20T10:15:00+08:00",
+            "applicant": {
+                "kind": "enterprise",
+                "name": format!("压力测试科技有限公司 {i}"),
+                "account": format!("finance{i}@example.com"),
+                "verified": true,
+                "legal_representative": "王建国",
+                "contact": "王建国",
+                "security": ["digital_certificate"]
+            },
+            "materials": [
+                {"kind": "business_licence", "reference": "91330106MA2B3C4D5E"},
+                {"kind": "id_card_front", "reference": "330106********1234"},
+                {"kind": "id_card_back", "reference": "330106********1234"},
+                {"kind": "bank_account", "reference": "6222 **** **** 8888"}
+            ],
+            "product": if settlement { "large_transfer" } else { "platform_instant" },
+            "plan": if settlement { "tiered" } else { "package_600" },
+            "payment": if settlement { json!(null) } else { json!({"method": "online_banking", "paid": true, "amount_yuan": 600}) },
+            "website": {
+                "url": format!("https://shop{i}.example.com"),
+                "kind": "shop",
+                "built": true,
+                "icp": "浙ICP备12345678号-1"
+            },
+            "goods": ["software"]
+        });
+        serde_json::to_writer(&mut ndjson, &record).expect("serialise");
+        ndjson.push(b'\n');
+    }
+    ndjson
+}
+
+fn driver(o: &Options) -> ExitCode {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("stress.db");
+    {
+        let mut store = SqliteStore::open(&db).expect("create");
+        use shenhe::store::Store;
+        store
+            .set_meta(shenhe::review::identity::OVERRIDE_META_KEY, "1")
+            .expect("meta");
+        let mut review = Review::new(
+            Box::new(store),
+            Arc::new(Policy::builtin()),
+            "importer".into(),
+            clock(),
+        )
+        .expect("review");
+        let started = Instant::now();
+        let report = review
+            .import(std::io::Cursor::new(records(o.applications)))
+            .expect("import");
+        eprintln!(
+            "imported {} applications in {:.2} s",
+            report.inserted,
+            started.elapsed().as_secs_f64()
+        );
+    }
+
+    let start_at_ms = unix_ms() + 300 + 50 * o.reviewers as u64;
+    let children: Vec<_> = (0..o.reviewers)
+        .map(|i| {
+            let mut cmd = Command::new(std::env::current_exe().expect("self"));
+            cmd.args([
+                "--worker",
+                &i.to_string(),
+                "--db",
+                db.to_str().expect("utf-8 path"),
+                "--applications",
+                &o.applications.to_string(),
+                "--seconds",
+                &o.seconds.to_string(),
+                "--start-at-ms",
+                &start_at_ms.to_string(),
+            ]);
+            if o.cli {
+                cmd.arg("--cli");
+            }
+            cmd.stdout(Stdio::piped()).spawn().expect("spawn worker")
+        })
+        .collect();
+
+    let mut won: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let (mut lost, mut errors, mut retries, mut elapsed_ms) = (0u64, Vec::new(), 0u64, 0u64);
+    for (i, mut child) in children.into_iter().enumerate() {
+        let reviewer = format!("r{i}");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        for line in stdout.lines() {
+            let line = line.expect("worker output");
+            let mut parts = line.splitn(3, ' ');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some("won"), Some(id), Some(action)) => won
+                    .entry(id.to_string())
+                    .or_default()
+                    .push((reviewer.clone(), action.to_string())),
+                (Some("lost"), _, _) => lost += 1,
+                (Some("elapsed_ms"), Some(ms), _) => {
+                    elapsed_ms = elapsed_ms.max(ms.parse().expect("ms"))
+                }
+                (Some("retries"), Some(n), _) => retries += n.parse::<u64>().expect("n"),
+                _ => errors.push(line),
+            }
+        }
+        assert!(child.wait().expect("wait").success(), "worker {i} failed");
+    }
+
+    // What the audit table says was decided, compared with what the workers say.
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let mut audited: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    {
+        let mut stmt = conn
+            .prepare("SELECT application_id, actor, action FROM audit WHERE action IN ('approve', 'return') ORDER BY seq")
+            .expect("prepare");
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query");
+        for row in rows {
+            let (id, actor, action): (String, String, String) = row.expect("row");
+            audited.entry(id).or_default().push((actor, action));
+        }
+    }
+    let decisions: usize = won.values().map(Vec::len).sum();
+    let lost_decisions = won
+        .iter()
+        .filter(|(id, claims)| {
+            claims
+                .iter()
+                .any(|c| !audited.get(*id).is_some_and(|a| a.contains(c)))
+        })
+        .count();
+    let duplicated = won.values().filter(|c| c.len() > 1).count()
+        + audited.values().filter(|a| a.len() > 1).count();
+    let unclaimed = audited
+        .keys()
+        .collect::<BTreeSet<_>>()
+        .difference(&won.keys().collect::<BTreeSet<_>>())
+        .count();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    let chain = Review::new(
+        Box::new(SqliteStore::open(&db).expect("open")),
+        Arc::new(Policy::builtin()),
+        "verifier".into(),
+        clock(),
+    )
+    .expect("review")
+    .verify_audit()
+    .expect("verify");
+
+    let seconds = elapsed_ms.max(1) as f64 / 1000.0;
+    println!(
+        "stress: {} reviewer processes ({}), {} applications, one database",
+        o.reviewers,
+        if o.cli {
+            "one `shenhe` process a decision"
+        } else {
+            "one connection each"
+        },
+        o.applications
+    );
+    println!("decisions:             {decisions} in {seconds:.2} s");
+    println!("decisions per second:  {:.0}", decisions as f64 / seconds);
+    println!(
+        "attempts per second:   {:.0} ({lost} lost the race, told who won)",
+        (decisions as u64 + lost) as f64 / seconds
+    );
+    println!("busy retries:          {retries}");
+    println!("errors:                {}", errors.len());
+    for e in errors.iter().take(5) {
+        println!("  {e}");
+    }
+    println!("lost decisions:        {lost_decisions}");
+    println!("duplicated decisions:  {duplicated}");
+    println!("unreported decisions:  {unclaimed}");
+    println!("integrity_check:       {integrity}");
+    println!(
+        "audit chain:           {} entries, {}",
+        chain.checked,
+        if chain.broken.is_none() {
+            "intact"
+        } else {
+            "BROKEN"
+        }
+    );
+    let clean = errors.is_empty()
+        && lost_decisions + unclaimed == 0
+        && duplicated == 0
+        && integrity == "ok"
+        && chain.broken.is_none();
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

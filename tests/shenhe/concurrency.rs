@@ -1,0 +1,272 @@
+//! Several reviewers on one database at once, as separate processes, and who they are.
+
+use std::collections::BTreeMap;
+use std::process::Output;
+
+use serde_json::json;
+
+use crate::common::*;
+
+const REVIEWERS: usize = 6;
+const APPLICATIONS: usize = 20;
+
+fn ids() -> Vec<String> {
+    (1..=APPLICATIONS).map(|i| format!("RACE{i:03}")).collect()
+}
+
+/// What one reviewer's `approve` or `return` said.
+struct Attempt {
+    reviewer: String,
+    id: String,
+    out: Output,
+}
+
+#[test]
+fn racing_reviewers_record_exactly_one_decision_each() {
+    let env = Env::new();
+    env.ok(&["init", "--allow-reviewer-override"]);
+    let records: Vec<_> = ids()
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            if i % 3 == 0 {
+                // A settlement product: approving it goes straight to `effective`.
+                with(
+                    record(id),
+                    &[
+                        ("/product", json!("large_transfer")),
+                        ("/plan", json!("tiered")),
+                        ("/payment", json!(null)),
+                    ],
+                )
+            } else {
+                record(id)
+            }
+        })
+        .collect();
+    env.import_records(&records);
+
+    // Every reviewer works through every application, each starting at a different one so
+    // that they collide all along the queue rather than only at its head.
+    let attempts: Vec<Attempt> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..REVIEWERS)
+            .map(|r| {
+                let env = &env;
+                scope.spawn(move || {
+                    let reviewer = format!("r{r}");
+                    let mut ids = ids();
+                    ids.rotate_left(r * APPLICATIONS / REVIEWERS);
+                    ids.into_iter()
+                        .map(|id| {
+                            let mut cmd = env.command();
+                            cmd.env("SHENHE_REVIEWER", &reviewer);
+                            if r % 2 == 0 {
+                                cmd.args(["approve", &id, "--note", &format!("{reviewer} ok")]);
+                            } else {
+                                cmd.args(["return", &id, "--reason", "icp_missing"]);
+                            }
+                            let out = cmd.output().expect("run shenhe");
+                            Attempt {
+                                reviewer: reviewer.clone(),
+                                id,
+                                out,
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("reviewer thread"))
+            .collect()
+    });
+
+    let mut winners: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for a in &attempts {
+        if a.out.status.success() {
+            winners
+                .entry(a.id.clone())
+                .or_default()
+                .push(a.reviewer.clone());
+        }
+    }
+    for id in ids() {
+        let won = winners.get(&id).cloned().unwrap_or_default();
+        assert_eq!(won.len(), 1, "{id}: exactly one reviewer wins, got {won:?}");
+    }
+    for a in attempts.iter().filter(|a| !a.out.status.success()) {
+        // A loser is told, in one line, who decided and when; a busy database is not an error.
+        assert_user_error(&a.out, &[&a.reviewer, &a.id]);
+        let err = stderr(&a.out);
+        let winner = &winners[&a.id][0];
+        assert!(
+            err.contains(&format!("already decided by {winner} at ")),
+            "{} on {}: {err}",
+            a.reviewer,
+            a.id
+        );
+        assert!(!err.contains("database"), "{err}");
+    }
+
+    for id in ids() {
+        let history = env.json(&["history", &id, "--json"]);
+        let decisions: Vec<_> = history
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["action"] == "approve" || e["action"] == "return")
+            .collect();
+        assert_eq!(decisions.len(), 1, "{id}: {history:#}");
+        assert_eq!(decisions[0]["actor"], winners[&id][0].as_str(), "{id}");
+        let state = env.state_of(&id);
+        assert_eq!(decisions[0]["to_state"], state.as_str(), "{id}");
+    }
+    let conn = rusqlite::Connection::open(env.db()).expect("open");
+    let most: i64 = conn
+        .query_row(
+            "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM audit
+             WHERE action IN ('approve', 'return') GROUP BY application_id)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(most, 1);
+    let verified = env.ok(&["audit", "verify"]);
+    assert!(verified.contains("audit chain intact"), "{verified}");
+}
+
+#[test]
+fn the_reviewer_is_the_os_account_on_a_real_database() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    env.import_records(&[record("ID1")]);
+    let out = env
+        .command()
+        .env("SHENHE_REVIEWER", "mallory")
+        .env("USER", "mallory")
+        .env("LOGNAME", "mallory")
+        .args(["approve", "ID1"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history = env.json(&["history", "ID1", "--json"]);
+    let actor = history[1]["actor"].as_str().expect("actor");
+    assert_eq!(actor, whoami());
+    assert_ne!(actor, "mallory");
+}
+
+#[test]
+fn the_reviewer_override_works_on_a_test_database() {
+    let env = Env::new();
+    env.ok(&["init", "--allow-reviewer-override"]);
+    env.import_records(&[record("ID1")]);
+    let out = env
+        .command()
+        .env("SHENHE_REVIEWER", "alice")
+        .args(["approve", "ID1"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history = env.json(&["history", "ID1", "--json"]);
+    assert_eq!(history[1]["actor"], "alice");
+
+    // A name that could pass for something else in the trail is not taken.
+    let env = Env::new();
+    env.ok(&["init", "--allow-reviewer-override"]);
+    env.import_records(&[record("ID2")]);
+    let out = env
+        .command()
+        .env("SHENHE_REVIEWER", "alice\u{1b}[2J")
+        .args(["approve", "ID2"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history = env.json(&["history", "ID2", "--json"]);
+    assert_eq!(history[1]["actor"], whoami());
+}
+
+#[test]
+fn the_override_cannot_be_switched_on_for_an_existing_database() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    env.import_records(&[record("ID1")]);
+    let err = env.fails(&["init", "--allow-reviewer-override"]);
+    assert!(err.contains("only for a new database"), "{err}");
+    let out = env
+        .command()
+        .env("SHENHE_REVIEWER", "mallory")
+        .args(["approve", "ID1"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let history = env.json(&["history", "ID1", "--json"]);
+    assert_eq!(history[1]["actor"], whoami());
+    // Saying it again on a test database is harmless.
+    let test = Env::new();
+    test.ok(&["init", "--allow-reviewer-override"]);
+    test.ok(&["init", "--allow-reviewer-override"]);
+}
+
+#[test]
+fn demo_refuses_to_replace_a_real_database() {
+    let env = Env::new();
+    env.import_records(&[record("ID1")]);
+    let db = env.db();
+    let db = db.to_str().expect("utf-8 path");
+    let err = env.fails(&["--db", db, "demo", "--count", "5"]);
+    assert!(err.contains("not a demo database"), "{err}");
+    assert_eq!(count_rows(&env.db(), "applications"), 1);
+    assert_eq!(env.state_of("ID1"), "pending_review");
+}
+
+pub fn whoami() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .expect("id -un");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_busy_database_is_waited_for_not_reported() {
+    let env = Env::new();
+    env.import_records(&[record("B1")]);
+    // Another writer holds the write lock for a while, as a long import would.
+    let conn = rusqlite::Connection::open(env.db()).expect("open");
+    conn.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    // While a connection is open its WAL files exist: they share the database's mode.
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut path = env.db().into_os_string();
+        path.push(suffix);
+        let mode = std::fs::metadata(&path)
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o660,
+            "{path:?}: group-writable, not world-readable"
+        );
+    }
+    let child = env
+        .command()
+        .env("SHENHE_BUSY_STATS", "1")
+        .args(["approve", "B1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    conn.execute_batch("COMMIT").expect("unlock");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("shenhe: busy retries: "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.state_of("B1"), "pending_integration");
+}
