@@ -6,8 +6,11 @@ use std::sync::Arc;
 use crate::cli::UserError;
 use crate::domain::policy::Policy;
 use crate::review::{Clock, Review, identity};
-use crate::store::Store;
+use chrono::Duration;
+
+use crate::domain::state::State;
 use crate::store::sqlite::SqliteStore;
+use crate::store::{QueueQuery, Store};
 
 /// Replaces whatever is at `db` with `count` generated applications (seeded), imported
 /// the way any file is. A demo database lets `SHENHE_REVIEWER` name the reviewer.
@@ -37,12 +40,74 @@ pub fn create(db: &Path, policy: &Arc<Policy>, count: u64, seed: u64) -> Result<
     let actor = identity::reviewer(true);
     let mut review = Review::new(Box::new(store), Arc::clone(policy), actor, clock)?;
     let report = review.import(std::io::Cursor::new(ndjson))?;
+    let decided = decide_the_past(&mut review, seed)?;
+    review.act_as(&identity::reviewer(true), clock);
     eprintln!(
-        "demo database {} with {} applications",
+        "demo database {} with {} applications ({decided} already decided by the demo team)",
         db.display(),
         report.inserted
     );
     Ok(())
+}
+
+/// The demo team: who decided the applications that came in before today.
+const DEMO_REVIEWERS: [&str; 4] = ["lina", "wangwei", "zhaomin", "chenjie"];
+
+/// A queue where every application of the past four weeks still waits would be a
+/// strange one: most older applications were decided long ago, within a day or two of
+/// coming in, and only a few slipped past their due time. Decide those the way a
+/// reviewer would: return with the reasons the failed checks offer, else approve.
+fn decide_the_past(review: &mut Review, seed: u64) -> Result<u64, UserError> {
+    let now = review.now();
+    let query = QueueQuery {
+        states: vec![State::PendingReview],
+        submitted_before: Some(now - Duration::days(2)),
+        ..Default::default()
+    };
+    let mut ids = Vec::new();
+    let mut offset = 0;
+    loop {
+        let rows = review.page(&query, offset, 1000)?;
+        if rows.is_empty() {
+            break;
+        }
+        offset += rows.len() as u64;
+        ids.extend(rows.into_iter().map(|r| (r.id, r.submitted_at, r.version)));
+    }
+    let mut decided = 0;
+    for (i, (id, submitted_at, version)) in ids.into_iter().enumerate() {
+        let roll = splitmix(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        // One in twelve is still waiting: those are the overdue ones on the screen.
+        if roll % 12 == 0 {
+            continue;
+        }
+        let reviewer = DEMO_REVIEWERS[(roll >> 8) as usize % DEMO_REVIEWERS.len()];
+        let hours = 2 + (roll >> 16) % 30;
+        let at = (submitted_at + Duration::hours(hours as i64)).min(now);
+        review.act_as(reviewer, Clock::Fixed(at));
+        let view = review.show(&id)?;
+        if view.failed().is_empty() {
+            review.approve(&id, version, None)?;
+        } else {
+            let message = "请根据退回原因修改后重新提交。".to_string();
+            review.return_application(
+                &id,
+                version,
+                &view.suggested_reasons,
+                Some(message),
+                None,
+            )?;
+        }
+        decided += 1;
+    }
+    Ok(decided)
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// `demo --db` pointed at the team's database would delete it, and the fresh one would let

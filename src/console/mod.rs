@@ -119,10 +119,13 @@ async fn event_loop(
 
 fn handle(app: &mut App, e: Event, requests: &std::sync::mpsc::Sender<Request>) {
     let out = match e {
-        Event::Key(key) => match keys::action_for(app.mode(), key) {
-            Some(action) => app.update(action),
-            None => Vec::new(),
-        },
+        Event::Key(key) => {
+            let _ = requests.send(Request::Active);
+            match keys::action_for(app.mode(), key) {
+                Some(action) => app.update(action),
+                None => Vec::new(),
+            }
+        }
         Event::Resize(w, h) => app.resize(w, h),
         _ => Vec::new(),
     };

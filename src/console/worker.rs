@@ -11,11 +11,14 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::domain::checks::CheckId;
 use crate::domain::state::State;
 use crate::i18n::Lang;
-use crate::review::{ApplicationView, CLAIM_MINUTES, Review, ReviewError};
+use crate::review::{ApplicationView, CLAIM_SECONDS, Review, ReviewError};
 use crate::store::{Claim, QueueCounts, QueueQuery, QueueRow};
 
 /// How often the worker looks for other reviewers' writes: changes show within 2 s.
 pub const POLL: Duration = Duration::from_millis(500);
+
+/// A reviewer away from the keyboard this long no longer holds what they had open.
+pub const IDLE: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Debug, Clone)]
 pub enum Request {
@@ -38,6 +41,8 @@ pub enum Request {
     },
     /// The detail was left: release the claim.
     Close,
+    /// The reviewer pressed a key: their claim stays alive.
+    Active,
     Approve {
         id: String,
         version: i64,
@@ -104,6 +109,7 @@ pub struct Worker {
     out: UnboundedSender<Response>,
     open: Option<String>,
     claimed_at: Option<Instant>,
+    active_at: Instant,
     data_version: i64,
 }
 
@@ -116,6 +122,7 @@ impl Worker {
             out,
             open: None,
             claimed_at: None,
+            active_at: Instant::now(),
             data_version,
         }
     }
@@ -157,8 +164,15 @@ impl Worker {
             self.data_version = version;
             self.send(Response::Changed);
         }
-        if let (Some(id), Some(at)) = (self.open.clone(), self.claimed_at)
-            && at.elapsed() >= Duration::from_secs(CLAIM_MINUTES as u64 * 60 / 3)
+        let Some(id) = self.open.clone() else { return };
+        if self.active_at.elapsed() >= IDLE {
+            // Gone from the keyboard: let someone else have it.
+            let _ = self.review.release(&id);
+            self.open = None;
+            self.claimed_at = None;
+        } else if self
+            .claimed_at
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(CLAIM_SECONDS as u64 / 4))
         {
             let _ = self.review.claim(&id);
             self.claimed_at = Some(Instant::now());
@@ -202,6 +216,7 @@ impl Worker {
                 self.show(&id);
             }
             Request::Refresh { id } => self.show(&id),
+            Request::Active => self.active_at = Instant::now(),
             Request::Close => {
                 if let Some(id) = self.open.take() {
                     let _ = self.review.release(&id);

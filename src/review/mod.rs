@@ -33,8 +33,10 @@ pub use import::{ImportError, RecordError};
 /// The meta key holding the policy version every row's derived columns were computed under.
 const DERIVED_VERSION_KEY: &str = "derived_policy_version";
 
-/// How long opening an application claims it for its reviewer; renewed while it is open.
-pub const CLAIM_MINUTES: i64 = 15;
+/// How long a claim lasts unless renewed. The console renews it while the reviewer has
+/// the application open and is at the keyboard, so a claim whose console died (or
+/// whose reviewer went home) lapses by itself within this time.
+pub const CLAIM_SECONDS: i64 = 120;
 
 /// Why an operation did nothing. Every variant is a message for a person.
 #[derive(Debug)]
@@ -236,6 +238,13 @@ impl Review {
 
     pub fn actor(&self) -> &str {
         &self.actor
+    }
+
+    /// Acts as another reviewer at another time: for building demo histories only
+    /// (`shenhe demo`), never reachable from a face that a reviewer drives.
+    pub fn act_as(&mut self, actor: &str, clock: Clock) {
+        self.actor = actor.to_string();
+        self.clock = clock;
     }
 
     pub fn now(&self) -> DateTime<FixedOffset> {
@@ -755,7 +764,7 @@ impl Review {
             application_id: id.to_string(),
             reviewer: self.actor.clone(),
             session: self.session.clone(),
-            expires_at: now + Duration::minutes(CLAIM_MINUTES),
+            expires_at: now + Duration::seconds(CLAIM_SECONDS),
         };
         Ok(self.store.claim(&claim, now)?)
     }

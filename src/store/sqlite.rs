@@ -76,7 +76,7 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE applications (
-        id TEXT PRIMARY KEY,
+        id TEXT NOT NULL,
         revision INTEGER NOT NULL,
         version INTEGER NOT NULL,
         state TEXT NOT NULL,
@@ -147,6 +147,12 @@ const MIGRATIONS: &[&str] = &[
 /// empty database drops them and builds them once at the end, inside its transaction,
 /// which is several times faster than maintaining them row by row.
 const SECONDARY_INDEXES: &[(&str, &str)] = &[
+    // The id's uniqueness is an index of its own (not the table's primary key) so that a
+    // bulk load can build it once at the end like the others.
+    (
+        "applications_id",
+        "CREATE UNIQUE INDEX applications_id ON applications(id)",
+    ),
     (
         "applications_state_due",
         "CREATE INDEX applications_state_due ON applications(state, due_ts, id)",

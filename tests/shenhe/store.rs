@@ -175,3 +175,47 @@ fn a_queue_page_is_read_from_an_index() {
     );
     let _ = store.data_version().expect("data version");
 }
+
+#[test]
+fn a_claim_lapses_by_itself_unless_renewed() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1")]);
+    let at = |t: &str| Clock::Fixed(chrono::DateTime::parse_from_rfc3339(t).expect("time"));
+    let open = |actor: &str, t: &str| {
+        let store = SqliteStore::open(&env.db()).expect("open");
+        Review::new(
+            Box::new(store),
+            Arc::new(Policy::builtin()),
+            actor.to_string(),
+            at(t),
+        )
+        .expect("review")
+    };
+    let mut alice = open("alice", "2026-11-24T10:00:00+08:00");
+    assert!(alice.claim("SQ1").expect("claim").is_none());
+
+    let mut bob = open("bob", "2026-11-24T10:01:00+08:00");
+    let held = bob.claim("SQ1").expect("claim").expect("alice holds it");
+    assert_eq!(held.reviewer, "alice");
+    assert_eq!(
+        bob.show("SQ1").expect("show").claim.map(|c| c.reviewer),
+        Some("alice".to_string())
+    );
+    let row = bob.page(&Default::default(), 0, 10).expect("page");
+    assert_eq!(row[0].claimed_by.as_deref(), Some("alice"));
+
+    // Alice's console died: nobody renews, and two minutes later the claim is gone.
+    let mut bob = open("bob", "2026-11-24T10:02:01+08:00");
+    assert!(bob.show("SQ1").expect("show").claim.is_none());
+    assert!(
+        bob.claim("SQ1").expect("claim").is_none(),
+        "bob may claim it now"
+    );
+    let row = bob.page(&Default::default(), 0, 10).expect("page");
+    assert_eq!(row[0].claimed_by.as_deref(), Some("bob"));
+
+    // Releasing gives it back at once.
+    bob.release("SQ1").expect("release");
+    let carol = open("carol", "2026-11-24T10:02:02+08:00");
+    assert!(carol.show("SQ1").expect("show").claim.is_none());
+}
