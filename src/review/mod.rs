@@ -264,8 +264,12 @@ impl Review {
             return Ok(0);
         }
         let mut updated = 0;
+        let mut after: Option<String> = None;
         loop {
-            let stale = self.store.stale_derived(&version, 5_000)?;
+            let stale = self
+                .store
+                .stale_derived(&version, after.as_deref(), 5_000)?;
+            after = stale.last().map(|s| s.app.id.clone());
             if stale.is_empty() {
                 self.store.set_meta(DERIVED_VERSION_KEY, &version)?;
                 return Ok(updated);

@@ -247,10 +247,12 @@ pub trait Store {
     fn history(&self, id: &str) -> StoreResult<Vec<AuditEntry>>;
     /// The whole audit chain, in order, for verification.
     fn audit_chain(&self, visit: &mut dyn FnMut(&AuditEntry) -> bool) -> StoreResult<()>;
-    /// Applications whose derived columns were computed under another policy version.
+    /// Applications whose derived columns were computed under another policy version, in
+    /// id order after `after`: a walk through the table that never looks at a row twice.
     fn stale_derived(
         &self,
         policy_version: &str,
+        after: Option<&str>,
         limit: u64,
     ) -> StoreResult<Vec<StoredApplication>>;
     fn update_derived(&mut self, updates: &[(String, Derived)]) -> StoreResult<()>;

@@ -890,16 +890,20 @@ impl Store for SqliteStore {
     fn stale_derived(
         &self,
         policy_version: &str,
+        after: Option<&str>,
         limit: u64,
     ) -> StoreResult<Vec<StoredApplication>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {STORED_COLUMNS} FROM applications WHERE derived_version <> ? LIMIT ?"
+                "SELECT {STORED_COLUMNS} FROM applications WHERE id > ? AND derived_version <> ? ORDER BY id LIMIT ?"
             ))
             .map_err(db_err)?;
         let rows = stmt
-            .query_map(params![policy_version, limit as i64], stored_from_row)
+            .query_map(
+                params![after.unwrap_or(""), policy_version, limit as i64],
+                stored_from_row,
+            )
             .map_err(db_err)?
             .collect::<Result<Vec<_>, _>>()
             .map_err(db_err)?;

@@ -403,3 +403,45 @@ fn import_from_standard_input() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(env.state_of("STDIN1"), "pending_review");
 }
+
+#[test]
+fn due_times_follow_new_holiday_data() {
+    let env = Env::new();
+    env.import_records(&[with(
+        record("NATIONAL"),
+        &[("/submitted_at", json!("2026-09-30T10:00:00+08:00"))],
+    )]);
+    let listed = env.json(&["list", "--json"]);
+    assert_eq!(
+        listed["rows"][0]["due_at"], "2026-10-10T23:59:59+08:00",
+        "a make-up Saturday"
+    );
+
+    // The same data without the National Day holidays and make-up days of 2026.
+    let data = env.path("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    for name in [
+        "products.toml",
+        "checks.toml",
+        "reasons.toml",
+        "goods.toml",
+        "holidays.toml",
+    ] {
+        std::fs::copy(
+            format!("{}/data/{name}", env!("CARGO_MANIFEST_DIR")),
+            data.join(name),
+        )
+        .expect("copy");
+    }
+    let holidays = std::fs::read_to_string(data.join("holidays.toml")).expect("read");
+    let edited = holidays
+        .replace("  \"2026-10-01..2026-10-07\",  # National Day\n", "")
+        .replace(", \"2026-10-10\"]", "]");
+    assert_ne!(holidays, edited);
+    std::fs::write(data.join("holidays.toml"), edited).expect("write");
+    let listed = env.json(&["--data", data.to_str().expect("path"), "list", "--json"]);
+    assert_eq!(
+        listed["rows"][0]["due_at"], "2026-10-05T23:59:59+08:00",
+        "recomputed from the new data"
+    );
+}
