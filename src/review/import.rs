@@ -367,20 +367,28 @@ pub fn parse_record(
     policy: &Policy,
     now: DateTime<FixedOffset>,
 ) -> Result<Application, FieldError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let app: Application = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let id = peek_id(text);
-        let field = (path != "." && !path.is_empty()).then_some(path);
-        (id, field, clean_serde_message(&e.into_inner().to_string()))
-    })?;
-    de.end().map_err(|e| {
-        (
-            None,
-            None,
-            format!("trailing characters after the record: {e}"),
-        )
-    })?;
+    // Most records are good: parse them the fast way, and only a bad one again with
+    // the path to its field tracked, for the error message.
+    let app: Application = match serde_json::from_str(text) {
+        Ok(app) => app,
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let app: Application = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let path = e.path().to_string();
+                let id = peek_id(text);
+                let field = (path != "." && !path.is_empty()).then_some(path);
+                (id, field, clean_serde_message(&e.into_inner().to_string()))
+            })?;
+            de.end().map_err(|e| {
+                (
+                    None,
+                    None,
+                    format!("trailing characters after the record: {e}"),
+                )
+            })?;
+            app
+        }
+    };
     validate(&app, policy, now)
         .map_err(|(field, message)| (Some(app.id.clone()), Some(field), message))?;
     Ok(app)

@@ -30,6 +30,9 @@ use crate::store::{
 pub use clock::Clock;
 pub use import::{ImportError, RecordError};
 
+/// Records handed from the reading thread to the writing one at a time.
+const IMPORT_BATCH: usize = 512;
+
 /// The meta key holding the policy version every row's derived columns were computed under.
 const DERIVED_VERSION_KEY: &str = "derived_policy_version";
 
@@ -295,40 +298,54 @@ impl Review {
         let actor = self.actor.clone();
         let mut session = self.store.begin_import().map_err(ReviewError::from)?;
         std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Prepared>(4096);
+            // Batches, not single records: waking the other thread per record costs more
+            // than the record.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(16);
             let parser = scope.spawn(|| {
                 let mut reader = import::RecordReader::new(&policy, now);
-                let result = reader.read(input, &mut |position, app| {
+                let mut batch = Vec::with_capacity(IMPORT_BATCH);
+                let mut result = reader.read(input, &mut |position, app| {
                     let body = serde_json::to_string(&app).expect("applications serialise");
-                    let prepared = Prepared {
+                    batch.push(Prepared {
                         position,
                         hash: content_hash_of(&body),
                         derived: derive(&policy, &app, &[]),
                         body,
                         app,
-                    };
-                    // The writer stopped (a store error): stop reading too.
-                    tx.send(prepared)
-                        .map_err(|_| ImportError::File("the import was stopped".into()))
+                    });
+                    if batch.len() == IMPORT_BATCH {
+                        // The writer stopped (a store error): stop reading too.
+                        tx.send(std::mem::replace(
+                            &mut batch,
+                            Vec::with_capacity(IMPORT_BATCH),
+                        ))
+                        .map_err(|_| ImportError::File("the import was stopped".into()))?;
+                    }
+                    Ok(())
                 });
+                if result.is_ok() && !batch.is_empty() && tx.send(batch).is_err() {
+                    result = Err(ImportError::File("the import was stopped".into()));
+                }
                 drop(tx);
                 result
             });
             let mut report = ImportReport::default();
             let mut conflicts: Vec<RecordError> = Vec::new();
             let mut store_error = None;
-            for p in rx {
-                if let Err(e) = write_prepared(
-                    session.as_mut(),
-                    &policy,
-                    &actor,
-                    now,
-                    p,
-                    &mut report,
-                    &mut conflicts,
-                ) {
-                    store_error = Some(e);
-                    break;
+            'batches: for batch in rx {
+                for p in batch {
+                    if let Err(e) = write_prepared(
+                        session.as_mut(),
+                        &policy,
+                        &actor,
+                        now,
+                        p,
+                        &mut report,
+                        &mut conflicts,
+                    ) {
+                        store_error = Some(e);
+                        break 'batches;
+                    }
                 }
             }
             let read = parser
