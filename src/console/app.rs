@@ -696,7 +696,10 @@ impl App {
             Action::NextField | Action::PreviousField => {
                 confirm.note_focused = !confirm.note_focused
             }
-            Action::Back => self.overlay = Overlay::None,
+            Action::Back => {
+                self.overlay = Overlay::None;
+                return self.release_from_queue();
+            }
             Action::Confirm => {
                 let Some(view) = &self.detail else {
                     return Vec::new();
@@ -733,7 +736,10 @@ impl App {
             return Vec::new();
         };
         match (dialog.focus, action) {
-            (_, Action::Back) => self.overlay = Overlay::None,
+            (_, Action::Back) => {
+                self.overlay = Overlay::None;
+                return self.release_from_queue();
+            }
             (ReturnFocus::Reasons, Action::Down) => {
                 dialog.cursor = (dialog.cursor + 1).min(dialog.reasons.len().saturating_sub(1))
             }
@@ -865,6 +871,17 @@ impl App {
         }
     }
 
+    /// A decision key in the queue claims the application only to decide it: when no
+    /// decision follows (refused, or the dialog cancelled), the claim must go, or other
+    /// reviewers see it "being reviewed" for as long as this console stays open.
+    fn release_from_queue(&self) -> Vec<Request> {
+        if self.screen == Screen::Queue {
+            vec![Request::Close]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn error(&mut self, text: String) {
         self.status = Some(Status { text, error: true });
     }
@@ -916,6 +933,9 @@ impl App {
                 self.detail = Some(view);
                 if let Some(what) = self.pending.take() {
                     self.open_dialog(what);
+                    if matches!(self.overlay, Overlay::None) {
+                        return self.release_from_queue();
+                    }
                 }
                 Vec::new()
             }

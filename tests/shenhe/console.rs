@@ -835,3 +835,30 @@ fn resize_keeps_the_selection_visible() {
     );
     assert!(lines.last().expect("footer").contains("40/40"));
 }
+
+#[test]
+fn a_decision_key_in_the_queue_claims_only_until_the_dialog_is_left() {
+    let mut h = Harness::new(&queue_records(), Lang::En, 80, 24);
+    let claimed = |h: &Harness, id: &str| h.env.json(&["show", id, "--json"])["claimed_by"].clone();
+    h.select("SQ0001");
+    h.press(KeyCode::Char('a'));
+    assert!(matches!(h.app.overlay, Overlay::Confirm(_)));
+    assert_eq!(claimed(&h, "SQ0001"), "alice");
+    h.press(KeyCode::Esc);
+    assert!(claimed(&h, "SQ0001").is_null(), "cancelled: released");
+    h.press(KeyCode::Char('r'));
+    assert!(matches!(h.app.overlay, Overlay::Return(_)));
+    h.press(KeyCode::Esc);
+    assert!(claimed(&h, "SQ0001").is_null(), "cancelled: released");
+    // Refused before any dialog: SQ0005 is in the queue, but cannot be expired.
+    h.select("SQ0005");
+    h.press(KeyCode::Char('x'));
+    assert!(h.app.status.as_ref().is_some_and(|s| s.error));
+    assert!(claimed(&h, "SQ0005").is_null(), "refused: released");
+    // From the detail, the claim is the detail's: leaving the dialog keeps it.
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Char('a'));
+    h.press(KeyCode::Esc);
+    assert_eq!(h.app.screen, Screen::Detail);
+    assert_eq!(claimed(&h, "SQ0005"), "alice");
+}

@@ -30,7 +30,7 @@ pub fn corpus() -> Vec<Hostile> {
 
 /// Characters that must never reach a terminal as themselves. Written out here rather than
 /// taken from `domain::text`, so that the test does not share a mistake with the code.
-fn forbidden(c: char) -> bool {
+pub fn forbidden(c: char) -> bool {
     let u = c as u32;
     (u < 0x20 && c != '\n')
         || u == 0x7F
@@ -93,7 +93,7 @@ fn cut(text: &str, max: usize, required: bool) -> String {
     }
 }
 
-fn hostile_record(id: &str, text: &str) -> Value {
+pub fn hostile_record(id: &str, text: &str) -> Value {
     with(
         record(id),
         &[

@@ -10,4 +10,5 @@ mod crash;
 mod fuzz;
 mod hostile;
 mod import;
+mod pty;
 mod store;
