@@ -945,10 +945,12 @@ impl App {
                     State::Cancelled => self.ui.expired,
                     _ => self.ui.approved,
                 };
-                self.status = Some(Status {
-                    text: format!("{id} {word} → {}", self.lang.state(to)),
-                    error: false,
-                });
+                // Only an approval can lead to two states: say which.
+                let text = match to {
+                    State::Returned | State::Cancelled => format!("{id} {word}"),
+                    _ => format!("{id} {word} → {}", self.lang.state(to)),
+                };
+                self.status = Some(Status { text, error: false });
                 let mut requests = self.reload_window();
                 requests.push(Request::Counts);
                 if self.screen == Screen::Detail {

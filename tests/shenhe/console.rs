@@ -115,6 +115,10 @@ impl Harness {
     pub fn screen(&mut self) -> Vec<String> {
         let theme = Theme { color: true };
         let app = &mut self.app;
+        // A whole frame on a fresh backend each time: TestBackend, unlike a terminal, keeps
+        // the cell hidden behind a wide character when only the changes are sent.
+        let area = self.terminal.backend().buffer().area;
+        self.terminal = Terminal::new(TestBackend::new(area.width, area.height)).expect("terminal");
         self.terminal
             .draw(|f| ui::draw(f, app, theme))
             .expect("draw");

@@ -11,4 +11,5 @@ mod fuzz;
 mod hostile;
 mod import;
 mod pty;
+mod snapshots;
 mod store;

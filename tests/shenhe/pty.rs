@@ -566,7 +566,7 @@ fn pty_return_with_reasons_and_a_chinese_message() {
     c.send(message);
     c.wait_text(message);
     c.send(ENTER);
-    c.wait_text("SQ0003 已退回 → 退回");
+    c.wait_text("SQ0003 已退回");
     assert_restored(&quit(c), "q");
 
     assert_eq!(env.state_of("SQ0003"), "returned");
@@ -608,7 +608,7 @@ fn pty_expire_after_the_window_and_refused_inside_it() {
     c.send("x");
     c.wait_text("Enter confirm");
     c.send(ENTER);
-    c.wait_text("SQ0004 expired → cancelled");
+    c.wait_text("SQ0004 expired");
     assert_eq!(env.state_of("SQ0004"), "cancelled");
     let last = history(&env, "SQ0004").pop().expect("an entry");
     assert_eq!(
