@@ -25,7 +25,7 @@ use crate::domain::state::State;
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The page cache an import may use, in KiB (negative: SQLite's convention for KiB).
-const IMPORT_CACHE_KIB: i64 = -1_048_576;
+const IMPORT_CACHE_KIB: i64 = -3_145_728;
 /// Times this process waited for another writer, counted across every connection. The
 /// stress benchmark prints it; nothing else depends on it.
 static BUSY_RETRIES: AtomicU64 = AtomicU64::new(0);
