@@ -571,15 +571,6 @@ fn where_clause(q: &QueueQuery, now_ts: i64) -> (String, Vec<rusqlite::types::Va
     (sql, values)
 }
 
-fn order_clause(q: &QueueQuery) -> String {
-    let dir = if q.descending { "DESC" } else { "ASC" };
-    match q.sort {
-        SortKey::Due => format!("ORDER BY a.due_ts {dir}, a.id {dir}"),
-        SortKey::Submitted => format!("ORDER BY a.submitted_ts {dir}, a.id {dir}"),
-        SortKey::Merchant => format!("ORDER BY a.merchant {dir}, a.id {dir}"),
-    }
-}
-
 impl Store for SqliteStore {
     fn begin_import(&mut self) -> StoreResult<Box<dyn ImportSession + '_>> {
         // An import is one transaction: with SQLite's small default cache its pages spill
@@ -627,15 +618,50 @@ impl Store for SqliteStore {
         limit: u64,
         now: DateTime<FixedOffset>,
     ) -> StoreResult<Vec<QueueRow>> {
-        let now = ts(now);
-        let (filter, mut values) = where_clause(query, now);
+        // First the ids of the page, from the indexes alone, then their rows. With several
+        // states, `state IN (…) ORDER BY due_ts` cannot walk one index in order: SQLite
+        // read and sorted every matching row (seconds on a million). One arm a state,
+        // each walking (state, due_ts, id) in order, merged by UNION ALL, reads only what
+        // the page needs.
+        let dir = if query.descending { "DESC" } else { "ASC" };
+        let key = match query.sort {
+            SortKey::Due => "a.due_ts",
+            SortKey::Submitted => "a.submitted_ts",
+            SortKey::Merchant => "a.merchant",
+        };
+        let mut states = query.states.clone();
+        states.sort_by(|a, b| a.id().cmp(b.id()));
+        states.dedup();
+        let arms: Vec<QueueQuery> = if states.len() > 1 {
+            states
+                .iter()
+                .map(|s| QueueQuery {
+                    states: vec![*s],
+                    ..query.clone()
+                })
+                .collect()
+        } else {
+            vec![query.clone()]
+        };
+        let mut values = Vec::new();
+        let mut selects = Vec::with_capacity(arms.len());
+        for arm in &arms {
+            let (filter, arm_values) = where_clause(arm, 0);
+            selects.push(format!(
+                "SELECT a.id AS id, {key} AS k FROM applications a {filter}"
+            ));
+            values.extend(arm_values);
+        }
         let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM applications a LEFT JOIN claims c ON c.application_id = a.id AND c.expires_ts > ? {filter} {} LIMIT ? OFFSET ?",
-            order_clause(query)
+            "SELECT {ROW_COLUMNS} FROM ({} ORDER BY k {dir}, id {dir} LIMIT ? OFFSET ?) p
+             JOIN applications a ON a.id = p.id
+             LEFT JOIN claims c ON c.application_id = a.id AND c.expires_ts > ?
+             ORDER BY p.k {dir}, p.id {dir}",
+            selects.join(" UNION ALL ")
         );
-        values.insert(0, rusqlite::types::Value::Integer(now));
         values.push(rusqlite::types::Value::Integer(limit as i64));
         values.push(rusqlite::types::Value::Integer(offset as i64));
+        values.push(rusqlite::types::Value::Integer(ts(now)));
         let mut stmt = self.conn.prepare_cached(&sql).map_err(db_err)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(values), queue_row)
