@@ -391,10 +391,6 @@ impl Review {
         Ok(self.store.count(query)?)
     }
 
-    pub fn position(&self, query: &QueueQuery, id: &str) -> ReviewResult<Option<u64>> {
-        Ok(self.store.position(query, id)?)
-    }
-
     /// The bounds that split "overdue", "due today" and "past the verification window".
     pub fn count_bounds(&self) -> CountBounds {
         let now = self.now();

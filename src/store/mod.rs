@@ -223,8 +223,6 @@ pub trait Store {
     ) -> StoreResult<Vec<QueueRow>>;
     fn count(&self, query: &QueueQuery) -> StoreResult<u64>;
     fn counts(&self, bounds: CountBounds) -> StoreResult<QueueCounts>;
-    /// Position of `id` in the queue ordered by `query`, if it is in it.
-    fn position(&self, query: &QueueQuery, id: &str) -> StoreResult<Option<u64>>;
     /// Writes the change and its audit entry in one transaction, or nothing.
     fn change_state(
         &mut self,
