@@ -112,18 +112,14 @@ fn section(title: &str, theme: Theme) -> Line<'static> {
 }
 
 /// A label and a value; the value is applicant text, so it is made safe and cut to fit.
-fn field(label: &str, value: &str, width: usize) -> Line<'static> {
-    Line::from(vec![
-        Span::raw(format!("  {} ", pad(label, LABEL))),
-        Span::raw(fit(value, width.saturating_sub(LABEL + 3))),
-    ])
+/// A label and a value. The value is applicant text: made safe, and wrapped rather than
+/// cut, so that all of it can be read by scrolling.
+fn field(label: &str, value: &str, width: usize) -> Vec<Line<'static>> {
+    wrapped(label, value, width, Style::new())
 }
 
-fn styled_field(label: &str, value: &str, width: usize, style: Style) -> Line<'static> {
-    Line::from(vec![
-        Span::raw(format!("  {} ", pad(label, LABEL))),
-        Span::styled(fit(value, width.saturating_sub(LABEL + 3)), style),
-    ])
+fn styled_field(label: &str, value: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    wrapped(label, value, width, style)
 }
 
 /// A long value over as many lines as it takes, so that all of it can be read by scrolling.
@@ -168,7 +164,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     let a = &s.app;
     let mut lines = Vec::new();
 
-    lines.push(field(
+    lines.extend(field(
         ui.submitted,
         &a.submitted_at
             .with_timezone(&china())
@@ -176,7 +172,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
             .to_string(),
         width,
     ));
-    lines.push(field(
+    lines.extend(field(
         ui.due,
         &view.due.at.format("%Y-%m-%d %H:%M").to_string(),
         width,
@@ -199,7 +195,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         } else {
             text
         };
-        lines.push(styled_field(
+        lines.extend(styled_field(
             ui.verify_by,
             &text,
             width,
@@ -217,13 +213,13 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         ApplicantKind::Enterprise => ui.enterprise,
         ApplicantKind::Individual => ui.individual,
     };
-    lines.push(field(
+    lines.extend(field(
         ui.name,
         &format!("{} ({kind})", a.applicant.name),
         width,
     ));
-    lines.push(field(ui.account, &a.applicant.account, width));
-    lines.push(styled_field(
+    lines.extend(field(ui.account, &a.applicant.account, width));
+    lines.extend(styled_field(
         ui.verified,
         if a.applicant.verified { ui.yes } else { ui.no },
         width,
@@ -234,9 +230,9 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         },
     ));
     if let Some(rep) = &a.applicant.legal_representative {
-        lines.push(field(ui.legal_rep, rep, width));
+        lines.extend(field(ui.legal_rep, rep, width));
     }
-    lines.push(field(ui.applying_person, &a.applicant.contact, width));
+    lines.extend(field(ui.applying_person, &a.applicant.contact, width));
     let security: Vec<&str> = a
         .applicant
         .security
@@ -247,7 +243,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
             SecurityProduct::Token => lang.pick("宝令", "token"),
         })
         .collect();
-    lines.push(field(
+    lines.extend(field(
         ui.security,
         &if security.is_empty() {
             ui.none.to_string()
@@ -266,7 +262,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         let present: Vec<_> = a.materials.iter().filter(|m| m.kind == kind).collect();
         if present.is_empty() {
             if required.contains(&kind) {
-                lines.push(styled_field(
+                lines.extend(styled_field(
                     label,
                     &format!("✗ {}", ui.missing),
                     width,
@@ -284,7 +280,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
                     .unwrap_or(c);
                 value.push_str(&format!(" ({name})"));
             }
-            lines.push(field(label, &value, width));
+            lines.extend(field(label, &value, width));
         }
     }
 
@@ -294,15 +290,15 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     let product_name = product
         .map(|p| format!("{} ({})", lang.pick(&p.zh, &p.en), p.code))
         .unwrap_or_else(|| a.product.clone());
-    lines.push(field(ui.product, &product_name, width));
+    lines.extend(field(ui.product, &product_name, width));
     if let Some(group) = product.and_then(|p| policy.group(&p.group)) {
-        lines.push(field("", lang.pick(&group.zh, &group.en), width));
+        lines.extend(field("", lang.pick(&group.zh, &group.en), width));
     }
     let plan = policy
         .plan(&a.plan)
         .map(|p| lang.pick(&p.zh, &p.en).to_string())
         .unwrap_or_else(|| a.plan.clone());
-    lines.push(field(ui.plan, &plan, width));
+    lines.extend(field(ui.plan, &plan, width));
     if let Some(p) = &a.payment {
         let method = match p.method {
             crate::domain::application::PaymentMethod::OnlineBanking => {
@@ -320,7 +316,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         };
         let paid = if p.paid { ui.paid } else { ui.unpaid };
         let style = if p.paid { Style::new() } else { theme.fail() };
-        lines.push(styled_field(
+        lines.extend(styled_field(
             ui.payment,
             &format!("{method} · {} · {paid}", p.amount_yuan),
             width,
@@ -338,18 +334,18 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
             SiteKind::Forum => lang.pick("论坛", "forum"),
             SiteKind::Info => lang.pick("资讯", "information"),
         };
-        lines.push(field(ui.site_kind, kind, width));
-        lines.push(field(ui.built, if w.built { ui.yes } else { ui.no }, width));
-        lines.push(field(ui.icp, w.icp.as_deref().unwrap_or(ui.none), width));
+        lines.extend(field(ui.site_kind, kind, width));
+        lines.extend(field(ui.built, if w.built { ui.yes } else { ui.no }, width));
+        lines.extend(field(ui.icp, w.icp.as_deref().unwrap_or(ui.none), width));
         if let Some(acc) = &w.test_account {
-            lines.push(field(ui.test_account, acc, width));
+            lines.extend(field(ui.test_account, acc, width));
         }
         if let Some(pw) = &w.test_password {
             match &app.revealed {
                 Some((id, shown)) if id == &a.id => {
-                    lines.push(styled_field(ui.test_password, shown, width, theme.warn()))
+                    lines.extend(styled_field(ui.test_password, shown, width, theme.warn()))
                 }
-                _ => lines.push(field(
+                _ => lines.extend(field(
                     ui.test_password,
                     &format!("{} {}", mask(pw), ui.password_hidden),
                     width,
@@ -404,11 +400,11 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
             pad(&name, 12)
         );
         let room = width.saturating_sub(crate::domain::text::width(&head));
-        lines.push(Line::from(vec![
-            Span::styled(head, style),
-            Span::raw(fit(detail, room)),
-        ]));
-        if c.outcome == Outcome::Fail && crate::domain::text::width(detail) > room {
+        if crate::domain::text::width(&display_safe(detail)) <= room {
+            lines.push(Line::from(vec![Span::styled(head, style), Span::raw(display_safe(detail).into_owned())]));
+        } else {
+            // Evidence quotes the applicant's text: all of it stays readable, on the lines below.
+            lines.push(Line::styled(head, style));
             lines.extend(wrapped("", detail, width, Style::new()));
         }
     }
