@@ -401,7 +401,10 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         );
         let room = width.saturating_sub(crate::domain::text::width(&head));
         if crate::domain::text::width(&display_safe(detail)) <= room {
-            lines.push(Line::from(vec![Span::styled(head, style), Span::raw(display_safe(detail).into_owned())]));
+            lines.push(Line::from(vec![
+                Span::styled(head, style),
+                Span::raw(display_safe(detail).into_owned()),
+            ]));
         } else {
             // Evidence quotes the applicant's text: all of it stays readable, on the lines below.
             lines.push(Line::styled(head, style));

@@ -185,17 +185,7 @@ pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {
         Line::styled(format!("→ {}", app.lang.state(to)), theme.title()),
     ];
     if confirm.decision == Decision::Approve {
-        let failed: Vec<String> = view
-            .checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail)
-            .map(|c| {
-                app.policy
-                    .check_rule(c.id)
-                    .map(|r| app.lang.pick(&r.zh, &r.en).to_string())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let failed = check_names(app, view, Outcome::Fail);
         if !failed.is_empty() {
             lines.push(Line::styled(
                 fit(
@@ -205,17 +195,7 @@ pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {
                 theme.fail(),
             ));
         }
-        let manual: Vec<String> = view
-            .checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Manual)
-            .map(|c| {
-                app.policy
-                    .check_rule(c.id)
-                    .map(|r| app.lang.pick(&r.zh, &r.en).to_string())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let manual = check_names(app, view, Outcome::Manual);
         if !manual.is_empty() {
             lines.push(Line::styled(
                 fit(
@@ -256,6 +236,20 @@ pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {
         inner.height.saturating_sub(1),
         Line::styled(ui.confirm_hint, theme.dim()),
     );
+}
+
+/// The names, in the reviewer's language, of the checks with this outcome.
+fn check_names(app: &App, view: &crate::review::ApplicationView, outcome: Outcome) -> Vec<String> {
+    view.checks
+        .iter()
+        .filter(|c| c.outcome == outcome)
+        .map(|c| {
+            app.policy
+                .check_rule(c.id)
+                .map(|r| app.lang.pick(&r.zh, &r.en).to_string())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 pub fn return_dialog(frame: &mut Frame, app: &App, theme: Theme, dialog: &ReturnDialog) {
