@@ -77,8 +77,8 @@ fn decide_the_past(review: &mut Review, seed: u64) -> Result<u64, UserError> {
     let mut decided = 0;
     for (i, (id, submitted_at, version)) in ids.into_iter().enumerate() {
         let roll = splitmix(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        // One in twelve is still waiting: those are the overdue ones on the screen.
-        if roll.is_multiple_of(12) {
+        // One in thirty is still waiting: those are the overdue ones on the screen.
+        if roll.is_multiple_of(30) {
             continue;
         }
         let reviewer = DEMO_REVIEWERS[(roll >> 8) as usize % DEMO_REVIEWERS.len()];
