@@ -296,7 +296,7 @@ impl SqliteStore {
     /// writer. The busy handler already waits for the lock; a few BUSY results reach here
     /// without it being asked (a WAL being recovered by another process), and those are
     /// retried too, within the same timeout.
-    fn immediate(&mut self) -> StoreResult<Transaction<'_>> {
+    fn immediate(&self) -> StoreResult<Transaction<'_>> {
         let deadline = Instant::now() + BUSY_TIMEOUT;
         let mut attempt = 0;
         loop {
@@ -314,6 +314,45 @@ impl SqliteStore {
 
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    fn is_empty(&self) -> StoreResult<bool> {
+        self.conn
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM applications)", [], |r| {
+                r.get(0)
+            })
+            .map_err(db_err)
+    }
+
+    /// Switches the journal mode if no other connection is in the way, without waiting
+    /// for one: another reviewer's open console simply means the WAL path is taken.
+    fn try_journal_mode(&mut self, mode: &str) -> StoreResult<bool> {
+        self.conn
+            .busy_handler(None::<fn(i32) -> bool>)
+            .map_err(db_err)?;
+        let result: rusqlite::Result<String> =
+            self.conn
+                .query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| r.get(0));
+        self.conn.busy_handler(Some(on_busy)).map_err(db_err)?;
+        match result {
+            Ok(now) => Ok(now.eq_ignore_ascii_case(mode)),
+            Err(e) if is_busy(&e) => Ok(false),
+            Err(e) => Err(db_err(e)),
+        }
+    }
+}
+
+/// Back to WAL after a bulk load, waiting for it like any writer would.
+fn restore_wal(conn: &Connection) -> StoreResult<()> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(db_err)?;
+    if mode.eq_ignore_ascii_case("wal") {
+        Ok(())
+    } else {
+        Err(StoreError::Database(format!(
+            "could not return to WAL mode after the import (still {mode})"
+        )))
     }
 }
 
@@ -581,6 +620,11 @@ impl Store for SqliteStore {
         self.conn
             .pragma_update(None, "threads", 2)
             .map_err(db_err)?;
+        // Loading into an empty database that nobody else has open: the whole file is new,
+        // so a rollback journal holds next to nothing and every page is written once. In
+        // WAL mode each page would be written twice (to the WAL, then checkpointed). A crash
+        // still leaves all or nothing: the next opener rolls the hot journal back.
+        let rollback_journal = self.is_empty()? && self.try_journal_mode("delete")?;
         let tx = self.immediate()?;
         let empty: bool = tx
             .query_row("SELECT NOT EXISTS (SELECT 1 FROM applications)", [], |r| {
@@ -595,9 +639,11 @@ impl Store for SqliteStore {
         }
         let head = audit_head(&tx)?;
         Ok(Box::new(SqliteImport {
-            tx,
+            conn: &self.conn,
+            tx: Some(tx),
             bulk: empty,
             head,
+            rollback_journal,
         }))
     }
 
@@ -979,13 +1025,33 @@ fn write_derived(tx: &Connection, id: &str, d: &Derived) -> StoreResult<()> {
 }
 
 struct SqliteImport<'a> {
-    tx: Transaction<'a>,
+    conn: &'a Connection,
+    /// Always Some until committed or dropped.
+    tx: Option<Transaction<'a>>,
     /// Loading into an empty database: the secondary indexes are built at commit.
     bulk: bool,
     head: (i64, String),
+    /// The journal was switched from WAL for this import and must be switched back.
+    rollback_journal: bool,
+}
+
+impl Drop for SqliteImport<'_> {
+    fn drop(&mut self) {
+        // Not committed: roll back first, then the journal mode can change again.
+        drop(self.tx.take());
+        if self.rollback_journal {
+            let _ = restore_wal(self.conn);
+        }
+    }
 }
 
 impl SqliteImport<'_> {
+    fn tx(&self) -> &Transaction<'_> {
+        self.tx
+            .as_ref()
+            .expect("the transaction lives until commit or drop")
+    }
+
     fn write(&mut self, rec: ImportRecord<'_>, audit: NewAuditEntry, new: bool) -> StoreResult<()> {
         let app = rec.app;
         let body = rec.body;
@@ -999,7 +1065,7 @@ impl SqliteImport<'_> {
                 derived_version = ?15, content_hash = ?16, body = ?17, changed_at = ?18, changed_by = ?19, version = version + 1
              WHERE id = ?1"
         };
-        self.tx
+        self.tx()
             .prepare_cached(sql)
             .map_err(db_err)?
             .execute(params![
@@ -1024,7 +1090,8 @@ impl SqliteImport<'_> {
                 audit.actor,
             ])
             .map_err(db_err)?;
-        let entry = append_audit_after(&self.tx, std::mem::take(&mut self.head), audit)?;
+        let head = std::mem::take(&mut self.head);
+        let entry = append_audit_after(self.tx(), head, audit)?;
         self.head = (entry.seq, entry.hash);
         Ok(())
     }
@@ -1037,7 +1104,7 @@ impl ImportSession for SqliteImport<'_> {
             return Ok(None);
         }
         let row: Option<(String, u32, i64, String, String)> = self
-            .tx
+            .tx()
             .prepare_cached("SELECT state, revision, version, content_hash, submitted_at FROM applications WHERE id = ?")
             .map_err(db_err)?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
@@ -1060,7 +1127,7 @@ impl ImportSession for SqliteImport<'_> {
     }
 
     fn replace(&mut self, record: ImportRecord<'_>, audit: NewAuditEntry) -> StoreResult<()> {
-        self.tx
+        self.tx()
             .execute(
                 "INSERT OR REPLACE INTO previous_revisions (application_id, revision, state, body)
                  SELECT id, revision, state, body FROM applications WHERE id = ?",
@@ -1070,12 +1137,17 @@ impl ImportSession for SqliteImport<'_> {
         self.write(record, audit, false)
     }
 
-    fn commit(self: Box<Self>) -> StoreResult<()> {
+    fn commit(mut self: Box<Self>) -> StoreResult<()> {
         if self.bulk {
             for (_, ddl) in SECONDARY_INDEXES {
-                self.tx.execute_batch(ddl).map_err(db_err)?;
+                self.tx().execute_batch(ddl).map_err(db_err)?;
             }
         }
-        self.tx.commit().map_err(db_err)
+        let tx = self.tx.take().expect("committed once");
+        tx.commit().map_err(db_err)?;
+        if std::mem::take(&mut self.rollback_journal) {
+            restore_wal(self.conn)?;
+        }
+        Ok(())
     }
 }

@@ -219,3 +219,37 @@ fn a_claim_lapses_by_itself_unless_renewed() {
     let carol = open("carol", "2026-11-24T10:02:02+08:00");
     assert!(carol.show("SQ1").expect("show").claim.is_none());
 }
+
+#[test]
+fn a_bulk_load_into_an_empty_database_leaves_it_in_wal_mode() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    // A console (any connection) holding the database open keeps the import on the WAL path.
+    let watcher = rusqlite::Connection::open(env.db()).expect("open");
+    let _: i64 = watcher
+        .query_row("SELECT count(*) FROM applications", [], |r| r.get(0))
+        .expect("read");
+    env.import_records(&[record("SQ1")]);
+    drop(watcher);
+    // Nobody else: the rollback-journal path, and WAL again afterwards.
+    let records: Vec<_> = (0..200).map(|i| record(&format!("B{i:03}"))).collect();
+    let other = Env::new();
+    other.import_records(&records);
+    for env in [&env, &other] {
+        let conn = rusqlite::Connection::open(env.db()).expect("open");
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .expect("mode");
+        assert_eq!(mode, "wal");
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(ok, "ok");
+    }
+    assert_eq!(count_rows(&other.db(), "applications"), 200);
+    assert!(
+        other
+            .ok(&["audit", "verify"])
+            .contains("intact: 200 entries")
+    );
+}
