@@ -10,8 +10,9 @@
 //! A benchmark, not a test: it prints figures and asserts no timing. In process, it drives
 //! the console as `src/console/mod.rs` does, without threads: the store and review opened
 //! as `shenhe` opens them, `App`, the `Worker` answering its requests synchronously, and
-//! frames drawn by ratatui's crossterm backend at 80×24 (Chinese) into a writer that counts
-//! the bytes a terminal would receive. It prints:
+//! frames drawn as the console draws them (`console::draw`: ratatui renders, the presenter
+//! of `console/screen.rs` sends the difference) at 80×24 (Chinese) into a writer that
+//! counts the bytes a terminal would receive. It prints:
 //!
 //! 1. start → first complete frame (rows and header counts), with its parts; and the same
 //!    end to end: the real binary in a pseudo-terminal, until the screen (parsed by vt100)
@@ -33,15 +34,14 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
-use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
+use ratatui::layout::Size;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use shenhe::console::action::Action;
 use shenhe::console::app::App;
-use shenhe::console::ui::{self, Theme};
+use shenhe::console::screen::Screen;
+use shenhe::console::ui::Theme;
 use shenhe::console::worker::{Request, Response, Worker};
 use shenhe::domain::policy::Policy;
 use shenhe::i18n::Lang;
@@ -115,7 +115,7 @@ struct Console {
     app: App,
     worker: Worker,
     responses: UnboundedReceiver<Response>,
-    terminal: Terminal<CrosstermBackend<Counting>>,
+    screen: Screen<Counting>,
     written: Counting,
     theme: Theme,
 }
@@ -146,13 +146,10 @@ impl Console {
         let before = self.written.0.borrow().total;
         self.written.0.borrow_mut().last.clear();
         let started = Instant::now();
-        let (app, theme) = (&mut self.app, self.theme);
-        let frame = self
-            .terminal
-            .draw(|f| ui::draw(f, app, theme))
-            .expect("draw");
+        let frame =
+            shenhe::console::draw(&mut self.screen, &mut self.app, self.theme).expect("draw");
         let time = started.elapsed();
-        let text = screen_text(frame.buffer);
+        let text = screen_text(frame);
         Drawn {
             time,
             bytes: self.written.0.borrow().total - before,
@@ -266,19 +263,12 @@ fn main() {
     let worker = Worker::new(review, lang, tx);
     let start_requests = app.start();
     let written = Counting::default();
-    let backend = CrosstermBackend::new(written.clone());
-    let terminal = Terminal::with_options(
-        backend,
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, WIDTH, HEIGHT)),
-        },
-    )
-    .expect("terminal");
+    let screen = Screen::new(written.clone(), Size::new(WIDTH, HEIGHT)).expect("screen");
     let mut c = Console {
         app,
         worker,
         responses,
-        terminal,
+        screen,
         written,
         theme: Theme { color: true },
     };
@@ -462,20 +452,13 @@ fn main() {
     );
     let (mean, max) = bytes(&scrolled);
     println!(
-        "     of which the rows scroll ({}): mean {mean:.0}, max {max} bytes (every row of the table moves)",
+        "     of which the rows scroll ({}): mean {mean:.0}, max {max} bytes (the terminal scrolls them; the row that comes in, the highlight and the position are sent)",
         scrolled.len()
     );
     // A full repaint: the same state drawn on a terminal that shows nothing yet.
     let written = Counting::default();
-    let mut fresh = Terminal::with_options(
-        CrosstermBackend::new(written.clone()),
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, WIDTH, HEIGHT)),
-        },
-    )
-    .expect("terminal");
-    let (app, theme) = (&mut c.app, c.theme);
-    fresh.draw(|f| ui::draw(f, app, theme)).expect("draw");
+    let mut fresh = Screen::new(written.clone(), Size::new(WIDTH, HEIGHT)).expect("screen");
+    shenhe::console::draw(&mut fresh, &mut c.app, c.theme).expect("draw");
     println!(
         "   a full repaint:          {} bytes (the first frame: {} bytes)",
         written.0.borrow().total,

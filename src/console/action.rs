@@ -8,6 +8,8 @@ pub enum Action {
     Quit,
     /// Ctrl-c anywhere.
     ForceQuit,
+    /// Ctrl-l anywhere: the screen drawn again whole (after something else wrote on it).
+    Repaint,
     Up,
     Down,
     Top,

@@ -150,6 +150,8 @@ pub struct App {
     pub width: u16,
     pub height: u16,
     pub quit: bool,
+    /// Ctrl-l: the next frame goes out whole (the event loop takes it).
+    pub repaint: bool,
     pending: Option<Pending>,
     /// After a decision or a refresh: select this application when it shows up.
     follow: Option<String>,
@@ -186,6 +188,7 @@ impl App {
             width,
             height,
             quit: false,
+            repaint: false,
             pending: None,
             follow: None,
         }
@@ -373,13 +376,17 @@ impl App {
     // ---- actions ----
 
     pub fn update(&mut self, action: Action) -> Vec<Request> {
-        if !matches!(action, Action::Edit(_)) {
+        if !matches!(action, Action::Edit(_) | Action::Repaint) {
             self.status = None;
         }
         match (self.mode(), action) {
             (_, Action::ForceQuit) => {
                 self.quit = true;
                 vec![Request::Close]
+            }
+            (_, Action::Repaint) => {
+                self.repaint = true;
+                Vec::new()
             }
             (Mode::Help, _) => {
                 self.overlay = Overlay::None;

@@ -32,6 +32,9 @@ pub fn action_for(mode: Mode, key: KeyEvent) -> Option<Action> {
     if ctrl && key.code == KeyCode::Char('c') {
         return Some(Action::ForceQuit);
     }
+    if ctrl && key.code == KeyCode::Char('l') {
+        return Some(Action::Repaint);
+    }
     match mode {
         Mode::Help => Some(Action::CloseHelp),
         Mode::Queue => queue(key, ctrl),
@@ -198,6 +201,7 @@ pub fn bindings(mode: Mode, k: &'static KeyHelp) -> Vec<(&'static str, &'static 
             ("Ctrl-d/Ctrl-u", k.half_page),
             ("Esc", k.clear),
             ("Ctrl-c", k.force_quit),
+            ("Ctrl-l", k.repaint),
         ],
         Mode::Detail => vec![
             ("a", k.approve),
@@ -213,11 +217,13 @@ pub fn bindings(mode: Mode, k: &'static KeyHelp) -> Vec<(&'static str, &'static 
             ("PgUp/PgDn Space", k.page),
             ("g/G", k.top_bottom),
             ("Ctrl-c", k.force_quit),
+            ("Ctrl-l", k.repaint),
         ],
         Mode::Search => vec![
             ("Enter", k.accept_search),
             ("Esc", k.clear),
             ("Ctrl-c", k.force_quit),
+            ("Ctrl-l", k.repaint),
         ],
         Mode::Menu => vec![("Enter", k.choose), ("j/k", k.move_), ("Esc", k.cancel)],
         Mode::Confirm => vec![

@@ -4,20 +4,23 @@
 pub mod action;
 pub mod app;
 pub mod keys;
+pub mod screen;
 pub mod ui;
 pub mod worker;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Stdout};
 use std::path::Path;
 use std::sync::Arc;
 
 use ratatui::crossterm::event::{self, Event};
+use ratatui::layout::Size;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use crate::cli::{UserError, open_review};
 use crate::domain::policy::Policy;
 use crate::i18n::Lang;
 use app::App;
+use screen::Screen;
 use worker::{Request, Response, Worker};
 
 /// Opens the console on `db`. The terminal is restored on every way out: quit, Ctrl-c,
@@ -34,22 +37,22 @@ pub fn run(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> Result<(), Use
     let _ = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .install();
-    let mut terminal = ratatui::init();
+    let mut screen = screen::init().inspect_err(|_| ratatui::restore())?;
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(UserError::from)
-        .and_then(|rt| rt.block_on(event_loop(&mut terminal, review, lang)));
+        .and_then(|rt| rt.block_on(event_loop(&mut screen, review, lang)));
     ratatui::restore();
     result
 }
 
 async fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+    screen: &mut Screen<Stdout>,
     review: crate::review::Review,
     lang: Lang,
 ) -> Result<(), UserError> {
-    let size = terminal.size()?;
+    let size = screen.size();
     let mut app = App::new(
         lang,
         Arc::clone(review.policy()),
@@ -85,7 +88,7 @@ async fn event_loop(
     for r in app.start() {
         let _ = requests.send(r);
     }
-    terminal.draw(|f| ui::draw(f, &mut app, theme))?;
+    draw(screen, &mut app, theme)?;
     loop {
         #[cfg(unix)]
         let stop = tokio::select! {
@@ -109,12 +112,27 @@ async fn event_loop(
         if app.quit {
             break;
         }
-        terminal.draw(|f| ui::draw(f, &mut app, theme))?;
+        draw(screen, &mut app, theme)?;
     }
     let _ = requests.send(Request::Close);
     drop(requests);
     let _ = worker.join();
     Ok(())
+}
+
+/// One frame of the state, at the size the app was last told of, sent to the terminal;
+/// returns the frame.
+pub fn draw<'s, W: std::io::Write>(
+    screen: &'s mut Screen<W>,
+    app: &mut App,
+    theme: ui::Theme,
+) -> std::io::Result<&'s ratatui::buffer::Buffer> {
+    if std::mem::take(&mut app.repaint) {
+        screen.repaint();
+    }
+    screen.resize(Size::new(app.width, app.height));
+    let window = ui::scrolling(app);
+    screen.draw(|f| ui::draw(f, app, theme), window)
 }
 
 fn handle(app: &mut App, e: Event, requests: &std::sync::mpsc::Sender<Request>) {

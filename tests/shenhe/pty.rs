@@ -791,7 +791,8 @@ fn pty_hostile_text_reaches_the_terminal_inert() {
     let (sequences, rest) = split_escapes(&done.raw);
     for (params, end) in &sequences {
         let ok = match end {
-            'H' | 'm' => true,
+            // The presenter's: moves, rendition, erase, scroll margins and scrolls.
+            'H' | 'm' | 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'J' | 'r' | 'S' | 'T' => true,
             'h' | 'l' => matches!(params.as_str(), "?1049" | "?25"),
             _ => false,
         };
@@ -887,4 +888,63 @@ fn assert_queue_intact(rows: &[String], cols: usize) {
     }
     let overdue = rows.iter().find(|r| r.contains("SQ0002")).expect("listed");
     assert!(overdue.starts_with('!'), "{overdue}");
+}
+
+/// Moving through a long queue scrolls the terminal and sends only what changed; the
+/// screen must then be what a whole repaint (Ctrl-l) draws, row for row.
+#[test]
+fn pty_scrolling_leaves_the_screen_a_repaint_would_draw() {
+    let records: Vec<Value> = (0..60)
+        .map(|i| {
+            with(
+                record(&format!("M{i:03}")),
+                &[(
+                    "/submitted_at",
+                    json!(format!("2026-11-{:02}T09:00:00+08:00", 10 + i % 14)),
+                )],
+            )
+        })
+        .collect();
+    let env = env_with(&records);
+    let mut c = Console::start(
+        &env,
+        Opts {
+            lang: "zh_CN.UTF-8",
+            ..Opts::default()
+        },
+    );
+    c.wait_footer("1/60");
+    let repaints = |c: &Console| {
+        let out = c.output.lock().expect("lock");
+        out.raw.windows(4).filter(|w| w == b"\x1b[2J").count()
+    };
+    // One key a frame past the table's last row, so that each moves the rows by one.
+    c.send(&"j".repeat(20));
+    c.wait_footer("21/60");
+    for (key, footer) in [("j", "22/60"), ("j", "23/60"), ("k", "22/60")] {
+        c.send(key);
+        let drawn = c.wait_footer(footer);
+        let before = repaints(&c);
+        c.send("\x0c");
+        wait_until("the repaint", || repaints(&c) > before);
+        let repainted = c.wait_footer(footer);
+        assert_eq!(
+            drawn, repainted,
+            "after {footer}: what the moves left on screen"
+        );
+    }
+    for n in (1..22).rev() {
+        c.send("k");
+        c.wait_footer(&format!("{n}/60"));
+    }
+    let done = quit(c);
+    assert_restored(&done, "q");
+    assert!(
+        find(&done.raw, b"\x1b[3;23r\x1b[S\x1b[r").is_some(),
+        "the table was scrolled up by the terminal"
+    );
+    assert!(
+        find(&done.raw, b"\x1b[3;23r\x1b[T\x1b[r").is_some(),
+        "the table was scrolled down by the terminal"
+    );
 }

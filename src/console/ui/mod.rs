@@ -12,6 +12,7 @@ use ratatui::text::{Line, Span};
 
 use super::app::{App, Overlay, Screen};
 use super::keys;
+use super::screen::Window;
 use crate::domain::text::{fit, width};
 
 /// Styles, with colour or (NO_COLOR) without: every distinction colour makes is also
@@ -81,9 +82,24 @@ impl Theme {
     }
 }
 
+/// Too small for anything but saying so.
+fn too_small(width: u16, height: u16) -> bool {
+    width < 20 || height < 5
+}
+
+/// The queue's table when it is on screen with nothing over it: the presenter scrolls
+/// its rows on the terminal when the first one changes, instead of sending them again.
+pub fn scrolling(app: &App) -> Option<Window> {
+    let alone = app.screen == Screen::Queue && matches!(app.overlay, Overlay::None);
+    (alone && !too_small(app.width, app.height)).then(|| Window {
+        rows: queue::table_rows(app),
+        top: app.queue.top,
+    })
+}
+
 pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
     let area = frame.area();
-    if area.width < 20 || area.height < 5 {
+    if too_small(area.width, area.height) {
         frame.render_widget(
             Line::raw(fit(
                 "shenhe: the terminal is too small",

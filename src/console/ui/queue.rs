@@ -1,5 +1,7 @@
 //! The queue: counts and filter on top, one line per application, keys at the bottom.
 
+use std::ops::Range;
+
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
@@ -68,6 +70,11 @@ fn layout(total: u16) -> Vec<(Column, usize)> {
     columns
 }
 
+/// The screen rows of the table: below the header and the column titles, above the footer.
+pub fn table_rows(app: &App) -> Range<u16> {
+    2..2 + app.table_height() as u16
+}
+
 pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
     let area = frame.area();
     let ui = app.ui;
@@ -103,9 +110,10 @@ pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
     );
 
     let height = app.table_height();
+    let rows = table_rows(app);
     let table = Rect {
-        y: area.y + 2,
-        height: height as u16,
+        y: area.y + rows.start,
+        height: rows.len() as u16,
         ..area
     };
     let end_of_today = calendar::end_of_day(app.now.date_naive());

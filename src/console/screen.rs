@@ -1,0 +1,963 @@
+//! The terminal, sent as few bytes as each frame needs: every byte crosses the reviewer's
+//! SSH link. ratatui renders a frame into a buffer over [`Capture`], a backend that writes
+//! nothing; [`Presenter`] compares that buffer with what the terminal shows and sends only
+//! the difference, knowing where the terminal's cursor really is (a wide character moves
+//! it two columns), and scrolls the terminal itself when a list moved by a few rows.
+//!
+//! Everything written is CSI or text: no C0 control (not even `\r`), so that a stray
+//! control in the output can only have come from the content, which never has one.
+
+use std::cell::Cell as Shared;
+use std::fmt::Write as _;
+use std::io::{self, Stdout, Write};
+use std::ops::Range;
+use std::rc::Rc;
+
+use ratatui::backend::{Backend, ClearType, WindowSize};
+use ratatui::buffer::{Buffer, Cell, CellWidth};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
+use ratatui::layout::{Position, Rect, Size};
+use ratatui::style::{Color, Modifier};
+use ratatui::{Frame, Terminal};
+
+/// Raw mode, the alternate screen, and a panic hook that leaves both before the panic is
+/// reported: what `ratatui::init` does, with the console's own presenter for drawing.
+/// Leave with `ratatui::restore()`; the cursor comes back when the `Screen` is dropped.
+pub fn init() -> io::Result<Screen<Stdout>> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        ratatui::restore();
+        hook(info);
+    }));
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen)?;
+    let (width, height) = ratatui::crossterm::terminal::size()?;
+    Screen::new(io::stdout(), Size::new(width, height))
+}
+
+/// A list drawn on consecutive rows that scrolls: which rows, and the index of the item
+/// on the first of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    pub rows: Range<u16>,
+    pub top: u64,
+}
+
+/// The rows of `rows` show what they showed `by` rows further down (up when negative):
+/// the terminal can move them itself instead of being sent them again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScrollHint {
+    pub rows: Range<u16>,
+    pub by: i32,
+}
+
+impl ScrollHint {
+    /// From the list's window in the last frame to this one; only a move of up to half
+    /// the list is worth a scroll (beyond it, most rows are new anyway).
+    pub fn between(before: Option<&Window>, now: Option<&Window>) -> Option<ScrollHint> {
+        let (before, now) = (before?, now?);
+        if before.rows != now.rows {
+            return None;
+        }
+        let by = i64::try_from(now.top).ok()? - i64::try_from(before.top).ok()?;
+        let half = now.rows.len() as i64 / 2;
+        (by != 0 && by.abs() <= half).then(|| ScrollHint {
+            rows: now.rows.clone(),
+            by: by as i32,
+        })
+    }
+}
+
+/// ratatui's `Terminal` drawing into buffers only, and the presenter sending them out.
+pub struct Screen<W: Write> {
+    terminal: Terminal<Capture>,
+    cursor: Rc<Shared<Cursor>>,
+    presenter: Presenter<W>,
+    window: Option<Window>,
+}
+
+impl<W: Write> Screen<W> {
+    pub fn new(out: W, size: Size) -> io::Result<Screen<W>> {
+        let cursor = Rc::new(Shared::new(Cursor::default()));
+        let backend = Capture {
+            size,
+            cursor: Rc::clone(&cursor),
+        };
+        Ok(Screen {
+            terminal: Terminal::new(backend)?,
+            cursor,
+            presenter: Presenter::new(out),
+            window: None,
+        })
+    }
+
+    pub fn size(&self) -> Size {
+        self.terminal.backend().size
+    }
+
+    /// The size of the next frame (a resize repaints it whole).
+    pub fn resize(&mut self, size: Size) {
+        self.terminal.backend_mut().size = size;
+    }
+
+    /// The next frame is sent whole, on a cleared screen (Ctrl-l).
+    pub fn repaint(&mut self) {
+        self.presenter.invalidate();
+    }
+
+    /// Renders a frame and sends it; `window` is the list on screen that may scroll,
+    /// when there is one. Returns the frame, as the terminal now shows it.
+    pub fn draw(
+        &mut self,
+        render: impl FnOnce(&mut Frame),
+        window: Option<Window>,
+    ) -> io::Result<&Buffer> {
+        let hint = ScrollHint::between(self.window.as_ref(), window.as_ref());
+        self.window = window;
+        let frame = self.terminal.draw(render)?;
+        let cursor = self.cursor.get();
+        let at = cursor.shown.then_some(cursor.at);
+        self.presenter.present(frame.buffer, at, hint)?;
+        Ok(self.presenter.shown().expect("a frame was just presented"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Cursor {
+    shown: bool,
+    at: Position,
+}
+
+/// A backend that draws nothing: ratatui renders into its buffers, and the cursor it
+/// asks for is kept for the presenter.
+pub struct Capture {
+    size: Size,
+    cursor: Rc<Shared<Cursor>>,
+}
+
+impl Backend for Capture {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, _content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        Ok(())
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.cursor.set(Cursor {
+            shown: false,
+            ..self.cursor.get()
+        });
+        Ok(())
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.cursor.set(Cursor {
+            shown: true,
+            ..self.cursor.get()
+        });
+        Ok(())
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        Ok(self.cursor.get().at)
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        self.cursor.set(Cursor {
+            at: position.into(),
+            ..self.cursor.get()
+        });
+        Ok(())
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn clear_region(&mut self, _clear_type: ClearType) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        Ok(self.size)
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        Ok(WindowSize {
+            columns_rows: self.size,
+            pixels: Size::default(),
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The graphic rendition the terminal is set to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pen {
+    fg: Color,
+    bg: Color,
+    modifier: Modifier,
+}
+
+impl Pen {
+    const PLAIN: Pen = Pen {
+        fg: Color::Reset,
+        bg: Color::Reset,
+        modifier: Modifier::empty(),
+    };
+
+    fn of(cell: &Cell) -> Pen {
+        Pen {
+            fg: cell.fg,
+            bg: cell.bg,
+            modifier: cell.modifier,
+        }
+    }
+}
+
+/// SGR on and off codes of each modifier. Bold and dim share their off code, as do the
+/// two blinks: turning one off turns the other off too.
+const MODIFIERS: [(Modifier, u8, u8); 9] = [
+    (Modifier::BOLD, 1, 22),
+    (Modifier::DIM, 2, 22),
+    (Modifier::ITALIC, 3, 23),
+    (Modifier::UNDERLINED, 4, 24),
+    (Modifier::SLOW_BLINK, 5, 25),
+    (Modifier::RAPID_BLINK, 6, 25),
+    (Modifier::REVERSED, 7, 27),
+    (Modifier::HIDDEN, 8, 28),
+    (Modifier::CROSSED_OUT, 9, 29),
+];
+
+/// The SGR parameters that take the terminal from `from` (unknown: None) to `to`: either
+/// a reset and what `to` has, or only what differs, whichever is shorter.
+fn sgr(from: Option<Pen>, to: Pen) -> String {
+    let mut fresh = String::new();
+    if to != Pen::PLAIN {
+        fresh.push('0');
+        for (m, on, _) in MODIFIERS {
+            if to.modifier.contains(m) {
+                let _ = write!(fresh, ";{on}");
+            }
+        }
+        for (color, bg) in [(to.fg, false), (to.bg, true)] {
+            if color != Color::Reset {
+                fresh.push(';');
+                color_code(&mut fresh, color, bg);
+            }
+        }
+    }
+    let Some(from) = from else {
+        return fresh;
+    };
+    let mut step = String::new();
+    let mut add = to.modifier - from.modifier;
+    let mut offs: Vec<u8> = Vec::new();
+    for (m, _, off) in MODIFIERS {
+        if from.modifier.contains(m) && !to.modifier.contains(m) && !offs.contains(&off) {
+            offs.push(off);
+        }
+    }
+    for off in offs {
+        let _ = write!(step, ";{off}");
+        // What the shared off code took away and `to` still has goes on again.
+        for (m, _, o) in MODIFIERS {
+            if o == off && to.modifier.contains(m) {
+                add |= m;
+            }
+        }
+    }
+    for (m, on, _) in MODIFIERS {
+        if add.contains(m) {
+            let _ = write!(step, ";{on}");
+        }
+    }
+    for (old, new, bg) in [(from.fg, to.fg, false), (from.bg, to.bg, true)] {
+        if old != new {
+            step.push(';');
+            color_code(&mut step, new, bg);
+        }
+    }
+    let step = step.trim_start_matches(';');
+    if step.len() < fresh.len() {
+        step.to_string()
+    } else {
+        fresh
+    }
+}
+
+fn color_code(out: &mut String, color: Color, bg: bool) {
+    let base: u8 = if bg { 10 } else { 0 };
+    let basic = match color {
+        Color::Reset => 39,
+        Color::Black => 30,
+        Color::Red => 31,
+        Color::Green => 32,
+        Color::Yellow => 33,
+        Color::Blue => 34,
+        Color::Magenta => 35,
+        Color::Cyan => 36,
+        Color::Gray => 37,
+        Color::DarkGray => 90,
+        Color::LightRed => 91,
+        Color::LightGreen => 92,
+        Color::LightYellow => 93,
+        Color::LightBlue => 94,
+        Color::LightMagenta => 95,
+        Color::LightCyan => 96,
+        Color::White => 97,
+        Color::Indexed(i) => {
+            let _ = write!(out, "{};5;{i}", 38 + base);
+            return;
+        }
+        Color::Rgb(r, g, b) => {
+            let _ = write!(out, "{};2;{r};{g};{b}", 38 + base);
+            return;
+        }
+    };
+    let _ = write!(out, "{}", basic + base);
+}
+
+/// What a cell puts on the terminal and how many columns it takes there. A symbol that
+/// takes no column, or more than are left on the row, is sent as a space: the terminal
+/// would otherwise attach it to its neighbour or wrap it.
+fn glyph(cell: &Cell, room: usize) -> (&str, usize) {
+    let width = cell.cell_width() as usize;
+    if width == 0 || width > room {
+        (" ", 1)
+    } else {
+        (cell.symbol(), width)
+    }
+}
+
+/// Sends frames to a terminal as their difference from what it shows.
+pub struct Presenter<W: Write> {
+    out: W,
+    /// What the terminal shows; None until the first frame, and after `invalidate`.
+    shown: Option<Buffer>,
+    /// Where the terminal's cursor is; None when unknown. After writing in the last column
+    /// a terminal waits to wrap, and terminals differ in how they move from there.
+    at: Option<(usize, usize)>,
+    /// The terminal's rendition; None when unknown.
+    pen: Option<Pen>,
+    /// Whether the cursor is visible; None when unknown.
+    cursor_shown: Option<bool>,
+    bytes: Vec<u8>,
+    /// Scratch: which columns of the shown row start a character.
+    starts: Vec<bool>,
+}
+
+impl<W: Write> Presenter<W> {
+    pub fn new(out: W) -> Presenter<W> {
+        Presenter {
+            out,
+            shown: None,
+            at: None,
+            pen: None,
+            cursor_shown: None,
+            bytes: Vec::with_capacity(8192),
+            starts: Vec::new(),
+        }
+    }
+
+    /// Forgets what the terminal shows: the next frame clears it and is sent whole.
+    pub fn invalidate(&mut self) {
+        self.shown = None;
+        self.at = None;
+        self.pen = None;
+        self.cursor_shown = None;
+    }
+
+    /// What the terminal shows, when known.
+    pub fn shown(&self) -> Option<&Buffer> {
+        self.shown.as_ref()
+    }
+
+    pub fn writer(&self) -> &W {
+        &self.out
+    }
+
+    /// Sends `frame`, with the cursor shown at `cursor` or hidden; `scroll` says which rows
+    /// moved since the last frame (a wrong hint costs bytes, never correctness). Returns
+    /// the bytes written.
+    pub fn present(
+        &mut self,
+        frame: &Buffer,
+        cursor: Option<Position>,
+        scroll: Option<ScrollHint>,
+    ) -> io::Result<usize> {
+        debug_assert_eq!((frame.area.x, frame.area.y), (0, 0), "a whole screen");
+        self.bytes.clear();
+        if cursor.is_none() && self.cursor_shown != Some(false) {
+            self.bytes.extend_from_slice(b"\x1b[?25l");
+            self.cursor_shown = Some(false);
+        }
+        let mut shown = match self.shown.take() {
+            Some(shown) if shown.area == frame.area => shown,
+            _ => self.clear(frame.area),
+        };
+        if let Some(hint) = scroll {
+            self.scroll(&mut shown, frame, &hint);
+        }
+        for y in 0..frame.area.height as usize {
+            self.row(&shown, frame, y);
+        }
+        if let Some(at) = cursor {
+            let x = at.x.min(frame.area.width.saturating_sub(1)) as usize;
+            let y = at.y.min(frame.area.height.saturating_sub(1)) as usize;
+            self.move_to(x, y, None);
+            if self.cursor_shown != Some(true) {
+                self.bytes.extend_from_slice(b"\x1b[?25h");
+                self.cursor_shown = Some(true);
+            }
+        }
+        shown.content.clone_from_slice(&frame.content);
+        self.shown = Some(shown);
+        self.out.write_all(&self.bytes)?;
+        self.out.flush()?;
+        Ok(self.bytes.len())
+    }
+
+    /// Clears the terminal; returns what it then shows.
+    fn clear(&mut self, area: Rect) -> Buffer {
+        // Erased cells take the current background: erase with the plain one.
+        if self.pen != Some(Pen::PLAIN) {
+            self.bytes.extend_from_slice(b"\x1b[m");
+            self.pen = Some(Pen::PLAIN);
+        }
+        self.bytes.extend_from_slice(b"\x1b[2J");
+        self.at = None;
+        Buffer::empty(area)
+    }
+
+    /// Scrolls the hinted rows on the terminal and in `shown`, when more rows line up
+    /// that way than where they are.
+    fn scroll(&mut self, shown: &mut Buffer, frame: &Buffer, hint: &ScrollHint) {
+        let (width, height) = (frame.area.width as usize, frame.area.height as usize);
+        let rows = hint.rows.start as usize..hint.rows.end as usize;
+        let by = hint.by.unsigned_abs() as usize;
+        if rows.is_empty() || rows.end > height || by == 0 || by >= rows.len() {
+            return;
+        }
+        let source = |y: usize| {
+            if hint.by > 0 {
+                y.checked_add(by).filter(|s| *s < rows.end)
+            } else {
+                y.checked_sub(by).filter(|s| *s >= rows.start)
+            }
+        };
+        let shifted = rows
+            .clone()
+            .filter(|&y| source(y).is_some_and(|s| line(shown, s) == line(frame, y)))
+            .count();
+        let still = rows
+            .clone()
+            .filter(|&y| line(shown, y) == line(frame, y))
+            .count();
+        if shifted <= still {
+            return;
+        }
+        // Rows scrolled in take the current background: scroll with the plain one.
+        self.set_pen(Pen::PLAIN);
+        let _ = write!(
+            Bytes(&mut self.bytes),
+            "\x1b[{};{}r\x1b[{}{}\x1b[r",
+            rows.start + 1,
+            rows.end,
+            if by == 1 {
+                String::new()
+            } else {
+                by.to_string()
+            },
+            if hint.by > 0 { 'S' } else { 'T' }
+        );
+        // Setting the margins moves the cursor: home on most terminals, not on all.
+        self.at = None;
+        let region = &mut shown.content[rows.start * width..rows.end * width];
+        let blank = if hint.by > 0 {
+            region.rotate_left(by * width);
+            region.len() - by * width..region.len()
+        } else {
+            region.rotate_right(by * width);
+            0..by * width
+        };
+        for cell in &mut region[blank] {
+            cell.reset();
+        }
+    }
+
+    /// Sends what changed on row `y`, left to right, tracking the cursor.
+    fn row(&mut self, shown: &Buffer, frame: &Buffer, y: usize) {
+        let width = frame.area.width as usize;
+        let (old, new) = (line(shown, y), line(frame, y));
+        if old == new {
+            return;
+        }
+        self.starts.clear();
+        self.starts.resize(width, false);
+        let mut x = 0;
+        while x < width {
+            self.starts[x] = true;
+            x += glyph(&old[x], width - x).1;
+        }
+        // Where the last character written on this row ends: from there to the next
+        // change, the row is whole characters that the terminal already shows.
+        let mut written_to = None;
+        let mut x = 0;
+        while x < width {
+            let cell = &new[x];
+            let (symbol, w) = glyph(cell, width - x);
+            // Unchanged only if the same character starts here on the terminal: a cell
+            // under the right half of a wide character shows that character, not itself.
+            if !(self.starts[x] && old[x] == *cell) {
+                let whole = written_to.is_some_and(|end| self.at == Some((end, y)));
+                self.move_to(x, y, whole.then_some(new));
+                self.set_pen(Pen::of(cell));
+                self.bytes.extend_from_slice(symbol.as_bytes());
+                self.at = (x + w < width).then_some((x + w, y));
+                written_to = Some(x + w);
+            }
+            x += w;
+        }
+    }
+
+    fn set_pen(&mut self, to: Pen) {
+        if self.pen == Some(to) {
+            return;
+        }
+        let params = sgr(self.pen, to);
+        let _ = write!(Bytes(&mut self.bytes), "\x1b[{params}m");
+        self.pen = Some(to);
+    }
+
+    /// Moves the cursor to (x, y) the shortest way. `row` is the frame's row `y`, given
+    /// when the cursor is on it at the start of a character (not inside a wide one): then
+    /// the unchanged characters up to x may be written again instead, when that is
+    /// shorter and needs no change of rendition.
+    fn move_to(&mut self, x: usize, y: usize, row: Option<&[Cell]>) {
+        if self.at == Some((x, y)) {
+            return;
+        }
+        let mut best = cup(x, y);
+        if let Some((cx, cy)) = self.at {
+            let mut consider = |candidate: String| {
+                if candidate.len() < best.len() {
+                    best = candidate;
+                }
+            };
+            // The vertical part, and the column it leaves the cursor in.
+            let mut verticals = vec![(String::new(), cx)];
+            if y > cy {
+                verticals.push((csi(y - cy, 'B'), cx));
+                verticals.push((csi(y - cy, 'E'), 0));
+            } else if y < cy {
+                verticals.push((csi(cy - y, 'A'), cx));
+                verticals.push((csi(cy - y, 'F'), 0));
+            }
+            for (vertical, col) in verticals {
+                if vertical.is_empty() && y != cy {
+                    continue;
+                }
+                let horizontal = if col == x {
+                    String::new()
+                } else if col < x {
+                    csi(x - col, 'C')
+                } else {
+                    let back = csi(col - x, 'D');
+                    let absolute = csi(x + 1, 'G');
+                    if absolute.len() < back.len() {
+                        absolute
+                    } else {
+                        back
+                    }
+                };
+                consider(vertical + &horizontal);
+            }
+            if let Some(row) = row.filter(|_| cy == y && cx < x)
+                && let Some(again) = self.again(row, cx, x, best.len())
+            {
+                best = again;
+            }
+        }
+        self.bytes.extend_from_slice(best.as_bytes());
+        self.at = Some((x, y));
+    }
+
+    /// The characters of `row` from column `from` to `to` as they are, if they take fewer
+    /// than `limit` bytes and all have the current rendition.
+    fn again(&self, row: &[Cell], from: usize, to: usize, limit: usize) -> Option<String> {
+        let mut text = String::new();
+        let mut x = from;
+        while x < to {
+            let cell = &row[x];
+            if Some(Pen::of(cell)) != self.pen {
+                return None;
+            }
+            let (symbol, w) = glyph(cell, row.len() - x);
+            text.push_str(symbol);
+            if text.len() >= limit {
+                return None;
+            }
+            x += w;
+        }
+        (x == to).then_some(text)
+    }
+}
+
+impl<W: Write> Drop for Presenter<W> {
+    /// The cursor comes back, as ratatui's `Terminal` brings it back when dropped.
+    fn drop(&mut self) {
+        if self.cursor_shown == Some(false) {
+            let _ = self.out.write_all(b"\x1b[?25h");
+            let _ = self.out.flush();
+        }
+    }
+}
+
+fn line(buffer: &Buffer, y: usize) -> &[Cell] {
+    let width = buffer.area.width as usize;
+    &buffer.content[y * width..(y + 1) * width]
+}
+
+/// `CSI n final`, with n left out when it is 1 (the default).
+fn csi(n: usize, final_byte: char) -> String {
+    if n == 1 {
+        format!("\x1b[{final_byte}")
+    } else {
+        format!("\x1b[{n}{final_byte}")
+    }
+}
+
+/// Cursor position, with the defaults (row or column 1) left out.
+fn cup(x: usize, y: usize) -> String {
+    match (x, y) {
+        (0, 0) => "\x1b[H".to_string(),
+        (0, y) => format!("\x1b[{}H", y + 1),
+        (x, 0) => format!("\x1b[;{}H", x + 1),
+        (x, y) => format!("\x1b[{};{}H", y + 1, x + 1),
+    }
+}
+
+/// `write!` into a byte vector.
+struct Bytes<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Bytes<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU16;
+
+    use ratatui::style::Style;
+
+    use super::*;
+
+    /// A small deterministic generator: the failing seed is in the assertion message.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            // xorshift64*
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn chance(&mut self, percent: usize) -> bool {
+            self.below(100) < percent
+        }
+    }
+
+    const COLORS: [Color; 17] = [
+        Color::Reset,
+        Color::Black,
+        Color::Red,
+        Color::Green,
+        Color::Yellow,
+        Color::Blue,
+        Color::Magenta,
+        Color::Cyan,
+        Color::Gray,
+        Color::DarkGray,
+        Color::LightRed,
+        Color::LightGreen,
+        Color::LightYellow,
+        Color::LightBlue,
+        Color::LightMagenta,
+        Color::LightCyan,
+        Color::White,
+    ];
+
+    fn vt_color(c: Color) -> vt100::Color {
+        match COLORS.iter().position(|x| *x == c) {
+            Some(0) | None => vt100::Color::Default,
+            Some(i) => vt100::Color::Idx(i as u8 - 1),
+        }
+    }
+
+    /// A whole style: it replaces the cell's, so that bold and dim never add up (vt100
+    /// keeps one intensity).
+    fn style(rng: &mut Rng) -> Style {
+        if rng.chance(40) {
+            return Style::reset();
+        }
+        let mut s = Style::reset()
+            .fg(COLORS[rng.below(COLORS.len())])
+            .bg(COLORS[rng.below(COLORS.len())]);
+        match rng.below(3) {
+            0 => s = s.add_modifier(Modifier::BOLD),
+            1 => s = s.add_modifier(Modifier::DIM),
+            _ => {}
+        }
+        for m in [Modifier::UNDERLINED, Modifier::REVERSED] {
+            if rng.chance(30) {
+                s = s.add_modifier(m);
+            }
+        }
+        s
+    }
+
+    fn text(rng: &mut Rng) -> String {
+        const PIECES: [&str; 12] = [
+            "a", "Z", " ", "  ", "7", "-", "审", "核", "宽", "…", "✗", "通过",
+        ];
+        (0..1 + rng.below(12))
+            .map(|_| PIECES[rng.below(PIECES.len())])
+            .collect()
+    }
+
+    /// Writes random text into `buffer` the way widgets do (through `set_stringn`).
+    fn scribble(rng: &mut Rng, buffer: &mut Buffer, strokes: usize) {
+        let area = buffer.area;
+        for _ in 0..strokes {
+            let x = rng.below(area.width as usize) as u16;
+            let y = rng.below(area.height as usize) as u16;
+            let text = text(rng);
+            let style = style(rng);
+            buffer.set_stringn(x, y, text, area.width as usize, style);
+        }
+    }
+
+    /// The terminal (as vt100 understands the bytes) shows `buffer` exactly.
+    fn assert_same(parser: &vt100::Parser, buffer: &Buffer, cursor: Option<Position>, what: &str) {
+        let screen = parser.screen();
+        let area = buffer.area;
+        for y in 0..area.height {
+            let mut x = 0;
+            while x < area.width {
+                let cell = &buffer[(x, y)];
+                let (symbol, w) = glyph(cell, (area.width - x) as usize);
+                let vt = screen.cell(y, x).expect("a cell");
+                let contents = match vt.contents() {
+                    "" => " ",
+                    c => c,
+                };
+                let at = format!("{what}: ({x},{y})");
+                assert_eq!(contents, symbol, "{at}");
+                assert_eq!(vt.is_wide(), w == 2, "{at} width");
+                assert_eq!(vt.fgcolor(), vt_color(cell.fg), "{at} fg");
+                assert_eq!(vt.bgcolor(), vt_color(cell.bg), "{at} bg");
+                let m = cell.modifier;
+                assert_eq!(vt.bold(), m.contains(Modifier::BOLD), "{at} bold");
+                assert_eq!(vt.dim(), m.contains(Modifier::DIM), "{at} dim");
+                assert_eq!(vt.underline(), m.contains(Modifier::UNDERLINED), "{at} ul");
+                assert_eq!(vt.inverse(), m.contains(Modifier::REVERSED), "{at} rev");
+                if w == 2 {
+                    let right = screen.cell(y, x + 1).expect("a cell");
+                    assert!(right.is_wide_continuation(), "{at} right half");
+                }
+                x += w as u16;
+            }
+        }
+        assert_eq!(
+            screen.hide_cursor(),
+            cursor.is_none(),
+            "{what}: cursor shown"
+        );
+        if let Some(at) = cursor {
+            assert_eq!(screen.cursor_position(), (at.y, at.x), "{what}: cursor");
+        }
+    }
+
+    fn parser(area: Rect) -> vt100::Parser {
+        let n = |v: u16| NonZeroU16::new(v).expect("non-zero");
+        vt100::Parser::new(n(area.height), n(area.width), 0)
+    }
+
+    /// Random frames: text and styles changing, lists scrolling with true and false hints,
+    /// the cursor coming and going, resizes and forced repaints. After each, what a
+    /// terminal makes of the bytes must be the frame.
+    #[test]
+    fn the_terminal_shows_every_frame_exactly() {
+        for seed in 1..=250u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut area = Rect::new(0, 0, 6 + rng.below(30) as u16, 3 + rng.below(10) as u16);
+            let mut vt = parser(area);
+            let mut presenter = Presenter::new(Vec::new());
+            let mut frame = Buffer::empty(area);
+            for step in 0..40 {
+                let what = format!("seed {seed}, frame {step}");
+                let mut hint = None;
+                match rng.below(12) {
+                    0 => {
+                        area = Rect::new(0, 0, 6 + rng.below(30) as u16, 3 + rng.below(10) as u16);
+                        vt.screen_mut().set_size(
+                            NonZeroU16::new(area.height).expect("rows"),
+                            NonZeroU16::new(area.width).expect("cols"),
+                        );
+                        frame = Buffer::empty(area);
+                    }
+                    1 => presenter.invalidate(),
+                    2..=6 => {
+                        // A list moves: its rows shift, new ones come in, and the
+                        // hint says so (or, sometimes, says something else).
+                        let h = area.height;
+                        let start = rng.below(h as usize - 1) as u16;
+                        let end = start + 2 + rng.below((h - start - 1) as usize) as u16;
+                        let len = (end - start) as usize;
+                        let by = 1 + rng.below(len - 1);
+                        let up = rng.chance(50);
+                        let w = area.width as usize;
+                        let region = &mut frame.content[start as usize * w..end as usize * w];
+                        if up {
+                            region.rotate_left(by * w);
+                        } else {
+                            region.rotate_right(by * w);
+                        }
+                        let by = if up { by as i32 } else { -(by as i32) };
+                        hint = Some(if rng.chance(80) {
+                            ScrollHint {
+                                rows: start..end,
+                                by,
+                            }
+                        } else {
+                            ScrollHint {
+                                rows: 0..h,
+                                by: -by,
+                            }
+                        });
+                        for y in 0..by.unsigned_abs() as u16 {
+                            let y = if up { end - 1 - y } else { start + y };
+                            let t = text(&mut rng);
+                            let s = style(&mut rng);
+                            frame.set_stringn(0, y, t, area.width as usize, s);
+                        }
+                    }
+                    _ => {}
+                }
+                let strokes = rng.below(6);
+                scribble(&mut rng, &mut frame, strokes);
+                let cursor = rng.chance(30).then(|| {
+                    Position::new(
+                        rng.below(area.width as usize) as u16,
+                        rng.below(area.height as usize) as u16,
+                    )
+                });
+                let before = presenter.writer().len();
+                presenter.present(&frame, cursor, hint).expect("present");
+                vt.process(&presenter.writer()[before..]);
+                assert_same(&vt, &frame, cursor, &what);
+            }
+        }
+    }
+
+    #[test]
+    fn a_move_after_a_wide_character_needs_no_cursor_move() {
+        let area = Rect::new(0, 0, 20, 2);
+        let mut presenter = Presenter::new(Vec::new());
+        let mut frame = Buffer::empty(area);
+        presenter.present(&frame, None, None).expect("first");
+        frame.set_string(0, 0, "审核通过 ok", Style::new());
+        let n = presenter.present(&frame, None, None).expect("second");
+        let out = String::from_utf8_lossy(&presenter.writer()[presenter.writer().len() - n..]);
+        assert_eq!(out, "\x1b[H审核通过 ok");
+    }
+
+    #[test]
+    fn a_scrolled_list_sends_only_the_new_row() {
+        let area = Rect::new(0, 0, 30, 8);
+        let mut presenter = Presenter::new(Vec::new());
+        let rows = |first: usize| {
+            let mut b = Buffer::empty(area);
+            b.set_string(0, 0, "header", Style::new());
+            for i in 0..6 {
+                b.set_string(
+                    0,
+                    1 + i as u16,
+                    format!("第{}行 商户", first + i),
+                    Style::new(),
+                );
+            }
+            b.set_string(0, 7, "footer", Style::new());
+            b
+        };
+        presenter.present(&rows(0), None, None).expect("first");
+        let hint = ScrollHint { rows: 1..7, by: 1 };
+        let n = presenter
+            .present(&rows(1), None, Some(hint))
+            .expect("scroll");
+        let out = String::from_utf8_lossy(&presenter.writer()[presenter.writer().len() - n..]);
+        assert_eq!(out, "\x1b[2;7r\x1b[S\x1b[r\x1b[7H第6行 商户");
+    }
+
+    #[test]
+    fn renditions_change_by_the_shorter_way() {
+        let bold_red = Pen {
+            fg: Color::Red,
+            bg: Color::Reset,
+            modifier: Modifier::BOLD,
+        };
+        assert_eq!(sgr(None, Pen::PLAIN), "");
+        assert_eq!(sgr(None, bold_red), "0;1;31");
+        assert_eq!(sgr(Some(Pen::PLAIN), bold_red), "1;31");
+        assert_eq!(sgr(Some(bold_red), Pen::PLAIN), "");
+        let dim = Pen {
+            modifier: Modifier::DIM,
+            ..bold_red
+        };
+        // 22 takes bold and dim away together: dim goes on again.
+        let bold_dim = Pen {
+            modifier: Modifier::BOLD | Modifier::DIM,
+            ..bold_red
+        };
+        assert_eq!(sgr(Some(bold_dim), dim), "22;2");
+        assert_eq!(
+            sgr(
+                Some(bold_dim),
+                Pen {
+                    fg: Color::Green,
+                    ..dim
+                }
+            ),
+            "0;2;32"
+        );
+    }
+
+    #[test]
+    fn hints_only_for_small_moves_of_the_same_list() {
+        let w = |top| Window { rows: 2..22, top };
+        let hint = ScrollHint::between(Some(&w(10)), Some(&w(11)));
+        assert_eq!(hint, Some(ScrollHint { rows: 2..22, by: 1 }));
+        assert_eq!(
+            ScrollHint::between(Some(&w(10)), Some(&w(0))).map(|h| h.by),
+            Some(-10)
+        );
+        assert_eq!(ScrollHint::between(Some(&w(10)), Some(&w(21))), None);
+        assert_eq!(ScrollHint::between(Some(&w(10)), Some(&w(10))), None);
+        assert_eq!(ScrollHint::between(None, Some(&w(10))), None);
+    }
+}
