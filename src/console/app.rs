@@ -298,8 +298,11 @@ impl App {
         let want_to = self.queue.top + height;
         let loaded_to = self.queue.start + self.queue.rows.len() as u64;
         let total = self.queue.total.unwrap_or(0);
-        let covered = want_from >= self.queue.start && (want_to.min(total) <= loaded_to);
-        if covered && self.queue.total.is_some() {
+        // Ask for more while a screen of rows is still in hand on the side we move to, so
+        // that moving never shows a row still loading.
+        let comfortable = want_from.saturating_sub(height) >= self.queue.start
+            && (want_to + height).min(total) <= loaded_to;
+        if comfortable && self.queue.total.is_some() {
             return Vec::new();
         }
         let offset = want_from.saturating_sub(height * WINDOW_MARGIN);
