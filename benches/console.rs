@@ -396,7 +396,7 @@ fn main() {
             "   leaving the loaded rows ({}), the worker asked for a page:",
             crossing.len()
         );
-        println!("     first frame (a row still loading)  {}", stats(&first));
+        println!("     first frame (before the worker answers)  {}", stats(&first));
         println!("     the worker's page                  {}", stats(&worker));
         println!("     until the frame with the rows      {}", stats(&whole));
     }
