@@ -396,7 +396,10 @@ fn main() {
             "   leaving the loaded rows ({}), the worker asked for a page:",
             crossing.len()
         );
-        println!("     first frame (before the worker answers)  {}", stats(&first));
+        println!(
+            "     first frame (before the worker answers)  {}",
+            stats(&first)
+        );
         println!("     the worker's page                  {}", stats(&worker));
         println!("     until the frame with the rows      {}", stats(&whole));
     }

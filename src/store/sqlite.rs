@@ -24,6 +24,9 @@ use crate::domain::state::State;
 /// never see "database is locked": writes are short, and this is far longer.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long opening a database waits for a first bulk load to finish.
+const BULK_LOAD_WAIT: Duration = Duration::from_secs(600);
+
 /// The page cache an import may use, in KiB (negative: SQLite's convention for KiB).
 const IMPORT_CACHE_KIB: i64 = -3_145_728;
 /// Times this process waited for another writer, counted across every connection. The
@@ -243,8 +246,19 @@ impl SqliteStore {
             }
             other => db_err(other),
         };
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(schema_error)?;
+        // A first load into an empty database runs under a rollback journal and holds the
+        // file until it commits (see `begin_import`); whoever opens it meanwhile waits for
+        // that, however long it takes, rather than failing.
+        let started = Instant::now();
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => break,
+                Err(e) if is_busy(&e) && started.elapsed() < BULK_LOAD_WAIT => {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => return Err(schema_error(e)),
+            }
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(db_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
@@ -255,6 +269,14 @@ impl SqliteStore {
     }
 
     fn migrate(&mut self) -> StoreResult<()> {
+        // Opening must not need the write lock: a long import holds it.
+        let current: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db_err)?;
+        if current == MIGRATIONS.len() as i64 {
+            return Ok(());
+        }
         let tx = self.immediate()?;
         let version: i64 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
