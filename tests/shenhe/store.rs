@@ -253,3 +253,24 @@ fn a_bulk_load_into_an_empty_database_leaves_it_in_wal_mode() {
             .contains("intact: 200 entries")
     );
 }
+
+#[test]
+fn opening_during_a_first_bulk_load_waits_for_it() {
+    let env = Env::new();
+    let records: Vec<_> = (0..5000).map(|i| record(&format!("L{i:05}"))).collect();
+    let file = env.path("load.ndjson");
+    write_ndjson(&file, &records);
+    let mut import = env
+        .command()
+        .args(["import", file.to_str().expect("path")])
+        .spawn()
+        .expect("spawn import");
+    // Whatever moment this lands in — before, during or after the load — it must not fail.
+    for _ in 0..5 {
+        let out = env.run(&["list", "--limit", "1", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(import.wait().expect("wait").success());
+    assert_eq!(env.json(&["list", "--json", "--limit", "1"])["total"], 5000);
+}
