@@ -14,6 +14,7 @@
 //! one), and lost and duplicated decisions, computed by comparing what every worker says it
 //! decided with the audit table. The last three must be 0; the exit code says whether they were.
 
+use shenhe::rng::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -84,22 +85,10 @@ fn id(i: usize) -> String {
     format!("ST{i:07}")
 }
 
-/// A small deterministic generator (xorshift64*), one seed a worker.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            items.swap(i, j);
-        }
+/// Fisher–Yates, from the seeded generator: one order a worker.
+fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        items.swap(i, rng.below(i + 1));
     }
 }
 
@@ -130,8 +119,8 @@ fn worker(o: &Options, index: usize) -> ExitCode {
         )
     };
     let mut order: Vec<usize> = (0..o.applications).collect();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1));
-    rng.shuffle(&mut order);
+    let mut rng = Rng::for_index(0x9E37_79B9_7F4A_7C15, index as u64);
+    shuffle(&mut rng, &mut order);
 
     while unix_ms() < o.start_at_ms {
         std::thread::sleep(Duration::from_millis(1));
@@ -145,7 +134,7 @@ fn worker(o: &Options, index: usize) -> ExitCode {
             break;
         }
         let id = id(i);
-        let approve = rng.next().is_multiple_of(2);
+        let approve = rng.next_u64().is_multiple_of(2);
         let line = match review.as_mut() {
             Some(review) => decide_in_process(review, &id, approve),
             None => {

@@ -76,7 +76,7 @@ fn decide_the_past(review: &mut Review, seed: u64) -> Result<u64, UserError> {
     }
     let mut decided = 0;
     for (i, (id, submitted_at, version)) in ids.into_iter().enumerate() {
-        let roll = splitmix(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let roll = crate::rng::Rng::for_index(seed, i as u64).next_u64();
         // One in thirty is still waiting: those are the overdue ones on the screen.
         if roll.is_multiple_of(30) {
             continue;
@@ -101,13 +101,6 @@ fn decide_the_past(review: &mut Review, seed: u64) -> Result<u64, UserError> {
         decided += 1;
     }
     Ok(decided)
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 /// `demo --db` pointed at the team's database would delete it, and the fresh one would let

@@ -20,6 +20,7 @@ use crate::domain::application::{
 use crate::domain::calendar::china;
 use crate::domain::checks::CheckId;
 use crate::domain::policy::{GoodsStatus, Policy, ProductKind};
+use crate::rng::Rng;
 
 // ---- shares of problems: each a few percent, as in a real queue ----
 
@@ -1080,61 +1081,6 @@ fn payment(rng: &mut Rng, price_yuan: Option<u32>) -> Option<Payment> {
     })
 }
 
-// ---- randomness ----
-
-/// splitmix64 (Steele, Lea and Flood, 2014): small, fast and written out here so that a
-/// seed gives the same data whatever the crate versions.
-struct Rng(u64);
-
-impl Rng {
-    /// Each application has its own stream, so an index can be made without the ones before.
-    fn for_index(seed: u64, index: u64) -> Rng {
-        Rng(mix64(mix64(seed).wrapping_add(index)))
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix64(self.0)
-    }
-
-    /// Uniform in 0..n (n > 0), by multiplication rather than modulo (Lemire).
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
-    }
-
-    fn chance(&mut self, probability: f64) -> bool {
-        // 53 random bits make an exact f64 in [0, 1).
-        ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < probability
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    fn pick_word(&mut self, words: &[&'static str]) -> &'static str {
-        words[self.below(words.len())]
-    }
-
-    /// An index drawn with the weights whose running totals are `cumulative`.
-    fn weighted(&mut self, cumulative: &[u32]) -> usize {
-        let total = *cumulative.last().expect("at least one weight");
-        let target = self.below(total as usize) as u32;
-        cumulative.partition_point(|&sum| sum <= target)
-    }
-
-    fn push_digits(&mut self, out: &mut String, count: usize) {
-        for _ in 0..count {
-            out.push(char::from(b'0' + self.below(10) as u8));
-        }
-    }
-}
-
-fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 fn cumulative(weights: impl Iterator<Item = u32>) -> Vec<u32> {
     weights
         .scan(0, |total, weight| {
@@ -1415,7 +1361,7 @@ mod tests {
 
     #[test]
     fn icp_numbers_are_well_formed_or_deliberately_not() {
-        let mut rng = Rng(1);
+        let mut rng = Rng::new(1);
         for city in CITIES {
             for _ in 0..200 {
                 let good = icp_number(&mut rng, city.province, true);
@@ -1457,7 +1403,7 @@ mod tests {
 
     #[test]
     fn taobao_urls_are_recognised_and_own_sites_are_not() {
-        let mut rng = Rng(2);
+        let mut rng = Rng::new(2);
         let policy = Policy::builtin();
         let generator = Generator::new(&policy, 0, now());
         for product in &generator.products {
@@ -1475,7 +1421,7 @@ mod tests {
         // A published example code, to check the checker.
         assert!(credit_code_is_valid("91350100M000100Y43"));
         assert!(!credit_code_is_valid("91350100M000100Y44"));
-        let mut rng = Rng(3);
+        let mut rng = Rng::new(3);
         for _ in 0..1_000 {
             let code = credit_code(&mut rng, "330106");
             assert!(credit_code_is_valid(&code), "{code}");

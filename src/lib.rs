@@ -10,6 +10,7 @@ pub mod console;
 pub mod domain;
 pub mod i18n;
 pub mod review;
+pub mod rng;
 pub mod store;
 
 /// Opens the console on `db`.

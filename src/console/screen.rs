@@ -663,23 +663,11 @@ mod tests {
 
     use super::*;
 
-    /// A small deterministic generator: the failing seed is in the assertion message.
-    struct Rng(u64);
+    use crate::rng::Rng;
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            // xorshift64*
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn chance(&mut self, percent: usize) -> bool {
-            self.below(100) < percent
-        }
+    /// `percent` in a hundred.
+    fn chance(rng: &mut Rng, percent: usize) -> bool {
+        rng.below(100) < percent
     }
 
     const COLORS: [Color; 17] = [
@@ -712,7 +700,7 @@ mod tests {
     /// A whole style: it replaces the cell's, so that bold and dim never add up (vt100
     /// keeps one intensity).
     fn style(rng: &mut Rng) -> Style {
-        if rng.chance(40) {
+        if chance(rng, 40) {
             return Style::reset();
         }
         let mut s = Style::reset()
@@ -724,7 +712,7 @@ mod tests {
             _ => {}
         }
         for m in [Modifier::UNDERLINED, Modifier::REVERSED] {
-            if rng.chance(30) {
+            if chance(rng, 30) {
                 s = s.add_modifier(m);
             }
         }
@@ -804,7 +792,7 @@ mod tests {
     #[test]
     fn the_terminal_shows_every_frame_exactly() {
         for seed in 1..=250u64 {
-            let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng = Rng::new(seed);
             let mut area = Rect::new(0, 0, 6 + rng.below(30) as u16, 3 + rng.below(10) as u16);
             let mut vt = parser(area);
             let mut presenter = Presenter::new(Vec::new());
@@ -830,7 +818,7 @@ mod tests {
                         let end = start + 2 + rng.below((h - start - 1) as usize) as u16;
                         let len = (end - start) as usize;
                         let by = 1 + rng.below(len - 1);
-                        let up = rng.chance(50);
+                        let up = chance(&mut rng, 50);
                         let w = area.width as usize;
                         let region = &mut frame.content[start as usize * w..end as usize * w];
                         if up {
@@ -839,7 +827,7 @@ mod tests {
                             region.rotate_right(by * w);
                         }
                         let by = if up { by as i32 } else { -(by as i32) };
-                        hint = Some(if rng.chance(80) {
+                        hint = Some(if chance(&mut rng, 80) {
                             ScrollHint {
                                 rows: start..end,
                                 by,
@@ -861,7 +849,7 @@ mod tests {
                 }
                 let strokes = rng.below(6);
                 scribble(&mut rng, &mut frame, strokes);
-                let cursor = rng.chance(30).then(|| {
+                let cursor = chance(&mut rng, 30).then(|| {
                     Position::new(
                         rng.below(area.width as usize) as u16,
                         rng.below(area.height as usize) as u16,

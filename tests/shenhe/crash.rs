@@ -7,6 +7,7 @@
 //! given kill lands before, during or after the transaction varies, and every outcome is
 //! checked.
 
+use shenhe::rng::Rng;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -18,22 +19,10 @@ use crate::common::*;
 const IMPORT_RECORDS: usize = 2000;
 const DECISIONS: usize = 30;
 
-/// A small deterministic generator (xorshift64*): the same kill schedule on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A moment in [0, max).
-    fn within(&mut self, max: Duration) -> Duration {
-        let micros = max.as_micros().max(1) as u64;
-        Duration::from_micros(self.next() % micros)
-    }
+/// A moment in [0, max), from the seeded generator: the same kill schedule on every run.
+fn within(rng: &mut Rng, max: Duration) -> Duration {
+    let micros = max.as_micros().max(1) as u64;
+    Duration::from_micros(rng.next_u64() % micros)
 }
 
 fn kill(mut child: Child) -> bool {
@@ -123,13 +112,13 @@ fn an_import_killed_at_any_moment_is_all_or_nothing() {
     assert!(finished.success());
     let full = started.elapsed();
 
-    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let mut rng = Rng::new(0x5EED_1234_ABCD_0001);
     let mut committed = 0;
     for round in 0..6 {
         let env = Env::new();
         env.ok(&["init"]);
         let child = spawn_import(&env, &file);
-        let moment = rng.within(full + full / 4);
+        let moment = within(&mut rng, full + full / 4);
         std::thread::sleep(moment);
         let done = kill(child);
         let what = format!("round {round}, killed after {moment:?} of {full:?}");
@@ -168,7 +157,7 @@ fn a_decision_killed_at_any_moment_is_wholly_there_or_wholly_absent() {
     env.ok(&["approve", &ids[0]]);
     let full = started.elapsed();
 
-    let mut rng = Rng(0x5EED_1234_ABCD_0002);
+    let mut rng = Rng::new(0x5EED_1234_ABCD_0002);
     let mut finished = Vec::new();
     for (i, id) in ids.iter().enumerate().skip(1) {
         let mut cmd = env.command();
@@ -189,7 +178,7 @@ fn a_decision_killed_at_any_moment_is_wholly_there_or_wholly_absent() {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn");
-        std::thread::sleep(rng.within(full + full / 4));
+        std::thread::sleep(within(&mut rng, full + full / 4));
         if kill(child) {
             finished.push(id.clone());
         }
