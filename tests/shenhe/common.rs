@@ -178,3 +178,18 @@ pub fn count_rows(db: &Path, table: &str) -> i64 {
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
         .unwrap_or(0)
 }
+
+/// A review session of `actor` on the test database, at the tests' clock.
+pub fn review_as(env: &Env, actor: &str) -> shenhe::review::Review {
+    use std::sync::Arc;
+    let store = shenhe::store::sqlite::SqliteStore::open(&env.db()).expect("open");
+    let clock =
+        shenhe::review::Clock::Fixed(chrono::DateTime::parse_from_rfc3339(NOW).expect("now"));
+    shenhe::review::Review::new(
+        Box::new(store),
+        Arc::new(shenhe::domain::policy::Policy::builtin()),
+        actor.to_string(),
+        clock,
+    )
+    .expect("review")
+}

@@ -15,10 +15,7 @@ use shenhe::console::app::{App, Overlay, Screen};
 use shenhe::console::keys::{self, Mode};
 use shenhe::console::ui::{self, Theme};
 use shenhe::console::worker::{Request, Response, Worker};
-use shenhe::domain::policy::Policy;
 use shenhe::i18n::Lang;
-use shenhe::review::{Clock, Review};
-use shenhe::store::sqlite::SqliteStore;
 
 use crate::common::*;
 
@@ -30,18 +27,6 @@ pub struct Harness {
     pub terminal: Terminal<TestBackend>,
 }
 
-fn review(env: &Env, actor: &str) -> Review {
-    let store = SqliteStore::open(&env.db()).expect("open");
-    let clock = Clock::Fixed(chrono::DateTime::parse_from_rfc3339(NOW).expect("now"));
-    Review::new(
-        Box::new(store),
-        Arc::new(Policy::builtin()),
-        actor.to_string(),
-        clock,
-    )
-    .expect("review")
-}
-
 impl Harness {
     pub fn new(records: &[serde_json::Value], lang: Lang, width: u16, height: u16) -> Harness {
         let env = Env::new();
@@ -50,7 +35,7 @@ impl Harness {
     }
 
     pub fn on(env: Env, actor: &str, lang: Lang, width: u16, height: u16) -> Harness {
-        let review = review(&env, actor);
+        let review = review_as(&env, actor);
         let app = App::new(
             lang,
             Arc::clone(review.policy()),
@@ -739,7 +724,7 @@ fn a_decision_made_elsewhere_is_reported_and_nothing_is_overwritten() {
 fn another_reviewers_claim_is_shown_and_next_skips_it() {
     let env = Env::new();
     env.import_records(&queue_records());
-    let mut bob = review(&env, "bob");
+    let mut bob = review_as(&env, "bob");
     let ids: Vec<String> = env.json(&["list", "--json"])["rows"]
         .as_array()
         .expect("rows")

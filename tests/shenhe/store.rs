@@ -10,24 +10,12 @@ use shenhe::store::sqlite::SqliteStore;
 
 use crate::common::*;
 
-fn review_on(env: &Env, actor: &str) -> Review {
-    let store = SqliteStore::open(&env.db()).expect("open");
-    let clock = Clock::Fixed(chrono::DateTime::parse_from_rfc3339(NOW).expect("now"));
-    Review::new(
-        Box::new(store),
-        Arc::new(Policy::builtin()),
-        actor.to_string(),
-        clock,
-    )
-    .expect("review")
-}
-
 #[test]
 fn a_decision_on_a_changed_application_is_refused() {
     let env = Env::new();
     env.import_records(&[record("SQ1")]);
-    let mut alice = review_on(&env, "alice");
-    let mut bob = review_on(&env, "bob");
+    let mut alice = review_as(&env, "alice");
+    let mut bob = review_as(&env, "bob");
     let seen_by_alice = alice.show("SQ1").expect("show").stored.version;
     let seen_by_bob = bob.show("SQ1").expect("show").stored.version;
 
