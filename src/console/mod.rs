@@ -89,11 +89,17 @@ async fn event_loop(
         let _ = requests.send(r);
     }
     draw(screen, &mut app, theme)?;
+    // The worker only stops early by a panic (reported by the panic hook): without it the
+    // console could show nothing true, so it stops too.
+    let mut worker_stopped = false;
     loop {
         #[cfg(unix)]
         let stop = tokio::select! {
             Some(e) = input.recv() => { handle(&mut app, e, &requests); false }
-            Some(r) = responses.recv() => { send(&requests, app.apply(r)); false }
+            r = responses.recv() => match r {
+                Some(r) => { send(&requests, app.apply(r)); false }
+                None => { worker_stopped = true; true }
+            },
             _ = term.recv() => true,
             _ = hangup.recv() => true,
             else => true,
@@ -101,7 +107,10 @@ async fn event_loop(
         #[cfg(not(unix))]
         let stop = tokio::select! {
             Some(e) = input.recv() => { handle(&mut app, e, &requests); false }
-            Some(r) = responses.recv() => { send(&requests, app.apply(r)); false }
+            r = responses.recv() => match r {
+                Some(r) => { send(&requests, app.apply(r)); false }
+                None => { worker_stopped = true; true }
+            },
             else => true,
         };
         if stop {
@@ -117,6 +126,9 @@ async fn event_loop(
     let _ = requests.send(Request::Close);
     drop(requests);
     let _ = worker.join();
+    if worker_stopped {
+        return Err(UserError("the console's database worker stopped unexpectedly; nothing was lost (every decision is one transaction)".into()));
+    }
     Ok(())
 }
 
