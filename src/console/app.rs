@@ -732,9 +732,7 @@ impl App {
                         claim,
                     },
                 };
-                self.overlay = Overlay::None;
-                self.remember_next();
-                return vec![request];
+                return self.send_decision(request);
             }
             _ => {}
         }
@@ -813,9 +811,7 @@ impl App {
                     note,
                     claim: view.claim.clone(),
                 };
-                self.overlay = Overlay::None;
-                self.remember_next();
-                return vec![request];
+                return self.send_decision(request);
             }
             _ => {}
         }
@@ -862,6 +858,13 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// A decision leaves its dialog, and remembers which application opens after it.
+    fn send_decision(&mut self, request: Request) -> Vec<Request> {
+        self.overlay = Overlay::None;
+        self.remember_next();
+        vec![request]
     }
 
     /// Before a decision: which application comes next, so that it opens afterwards.

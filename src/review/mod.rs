@@ -407,10 +407,7 @@ impl Review {
 
     /// Everything about one application.
     pub fn show(&self, id: &str) -> ReviewResult<ApplicationView> {
-        let stored = self
-            .store
-            .get(id)?
-            .ok_or_else(|| ReviewError::NotFound(id.to_string()))?;
+        let stored = self.load(id)?;
         let judgements = self.store.judgements(id, stored.revision)?;
         let mut results = checks::evaluate(&self.policy, &stored.app);
         checks::apply_judgements(&self.policy, &mut results, &judgements);
@@ -450,25 +447,26 @@ impl Review {
 
     /// The current version of an application, for callers that decide without having
     /// shown it (the command line). The store still refuses if it changes before writing.
-    pub fn current_version(&self, id: &str) -> ReviewResult<i64> {
-        Ok(self
-            .store
+    fn load(&self, id: &str) -> ReviewResult<StoredApplication> {
+        self.store
             .get(id)?
-            .ok_or_else(|| ReviewError::NotFound(id.to_string()))?
-            .version)
+            .ok_or_else(|| ReviewError::NotFound(id.to_string()))
     }
 
+    pub fn current_version(&self, id: &str) -> ReviewResult<i64> {
+        Ok(self.load(id)?.version)
+    }
+
+    /// Decides `stored` (as the caller read it) if it is still at `version`; the store
+    /// checks that again in the transaction that writes.
     fn decide(
         &mut self,
-        id: &str,
+        stored: StoredApplication,
         version: i64,
         event: Event,
         mut entry: NewAuditEntry,
     ) -> ReviewResult<Decided> {
-        let stored = self
-            .store
-            .get(id)?
-            .ok_or_else(|| ReviewError::NotFound(id.to_string()))?;
+        let id = stored.app.id.as_str();
         if stored.version != version {
             return Err(ReviewError::Conflict {
                 id: id.to_string(),
@@ -562,7 +560,7 @@ impl Review {
             ));
         }
         entry.detail = (!detail.is_empty()).then(|| detail.join("; "));
-        self.decide(id, version, Event::Approve, entry)
+        self.decide(view.stored, version, Event::Approve, entry)
     }
 
     /// Returns at `version` with at least one reason of the catalogue.
@@ -607,7 +605,8 @@ impl Review {
         entry.reasons = unique;
         entry.message = clean(message);
         entry.note = clean(note);
-        self.decide(id, version, Event::Return, entry)
+        let stored = self.load(id)?;
+        self.decide(stored, version, Event::Return, entry)
     }
 
     /// Expires an order waiting for real-name verification past its 15-day window.
@@ -619,10 +618,7 @@ impl Review {
         note: Option<String>,
         force: bool,
     ) -> ReviewResult<Decided> {
-        let stored = self
-            .store
-            .get(id)?
-            .ok_or_else(|| ReviewError::NotFound(id.to_string()))?;
+        let stored = self.load(id)?;
         let deadline = calendar::verification_deadline(stored.app.submitted_at);
         let note = clean(note);
         let mut entry = self.entry(id, "expire");
@@ -646,7 +642,7 @@ impl Review {
             ));
         }
         entry.note = note;
-        self.decide(id, version, Event::Expire, entry)
+        self.decide(stored, version, Event::Expire, entry)
     }
 
     /// Expires every order past its verification window, each with its own audit entry.
@@ -743,10 +739,7 @@ impl Review {
 
     /// The test account's password, logged in the audit trail with who and when.
     pub fn reveal_password(&mut self, id: &str) -> ReviewResult<Option<String>> {
-        let stored = self
-            .store
-            .get(id)?
-            .ok_or_else(|| ReviewError::NotFound(id.to_string()))?;
+        let stored = self.load(id)?;
         let password = stored
             .app
             .website

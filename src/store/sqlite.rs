@@ -572,7 +572,7 @@ fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
 }
 
 /// The WHERE clause and its parameters for a query.
-fn where_clause(q: &QueueQuery, now_ts: i64) -> (String, Vec<rusqlite::types::Value>) {
+fn where_clause(q: &QueueQuery) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     let mut clauses = Vec::new();
     let mut values: Vec<Value> = Vec::new();
@@ -619,7 +619,6 @@ fn where_clause(q: &QueueQuery, now_ts: i64) -> (String, Vec<rusqlite::types::Va
             values.push(Value::Text(pattern.clone()));
         }
     }
-    let _ = now_ts;
     let sql = if clauses.is_empty() {
         String::new()
     } else {
@@ -722,7 +721,7 @@ impl Store for SqliteStore {
         let mut values = Vec::new();
         let mut selects = Vec::with_capacity(arms.len());
         for arm in &arms {
-            let (filter, arm_values) = where_clause(arm, 0);
+            let (filter, arm_values) = where_clause(arm);
             selects.push(format!(
                 "SELECT a.id AS id, {key} AS k FROM applications a {filter}"
             ));
@@ -748,7 +747,7 @@ impl Store for SqliteStore {
     }
 
     fn count(&self, query: &QueueQuery) -> StoreResult<u64> {
-        let (filter, values) = where_clause(query, 0);
+        let (filter, values) = where_clause(query);
         let sql = format!("SELECT count(*) FROM applications a {filter}");
         self.conn
             .prepare_cached(&sql)

@@ -323,21 +323,7 @@ fn reasons_and_errors() {
 #[test]
 fn a_policy_directory_with_an_error_is_named_with_its_line() {
     let env = Env::new();
-    let data = env.path("data");
-    std::fs::create_dir(&data).expect("mkdir");
-    for name in [
-        "products.toml",
-        "checks.toml",
-        "reasons.toml",
-        "goods.toml",
-        "holidays.toml",
-    ] {
-        std::fs::copy(
-            format!("{}/data/{name}", env!("CARGO_MANIFEST_DIR")),
-            data.join(name),
-        )
-        .expect("copy");
-    }
+    let data = env.policy_copy();
     let checks = std::fs::read_to_string(data.join("checks.toml")).expect("read");
     let broken = checks.replacen(
         "applies_to = [\"platform_instant\", \"platform_dual\"]",
@@ -418,21 +404,7 @@ fn due_times_follow_new_holiday_data() {
     );
 
     // The same data without the National Day holidays and make-up days of 2026.
-    let data = env.path("data");
-    std::fs::create_dir(&data).expect("mkdir");
-    for name in [
-        "products.toml",
-        "checks.toml",
-        "reasons.toml",
-        "goods.toml",
-        "holidays.toml",
-    ] {
-        std::fs::copy(
-            format!("{}/data/{name}", env!("CARGO_MANIFEST_DIR")),
-            data.join(name),
-        )
-        .expect("copy");
-    }
+    let data = env.policy_copy();
     let holidays = std::fs::read_to_string(data.join("holidays.toml")).expect("read");
     let edited = holidays
         .replace("  \"2026-10-01..2026-10-07\",  # National Day\n", "")

@@ -90,6 +90,16 @@ impl Env {
         self.ok(&["import", file.to_str().expect("utf-8 path")])
     }
 
+    /// A copy of the built-in policy directory (data/), to edit in a test.
+    pub fn policy_copy(&self) -> PathBuf {
+        let data = self.path("data");
+        std::fs::create_dir(&data).expect("mkdir");
+        for (name, text) in shenhe::domain::policy::FILES {
+            std::fs::write(data.join(name), text).expect("write policy file");
+        }
+        data
+    }
+
     pub fn state_of(&self, id: &str) -> String {
         self.json(&["show", id, "--json"])["state"]
             .as_str()
@@ -192,4 +202,19 @@ pub fn review_as(env: &Env, actor: &str) -> shenhe::review::Review {
         clock,
     )
     .expect("review")
+}
+
+/// `count` clean applications submitted over two weeks: a queue longer than a screen.
+pub fn long_queue(count: usize) -> Vec<Value> {
+    (0..count)
+        .map(|i| {
+            with(
+                record(&format!("M{i:03}")),
+                &[(
+                    "/submitted_at",
+                    json!(format!("2026-11-{:02}T09:00:00+08:00", 10 + i % 14)),
+                )],
+            )
+        })
+        .collect()
 }

@@ -631,17 +631,7 @@ fn help_lists_every_key_of_the_screen() {
 
 #[test]
 fn movement_keys() {
-    let records: Vec<_> = (0..60)
-        .map(|i| {
-            with(
-                record(&format!("M{i:03}")),
-                &[(
-                    "/submitted_at",
-                    json!(format!("2026-11-{:02}T09:00:00+08:00", 10 + i % 14)),
-                )],
-            )
-        })
-        .collect();
+    let records: Vec<_> = long_queue(60);
     let mut h = Harness::new(&records, Lang::En, 80, 24);
     let height = h.app.table_height();
     h.press(KeyCode::Char('j'));

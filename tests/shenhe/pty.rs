@@ -894,17 +894,7 @@ fn assert_queue_intact(rows: &[String], cols: usize) {
 /// screen must then be what a whole repaint (Ctrl-l) draws, row for row.
 #[test]
 fn pty_scrolling_leaves_the_screen_a_repaint_would_draw() {
-    let records: Vec<Value> = (0..60)
-        .map(|i| {
-            with(
-                record(&format!("M{i:03}")),
-                &[(
-                    "/submitted_at",
-                    json!(format!("2026-11-{:02}T09:00:00+08:00", 10 + i % 14)),
-                )],
-            )
-        })
-        .collect();
+    let records: Vec<Value> = long_queue(60);
     let env = env_with(&records);
     let mut c = Console::start(
         &env,

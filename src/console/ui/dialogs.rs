@@ -185,25 +185,18 @@ pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {
         Line::styled(format!("→ {}", app.lang.state(to)), theme.title()),
     ];
     if confirm.decision == Decision::Approve {
-        let failed = check_names(app, view, Outcome::Fail);
-        if !failed.is_empty() {
-            lines.push(Line::styled(
-                fit(
-                    &format!("{}{}", ui.warn_failing, failed.join(", ")),
-                    text_width,
-                ),
-                theme.fail(),
-            ));
-        }
-        let manual = check_names(app, view, Outcome::Manual);
-        if !manual.is_empty() {
-            lines.push(Line::styled(
-                fit(
-                    &format!("{}{}", ui.attests_manual, manual.join(", ")),
-                    text_width,
-                ),
-                theme.manual(),
-            ));
+        let warnings = [
+            (Outcome::Fail, ui.warn_failing, theme.fail()),
+            (Outcome::Manual, ui.attests_manual, theme.manual()),
+        ];
+        for (outcome, label, style) in warnings {
+            let names = check_names(app, view, outcome);
+            if !names.is_empty() {
+                lines.push(Line::styled(
+                    fit(&format!("{label}{}", names.join(", ")), text_width),
+                    style,
+                ));
+            }
         }
     }
     if let Some(claim) = &view.claim {
