@@ -77,14 +77,6 @@ fn import_list_show_approve_history() {
     );
 }
 
-fn whoami() -> String {
-    let out = std::process::Command::new("id")
-        .arg("-un")
-        .output()
-        .expect("id -un");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 #[test]
 fn return_needs_known_reasons_and_keeps_message_and_note_apart() {
     let env = Env::new();

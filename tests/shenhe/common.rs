@@ -218,3 +218,12 @@ pub fn long_queue(count: usize) -> Vec<Value> {
         })
         .collect()
 }
+
+/// The operating-system account running the tests, as `id -un` names it.
+pub fn whoami() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .expect("id -un");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

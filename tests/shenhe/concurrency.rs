@@ -220,14 +220,6 @@ fn demo_refuses_to_replace_a_real_database() {
     assert_eq!(env.state_of("ID1"), "pending_review");
 }
 
-pub fn whoami() -> String {
-    let out = std::process::Command::new("id")
-        .arg("-un")
-        .output()
-        .expect("id -un");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 #[test]
 fn a_busy_database_is_waited_for_not_reported() {
     let env = Env::new();
