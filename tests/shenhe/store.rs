@@ -240,6 +240,21 @@ fn a_bulk_load_into_an_empty_database_leaves_it_in_wal_mode() {
             .ok(&["audit", "verify"])
             .contains("intact: 200 entries")
     );
+    // The indexes a bulk load dropped and rebuilt are the ones a new database has.
+    let indexes = |db: &std::path::Path| -> Vec<(String, String)> {
+        let conn = rusqlite::Connection::open(db).expect("open");
+        let mut stmt = conn
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .expect("prepare");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    let fresh = Env::new();
+    fresh.ok(&["init"]);
+    assert_eq!(indexes(&other.db()), indexes(&fresh.db()));
+    assert_eq!(indexes(&fresh.db()).len(), 4);
 }
 
 #[test]

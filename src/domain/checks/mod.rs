@@ -9,7 +9,7 @@ mod tests;
 
 pub use icp::{IcpProblem, validate_icp};
 pub use taobao::is_taobao_url;
-pub(crate) use taobao::parse_host;
+pub(crate) use taobao::{is_taobao_host, parse_host};
 
 use std::fmt;
 use std::str::FromStr;
@@ -265,7 +265,7 @@ fn not_taobao_shop(app: &Application) -> (Outcome, Detail) {
     let Some(site) = &app.website else {
         return website_absent();
     };
-    if parse_host(&site.url).is_none() {
+    let Some(host) = parse_host(&site.url) else {
         return (
             Outcome::Manual,
             Detail::new(
@@ -279,8 +279,8 @@ fn not_taobao_shop(app: &Application) -> (Outcome, Detail) {
                 ),
             ),
         );
-    }
-    if is_taobao_url(&site.url) {
+    };
+    if is_taobao_host(&host) {
         (
             Outcome::Fail,
             Detail::new(
