@@ -11,6 +11,7 @@ pub use icp::{IcpProblem, validate_icp};
 pub use taobao::is_taobao_url;
 pub(crate) use taobao::{is_taobao_host, parse_host};
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -108,12 +109,14 @@ impl Outcome {
 /// Evidence in both languages the console speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Detail {
-    pub en: String,
-    pub zh: String,
+    // Most evidence is fixed text: borrowed, it costs nothing to give for each of the
+    // million applications of a large import.
+    pub en: Cow<'static, str>,
+    pub zh: Cow<'static, str>,
 }
 
 impl Detail {
-    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Detail {
+    pub fn new(en: impl Into<Cow<'static, str>>, zh: impl Into<Cow<'static, str>>) -> Detail {
         Detail {
             en: en.into(),
             zh: zh.into(),
