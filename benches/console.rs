@@ -34,7 +34,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
-use ratatui::buffer::Buffer;
 use ratatui::layout::Size;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
@@ -149,7 +148,7 @@ impl Console {
         let frame =
             shenhe::console::draw(&mut self.screen, &mut self.app, self.theme).expect("draw");
         let time = started.elapsed();
-        let text = screen_text(frame);
+        let text = support::fixtures::buffer_rows(frame).join("\n");
         Drawn {
             time,
             bytes: self.written.0.borrow().total - before,
@@ -196,26 +195,6 @@ struct Key {
     worker: Duration,
     bytes: u64,
     text: String,
-}
-
-/// The frame as text, one line a row, wide characters once.
-fn screen_text(buffer: &Buffer) -> String {
-    let width = buffer.area.width as usize;
-    let mut out = String::new();
-    for row in buffer.content.chunks(width) {
-        let mut skip = 0;
-        for cell in row {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let symbol = cell.symbol();
-            skip = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
-            out.push_str(symbol);
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// `open_review` of src/cli/mod.rs, with the benchmark's clock.

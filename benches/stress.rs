@@ -14,6 +14,8 @@
 //! one), and lost and duplicated decisions, computed by comparing what every worker says it
 //! decided with the audit table. The last three must be 0; the exit code says whether they were.
 
+mod support;
+
 use shenhe::rng::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
@@ -202,35 +204,22 @@ fn records(count: usize) -> Vec<u8> {
     let mut ndjson = Vec::new();
     for i in 0..count {
         let settlement = i % 3 == 0;
-        let record = json!({
-            "id": id(i),
-            "submitted_at": "2026-11-20T10:15:00+08:00",
-            "applicant": {
-                "kind": "enterprise",
-                "name": format!("压力测试科技有限公司 {i}"),
-                "account": format!("finance{i}@example.com"),
-                "verified": true,
-                "legal_representative": "王建国",
-                "contact": "王建国",
-                "security": ["digital_certificate"]
-            },
-            "materials": [
-                {"kind": "business_licence", "reference": "91330106MA2B3C4D5E"},
-                {"kind": "id_card_front", "reference": "330106********1234"},
-                {"kind": "id_card_back", "reference": "330106********1234"},
-                {"kind": "bank_account", "reference": "6222 **** **** 8888"}
-            ],
-            "product": if settlement { "large_transfer" } else { "platform_instant" },
-            "plan": if settlement { "tiered" } else { "package_600" },
-            "payment": if settlement { json!(null) } else { json!({"method": "online_banking", "paid": true, "amount_yuan": 600}) },
-            "website": {
-                "url": format!("https://shop{i}.example.com"),
-                "kind": "shop",
-                "built": true,
-                "icp": "浙ICP备12345678号-1"
-            },
-            "goods": ["software"]
+        // The tests' clean application, made distinct, with a shop that needs no login;
+        // every third one a settlement product.
+        let mut record = support::fixtures::record(&id(i));
+        record["applicant"]["name"] = json!(format!("压力测试科技有限公司 {i}"));
+        record["applicant"]["account"] = json!(format!("finance{i}@example.com"));
+        record["website"] = json!({
+            "url": format!("https://shop{i}.example.com"),
+            "kind": "shop",
+            "built": true,
+            "icp": "浙ICP备12345678号-1"
         });
+        if settlement {
+            record["product"] = json!("large_transfer");
+            record["plan"] = json!("tiered");
+            record["payment"] = json!(null);
+        }
         serde_json::to_writer(&mut ndjson, &record).expect("serialise");
         ndjson.push(b'\n');
     }

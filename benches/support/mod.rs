@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each benchmark uses its own part of this
 
+#[path = "../../tests/shenhe/fixtures.rs"]
+pub mod fixtures;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

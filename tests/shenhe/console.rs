@@ -107,26 +107,7 @@ impl Harness {
         self.terminal
             .draw(|f| ui::draw(f, app, theme))
             .expect("draw");
-        let buffer = self.terminal.backend().buffer().clone();
-        let width = buffer.area.width as usize;
-        buffer
-            .content
-            .chunks(width)
-            .map(|row| {
-                let mut line = String::new();
-                let mut skip = 0;
-                for cell in row {
-                    if skip > 0 {
-                        skip -= 1;
-                        continue;
-                    }
-                    let symbol = cell.symbol();
-                    skip = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
-                    line.push_str(symbol);
-                }
-                line
-            })
-            .collect()
+        crate::fixtures::buffer_rows(self.terminal.backend().buffer())
     }
 
     pub fn text(&mut self) -> String {

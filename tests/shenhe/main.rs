@@ -2,6 +2,7 @@
 //! binary on real database files in temporary directories.
 
 mod common;
+mod fixtures;
 
 mod cli;
 mod concurrency;
