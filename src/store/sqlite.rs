@@ -80,6 +80,20 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// What a full, missing or unwritable temporary directory gives.
+fn is_temporary_storage_error(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DiskFull
+                    | rusqlite::ErrorCode::SystemIoFailure
+                    | rusqlite::ErrorCode::CannotOpen
+            )
+    )
+}
+
 /// The schema, one step per version. Never edit a step that has shipped: add one.
 const MIGRATIONS: &[&str] = &[
     // 1: applications, the audit trail, judgements of manual checks, claims.
@@ -1185,7 +1199,20 @@ impl ImportSession for SqliteImport<'_> {
             tx.pragma_update(None, "cache_size", INDEX_SORT_CACHE_KIB)
                 .map_err(db_err)?;
             for (_, ddl) in SECONDARY_INDEXES {
-                tx.execute_batch(ddl).map_err(db_err)?;
+                match tx.execute_batch(ddl) {
+                    Ok(()) => {}
+                    // A temporary directory too small or not writable: sort in memory, on
+                    // one core, rather than fail the import. SQLite undid just the one
+                    // statement unless it says it rolled the whole transaction back.
+                    Err(e) if is_temporary_storage_error(&e) && !self.conn.is_autocommit() => {
+                        tx.pragma_update(None, "temp_store", "MEMORY")
+                            .map_err(db_err)?;
+                        tx.pragma_update(None, "cache_size", IMPORT_CACHE_KIB)
+                            .map_err(db_err)?;
+                        tx.execute_batch(ddl).map_err(db_err)?;
+                    }
+                    Err(e) => return Err(db_err(e)),
+                }
             }
         }
         let tx = self.tx.take().expect("committed once");

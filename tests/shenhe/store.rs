@@ -277,3 +277,66 @@ fn opening_during_a_first_bulk_load_waits_for_it() {
     assert!(import.wait().expect("wait").success());
     assert_eq!(env.json(&["list", "--json", "--limit", "1"])["total"], 5000);
 }
+
+/// Unmounts a test's tmpfs however the test ends.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_bulk_load_sorts_in_memory_when_the_temporary_directory_is_full() {
+    let env = Env::new();
+    // SQLite's index sorter writes its chunks (4 MiB each) to the temporary directory:
+    // several MiB for 80,000 applications, and this one holds 1 MiB.
+    let tiny = env.path("tiny-tmp");
+    std::fs::create_dir(&tiny).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&tiny)
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !mounted.is_ok_and(|s| s.success()) {
+        // CI runs as root, where this test runs; elsewhere it cannot make the small disk.
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    let _mounted = Mounted(tiny.clone());
+    let file = env.path("load.ndjson");
+    let generated = env
+        .command()
+        .args(["generate", "--count", "80000", "--seed", "3"])
+        .output()
+        .expect("generate");
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    std::fs::write(&file, &generated.stdout).expect("write");
+
+    let out = env
+        .command()
+        .env("SQLITE_TMPDIR", &tiny)
+        .args(["import", file.to_str().expect("utf-8 path")])
+        .output()
+        .expect("import");
+    assert!(out.status.success(), "import failed: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains("imported 80000 new"),
+        "{}",
+        stdout(&out)
+    );
+    let conn = rusqlite::Connection::open(env.db()).expect("open");
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(ok, "ok");
+    let indexes: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("indexes");
+    assert_eq!(indexes, 4);
+}
