@@ -358,6 +358,11 @@ impl App {
         }
         let index = index.min(total - 1);
         self.queue.selected = index;
+        // Rows asked for before this move would bring the selection back to where it was
+        // when they were asked for: they follow this row instead.
+        if self.follow.is_some() {
+            self.follow = self.queue.selected_row().map(|r| r.id.clone());
+        }
         let height = self.table_height();
         if index < self.queue.top {
             self.queue.top = index;

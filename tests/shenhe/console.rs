@@ -747,6 +747,27 @@ fn live_changes_appear_without_a_keypress_and_keep_the_selection() {
 }
 
 #[test]
+fn a_refresh_that_lands_after_a_move_keeps_the_move() {
+    let mut h = Harness::new(&queue_records(), Lang::En, 80, 24);
+    let ids: Vec<String> = h.app.queue.rows.iter().map(|r| r.id.clone()).collect();
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.detail.as_ref().expect("detail").id(), ids[0]);
+    // A change elsewhere: the console asks for its rows again, remembering the selection.
+    let reload = h.app.apply(Response::Changed);
+    // The reviewer presses "next" before those rows arrive.
+    h.press(KeyCode::Char('J'));
+    assert_eq!(h.app.detail.as_ref().expect("detail").id(), ids[1]);
+    h.pump(reload);
+    assert_eq!(
+        h.app.queue.selected_row().expect("row").id,
+        ids[1],
+        "the refresh must not take the selection back to where it was asked"
+    );
+    h.press(KeyCode::Char('J'));
+    assert_eq!(h.app.detail.as_ref().expect("detail").id(), ids[2]);
+}
+
+#[test]
 fn hostile_text_never_reaches_the_frame_raw() {
     let nasty = "\u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}31m\u{202e}gnp.exe\u{200b}\u{7f}X";
     let records = vec![with(
