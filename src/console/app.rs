@@ -323,6 +323,8 @@ impl App {
     /// The query changed: start again from the top.
     fn new_query(&mut self) -> Vec<Request> {
         self.queue.generation += 1;
+        // Nor to what a refresh of the old query meant to keep selected.
+        self.follow = None;
         self.queue.total = None;
         self.queue.rows.clear();
         self.queue.start = 0;

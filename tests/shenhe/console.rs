@@ -768,6 +768,25 @@ fn a_refresh_that_lands_after_a_move_keeps_the_move() {
 }
 
 #[test]
+fn a_new_sort_starts_at_the_top_even_with_a_refresh_under_way() {
+    let mut h = Harness::new(&queue_records(), Lang::En, 80, 24);
+    h.press(KeyCode::Char('j'));
+    h.press(KeyCode::Char('j'));
+    h.press(KeyCode::Char('s'));
+    assert_eq!(h.app.queue.selected, 0);
+    h.press(KeyCode::Char('j'));
+    h.press(KeyCode::Char('j'));
+    assert_eq!(h.app.queue.selected, 2);
+    let reload = h.app.apply(Response::Changed);
+    h.press(KeyCode::Char('s'));
+    h.pump(reload);
+    assert_eq!(
+        h.app.queue.selected, 0,
+        "as it does with no refresh under way"
+    );
+}
+
+#[test]
 fn hostile_text_never_reaches_the_frame_raw() {
     let nasty = "\u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}31m\u{202e}gnp.exe\u{200b}\u{7f}X";
     let records = vec![with(
