@@ -420,10 +420,14 @@ fn clean_serde_message(message: &str) -> String {
 }
 
 fn check_len(field: &str, value: &str, max: usize, required: bool) -> Result<(), (String, String)> {
-    let chars = value.chars().count();
     if required && value.trim().is_empty() {
         return Err((field.into(), "must not be empty".into()));
     }
+    // No more bytes than the limit is no more characters: most values need no count.
+    if value.len() <= max {
+        return Ok(());
+    }
+    let chars = value.chars().count();
     if chars > max {
         return Err((
             field.into(),
