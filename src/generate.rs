@@ -506,7 +506,12 @@ impl Generator {
     }
 }
 
-/// Writes `count` applications as NDJSON (one JSON object per line) to `out`.
+/// Applications a generating thread makes at a time.
+const CHUNK: u64 = 4096;
+
+/// Writes `count` applications as NDJSON (one JSON object per line) to `out`. Every core
+/// makes chunks of them (an application depends only on its index), written in order, so
+/// the output is the same however many cores there are.
 pub fn write_ndjson(
     policy: &Policy,
     seed: u64,
@@ -514,13 +519,56 @@ pub fn write_ndjson(
     count: u64,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let mut generator = Generator::new(policy, seed, now);
+    let makers = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    let chunks = count.div_ceil(CHUNK);
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
-    for index in 0..count {
-        serde_json::to_writer(&mut out, &generator.application(index))?;
-        out.write_all(b"\n")?;
+    if makers < 2 || chunks < 2 {
+        out.write_all(&chunk_ndjson(
+            &mut Generator::new(policy, seed, now),
+            0,
+            count,
+        ))?;
+        return out.flush();
     }
-    out.flush()
+    std::thread::scope(|scope| {
+        // One channel a maker, each taking every `makers`-th chunk: reading them in turn
+        // puts the chunks back in order.
+        let receivers: Vec<_> = (0..makers)
+            .map(|maker| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+                scope.spawn(move || {
+                    let mut generator = Generator::new(policy, seed, now);
+                    for chunk in (maker..chunks).step_by(makers as usize) {
+                        let start = chunk * CHUNK;
+                        let end = (start + CHUNK).min(count);
+                        // The writer stopped (a closed pipe): stop making.
+                        if tx.send(chunk_ndjson(&mut generator, start, end)).is_err() {
+                            return;
+                        }
+                    }
+                });
+                rx
+            })
+            .collect();
+        for chunk in 0..chunks {
+            let lines = receivers[(chunk % makers) as usize]
+                .recv()
+                .map_err(|_| io::Error::other("a generating thread stopped"))?;
+            out.write_all(&lines)?;
+        }
+        out.flush()
+    })
+}
+
+/// Applications `start..end`, one JSON object a line.
+fn chunk_ndjson(generator: &mut Generator, start: u64, end: u64) -> Vec<u8> {
+    let mut lines = Vec::with_capacity((end - start) as usize * 800);
+    for index in start..end {
+        serde_json::to_writer(&mut lines, &generator.application(index))
+            .expect("applications serialise");
+        lines.push(b'\n');
+    }
+    lines
 }
 
 // ---- people and brands ----
@@ -1125,6 +1173,20 @@ mod tests {
         let (_, apps) = applications(7, 300);
         let mut generator = Generator::new(&Policy::builtin(), 7, now());
         assert_eq!(generator.application(299), apps[299]);
+    }
+
+    #[test]
+    fn chunks_made_on_several_cores_come_out_in_order() {
+        let count = 2 * CHUNK + 17;
+        let out = String::from_utf8(ndjson(5, count)).unwrap();
+        let mut generator = Generator::new(&Policy::builtin(), 5, now());
+        let mut lines = 0;
+        for (index, line) in out.lines().enumerate() {
+            let expected = serde_json::to_string(&generator.application(index as u64)).unwrap();
+            assert_eq!(line, expected, "line {index}");
+            lines += 1;
+        }
+        assert_eq!(lines, count);
     }
 
     #[test]
