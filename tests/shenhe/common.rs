@@ -138,6 +138,12 @@ pub fn write_ndjson(path: &Path, records: &[Value]) {
 
 pub use crate::fixtures::{record, with};
 
+/// What `PRAGMA integrity_check` says of a database file ("ok" when sound).
+pub fn integrity_check(conn: &rusqlite::Connection) -> String {
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity_check")
+}
+
 /// Count of rows in a table, read directly with SQLite.
 pub fn count_rows(db: &Path, table: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).expect("open");

@@ -35,10 +35,7 @@ fn kill(mut child: Child) -> bool {
 
 fn integrity(db: &Path) {
     let conn = rusqlite::Connection::open(db).expect("open after the kill");
-    let result: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity_check");
-    assert_eq!(result, "ok");
+    assert_eq!(integrity_check(&conn), "ok");
     let fk: i64 = conn
         .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
             r.get(0)

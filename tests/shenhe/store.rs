@@ -229,10 +229,7 @@ fn a_bulk_load_into_an_empty_database_leaves_it_in_wal_mode() {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .expect("mode");
         assert_eq!(mode, "wal");
-        let ok: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .expect("check");
-        assert_eq!(ok, "ok");
+        assert_eq!(integrity_check(&conn), "ok");
     }
     assert_eq!(count_rows(&other.db(), "applications"), 200);
     assert!(
@@ -327,10 +324,7 @@ fn a_bulk_load_sorts_in_memory_when_the_temporary_directory_is_full() {
         stdout(&out)
     );
     let conn = rusqlite::Connection::open(env.db()).expect("open");
-    let ok: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("check");
-    assert_eq!(ok, "ok");
+    assert_eq!(integrity_check(&conn), "ok");
     let indexes: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
