@@ -523,11 +523,10 @@ pub fn write_ndjson(
     let chunks = count.div_ceil(CHUNK);
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     if makers < 2 || chunks < 2 {
-        out.write_all(&chunk_ndjson(
-            &mut Generator::new(policy, seed, now),
-            0,
-            count,
-        ))?;
+        let mut generator = Generator::new(policy, seed, now);
+        for chunk in 0..chunks {
+            out.write_all(&chunk_ndjson(&mut generator, chunk, count))?;
+        }
         return out.flush();
     }
     std::thread::scope(|scope| {
@@ -539,10 +538,8 @@ pub fn write_ndjson(
                 scope.spawn(move || {
                     let mut generator = Generator::new(policy, seed, now);
                     for chunk in (maker..chunks).step_by(makers as usize) {
-                        let start = chunk * CHUNK;
-                        let end = (start + CHUNK).min(count);
                         // The writer stopped (a closed pipe): stop making.
-                        if tx.send(chunk_ndjson(&mut generator, start, end)).is_err() {
+                        if tx.send(chunk_ndjson(&mut generator, chunk, count)).is_err() {
                             return;
                         }
                     }
@@ -560,8 +557,10 @@ pub fn write_ndjson(
     })
 }
 
-/// Applications `start..end`, one JSON object a line.
-fn chunk_ndjson(generator: &mut Generator, start: u64, end: u64) -> Vec<u8> {
+/// The `chunk`-th [`CHUNK`] of `count` applications, one JSON object a line.
+fn chunk_ndjson(generator: &mut Generator, chunk: u64, count: u64) -> Vec<u8> {
+    let start = chunk * CHUNK;
+    let end = (start + CHUNK).min(count);
     let mut lines = Vec::with_capacity((end - start) as usize * 800);
     for index in start..end {
         serde_json::to_writer(&mut lines, &generator.application(index))
