@@ -11,7 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::domain::checks::CheckId;
 use crate::domain::state::State;
 use crate::i18n::Lang;
-use crate::review::{ApplicationView, CLAIM_SECONDS, Review, ReviewError};
+use crate::review::{ApplicationView, CLAIM_SECONDS, Decided, Review, ReviewError};
 use crate::store::{Claim, QueueCounts, QueueQuery, QueueRow};
 
 /// How often the worker looks for other reviewers' writes: changes show within 2 s.
@@ -228,12 +228,7 @@ impl Worker {
                 version,
                 note,
                 claim,
-            } => {
-                let result = self
-                    .override_claim(&id, claim)
-                    .and_then(|_| self.review.approve(&id, version, note));
-                self.decided(id, result.map(|d| d.to));
-            }
+            } => self.decide(id, claim, |review, id| review.approve(id, version, note)),
             Request::Return {
                 id,
                 version,
@@ -241,24 +236,17 @@ impl Worker {
                 message,
                 note,
                 claim,
-            } => {
-                let result = self.override_claim(&id, claim).and_then(|_| {
-                    self.review
-                        .return_application(&id, version, &reasons, message, note)
-                });
-                self.decided(id, result.map(|d| d.to));
-            }
+            } => self.decide(id, claim, |review, id| {
+                review.return_application(id, version, &reasons, message, note)
+            }),
             Request::Expire {
                 id,
                 version,
                 note,
                 claim,
-            } => {
-                let result = self
-                    .override_claim(&id, claim)
-                    .and_then(|_| self.review.expire(&id, version, note, false));
-                self.decided(id, result.map(|d| d.to));
-            }
+            } => self.decide(id, claim, |review, id| {
+                review.expire(id, version, note, false)
+            }),
             Request::Judge {
                 id,
                 version,
@@ -284,14 +272,20 @@ impl Worker {
     }
 
     /// Deciding despite another reviewer's claim is itself recorded.
-    fn override_claim(&mut self, id: &str, claim: Option<Claim>) -> Result<(), ReviewError> {
-        match claim {
-            Some(c) => self.review.record_claim_override(id, &c),
+    /// A decision: when the reviewer overrode another's claim, that is recorded first.
+    fn decide(
+        &mut self,
+        id: String,
+        claim: Option<Claim>,
+        act: impl FnOnce(&mut Review, &str) -> Result<Decided, ReviewError>,
+    ) {
+        let overridden = match claim {
+            Some(c) => self.review.record_claim_override(&id, &c),
             None => Ok(()),
-        }
-    }
-
-    fn decided(&mut self, id: String, result: Result<State, ReviewError>) {
+        };
+        let result = overridden
+            .and_then(|_| act(&mut self.review, &id))
+            .map(|d| d.to);
         match result {
             Ok(to) => {
                 if self.open.as_deref() == Some(id.as_str()) {
