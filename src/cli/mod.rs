@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::domain::checks::CheckId;
 use crate::domain::policy::Policy;
 use crate::domain::state::State;
-use crate::review::{Clock, Review, identity};
+use crate::review::{Clock, Review, identity, test_pause};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{QueueQuery, SortKey, Store};
 
@@ -252,8 +252,19 @@ pub fn load_policy(flag: Option<&Path>) -> Result<Policy, UserError> {
 /// Opens the database and a review session on it, the same way for every command.
 pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, UserError> {
     let clock = Clock::from_env()?;
-    let store = SqliteStore::open(db).map_err(|e| UserError(format!("{}: {e}", db.display())))?;
+    let mut store =
+        SqliteStore::open(db).map_err(|e| UserError(format!("{}: {e}", db.display())))?;
     let override_allowed = store.meta(identity::OVERRIDE_META_KEY)?.as_deref() == Some("1");
+    if let Some(point) = test_pause::from_env()? {
+        if !override_allowed {
+            return Err(UserError(format!(
+                "{}: {} is honoured only on databases made for tests or training",
+                db.display(),
+                test_pause::PAUSE_VARIABLE
+            )));
+        }
+        store.set_pause(Some(test_pause::hook(point)));
+    }
     let actor = identity::reviewer(override_allowed);
     Ok(Review::new(Box::new(store), policy, actor, clock)?)
 }

@@ -161,6 +161,25 @@ mod tests {
     }
 
     #[test]
+    fn every_c0_and_c1_control_and_del_becomes_a_visible_placeholder() {
+        for code in (0x00..=0x1F).chain(0x7F..=0x9F) {
+            let c = char::from_u32(code).expect("a char");
+            let text = format!("a{c}b");
+            let safe = display_safe(&text);
+            assert!(
+                !safe.chars().any(|s| s.is_control()),
+                "U+{code:04X} reached the terminal: {safe:?}"
+            );
+            assert!(safe.starts_with('a') && safe.ends_with('b'), "{safe:?}");
+            assert!(width(&safe) > 2, "U+{code:04X} must be visible: {safe:?}");
+        }
+        assert_eq!(display_safe("\u{9f}"), "<U+009F>");
+        assert_eq!(display_safe("\u{80}"), "<U+0080>");
+        assert_eq!(display_safe("\u{1b}"), "␛");
+        assert_eq!(display_safe("\u{7f}"), "\u{2421}");
+    }
+
+    #[test]
     fn fit_counts_cjk_as_two_columns() {
         assert_eq!(width("支付宝"), 6);
         assert_eq!(fit("支付宝接口", 7), "支付宝…");

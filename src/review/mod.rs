@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod identity;
 pub mod import;
+pub mod test_pause;
 
 use std::collections::BTreeSet;
 use std::fmt;

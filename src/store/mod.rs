@@ -4,6 +4,8 @@
 
 pub mod audit;
 pub mod sqlite;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 
@@ -197,6 +199,21 @@ pub struct ImportRecord<'a> {
     pub derived: &'a Derived,
     pub content_hash: &'a str,
 }
+
+/// A moment inside an open write transaction, where a crash test may stop a process to
+/// kill it: the test then knows its kill landed mid-write, not before or after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PausePoint {
+    /// An import has written this many records (applications and their audit entries).
+    ImportRecord(u64),
+    /// An import has written everything (and built its indexes) and is about to commit.
+    ImportCommit,
+    /// A decision and its audit entry are written and about to be committed.
+    DecisionCommit,
+}
+
+/// Called by a store at each [`PausePoint`]; installed only on databases made for tests.
+pub type PauseHook = std::sync::Arc<dyn Fn(PausePoint) + Send + Sync>;
 
 /// One all-or-nothing import: dropped without [`ImportSession::commit`], it writes nothing.
 pub trait ImportSession {

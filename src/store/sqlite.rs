@@ -12,8 +12,9 @@ use rusqlite::{
 
 use super::audit::{AuditEntry, GENESIS, NewAuditEntry, entry_hash};
 use super::{
-    Claim, CountBounds, Derived, Existing, ImportRecord, ImportSession, QueueCounts, QueueQuery,
-    QueueRow, SortKey, StateChange, Store, StoreError, StoreResult, StoredApplication,
+    Claim, CountBounds, Derived, Existing, ImportRecord, ImportSession, PauseHook, PausePoint,
+    QueueCounts, QueueQuery, QueueRow, SortKey, StateChange, Store, StoreError, StoreResult,
+    StoredApplication,
 };
 use crate::domain::application::Application;
 use crate::domain::calendar::china;
@@ -196,6 +197,8 @@ const ROW_COLUMNS: &str = "a.id, a.merchant, a.product, a.plan, a.state, a.submi
 
 pub struct SqliteStore {
     conn: Connection,
+    /// Tests only: called inside open write transactions (see [`PauseHook`]).
+    pause: Option<PauseHook>,
 }
 
 fn db_err(e: rusqlite::Error) -> StoreError {
@@ -284,9 +287,14 @@ impl SqliteStore {
             .map_err(db_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(db_err)?;
-        let mut store = SqliteStore { conn };
+        let mut store = SqliteStore { conn, pause: None };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Tests only: `hook` is called at the [`PausePoint`]s, inside the open transaction.
+    pub fn set_pause(&mut self, hook: Option<PauseHook>) {
+        self.pause = hook;
     }
 
     fn migrate(&mut self) -> StoreResult<()> {
@@ -357,6 +365,28 @@ impl SqliteStore {
 
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The query plan (the detail lines of `EXPLAIN QUERY PLAN`) of the very SQL that
+    /// [`Store::page`] runs for `query`: for tests that a page is read from an index.
+    pub fn page_plan(
+        &self,
+        query: &QueueQuery,
+        offset: u64,
+        limit: u64,
+        now: DateTime<FixedOffset>,
+    ) -> StoreResult<Vec<String>> {
+        let (sql, values) = page_sql(query, offset, limit, now);
+        let mut stmt = self
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .map_err(db_err)?;
+        stmt.query_map(rusqlite::params_from_iter(values), |r| {
+            r.get::<_, String>(3)
+        })
+        .map_err(db_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err)
     }
 
     fn is_empty(&self) -> StoreResult<bool> {
@@ -648,6 +678,66 @@ fn where_clause(q: &QueueQuery) -> (String, Vec<rusqlite::types::Value>) {
     (sql, values)
 }
 
+/// The SQL of a queue page and its parameters: what [`Store::page`] runs, and what
+/// [`SqliteStore::page_plan`] explains.
+fn page_sql(
+    query: &QueueQuery,
+    offset: u64,
+    limit: u64,
+    now: DateTime<FixedOffset>,
+) -> (String, Vec<rusqlite::types::Value>) {
+    // First the ids of the page, from the indexes alone, then their rows. With several
+    // states, `state IN (…) ORDER BY due_ts` cannot walk one index in order: SQLite
+    // read and sorted every matching row (seconds on a million). One arm a state,
+    // each walking (state, due_ts, id) in order, merged by UNION ALL, reads only what
+    // the page needs.
+    let dir = if query.descending { "DESC" } else { "ASC" };
+    let key = match query.sort {
+        SortKey::Due => "a.due_ts",
+        SortKey::Submitted => "a.submitted_ts",
+        SortKey::Merchant => "a.merchant",
+    };
+    // Every state is every arm: the (state, due_ts, id) index serves "all states" too.
+    let mut states = if query.states.is_empty() {
+        State::ALL.to_vec()
+    } else {
+        query.states.clone()
+    };
+    states.sort_by(|a, b| a.id().cmp(b.id()));
+    states.dedup();
+    let arms: Vec<QueueQuery> = if states.len() > 1 {
+        states
+            .iter()
+            .map(|s| QueueQuery {
+                states: vec![*s],
+                ..query.clone()
+            })
+            .collect()
+    } else {
+        vec![query.clone()]
+    };
+    let mut values = Vec::new();
+    let mut selects = Vec::with_capacity(arms.len());
+    for arm in &arms {
+        let (filter, arm_values) = where_clause(arm);
+        selects.push(format!(
+            "SELECT a.id AS id, {key} AS k FROM applications a {filter}"
+        ));
+        values.extend(arm_values);
+    }
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM ({} ORDER BY k {dir}, id {dir} LIMIT ? OFFSET ?) p
+         JOIN applications a ON a.id = p.id
+         LEFT JOIN claims c ON c.application_id = a.id AND c.expires_ts > ?
+         ORDER BY p.k {dir}, p.id {dir}",
+        selects.join(" UNION ALL ")
+    );
+    values.push(rusqlite::types::Value::Integer(limit as i64));
+    values.push(rusqlite::types::Value::Integer(offset as i64));
+    values.push(rusqlite::types::Value::Integer(ts(now)));
+    (sql, values)
+}
+
 impl Store for SqliteStore {
     fn begin_import(&mut self) -> StoreResult<Box<dyn ImportSession + '_>> {
         // An import is one transaction: with SQLite's small default cache its pages spill
@@ -683,6 +773,8 @@ impl Store for SqliteStore {
             bulk: empty,
             head,
             rollback_journal,
+            pause: self.pause.clone(),
+            written: 0,
         }))
     }
 
@@ -706,55 +798,7 @@ impl Store for SqliteStore {
         limit: u64,
         now: DateTime<FixedOffset>,
     ) -> StoreResult<Vec<QueueRow>> {
-        // First the ids of the page, from the indexes alone, then their rows. With several
-        // states, `state IN (…) ORDER BY due_ts` cannot walk one index in order: SQLite
-        // read and sorted every matching row (seconds on a million). One arm a state,
-        // each walking (state, due_ts, id) in order, merged by UNION ALL, reads only what
-        // the page needs.
-        let dir = if query.descending { "DESC" } else { "ASC" };
-        let key = match query.sort {
-            SortKey::Due => "a.due_ts",
-            SortKey::Submitted => "a.submitted_ts",
-            SortKey::Merchant => "a.merchant",
-        };
-        // Every state is every arm: the (state, due_ts, id) index serves "all states" too.
-        let mut states = if query.states.is_empty() {
-            State::ALL.to_vec()
-        } else {
-            query.states.clone()
-        };
-        states.sort_by(|a, b| a.id().cmp(b.id()));
-        states.dedup();
-        let arms: Vec<QueueQuery> = if states.len() > 1 {
-            states
-                .iter()
-                .map(|s| QueueQuery {
-                    states: vec![*s],
-                    ..query.clone()
-                })
-                .collect()
-        } else {
-            vec![query.clone()]
-        };
-        let mut values = Vec::new();
-        let mut selects = Vec::with_capacity(arms.len());
-        for arm in &arms {
-            let (filter, arm_values) = where_clause(arm);
-            selects.push(format!(
-                "SELECT a.id AS id, {key} AS k FROM applications a {filter}"
-            ));
-            values.extend(arm_values);
-        }
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM ({} ORDER BY k {dir}, id {dir} LIMIT ? OFFSET ?) p
-             JOIN applications a ON a.id = p.id
-             LEFT JOIN claims c ON c.application_id = a.id AND c.expires_ts > ?
-             ORDER BY p.k {dir}, p.id {dir}",
-            selects.join(" UNION ALL ")
-        );
-        values.push(rusqlite::types::Value::Integer(limit as i64));
-        values.push(rusqlite::types::Value::Integer(offset as i64));
-        values.push(rusqlite::types::Value::Integer(ts(now)));
+        let (sql, values) = page_sql(query, offset, limit, now);
         let mut stmt = self.conn.prepare_cached(&sql).map_err(db_err)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(values), queue_row)
@@ -829,6 +873,9 @@ impl Store for SqliteStore {
         tx.execute("DELETE FROM claims WHERE application_id = ?", [&change.id])
             .map_err(db_err)?;
         let entry = append_audit(&tx, change.audit)?;
+        if let Some(pause) = &self.pause {
+            pause(PausePoint::DecisionCommit);
+        }
         tx.commit().map_err(db_err)?;
         Ok(entry)
     }
@@ -1072,6 +1119,9 @@ struct SqliteImport<'a> {
     head: (i64, String),
     /// The journal was switched from WAL for this import and must be switched back.
     rollback_journal: bool,
+    pause: Option<PauseHook>,
+    /// Records written so far in this transaction.
+    written: u64,
 }
 
 impl Drop for SqliteImport<'_> {
@@ -1142,6 +1192,10 @@ impl SqliteImport<'_> {
         let head = std::mem::take(&mut self.head);
         let entry = append_audit_after(self.tx(), head, audit)?;
         self.head = (entry.seq, entry.hash);
+        self.written += 1;
+        if let Some(pause) = &self.pause {
+            pause(PausePoint::ImportRecord(self.written));
+        }
         Ok(())
     }
 }
@@ -1214,6 +1268,9 @@ impl ImportSession for SqliteImport<'_> {
                     Err(e) => return Err(db_err(e)),
                 }
             }
+        }
+        if let Some(pause) = &self.pause {
+            pause(PausePoint::ImportCommit);
         }
         let tx = self.tx.take().expect("committed once");
         tx.commit().map_err(db_err)?;

@@ -144,11 +144,13 @@ pub fn integrity_check(conn: &rusqlite::Connection) -> String {
         .expect("integrity_check")
 }
 
-/// Count of rows in a table, read directly with SQLite.
+/// Count of rows in a table, read directly with SQLite. A missing file or table is a
+/// failure, not 0: "nothing was written" must not pass on a database that cannot be read.
 pub fn count_rows(db: &Path, table: &str) -> i64 {
+    assert!(db.exists(), "no database at {}", db.display());
     let conn = rusqlite::Connection::open(db).expect("open");
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap_or(0)
+        .unwrap_or_else(|e| panic!("cannot count {table} in {}: {e}", db.display()))
 }
 
 /// A review session of `actor` on the test database, at the tests' clock.

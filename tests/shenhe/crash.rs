@@ -7,7 +7,9 @@
 //! given kill lands before, during or after the transaction varies, and every outcome is
 //! checked.
 
+use shenhe::review::test_pause;
 use shenhe::rng::Rng;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -67,19 +69,16 @@ fn spawn_import(env: &Env, file: &Path) -> Child {
         .expect("spawn import")
 }
 
-fn wal_size(db: &Path) -> u64 {
-    let mut wal = db.as_os_str().to_owned();
-    wal.push("-wal");
-    std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
-}
-
 /// After a killed import: the file is sound, and holds all of it or none of it.
-fn check_after_import_kill(env: &Env, file: &Path, what: &str) -> bool {
+/// After a killed import into a database of `before` applications: the file is sound, and
+/// holds all of the import or none of it. True if the import is there.
+fn check_after_import_kill(env: &Env, file: &Path, before: i64, what: &str) -> bool {
     integrity(&env.db());
     let apps = count_rows(&env.db(), "applications");
     let audit = count_rows(&env.db(), "audit");
+    let all = before + IMPORT_RECORDS as i64;
     assert!(
-        apps == 0 || apps == IMPORT_RECORDS as i64,
+        apps == before || apps == all,
         "{what}: {apps} applications: an import is one transaction"
     );
     assert_eq!(audit, apps, "{what}: one audit entry per application");
@@ -91,9 +90,9 @@ fn check_after_import_kill(env: &Env, file: &Path, what: &str) -> bool {
             || again.contains(&format!("{IMPORT_RECORDS} unchanged")),
         "{what}: {again}"
     );
-    assert_eq!(count_rows(&env.db(), "applications"), IMPORT_RECORDS as i64);
+    assert_eq!(count_rows(&env.db(), "applications"), all);
     verified(env);
-    apps > 0
+    apps == all
 }
 
 #[test]
@@ -119,26 +118,141 @@ fn an_import_killed_at_any_moment_is_all_or_nothing() {
         std::thread::sleep(moment);
         let done = kill(child);
         let what = format!("round {round}, killed after {moment:?} of {full:?}");
-        if check_after_import_kill(&env, &file, &what) {
+        if check_after_import_kill(&env, &file, 0, &what) {
             committed += 1;
         } else {
             assert!(!done, "{what}: it said it finished, but nothing is there");
         }
     }
+    eprintln!("{committed} of 6 timed kills came after the commit");
+}
 
-    // Once more, killed while it is certainly writing: its WAL has grown, so pages of the
-    // open transaction are on disk.
+/// An import paused (`SHENHE_TEST_PAUSE`) at `point`, inside its transaction, and killed
+/// there. Returns once the process is dead; panics unless the kill landed mid-write.
+fn kill_paused_import(env: &Env, file: &Path, point: &str) {
+    let child = env
+        .command()
+        .env(test_pause::PAUSE_VARIABLE, point)
+        .args(["import", file.to_str().expect("utf-8 path")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn import");
+    kill_when_paused(child, point, &env.db());
+}
+
+/// Waits until `child` says it paused inside a write transaction, checks that it is still
+/// running and holds the write lock, and kills it.
+fn kill_when_paused(mut child: Child, point: &str, db: &Path) {
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let paused = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line.starts_with(test_pause::PAUSED_MARKER) => break line,
+            Ok(_) => continue,
+            Err(e) => {
+                let _ = child.kill();
+                let status = child.wait().expect("wait");
+                panic!("{point}: no pause ({e}); the process ended with {status}");
+            }
+        }
+    };
+    assert!(
+        matches!(child.try_wait(), Ok(None)),
+        "{point}: {paused}, but the process is not running"
+    );
+    assert!(
+        write_lock_is_held(db),
+        "{point}: paused, but nobody holds the write lock: no transaction is open"
+    );
+    assert!(
+        !kill(child),
+        "{point}: the paused process finished by itself"
+    );
+}
+
+/// Whether another connection holds the database's write lock (an open write transaction).
+fn write_lock_is_held(db: &Path) -> bool {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.busy_timeout(Duration::ZERO).expect("busy timeout");
+    match conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;") {
+        Ok(()) => false,
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+        {
+            true
+        }
+        Err(e) => panic!("cannot ask for the write lock: {e}"),
+    }
+}
+
+#[test]
+fn an_import_killed_inside_its_transaction_leaves_nothing() {
+    let source = Env::new();
+    let file = big_file(&source);
+    let points = [
+        // The first record, a batch and a half in, the last one, and with the indexes built.
+        "import-record:1".to_string(),
+        format!("import-record:{}", IMPORT_RECORDS * 3 / 8),
+        format!("import-record:{IMPORT_RECORDS}"),
+        "import-commit".to_string(),
+    ];
+    let mut mid_write = 0;
+    // Into an empty database: the bulk load under a rollback journal.
+    for point in &points {
+        let env = Env::new();
+        env.ok(&["init", "--allow-reviewer-override"]);
+        kill_paused_import(&env, &file, point);
+        mid_write += 1;
+        assert!(
+            !check_after_import_kill(&env, &file, 0, point),
+            "{point}: killed before its commit, yet the import is there"
+        );
+    }
+    // Into a database that already holds applications: the daily batch, in WAL mode.
+    let first: Vec<Value> = (0..50).map(|i| record(&format!("E{i:03}"))).collect();
+    for point in &points {
+        let env = Env::new();
+        env.ok(&["init", "--allow-reviewer-override"]);
+        env.import_records(&first);
+        kill_paused_import(&env, &file, point);
+        mid_write += 1;
+        assert!(
+            !check_after_import_kill(&env, &file, first.len() as i64, point),
+            "{point} (full database): killed before its commit, yet the import is there"
+        );
+    }
+    assert_eq!(mid_write, 2 * points.len(), "every kill landed mid-write");
+}
+
+#[test]
+fn the_test_pause_is_refused_on_a_real_database() {
     let env = Env::new();
     env.ok(&["init"]);
-    let before = wal_size(&env.db());
-    let child = spawn_import(&env, &file);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while wal_size(&env.db()) <= before + 64 * 1024 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    kill(child);
-    check_after_import_kill(&env, &file, "killed while writing");
-    eprintln!("{committed} of 6 timed kills came after the commit");
+    let file = big_file(&env);
+    let out = env
+        .command()
+        .env(test_pause::PAUSE_VARIABLE, "import-record:1")
+        .args(["import", file.to_str().expect("utf-8 path")])
+        .output()
+        .expect("run");
+    assert_user_error(&out, &["import"]);
+    assert!(
+        stderr(&out).contains("only on databases made for tests"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(count_rows(&env.db(), "applications"), 0);
 }
 
 #[test]
@@ -221,6 +335,52 @@ fn a_decision_killed_at_any_moment_is_wholly_there_or_wholly_absent() {
         if env.state_of(id) == "pending_review" {
             env.ok(&["approve", id]);
         }
+    }
+    verified(&env);
+}
+
+#[test]
+fn a_decision_killed_inside_its_transaction_is_absent() {
+    let env = Env::new();
+    env.ok(&["init", "--allow-reviewer-override"]);
+    let ids: Vec<String> = (0..6).map(|i| format!("P{i:03}")).collect();
+    let records: Vec<Value> = ids.iter().map(|id| record(id)).collect();
+    env.import_records(&records);
+    for (i, id) in ids.iter().enumerate() {
+        let mut cmd = env.command();
+        cmd.env(test_pause::PAUSE_VARIABLE, "decision-commit");
+        if i % 2 == 0 {
+            cmd.args(["approve", id, "--note", "never committed"]);
+        } else {
+            cmd.args([
+                "return",
+                id,
+                "--reason",
+                "icp_missing",
+                "--message",
+                "备案号",
+            ]);
+        }
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        kill_when_paused(child, &format!("decision on {id}"), &env.db());
+        integrity(&env.db());
+        let shown = env.json(&["show", id, "--json"]);
+        assert_eq!(shown["state"], "pending_review", "{id}: {shown}");
+        let history = env.json(&["history", id, "--json"]);
+        assert_eq!(
+            history.as_array().map(Vec::len),
+            Some(1),
+            "{id}: only its import: {history}"
+        );
+    }
+    verified(&env);
+    // Nothing is stuck: each can be decided now.
+    for id in &ids {
+        env.ok(&["approve", id]);
     }
     verified(&env);
 }

@@ -248,3 +248,78 @@ fn verification_passing_moves_an_order_into_review() {
     assert!(out.contains("1 verified"), "{out}");
     assert_eq!(env.state_of("SQ1"), "pending_review");
 }
+
+/// More good records than one hand-off between the reading and the writing thread (512),
+/// so that some have certainly been written inside the transaction when the bad one comes.
+const PAST_A_BATCH: usize = 600;
+
+fn many_good(prefix: &str) -> Vec<String> {
+    (0..PAST_A_BATCH)
+        .map(|i| record(&format!("{prefix}{i:04}")).to_string())
+        .collect()
+}
+
+/// `lines` imported into `env` fail, and afterwards the database holds exactly what it held
+/// before: the same applications and the same audit chain.
+fn rolls_back(env: &Env, lines: &[String], expect: &str) {
+    let before_apps = count_rows(&env.db(), "applications");
+    let before_audit = count_rows(&env.db(), "audit");
+    let file = env.path("batch.ndjson");
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    let err = env.fails(&["import", file.to_str().expect("path")]);
+    assert!(err.contains(expect), "expected `{expect}` in: {err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(count_rows(&env.db(), "applications"), before_apps, "{err}");
+    assert_eq!(count_rows(&env.db(), "audit"), before_audit, "{err}");
+    let verified = env.ok(&["audit", "verify"]);
+    assert!(
+        verified.contains(&format!("{before_audit} entries")),
+        "{verified}"
+    );
+}
+
+#[test]
+fn a_bad_record_after_many_good_ones_rolls_all_of_them_back() {
+    // Into an empty database (the bulk load) and into one that holds applications.
+    let env = Env::new();
+    env.ok(&["init"]);
+    let mut lines = many_good("G");
+    lines.push(with(record("BAD"), &[("/product", json!("x"))]).to_string());
+    rolls_back(&env, &lines, &format!("line {} (BAD)", PAST_A_BATCH + 1));
+
+    env.import_records(&[record("EARLIER")]);
+    rolls_back(&env, &lines, &format!("line {} (BAD)", PAST_A_BATCH + 1));
+
+    // The same as a JSON array.
+    let file = env.path("batch.json");
+    let array = format!("[{}]", lines.join(","));
+    std::fs::write(&file, array).expect("write");
+    let err = env.fails(&["import", file.to_str().expect("path")]);
+    assert!(
+        err.contains(&format!("record {PAST_A_BATCH} (BAD)")),
+        "{err}"
+    );
+    assert_eq!(count_rows(&env.db(), "applications"), 1);
+}
+
+#[test]
+fn a_conflicting_resubmission_after_many_good_records_rolls_all_of_them_back() {
+    let env = Env::new();
+    env.import_records(&[record("PENDING")]);
+    // PENDING is still under review: a changed copy of it is refused, after 600 good ones
+    // have been written.
+    let mut lines = many_good("N");
+    lines.push(
+        with(
+            record("PENDING"),
+            &[("/applicant/name", json!("改过的公司"))],
+        )
+        .to_string(),
+    );
+    rolls_back(
+        &env,
+        &lines,
+        "only a returned application can be submitted again",
+    );
+    assert_eq!(env.state_of("PENDING"), "pending_review");
+}

@@ -4,6 +4,7 @@
 mod common;
 mod fixtures;
 
+mod audit;
 mod cli;
 mod concurrency;
 mod console;

@@ -1,0 +1,188 @@
+//! The store's own promises, called directly rather than through the review layer (which
+//! re-checks versions first, so a fault in the store's compare-and-set would hide behind
+//! it): a change commits only at the version that was read, with its audit entry, or not
+//! at all.
+
+use std::sync::Arc;
+
+use chrono::DateTime;
+
+use super::sqlite::SqliteStore;
+use super::*;
+use crate::domain::checks::CheckId;
+use crate::domain::policy::Policy;
+use crate::review::{Clock, Review};
+
+#[path = "../../tests/shenhe/fixtures.rs"]
+mod fixtures;
+
+const NOW: &str = "2026-11-24T10:00:00+08:00";
+
+fn now() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(NOW).expect("now")
+}
+
+/// A database holding SQ1, pending review at version 1, and the store on it.
+fn store_with_one() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("t.db");
+    let mut review = Review::new(
+        Box::new(SqliteStore::open(&db).expect("open")),
+        Arc::new(Policy::builtin()),
+        "importer".into(),
+        Clock::Fixed(now()),
+    )
+    .expect("review");
+    review
+        .import(format!("{}\n", fixtures::record("SQ1")).as_bytes())
+        .expect("import");
+    let store = SqliteStore::open(&db).expect("open");
+    let stored = store.get("SQ1").expect("get").expect("SQ1");
+    assert_eq!((stored.state, stored.version), (State::PendingReview, 1));
+    (dir, store)
+}
+
+fn audit_entry(action: &str, to: Option<State>) -> NewAuditEntry {
+    NewAuditEntry {
+        application_id: "SQ1".into(),
+        revision: 1,
+        at: now(),
+        actor: "lina".into(),
+        action: action.into(),
+        from_state: Some(State::PendingReview.id().into()),
+        to_state: to.map(|s| s.id().into()),
+        reasons: vec![],
+        message: None,
+        note: None,
+        detail: None,
+    }
+}
+
+fn approve_at(store: &mut SqliteStore, version: i64) -> StoreResult<AuditEntry> {
+    store.change_state(
+        StateChange {
+            id: "SQ1".into(),
+            expected_version: version,
+            to: State::PendingIntegration,
+            audit: audit_entry("approve", Some(State::PendingIntegration)),
+        },
+        None,
+    )
+}
+
+fn chain_len(store: &SqliteStore) -> usize {
+    let mut n = 0;
+    store
+        .audit_chain(&mut |_| {
+            n += 1;
+            true
+        })
+        .expect("chain");
+    n
+}
+
+#[test]
+fn a_change_at_any_other_version_is_refused_and_writes_nothing() {
+    let (_dir, mut store) = store_with_one();
+    for stale_or_newer in [0, 2, 3, -1] {
+        match approve_at(&mut store, stale_or_newer) {
+            Err(StoreError::Conflict { id, state, by, .. }) => {
+                assert_eq!(
+                    (id.as_str(), state, by.as_str()),
+                    ("SQ1", State::PendingReview, "importer")
+                );
+            }
+            other => panic!("version {stale_or_newer}: expected a conflict, got {other:?}"),
+        }
+        let stored = store.get("SQ1").expect("get").expect("SQ1");
+        assert_eq!((stored.state, stored.version), (State::PendingReview, 1));
+        assert_eq!(chain_len(&store), 1, "no audit entry for a refused change");
+    }
+    let entry = approve_at(&mut store, 1).expect("at the version read");
+    assert_eq!(entry.seq, 2);
+    let stored = store.get("SQ1").expect("get").expect("SQ1");
+    assert_eq!(
+        (stored.state, stored.version),
+        (State::PendingIntegration, 2)
+    );
+    assert_eq!(stored.changed_by, "lina");
+    assert_eq!(chain_len(&store), 2);
+    // The version read before the change is stale now.
+    assert!(matches!(
+        approve_at(&mut store, 1),
+        Err(StoreError::Conflict { by, state: State::PendingIntegration, .. }) if by == "lina"
+    ));
+    assert!(matches!(
+        store.change_state(
+            StateChange {
+                id: "NOPE".into(),
+                expected_version: 1,
+                to: State::Returned,
+                audit: audit_entry("return", Some(State::Returned)),
+            },
+            None
+        ),
+        Err(StoreError::NotFound(id)) if id == "NOPE"
+    ));
+}
+
+#[test]
+fn a_judgement_at_any_other_version_is_refused_and_writes_nothing() {
+    let (_dir, mut store) = store_with_one();
+    let derived = store.get("SQ1").expect("get").expect("SQ1").derived;
+    let judgement = Judgement {
+        check: CheckId::WebsiteBuilt,
+        passed: true,
+        note: Some("看过了".into()),
+        by: "lina".into(),
+        at: now(),
+    };
+    for wrong in [0, 2] {
+        let refused = store.judge(
+            "SQ1",
+            wrong,
+            1,
+            &judgement,
+            &derived,
+            audit_entry("judge", None),
+        );
+        assert!(
+            matches!(refused, Err(StoreError::Conflict { .. })),
+            "{refused:?}"
+        );
+        assert!(store.judgements("SQ1", 1).expect("judgements").is_empty());
+        assert_eq!(store.get("SQ1").expect("get").expect("SQ1").version, 1);
+        assert_eq!(chain_len(&store), 1);
+    }
+    store
+        .judge(
+            "SQ1",
+            1,
+            1,
+            &judgement,
+            &derived,
+            audit_entry("judge", None),
+        )
+        .expect("at the version read");
+    assert_eq!(
+        store.judgements("SQ1", 1).expect("judgements"),
+        vec![judgement]
+    );
+    assert_eq!(store.get("SQ1").expect("get").expect("SQ1").version, 2);
+    assert_eq!(chain_len(&store), 2);
+}
+
+#[test]
+fn a_decision_ends_every_claim_on_the_application() {
+    let (_dir, mut store) = store_with_one();
+    let claim = Claim {
+        application_id: "SQ1".into(),
+        reviewer: "wangwei".into(),
+        session: "s1".into(),
+        expires_at: now() + chrono::Duration::minutes(2),
+    };
+    assert_eq!(store.claim(&claim, now()).expect("claim"), None);
+    assert_eq!(store.claim_of("SQ1", now()).expect("claim of"), Some(claim));
+    approve_at(&mut store, 1).expect("approve");
+    assert_eq!(store.claim_of("SQ1", now()).expect("claim of"), None);
+}
