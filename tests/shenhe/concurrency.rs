@@ -14,11 +14,100 @@ fn ids() -> Vec<String> {
     (1..=APPLICATIONS).map(|i| format!("RACE{i:03}")).collect()
 }
 
-/// What one reviewer's `approve` or `return` said.
+/// What one reviewer's `approve` or `return` said (its standard error without the busy
+/// count), and how many times it waited for another writer.
 struct Attempt {
     reviewer: String,
     id: String,
     out: Output,
+    retries: u64,
+}
+
+/// The count a command run with `SHENHE_BUSY_STATS` prints on standard error: how many
+/// times it met another writer's lock and tried again.
+fn busy_retries(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("shenhe: busy retries: "))
+        .unwrap_or_else(|| panic!("no busy count reported: {stderr}"))
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+/// The output with the busy count's line taken out of standard error, and the count.
+fn without_busy_count(out: Output) -> (Output, u64) {
+    let err = stderr(&out);
+    let retries = busy_retries(&err);
+    let rest: String = err
+        .lines()
+        .filter(|l| !l.starts_with("shenhe: busy retries: "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    (
+        Output {
+            stderr: rest.into_bytes(),
+            ..out
+        },
+        retries,
+    )
+}
+
+/// Whether process `pid` sleeps in a busy wait: it met a lock and waits to try again
+/// (shenhe sleeps nowhere else). Read from the kernel's view of each of its threads.
+#[cfg(target_os = "linux")]
+fn waits_for_a_lock(pid: u32) -> bool {
+    // nanosleep and clock_nanosleep, for /proc/…/syscall when wchan says nothing.
+    const SLEEPS: &[&str] = if cfg!(target_arch = "x86_64") {
+        &["35", "230"]
+    } else if cfg!(target_arch = "aarch64") {
+        &["101", "115"]
+    } else {
+        &[]
+    };
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().any(|task| {
+        let read = |name: &str| std::fs::read_to_string(task.path().join(name)).unwrap_or_default();
+        read("wchan").contains("nanosleep")
+            || read("syscall")
+                .split_whitespace()
+                .next()
+                .is_some_and(|n| SLEEPS.contains(&n))
+    })
+}
+
+/// Waits until every process of `pids` is waiting for a lock: an error past a deadline
+/// shorter than their own busy timeout, or if one has ended. (An error, not a panic, so
+/// that the caller releases its lock first: panicking while holding it would leave every
+/// command still to run waiting out its timeout.)
+#[cfg(target_os = "linux")]
+fn until_all_wait(pids: &[u32], still_running: &mut dyn FnMut() -> bool) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    loop {
+        let waiting = pids.iter().filter(|p| waits_for_a_lock(**p)).count();
+        if waiting == pids.len() {
+            return Ok(());
+        }
+        if !still_running() {
+            return Err("a command ended before it met the lock held by the test".into());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(format!(
+                "after 8 s only {waiting} of {} commands wait for the lock",
+                pids.len()
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Elsewhere there is no view of a process's waits: it is given a while to reach the lock.
+#[cfg(not(target_os = "linux"))]
+fn until_all_wait(_pids: &[u32], _still_running: &mut dyn FnMut() -> bool) -> Result<(), String> {
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    Ok(())
 }
 
 #[test]
@@ -46,41 +135,88 @@ fn racing_reviewers_record_exactly_one_decision_each() {
         .collect();
     env.import_records(&records);
 
+    // The test holds the write lock while every reviewer's first command starts, so that
+    // they certainly meet it and each other: all of them wait, then all rush in at once.
+    let lock = rusqlite::Connection::open(env.db()).expect("open");
+    lock.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let running = std::sync::atomic::AtomicUsize::new(REVIEWERS);
+
     // Every reviewer works through every application, each starting at a different one so
     // that they collide all along the queue rather than only at its head.
     let attempts: Vec<Attempt> = std::thread::scope(|scope| {
+        // Each reviewer's thread sends the process id of its first command.
+        let (first_tx, first_rx) = std::sync::mpsc::channel::<u32>();
         let handles: Vec<_> = (0..REVIEWERS)
             .map(|r| {
                 let env = &env;
+                let first_tx = first_tx.clone();
+                let running = &running;
                 scope.spawn(move || {
                     let reviewer = format!("r{r}");
                     let mut ids = ids();
                     ids.rotate_left(r * APPLICATIONS / REVIEWERS);
-                    ids.into_iter()
-                        .map(|id| {
+                    let attempts = ids
+                        .into_iter()
+                        .enumerate()
+                        .map(|(n, id)| {
                             let mut cmd = env.command();
-                            cmd.env("SHENHE_REVIEWER", &reviewer);
+                            cmd.env("SHENHE_REVIEWER", &reviewer)
+                                .env("SHENHE_BUSY_STATS", "1")
+                                .stdout(std::process::Stdio::piped())
+                                .stderr(std::process::Stdio::piped());
                             if r % 2 == 0 {
                                 cmd.args(["approve", &id, "--note", &format!("{reviewer} ok")]);
                             } else {
                                 cmd.args(["return", &id, "--reason", "icp_missing"]);
                             }
-                            let out = cmd.output().expect("run shenhe");
+                            let child = cmd.spawn().expect("run shenhe");
+                            if n == 0 {
+                                first_tx.send(child.id()).expect("send");
+                            }
+                            let out = child.wait_with_output().expect("wait");
+                            if n == 0 {
+                                running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                            }
+                            let (out, retries) = without_busy_count(out);
                             Attempt {
                                 reviewer: reviewer.clone(),
                                 id,
                                 out,
+                                retries,
                             }
                         })
-                        .collect::<Vec<_>>()
+                        .collect::<Vec<_>>();
+                    drop(first_tx);
+                    attempts
                 })
             })
             .collect();
+        drop(first_tx);
+        let firsts: Vec<u32> = first_rx.iter().take(REVIEWERS).collect();
+        let waited = if firsts.len() == REVIEWERS {
+            until_all_wait(&firsts, &mut || {
+                running.load(std::sync::atomic::Ordering::SeqCst) == REVIEWERS
+            })
+        } else {
+            Err(format!(
+                "only {} of {REVIEWERS} reviewers started",
+                firsts.len()
+            ))
+        };
+        lock.execute_batch("COMMIT").expect("unlock");
+        if let Err(e) = waited {
+            panic!("{e}");
+        }
         handles
             .into_iter()
             .flat_map(|h| h.join().expect("reviewer thread"))
             .collect()
     });
+    let retries: u64 = attempts.iter().map(|a| a.retries).sum();
+    assert!(
+        retries >= REVIEWERS as u64,
+        "every first command waited for the lock: {retries} busy retries in all"
+    );
 
     let mut winners: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for a in &attempts {
@@ -251,13 +387,20 @@ fn a_busy_database_is_waited_for_not_reported() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // The lock is held until the approve certainly waits for it.
+    let mut child = child;
+    let waited = until_all_wait(&[child.id()], &mut || {
+        child.try_wait().expect("try_wait").is_none()
+    });
     conn.execute_batch("COMMIT").expect("unlock");
+    if let Err(e) = waited {
+        panic!("{e}");
+    }
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("shenhe: busy retries: "),
-        "{}",
+        busy_retries(&stderr(&out)) > 0,
+        "it waited, so it says so: {}",
         stderr(&out)
     );
     assert_eq!(env.state_of("B1"), "pending_integration");
