@@ -83,6 +83,28 @@ fn inert_output(out: &Output, what: &str) -> String {
     assert_inert(&out.stdout, what)
 }
 
+/// A command that must succeed and print something: its standard output, checked inert.
+/// (Inert is easy for a command that failed and printed nothing.)
+fn inert_success(out: &Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what}: exit {:?}: {}",
+        out.status.code(),
+        stderr(out)
+    );
+    let text = inert_output(out, what);
+    assert!(!text.trim().is_empty(), "{what}: printed nothing");
+    text
+}
+
+/// A command that must be refused: exit 1 and one clear line; its standard error,
+/// checked inert.
+fn inert_refusal(out: &Output, what: &str) -> String {
+    assert_user_error(out, &[what]);
+    inert_output(out, what);
+    stderr(out)
+}
+
 /// The first `max` characters; a required field that would be blank gets a letter.
 fn cut(text: &str, max: usize, required: bool) -> String {
     let cut: String = text.chars().take(max).collect();
@@ -128,7 +150,7 @@ fn hostile_text_is_inert_in_plain_output_and_exact_in_json() {
     env.import_records(&records);
 
     let list = env.run(&["list", "--state", "all", "--limit", "500"]);
-    let text = inert_output(&list, "list");
+    let text = inert_success(&list, "list");
     assert!(
         !text.lines().any(|l| l.starts_with("FORGED")),
         "a newline in a name forged a row:\n{text}"
@@ -144,7 +166,7 @@ fn hostile_text_is_inert_in_plain_output_and_exact_in_json() {
     assert!(row.contains('…'), "an over-long name is cut: {row}");
 
     let listed = env.run(&["list", "--state", "all", "--limit", "500", "--json"]);
-    let listed: Value = serde_json::from_str(&inert_output(&listed, "list --json")).expect("JSON");
+    let listed: Value = serde_json::from_str(&inert_success(&listed, "list --json")).expect("JSON");
     for (i, h) in corpus.iter().enumerate() {
         let row = listed["rows"]
             .as_array()
@@ -158,17 +180,17 @@ fn hostile_text_is_inert_in_plain_output_and_exact_in_json() {
     for (i, h) in corpus.iter().enumerate() {
         let id = format!("H{i:03}");
         let what = |cmd: &str| format!("{cmd} of `{}`", h.name);
-        let shown = inert_output(&env.run(&["show", &id]), &what("show"));
+        let shown = inert_success(&env.run(&["show", &id]), &what("show"));
         assert!(
             !shown.lines().any(|l| l.starts_with("FORGED")),
             "{}",
             what("show")
         );
-        inert_output(&env.run(&["show", &id, "--reveal"]), &what("show --reveal"));
+        inert_success(&env.run(&["show", &id, "--reveal"]), &what("show --reveal"));
 
         let json_out = env.run(&["show", &id, "--json", "--reveal"]);
         let shown: Value =
-            serde_json::from_str(&inert_output(&json_out, &what("show --json"))).expect("JSON");
+            serde_json::from_str(&inert_success(&json_out, &what("show --json"))).expect("JSON");
         let app = &shown["application"];
         assert_eq!(app["applicant"]["name"], cut(&h.text, 100, true));
         assert_eq!(app["applicant"]["contact"], cut(&h.text, 50, true));
@@ -189,12 +211,12 @@ fn hostile_text_is_inert_in_plain_output_and_exact_in_json() {
             "--note",
             &words,
         ]);
-        assert!(returned.status.success(), "{}", stderr(&returned));
-        inert_output(&returned, &what("return"));
-        inert_output(&env.run(&["history", &id]), &what("history"));
+        inert_success(&returned, &what("return"));
+        let told = inert_success(&env.run(&["history", &id]), &what("history"));
+        assert!(told.contains("return"), "{}: {told}", what("history"));
         let history = env.run(&["history", &id, "--json"]);
         let history: Value =
-            serde_json::from_str(&inert_output(&history, &what("history --json"))).expect("JSON");
+            serde_json::from_str(&inert_success(&history, &what("history --json"))).expect("JSON");
         let entry = history
             .as_array()
             .expect("entries")
@@ -224,21 +246,21 @@ fn hostile_text_in_error_messages_is_inert() {
         let file = env.path("bad.ndjson");
         write_ndjson(&file, &[bad]);
         let out = env.run(&["import", file.to_str().expect("utf-8")]);
-        assert_user_error(&out, &["import", &h.name]);
-        inert_output(
+        let err = inert_refusal(
             &out,
             &format!("import error for a field named `{}`", h.name),
         );
+        assert!(err.contains("unknown field"), "{}: {err}", h.name);
 
         let bad = with(record("E1"), &[("/applicant/kind", json!(h.text))]);
         write_ndjson(&file, &[bad]);
         let out = env.run(&["import", file.to_str().expect("utf-8")]);
-        assert_user_error(&out, &["import", &h.name]);
-        inert_output(&out, &format!("import error for a kind `{}`", h.name));
+        let err = inert_refusal(&out, &format!("import error for a kind `{}`", h.name));
+        assert!(err.contains("applicant.kind"), "{}: {err}", h.name);
 
         let out = env.run(&["show", &h.text.replace('\0', "")]);
-        assert_user_error(&out, &["show", &h.name]);
-        inert_output(&out, &format!("show of an id `{}`", h.name));
+        let err = inert_refusal(&out, &format!("show of an id `{}`", h.name));
+        assert!(err.contains("no application with id"), "{}: {err}", h.name);
     }
     assert_eq!(count_rows(&env.db(), "applications"), 0);
 }
@@ -255,6 +277,8 @@ fn invalid_utf8_in_a_tampered_database_never_reaches_the_screen() {
     )
     .expect("tamper");
     drop(conn);
+    // One application's text is not UTF-8 any more: whatever reads it refuses, with one
+    // clear line and no panic, rather than print what it cannot vouch for.
     for args in [
         &["list"][..],
         &["list", "--json"],
@@ -263,11 +287,11 @@ fn invalid_utf8_in_a_tampered_database_never_reaches_the_screen() {
         &["history", "U1"],
     ] {
         let out = env.run(args);
-        inert_output(&out, &format!("{args:?}"));
-        assert!(
-            !stderr(&out).contains("panicked"),
-            "{args:?}: {}",
-            stderr(&out)
-        );
+        let err = inert_refusal(&out, &format!("{args:?}"));
+        assert!(err.contains("database error"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", stdout(&out));
     }
+    // The untouched application is still shown.
+    let shown = inert_success(&env.run(&["show", "U2"]), "show U2");
+    assert!(shown.contains("U2"), "{shown}");
 }
