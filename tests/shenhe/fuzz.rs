@@ -1,8 +1,10 @@
 //! No input makes the import panic. Property tests feed the parser arbitrary bytes,
 //! mutated records and arbitrary JSON in every field; `tests/corpus/import/` keeps inputs
-//! worth replaying for ever (every crash found goes there), and each is replayed both
-//! through the parser and through the real binary.
+//! worth replaying for ever (every crash found goes there), each with its verdict in
+//! `verdicts.toml` (accepted with so many records, or refused with such an error), and
+//! each is replayed both through the parser and through the real binary.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -233,48 +235,166 @@ proptest! {
     }
 }
 
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/import");
+
+/// The table of what each corpus file must give (`tests/corpus/import/verdicts.toml`).
+const VERDICTS: &str = "verdicts.toml";
+
 fn corpus_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/import"));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut files: Vec<PathBuf> = std::fs::read_dir(CORPUS)
         .expect("the import corpus")
         .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_file())
+        .filter(|p| p.is_file() && !p.ends_with(VERDICTS))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "{} is empty", dir.display());
+    assert!(!files.is_empty(), "{CORPUS} is empty");
     files
 }
 
+/// One entry of the verdicts table.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Verdict {
+    verdict: String,
+    /// For an accepted file: how many applications it holds.
+    records: Option<u64>,
+    /// For a refused file: a piece of the error.
+    error: Option<String>,
+    /// The verdict is not met yet, for this reason.
+    known_issue: Option<String>,
+}
+
+/// What an import made of a file.
+#[derive(Debug)]
+enum Outcome {
+    Imported(u64),
+    Refused(String),
+}
+
+impl Verdict {
+    fn met_by(&self, outcome: &Outcome) -> bool {
+        match (self.verdict.as_str(), outcome) {
+            ("accept", Outcome::Imported(n)) => Some(*n) == self.records,
+            ("refuse", Outcome::Refused(err)) => {
+                err.contains(self.error.as_deref().expect("refuse has an error"))
+            }
+            _ => false,
+        }
+    }
+}
+
+fn verdicts() -> BTreeMap<String, Verdict> {
+    let path = PathBuf::from(CORPUS).join(VERDICTS);
+    let text = std::fs::read_to_string(&path).expect("the verdicts table");
+    let table: BTreeMap<String, Verdict> = toml::from_str(&text).expect("the verdicts table");
+    for (name, v) in &table {
+        match v.verdict.as_str() {
+            "accept" => assert!(
+                v.records.is_some_and(|n| n > 0) && v.error.is_none(),
+                "{name}: an accepted file says how many records, and no error"
+            ),
+            "refuse" => assert!(
+                v.error.as_deref().is_some_and(|e| !e.trim().is_empty()) && v.records.is_none(),
+                "{name}: a refused file says a piece of the error, and no records"
+            ),
+            other => panic!("{name}: verdict `{other}`: accept or refuse"),
+        }
+    }
+    table
+}
+
+/// Checks each file's outcome against its verdict; names every file that strays.
+fn assert_verdicts(how: &str, outcomes: Vec<(String, Outcome)>) {
+    let verdicts = verdicts();
+    let mut wrong = Vec::new();
+    for (name, outcome) in outcomes {
+        let Some(verdict) = verdicts.get(&name) else {
+            wrong.push(format!("{name}: no verdict in {VERDICTS}"));
+            continue;
+        };
+        match (&verdict.known_issue, verdict.met_by(&outcome)) {
+            (None, true) | (Some(_), false) => {}
+            (None, false) => wrong.push(format!("{name}: expected {verdict:?}, got {outcome:?}")),
+            (Some(issue), true) => wrong.push(format!(
+                "{name}: the known issue ({issue}) is fixed: remove `known_issue` from its verdict"
+            )),
+        }
+    }
+    assert!(wrong.is_empty(), "{how}:\n{}", wrong.join("\n"));
+}
+
 #[test]
-fn the_import_corpus_never_panics() {
+fn every_corpus_file_has_a_verdict_and_every_verdict_a_file() {
+    let files: BTreeSet<String> = corpus_files()
+        .iter()
+        .map(|f| f.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    let named: BTreeSet<String> = verdicts().into_keys().collect();
+    let without: Vec<_> = files.difference(&named).collect();
+    let missing: Vec<_> = named.difference(&files).collect();
+    assert!(
+        without.is_empty() && missing.is_empty(),
+        "no verdict in {VERDICTS} for {without:?}; verdicts without a file: {missing:?}"
+    );
+}
+
+#[test]
+fn the_import_corpus_never_panics_and_meets_its_verdicts() {
+    let mut outcomes = Vec::new();
     for file in corpus_files() {
         let bytes = std::fs::read(&file).expect("read");
-        let result = std::panic::catch_unwind(|| read_all(&bytes).map(|apps| apps.len()));
+        let result = std::panic::catch_unwind(|| read_all(&bytes));
         let Ok(result) = result else {
             panic!("{} panics the reader", file.display());
         };
-        if let Ok(n) = result {
-            assert!(n > 0, "{}", file.display());
-        }
+        let outcome = match result {
+            Ok(apps) => {
+                apps.iter().for_each(assert_sound);
+                Outcome::Imported(apps.len() as u64)
+            }
+            Err(e) => Outcome::Refused(e.to_string()),
+        };
+        let name = file
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        outcomes.push((name, outcome));
     }
+    assert_verdicts("the reader", outcomes);
 }
 
 #[test]
 fn the_import_corpus_through_the_binary_imports_wholly_or_not_at_all() {
+    let mut outcomes = Vec::new();
     for file in corpus_files() {
         let env = Env::new();
         env.ok(&["init"]);
         let out = env.run(&["import", file.to_str().expect("utf-8 path")]);
-        let name = file.file_name().expect("name").to_string_lossy();
+        let name = file
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         let apps = count_rows(&env.db(), "applications");
-        match out.status.code() {
-            Some(0) => assert!(apps > 0, "{name}: imported nothing yet succeeded"),
+        let outcome = match out.status.code() {
+            Some(0) => {
+                let said = stdout(&out);
+                assert!(
+                    said.contains(&format!("imported {apps} new")),
+                    "{name}: wrote {apps}, said {said}"
+                );
+                Outcome::Imported(apps as u64)
+            }
             Some(1) => {
                 assert_user_error(&out, &["import", &name]);
                 assert_eq!(apps, 0, "{name}: refused but wrote {apps}");
                 assert_eq!(count_rows(&env.db(), "audit"), 0, "{name}");
+                Outcome::Refused(stderr(&out))
             }
             other => panic!("{name}: exit {other:?}: {}", stderr(&out)),
-        }
+        };
+        outcomes.push((name, outcome));
     }
+    assert_verdicts("the binary", outcomes);
 }
