@@ -155,6 +155,13 @@ impl<'p> RecordReader<'p> {
         mut input: R,
         each: &mut dyn FnMut(Position, Application) -> Result<(), ImportError>,
     ) -> Result<(), ImportError> {
+        // A UTF-8 byte order mark, as Windows tools write, is not part of the text (RFC 8259).
+        let start = input
+            .fill_buf()
+            .map_err(|e| ImportError::File(format!("cannot read the input: {e}")))?;
+        if start.starts_with(b"\xEF\xBB\xBF") {
+            input.consume(3);
+        }
         let first = loop {
             let buf = input
                 .fill_buf()
@@ -369,6 +376,15 @@ pub fn parse_record(
     policy: &Policy,
     now: DateTime<FixedOffset>,
 ) -> Result<Application, FieldError> {
+    // serde would also read a struct from an array of its field values in order; the
+    // format is one object of named fields.
+    if text.trim_start().starts_with('[') {
+        return Err((
+            None,
+            None,
+            "a JSON array, not an object: a record is one {…} of named fields".into(),
+        ));
+    }
     // Most records are good: parse them the fast way, and only a bad one again with
     // the path to its field tracked, for the error message.
     let app: Application = match serde_json::from_str(text) {
