@@ -1,40 +1,74 @@
-//! Console: how quickly the review console answers on a 1,000,000-application database.
+//! Console: how quickly the review console answers on a 1,000,000-application database,
+//! as a reviewer at a terminal sees it.
 //!
 //! ```sh
 //! cargo bench --bench console                                  # builds the database first
 //! cargo bench --bench console -- --db /tmp/big.db              # reuses one (see `core --keep`)
-//! cargo bench --bench console -- --count 100000 --moves 4000 --pty-runs 3
-//! cargo bench --bench console -- --db /tmp/big.db --dump       # the bytes of one cursor move
+//! cargo bench --bench console -- --count 100000 --moves 200 --pages 20 --pty-runs 3
+//! cargo bench --bench console -- --db /tmp/big.db --dump       # the bytes of two cursor moves
 //! ```
 //!
-//! A benchmark, not a test: it prints figures and asserts no timing. In process, it drives
-//! the console as `src/console/mod.rs` does, without threads: the store and review opened
-//! as `shenhe` opens them, `App`, the `Worker` answering its requests synchronously, and
-//! frames drawn as the console draws them (`console::draw`: ratatui renders, the presenter
-//! of `console/screen.rs` sends the difference) at 80×24 (Chinese) into a writer that
-//! counts the bytes a terminal would receive. It prints:
+//! A benchmark, not a test: it prints figures and asserts no timing. Everything timed runs
+//! the real release binary, `shenhe --db DB --lang zh`, in an 80×24 pseudo-terminal
+//! (portable-pty, TERM=xterm-256color, colours on): the keys are written to the pty, and a
+//! thread reads what the console writes back and stamps each chunk with the moment `read`
+//! returned it. The time of a key therefore holds all a reviewer waits for: the input
+//! thread, the event loop, the hop to the worker thread and its query when the move needs
+//! rows, drawing, and the write to the terminal.
 //!
-//! 1. start → first complete frame (rows and header counts), with its parts; and the same
-//!    end to end: the real binary in a pseudo-terminal, until the screen (parsed by vt100)
-//!    shows the counts and the first row.
-//! 2. keypress → last byte written for a cursor move (`--moves` moves: down, then up), apart
-//!    from the moves that leave the loaded rows and wait for the worker; and `G` (the last
-//!    of all rows) → the frame that shows it.
-//! 3. bytes written per cursor move, and a full repaint for comparison.
+//! **"Last byte".** Every key is also applied to the same console driven in process (the
+//! store and review opened as `shenhe` opens them, `App`, the `Worker` answering at once,
+//! frames drawn by `console::draw`), which gives the frame the terminal must end on. The
+//! chunks coming back go through a terminal emulator (vt100); a key's time runs from just
+//! before its bytes are written to the pty to the read of the chunk after which the
+//! emulated screen equals that frame, text and highlighted rows (the selection, and the
+//! position `n/total` in the footer). So the time includes the worker's answer when the
+//! first frame after the key still showed rows loading, and not when the rows were already
+//! there (the answer then changes nothing on screen, and the console writes nothing for
+//! it). Before the next key the benchmark reads until the output has been quiet for 20 ms
+//! (`--settle-ms`) and, after a move that asked the worker for rows, for three times that
+//! query's time in process more, so that one key's page query never runs under the next
+//! key. Everything read between a key and the next counts as that key's bytes.
+//!
+//! It prints:
+//!
+//! 1. start → first complete frame: the real binary in the pty (`--pty-runs` runs, spawn →
+//!    the screen equals the first complete frame: rows and header counts); and in process,
+//!    with its parts (open, window, counts, draw), to show where the time goes.
+//! 2. keypress → last byte for cursor moves, one key at a time: at the top, `j` ×`--moves`
+//!    then `k` ×`--moves`, PgDn ×`--pages` then PgUp ×`--pages`; the same around row
+//!    500,000 (reached by Ctrl-f pressed in bursts, not measured); `G` (the last of the
+//!    million rows) and the same there, upwards; then `g`. Reported for all moves, for
+//!    those within the loaded rows, and for those that asked the worker for the next page
+//!    (split into those whose rows were already on screen and those that waited for
+//!    them), and by where and how they moved, with min / median / p99 / max. Then PgDn
+//!    held down (`--held` presses 33 ms apart, a key-repeat rate, without waiting) at the
+//!    top and in the middle: each press until the screen shows its page (or one past it)
+//!    with no row loading, and how many reads left rows loading on screen. In-process
+//!    times of the same single moves (no threads, no terminal) come after, labelled, with
+//!    the worker's page queries by place.
+//! 3. bytes the terminal received per move, for all moves (page fetches included), by kind,
+//!    and a full repaint (Ctrl-l) for comparison.
+//!
+//! After a burst of keys (the trip to the middle, a held key), which rows the real console
+//! holds depends on when its worker answered; so that the moves after it start from the
+//! same rows in both consoles, the benchmark then makes a write of no consequence to the
+//! database (a row of `meta` inserted and deleted in one transaction), on which both
+//! reload the rows around the selection as they do when another reviewer writes.
 
 mod support;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
 use ratatui::layout::Size;
+use ratatui::style::Modifier;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use shenhe::console::action::Action;
@@ -47,16 +81,23 @@ use shenhe::i18n::Lang;
 use shenhe::review::{Clock, Review, identity};
 use shenhe::store::Store;
 use shenhe::store::sqlite::SqliteStore;
-use support::{NOW, mib, ms, stats};
+use support::pty::{Term, footer_position, reversed_rows, screen_rows};
+use support::{NOW, Stats, mib, ms, stats};
 
 const WIDTH: u16 = 80;
 const HEIGHT: u16 = 24;
+/// Longer than anything should take: a key that has not shown its frame by then is
+/// reported as lost, and the benchmark stops moving.
+const PATIENCE: Duration = Duration::from_secs(20);
 
 struct Options {
     db: Option<PathBuf>,
     count: u64,
     moves: usize,
+    pages: usize,
     pty_runs: usize,
+    held: usize,
+    settle: Duration,
     dump: bool,
 }
 
@@ -64,8 +105,11 @@ fn options() -> Options {
     let mut o = Options {
         db: None,
         count: 1_000_000,
-        moves: 2000,
+        moves: 300,
+        pages: 40,
         pty_runs: 5,
+        held: 30,
+        settle: Duration::from_millis(20),
         dump: false,
     };
     let mut args = std::env::args().skip(1);
@@ -75,7 +119,12 @@ fn options() -> Options {
             "--db" => o.db = Some(PathBuf::from(value())),
             "--count" => o.count = value().parse().expect("--count N"),
             "--moves" => o.moves = value().parse().expect("--moves M"),
+            "--pages" => o.pages = value().parse().expect("--pages P"),
             "--pty-runs" => o.pty_runs = value().parse().expect("--pty-runs R"),
+            "--held" => o.held = value().parse().expect("--held N"),
+            "--settle-ms" => {
+                o.settle = Duration::from_millis(value().parse().expect("--settle-ms MS"))
+            }
             "--dump" => o.dump = true,
             // `cargo bench` passes --bench; anything else is a mistake worth saying.
             "--bench" => {}
@@ -85,22 +134,13 @@ fn options() -> Options {
     o
 }
 
-/// What the terminal would receive: counted, and the latest frame's bytes kept.
-#[derive(Default)]
-struct Written {
-    total: u64,
-    last: Vec<u8>,
-}
-
-/// The backend's writer; the benchmark reads the counts through its own handle.
+/// What the terminal would receive: counted.
 #[derive(Default, Clone)]
-struct Counting(Rc<RefCell<Written>>);
+struct Counting(Rc<RefCell<u64>>);
 
 impl Write for Counting {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut w = self.0.borrow_mut();
-        w.total += buf.len() as u64;
-        w.last.extend_from_slice(buf);
+        *self.0.borrow_mut() += buf.len() as u64;
         Ok(buf.len())
     }
 
@@ -109,7 +149,44 @@ impl Write for Counting {
     }
 }
 
-/// The console without threads, as the integration tests' harness drives it.
+/// A screen as the benchmark compares it: the text of each row (trailing blanks cut) and
+/// which rows start reversed (the title, the selected row).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Shown {
+    rows: Vec<String>,
+    reversed: Vec<bool>,
+}
+
+impl Shown {
+    fn of_terminal(screen: &vt100::Screen) -> Shown {
+        Shown {
+            rows: screen_rows(screen),
+            reversed: reversed_rows(screen),
+        }
+    }
+
+    fn of_frame(frame: &ratatui::buffer::Buffer) -> Shown {
+        let width = frame.area.width as usize;
+        Shown {
+            rows: support::fixtures::buffer_rows(frame)
+                .into_iter()
+                .map(|r| r.trim_end().to_string())
+                .collect(),
+            reversed: frame
+                .content
+                .chunks(width)
+                .map(|row| row[0].modifier.contains(Modifier::REVERSED))
+                .collect(),
+        }
+    }
+
+    fn text(&self) -> String {
+        self.rows.join("\n")
+    }
+}
+
+/// The console without threads, as the integration tests' harness drives it: the
+/// benchmark's oracle for what each key must put on screen.
 struct Console {
     app: App,
     worker: Worker,
@@ -119,11 +196,28 @@ struct Console {
     theme: Theme,
 }
 
-/// One frame: how long it took to draw and write, and how many bytes it wrote.
+/// One frame: how long it took to draw and write, how many bytes it wrote, what it shows.
 struct Drawn {
     time: Duration,
     bytes: u64,
-    text: String,
+    shown: Shown,
+}
+
+/// A key applied in process: what the event loop does with it.
+struct Oracle {
+    /// The worker was asked for rows (the move came near the edge of the loaded ones).
+    asked: bool,
+    /// The rows on screen moved (the selection was at the edge, or a page was turned).
+    scrolled: bool,
+    /// The first frame after the key already showed what the last one does (the rows
+    /// were loaded): the worker's answer changes nothing on screen.
+    complete_at_once: bool,
+    /// Keypress → the last frame written, in process.
+    total: Duration,
+    /// The worker's query (and applying its answer), in process.
+    worker: Duration,
+    bytes: u64,
+    shown: Shown,
 }
 
 impl Console {
@@ -142,63 +236,50 @@ impl Console {
     }
 
     fn draw(&mut self) -> Drawn {
-        let before = self.written.0.borrow().total;
-        self.written.0.borrow_mut().last.clear();
+        let before = *self.written.0.borrow();
         let started = Instant::now();
         let frame =
             shenhe::console::draw(&mut self.screen, &mut self.app, self.theme).expect("draw");
         let time = started.elapsed();
-        let text = support::fixtures::buffer_rows(frame).join("\n");
+        let shown = Shown::of_frame(frame);
         Drawn {
             time,
-            bytes: self.written.0.borrow().total - before,
-            text,
+            bytes: *self.written.0.borrow() - before,
+            shown,
         }
     }
 
     /// A key as the event loop handles it: the action, a frame at once, and when the
     /// worker was asked for something, its answer and the frame after it.
-    fn key(&mut self, action: Action) -> Key {
+    fn key(&mut self, action: Action) -> Oracle {
         let top = self.app.queue.top;
         let started = Instant::now();
         let requests = self.app.update(action);
-        let asked = !requests.is_empty();
+        let asked = requests.iter().any(|r| matches!(r, Request::Window { .. }));
         let first = self.draw();
-        let first_at = started.elapsed();
-        let (worker, last) = if asked {
+        let (worker, last) = if requests.is_empty() {
+            (Duration::ZERO, None)
+        } else {
             let worker = self.pump(requests);
             (worker, Some(self.draw()))
-        } else {
-            (Duration::ZERO, None)
         };
-        Key {
+        let total = started.elapsed();
+        let bytes = first.bytes + last.as_ref().map_or(0, |d| d.bytes);
+        let shown = last.map_or(first.shown.clone(), |d| d.shown);
+        Oracle {
             asked,
             scrolled: self.app.queue.top != top,
-            first_at,
-            total: started.elapsed(),
+            complete_at_once: first.shown == shown,
+            total,
             worker,
-            bytes: first.bytes + last.as_ref().map_or(0, |d| d.bytes),
-            text: last.unwrap_or(first).text,
+            bytes,
+            shown,
         }
     }
 }
 
-struct Key {
-    /// The worker was asked for rows (the move left the loaded window).
-    asked: bool,
-    /// The rows on screen moved by one (the selection was at the edge).
-    scrolled: bool,
-    /// Keypress → the first frame written.
-    first_at: Duration,
-    /// Keypress → the last byte written (after the worker's answer, if it was asked).
-    total: Duration,
-    worker: Duration,
-    bytes: u64,
-    text: String,
-}
-
 /// `open_review` of src/cli/mod.rs, with the benchmark's clock.
-fn open_review(db: &std::path::Path) -> Review {
+fn open_review(db: &Path) -> Review {
     let clock = Clock::Fixed(DateTime::parse_from_rfc3339(NOW).expect("now"));
     let store = SqliteStore::open(db).expect("open the database");
     let override_allowed = store
@@ -210,10 +291,240 @@ fn open_review(db: &std::path::Path) -> Review {
     Review::new(Box::new(store), Arc::new(Policy::builtin()), actor, clock).expect("review")
 }
 
+/// What the script does next.
+#[derive(Clone)]
+enum Kind {
+    /// One key, measured.
+    Key,
+    /// `n` pages down at once, to get somewhere; not measured.
+    Travel(u64),
+    /// The key held down: `n` presses `every` apart, without waiting for the screen.
+    Held { n: usize, every: Duration },
+}
+
+#[derive(Clone)]
+struct Step {
+    group: &'static str,
+    bytes: &'static [u8],
+    action: Action,
+    kind: Kind,
+}
+
+const DOWN: (&[u8], Action) = (b"j", Action::Down);
+const UP: (&[u8], Action) = (b"k", Action::Up);
+const PAGE_DOWN: (&[u8], Action) = (b"\x1b[6~", Action::PageDown);
+const PAGE_UP: (&[u8], Action) = (b"\x1b[5~", Action::PageUp);
+/// A typical key-repeat rate: 30 presses a second.
+const REPEAT: Duration = Duration::from_millis(33);
+
+fn push(
+    steps: &mut Vec<Step>,
+    group: &'static str,
+    (bytes, action): (&'static [u8], Action),
+    kind: Kind,
+    n: usize,
+) {
+    for _ in 0..n {
+        steps.push(Step {
+            group,
+            bytes,
+            action: action.clone(),
+            kind: kind.clone(),
+        });
+    }
+}
+
+fn script(o: &Options, total: u64, height: u64) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let s = &mut steps;
+    push(s, "top, j then k", DOWN, Kind::Key, o.moves);
+    push(s, "top, j then k", UP, Kind::Key, o.moves);
+    push(s, "top, PgDn then PgUp", PAGE_DOWN, Kind::Key, o.pages);
+    push(s, "top, PgDn then PgUp", PAGE_UP, Kind::Key, o.pages);
+    let held = Kind::Held {
+        n: o.held,
+        every: REPEAT,
+    };
+    let held_n = usize::from(o.held > 0);
+    push(s, "top, PgDn held", PAGE_DOWN, held.clone(), held_n);
+    let middle = total / 2 / height.max(1);
+    if middle > 0 {
+        let to = (b"\x06".as_slice(), Action::PageDown);
+        push(s, "to the middle", to, Kind::Travel(middle), 1);
+        push(s, "middle, j then k", DOWN, Kind::Key, o.moves);
+        push(s, "middle, j then k", UP, Kind::Key, o.moves);
+        push(s, "middle, PgDn then PgUp", PAGE_DOWN, Kind::Key, o.pages);
+        push(s, "middle, PgDn then PgUp", PAGE_UP, Kind::Key, o.pages);
+        push(s, "middle, PgDn held", PAGE_DOWN, held, held_n);
+    }
+    push(
+        s,
+        "G (to the last row)",
+        (b"G", Action::Bottom),
+        Kind::Key,
+        1,
+    );
+    push(s, "end, k then j", UP, Kind::Key, o.moves);
+    push(s, "end, k then j", DOWN, Kind::Key, o.moves);
+    push(s, "end, PgUp then PgDn", PAGE_UP, Kind::Key, o.pages);
+    push(s, "end, PgUp then PgDn", PAGE_DOWN, Kind::Key, o.pages);
+    push(s, "g (to the first row)", (b"g", Action::Top), Kind::Key, 1);
+    steps
+}
+
+/// `n` keys applied to the console in process without its worker: where a burst of keys
+/// ends. Only its end matters; [`resync`] then loads the rows there.
+fn follow(c: &mut Console, action: &Action, n: u64) {
+    for _ in 0..n {
+        let _ = c.app.update(action.clone());
+    }
+}
+
+/// After a burst of keys, which rows the real console holds depends on when its worker
+/// answered; the moves after it must start from the same rows in both consoles. A write
+/// of no consequence to the database (a row of the `meta` table inserted and deleted in
+/// one transaction) makes both reload the rows around the selection, as they do when
+/// another reviewer writes. Returns false if the pty never showed the same screen.
+fn resync(term: &mut Term, c: &mut Console, db: &Path, settle: Duration) -> bool {
+    term.settle(settle * 5, PATIENCE);
+    let conn = rusqlite::Connection::open(db).expect("open the database to write");
+    conn.execute_batch(
+        "BEGIN IMMEDIATE;
+         INSERT INTO meta (key, value) VALUES ('bench_console_resync', '1');
+         DELETE FROM meta WHERE key = 'bench_console_resync';
+         COMMIT;",
+    )
+    .expect("a write of no consequence");
+    drop(conn);
+    let requests = c.app.apply(Response::Changed);
+    let reload = c.pump(requests);
+    let expected = c.draw().shown;
+    // The real console notices within its worker's poll (500 ms) and reloads; the
+    // screen stays the same, so there is nothing to see but the time it needs.
+    std::thread::sleep(Duration::from_millis(500) + reload * 3 + settle * 5);
+    term.settle(settle, PATIENCE);
+    Shown::of_terminal(term.screen()) == expected
+        || term
+            .wait_for(PATIENCE, |s| Shown::of_terminal(s) == expected)
+            .is_some()
+}
+
+/// Pages down `pages` times at once (Ctrl-f, in writes of 500), to get somewhere; not
+/// measured. Returns false if the pty never showed where the trip ends.
+fn travel(term: &mut Term, c: &mut Console, pages: u64) -> bool {
+    let total = c.app.queue.total.unwrap_or(0);
+    let loading = c.app.ui.loading;
+    let mut left = pages;
+    while left > 0 {
+        let n = left.min(500);
+        left -= n;
+        follow(c, &Action::PageDown, n);
+        term.send(&b"\x06".repeat(n as usize));
+        let want = format!("{}/{total}", c.app.queue.selected + 1);
+        if term
+            .wait_for(PATIENCE, |s| {
+                let rows = screen_rows(s);
+                rows.last().is_some_and(|r| r.ends_with(&want))
+                    && !rows.iter().any(|r| r.contains(loading))
+            })
+            .is_none()
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// A key held down: what each press cost until the screen showed its page (or one
+/// beyond it: the console draws once for keys that came together) with no row loading.
+struct Held {
+    group: &'static str,
+    latencies: Vec<Duration>,
+    frames: usize,
+    frames_loading: usize,
+    bytes: u64,
+}
+
+fn held(term: &mut Term, c: &mut Console, step: &Step, n: usize, every: Duration) -> Option<Held> {
+    let total = c.app.queue.total.unwrap_or(0);
+    let height = c.app.table_height();
+    let loading = c.app.ui.loading;
+    let start = c.app.queue.selected + 1;
+    let step_by: i64 = match step.action {
+        Action::PageDown => height as i64,
+        Action::PageUp => -(height as i64),
+        Action::Down => 1,
+        Action::Up => -1,
+        _ => panic!("only moves are held"),
+    };
+    let target = |i: usize| (start as i64 + step_by * (i as i64 + 1)).clamp(1, total as i64) as u64;
+    let mut pending: std::collections::VecDeque<(u64, Instant)> = Default::default();
+    let mut latencies = Vec::new();
+    let (mut frames, mut frames_loading) = (0, 0);
+    let begun = Instant::now();
+    let mut sent = 0;
+    term.take_bytes();
+    while sent < n || !pending.is_empty() {
+        if begun.elapsed() > PATIENCE {
+            return None;
+        }
+        let due = begun + every * sent as u32;
+        if sent < n && Instant::now() >= due {
+            let at = term.send(step.bytes);
+            pending.push_back((target(sent), at));
+            sent += 1;
+            continue;
+        }
+        let wait = if sent < n {
+            due.saturating_duration_since(Instant::now())
+        } else {
+            PATIENCE
+        };
+        if let Some(at) = term.next_chunk(wait) {
+            frames += 1;
+            let rows = screen_rows(term.screen());
+            let complete = !rows.iter().any(|r| r.contains(loading));
+            if !complete {
+                frames_loading += 1;
+                continue;
+            }
+            let Some((shown, _)) = footer_position(&rows) else {
+                continue;
+            };
+            let ahead = |p: u64| if step_by > 0 { shown >= p } else { shown <= p };
+            while pending.front().is_some_and(|(p, _)| ahead(*p)) {
+                let (_, sent_at) = pending.pop_front().expect("a pending press");
+                latencies.push(at - sent_at);
+            }
+        }
+    }
+    let bytes = term.take_bytes();
+    follow(c, &step.action, n as u64);
+    Some(Held {
+        group: step.group,
+        latencies,
+        frames,
+        frames_loading,
+        bytes,
+    })
+}
+
+/// A key as the reviewer met it: the pty's figures with the oracle's classification.
+struct Move {
+    step: Step,
+    oracle: Oracle,
+    /// Keypress → the read that made the screen equal the oracle's frame.
+    last_byte: Duration,
+    /// Bytes read from the key to the next key.
+    bytes: u64,
+    /// The screen changed again after it matched (it should not).
+    changed_after: bool,
+}
+
 fn main() {
     let o = options();
     let given = o.db.is_some();
-    let (db, _guard) = support::place(o.db, false);
+    let (db, _guard) = support::place(o.db.clone(), false);
     if !given {
         println!("building {} applications with the CLI…", o.count);
         let built = support::build(&db, o.count);
@@ -226,7 +537,7 @@ fn main() {
     }
     let lang = Lang::Zh;
 
-    // ---- 1. start → first complete frame, in process ----
+    // ---- 1. start → first complete frame, in process (its parts) ----
     let started = Instant::now();
     let review = open_review(&db);
     let open = started.elapsed();
@@ -263,20 +574,36 @@ fn main() {
     let first = c.draw();
     let first_frame = started.elapsed();
     let total = c.app.queue.total.unwrap_or(0);
-    let counts = c.app.counts.expect("counts");
-    let first_id = c.app.queue.row(0).expect("a first row").id.clone();
-    let complete =
-        first.text.contains(&first_id) && first.text.contains(&counts.pending_review.to_string());
     println!(
-        "console: {total} applications in the queue, {WIDTH}×{HEIGHT}, {}",
+        "console: {total} applications in the queue, {WIDTH}×{HEIGHT}, Chinese, {}",
         db.display()
     );
     println!();
-    println!("1. start → first complete frame");
+    println!("1. start → first complete frame (rows and header counts)");
+    if o.pty_runs > 0 {
+        let runs: Vec<(Duration, Option<Duration>)> = (0..o.pty_runs)
+            .map(|_| pty_first_frame(&db, &first.shown))
+            .collect();
+        let output: Vec<_> = runs.iter().map(|r| r.0).collect();
+        let complete: Vec<_> = runs.iter().filter_map(|r| r.1).collect();
+        let s = stats(&complete);
+        println!(
+            "   real binary, spawn → the pty shows the frame: min {:.1} / median {:.1} / max {:.1} ms over {} runs{} (target < 300 ms; first byte after a median {:.1} ms)",
+            s.min,
+            s.median,
+            s.max,
+            s.n,
+            if complete.len() < runs.len() {
+                format!(", {} NEVER complete", runs.len() - complete.len())
+            } else {
+                String::new()
+            },
+            stats(&output).median
+        );
+    }
     println!(
-        "   in process:  {:.1} ms (target < 300 ms){}",
-        ms(first_frame),
-        if complete { "" } else { "  [frame INCOMPLETE]" }
+        "   in process (no terminal, no threads), where the time goes: {:.1} ms",
+        ms(first_frame)
     );
     println!("     open store + review   {:.1} ms", ms(open));
     for (name, d) in &parts {
@@ -302,225 +629,358 @@ fn main() {
         let page = time(&mut || {
             review.page(&query, 0, 105).expect("page");
         });
+        // The worker reads a window past the middle backwards (the reverse order's first
+        // rows), so the middle is the deepest it reads.
+        let deep = time(&mut || {
+            review.page(&query, total / 2, 105).expect("page");
+        });
         let counts = time(&mut || {
             review.counts().expect("counts");
         });
         println!(
-            "     (again, warm: count(*) {:.1} ms, first page of 105 {:.1} ms, header counts {:.1} ms)",
+            "     (again, warm: count(*) {:.1} ms, first page of 105 {:.1} ms, page of 105 at the middle {:.1} ms, header counts {:.1} ms)",
             ms(count),
             ms(page),
+            ms(deep),
             ms(counts)
         );
     }
-    if o.pty_runs > 0 {
-        let runs: Vec<Pty> = (0..o.pty_runs)
-            .map(|_| pty_first_frame(&db, &first_id, counts.pending_review))
-            .collect();
-        let output: Vec<_> = runs.iter().map(|r| r.first_output).collect();
-        let complete: Vec<_> = runs.iter().filter_map(|r| r.complete).collect();
-        let s = stats(&complete);
-        println!(
-            "   end to end (`shenhe --db DB --lang zh` in an 80×24 pty, spawn → screen shows counts and first row):"
+
+    // ---- 2 and 3. cursor moves in the pty, checked against the oracle ----
+    let mut term = Term::spawn(&db, "zh", WIDTH, HEIGHT);
+    term.keep_raw = o.dump;
+    let expected = first.shown.clone();
+    if term
+        .wait_for(PATIENCE, |s| Shown::of_terminal(s) == expected)
+        .is_none()
+    {
+        panic!(
+            "the console in the pty never showed the first frame; it shows:\n{}\nexpected:\n{}",
+            Shown::of_terminal(term.screen()).text(),
+            expected.text()
         );
+    }
+    term.settle(o.settle, PATIENCE);
+    term.take_bytes();
+    term.take_raw();
+
+    let steps = script(&o, total, c.app.table_height());
+    let mut moves: Vec<Move> = Vec::with_capacity(steps.len());
+    let mut lost = None;
+    let mut dumps = Vec::new();
+    let mut helds: Vec<Held> = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let done = match step.kind {
+            Kind::Key => None,
+            Kind::Travel(pages) => Some(travel(&mut term, &mut c, pages)),
+            Kind::Held { n, every } => Some(match held(&mut term, &mut c, step, n, every) {
+                Some(h) => {
+                    helds.push(h);
+                    true
+                }
+                None => false,
+            }),
+        };
+        if let Some(done) = done {
+            if !done || !resync(&mut term, &mut c, &db, o.settle) {
+                lost = Some((
+                    i,
+                    step.clone(),
+                    c.draw().shown,
+                    Shown::of_terminal(term.screen()),
+                ));
+                break;
+            }
+            term.take_bytes();
+            term.take_raw();
+            continue;
+        }
+        let oracle = c.key(step.action.clone());
+        let expected = oracle.shown.clone();
+        if Shown::of_terminal(term.screen()) == expected {
+            // A key that changes nothing (it should not be in the script).
+            println!(
+                "   (move {}: {:?} changes nothing; skipped)",
+                i + 1,
+                step.action
+            );
+            continue;
+        }
+        let sent = term.send(step.bytes);
+        let Some(seen) = term.wait_for(PATIENCE, |s| Shown::of_terminal(s) == expected) else {
+            lost = Some((i, step.clone(), expected, Shown::of_terminal(term.screen())));
+            break;
+        };
+        let matched = Shown::of_terminal(term.screen());
+        term.settle(o.settle, PATIENCE);
+        if oracle.asked {
+            let extra = oracle.worker * 3 + o.settle;
+            term.settle(extra, extra);
+        }
+        let changed_after = Shown::of_terminal(term.screen()) != matched;
+        if o.dump && (i == 10 || i == 100) {
+            dumps.push((i, term.take_raw()));
+        } else {
+            term.take_raw();
+        }
+        moves.push(Move {
+            step: step.clone(),
+            oracle,
+            last_byte: seen.at - sent,
+            bytes: term.take_bytes(),
+            changed_after,
+        });
+    }
+    // A full repaint, for comparison: Ctrl-l draws the whole screen again. The screen
+    // does not change, so its last byte is the last read before 100 ms of quiet.
+    let repaint_oracle = c.key(Action::Repaint);
+    let sent = term.send(b"\x0c");
+    let repaint_last = term.settle(Duration::from_millis(100), PATIENCE);
+    let repaint_bytes = term.take_bytes();
+    let repaint_same = Shown::of_terminal(term.screen()) == repaint_oracle.shown;
+    term.quit();
+
+    if let Some((i, step, expected, shown)) = &lost {
+        println!();
         println!(
-            "     min {:.1} / median {:.1} / max {:.1} ms over {} runs{} (first output after a median {:.1} ms)",
-            s.min,
-            s.median,
-            s.max,
-            s.n,
-            if complete.len() < runs.len() {
-                format!(", {} never complete", runs.len() - complete.len())
-            } else {
-                String::new()
-            },
-            stats(&output).median
+            "   MOVE {} ({}, {:?}) NEVER SHOWED ITS FRAME within {} s; the pty shows:\n{}\n   the console in process shows:\n{}",
+            i + 1,
+            step.group,
+            step.action,
+            PATIENCE.as_secs(),
+            shown.text(),
+            expected.text()
         );
     }
 
-    // ---- 2 and 3. cursor moves ----
-    let half = o.moves / 2;
-    let mut keys = Vec::with_capacity(o.moves);
-    for i in 0..o.moves {
-        let action = if i < half { Action::Down } else { Action::Up };
-        keys.push(c.key(action));
-        if o.dump && (i == 10 || i == 100) {
-            let bytes = c.written.0.borrow().last.clone();
-            println!();
+    println!();
+    println!(
+        "2. keypress → last byte, the real binary in the pty ({} moves; the last byte: the read after which the screen equals the frame the console must end on)",
+        moves.len()
+    );
+    let times =
+        |ms_: &[&Move]| -> Stats { stats(&ms_.iter().map(|m| m.last_byte).collect::<Vec<_>>()) };
+    let all: Vec<&Move> = moves.iter().collect();
+    let plain: Vec<&Move> = all.iter().copied().filter(|m| !m.oracle.asked).collect();
+    let asked: Vec<&Move> = all.iter().copied().filter(|m| m.oracle.asked).collect();
+    let asked_ready: Vec<&Move> = asked
+        .iter()
+        .copied()
+        .filter(|m| m.oracle.complete_at_once)
+        .collect();
+    let asked_waited: Vec<&Move> = asked
+        .iter()
+        .copied()
+        .filter(|m| !m.oracle.complete_at_once)
+        .collect();
+    let line = |name: &str, ms_: &[&Move]| {
+        if !ms_.is_empty() {
+            println!("   {name:<44} {}", times(ms_));
+        }
+    };
+    line("all moves", &all);
+    line("  within the loaded rows", &plain);
+    line("  asking the worker for the next page", &asked);
+    line("    of which the rows were on screen already", &asked_ready);
+    line("    of which the screen waited for the rows", &asked_waited);
+    println!("   by where and how (moves asking for a page among them):");
+    let mut groups: Vec<&'static str> = Vec::new();
+    for m in &moves {
+        if !groups.contains(&m.step.group) {
+            groups.push(m.step.group);
+        }
+    }
+    for group in &groups {
+        let of: Vec<&Move> = all
+            .iter()
+            .copied()
+            .filter(|m| m.step.group == *group)
+            .collect();
+        let fetching = of.iter().filter(|m| m.oracle.asked).count();
+        if of.len() == 1 {
+            let m = of[0];
             println!(
-                "   the bytes of move {} ({} bytes): {}",
-                i + 1,
-                bytes.len(),
-                String::from_utf8_lossy(&bytes).escape_debug()
+                "     {group:<24} {:.2} ms ({} bytes{}; in process: {:.2} ms, of which the worker's query {:.2} ms)",
+                ms(m.last_byte),
+                m.bytes,
+                if m.oracle.asked {
+                    ", asked for a page"
+                } else {
+                    ""
+                },
+                ms(m.oracle.total),
+                ms(m.oracle.worker)
+            );
+        } else {
+            println!(
+                "     {group:<24} {} ({fetching} asked for a page)",
+                times(&of)
             );
         }
     }
-    let (crossing, plain): (Vec<&Key>, Vec<&Key>) = keys.iter().partition(|k| k.asked);
-    println!();
-    println!(
-        "2. cursor move, keypress → last byte written ({} moves: {half} down, {} up)",
-        keys.len(),
-        keys.len() - half
-    );
-    let plain_times: Vec<_> = plain.iter().map(|k| k.total).collect();
-    println!(
-        "   within the loaded rows ({}): {}",
-        plain.len(),
-        stats(&plain_times)
-    );
-    if !crossing.is_empty() {
-        let first: Vec<_> = crossing.iter().map(|k| k.first_at).collect();
-        let worker: Vec<_> = crossing.iter().map(|k| k.worker).collect();
-        let whole: Vec<_> = crossing.iter().map(|k| k.total).collect();
+    if !helds.is_empty() {
         println!(
-            "   leaving the loaded rows ({}), the worker asked for a page:",
-            crossing.len()
+            "   a key held down ({} presses {} ms apart, not waiting for the screen): each press until the screen shows its page (or one past it) with no row loading",
+            o.held,
+            REPEAT.as_millis()
         );
-        println!(
-            "     first frame (before the worker answers)  {}",
-            stats(&first)
-        );
-        println!("     the worker's page                  {}", stats(&worker));
-        println!("     until the frame with the rows      {}", stats(&whole));
+        for h in &helds {
+            println!(
+                "     {:<24} {}; {} reads of output, {} of them left rows loading on screen; {} bytes",
+                h.group,
+                stats(&h.latencies),
+                h.frames,
+                h.frames_loading,
+                h.bytes
+            );
+        }
     }
-    let all: Vec<_> = keys.iter().map(|k| k.total).collect();
-    println!("   all moves: {}", stats(&all));
-    for (name, action) in [
-        ("G (last row)", Action::Bottom),
-        ("g (first row)", Action::Top),
-    ] {
-        let k = c.key(action);
-        let index = c.app.queue.selected;
-        let id = c
-            .app
-            .queue
-            .row(index)
-            .map(|r| r.id.clone())
-            .unwrap_or_default();
-        let shown = !id.is_empty()
-            && k.text.contains(&id)
-            && k.text.contains(&format!("{}/{total}", index + 1));
-        println!(
-            "   {name:<14} → the frame showing it: {:.2} ms (worker {:.2} ms, first frame {:.2} ms, {} bytes){}",
-            ms(k.total),
-            ms(k.worker),
-            ms(k.first_at),
-            k.bytes,
-            if shown { "" } else { "  [row NOT shown]" }
-        );
+    let late = moves.iter().filter(|m| m.changed_after).count();
+    if late > 0 {
+        println!("   {late} moves CHANGED THE SCREEN AGAIN after it showed their frame");
+    }
+    println!("   in process (no threads, no terminal, the worker answering at once):");
+    let in_process = |ms_: &[&Move]| stats(&ms_.iter().map(|m| m.oracle.total).collect::<Vec<_>>());
+    println!("     {:<42} {}", "all moves", in_process(&all));
+    println!(
+        "     {:<42} {}",
+        "  within the loaded rows",
+        in_process(&plain)
+    );
+    println!(
+        "     {:<42} {}",
+        "  the worker's page query",
+        stats(&asked.iter().map(|m| m.oracle.worker).collect::<Vec<_>>())
+    );
+    for group in &groups {
+        let of: Vec<&Move> = asked
+            .iter()
+            .copied()
+            .filter(|m| m.step.group == *group)
+            .collect();
+        if !of.is_empty() {
+            println!(
+                "       {group:<40} {}",
+                stats(&of.iter().map(|m| m.oracle.worker).collect::<Vec<_>>())
+            );
+        }
     }
 
     println!();
-    println!("3. bytes written to the terminal per cursor move ({WIDTH}×{HEIGHT}, Chinese rows)");
-    let bytes = |ks: &[&Key]| {
-        let n = ks.len().max(1) as f64;
-        let sum: u64 = ks.iter().map(|k| k.bytes).sum();
-        let max = ks.iter().map(|k| k.bytes).max().unwrap_or(0);
-        (sum as f64 / n, max)
+    println!(
+        "3. bytes the terminal received per move ({WIDTH}×{HEIGHT}, Chinese rows; everything read from a key to the next)"
+    );
+    let bytes = |ms_: &[&Move]| {
+        let n = ms_.len().max(1) as f64;
+        let sum: u64 = ms_.iter().map(|m| m.bytes).sum();
+        let max = ms_.iter().map(|m| m.bytes).max().unwrap_or(0);
+        let mut v: Vec<u64> = ms_.iter().map(|m| m.bytes).collect();
+        v.sort_unstable();
+        let median = v.get(v.len() / 2).copied().unwrap_or(0);
+        format!(
+            "mean {:.0} / median {median} / max {max} bytes (n = {})",
+            sum as f64 / n,
+            ms_.len()
+        )
     };
-    let (mean, max) = bytes(&plain);
-    println!("   within the loaded rows:  mean {mean:.0}, max {max} bytes (target < 400)");
-    let all_keys: Vec<&Key> = keys.iter().collect();
-    let (mean, max) = bytes(&all_keys);
-    println!("   all moves:               mean {mean:.0}, max {max} bytes");
-    let (mean, max) = bytes(&crossing);
+    let cursor: Vec<&Move> = all
+        .iter()
+        .copied()
+        .filter(|m| matches!(m.step.action, Action::Up | Action::Down))
+        .collect();
+    let cursor_plain: Vec<&Move> = cursor.iter().copied().filter(|m| !m.oracle.asked).collect();
+    let cursor_asked: Vec<&Move> = cursor.iter().copied().filter(|m| m.oracle.asked).collect();
+    let (scrolled, still): (Vec<&Move>, Vec<&Move>) =
+        cursor.iter().copied().partition(|m| m.oracle.scrolled);
+    let pages: Vec<&Move> = all
+        .iter()
+        .copied()
+        .filter(|m| matches!(m.step.action, Action::PageUp | Action::PageDown))
+        .collect();
     println!(
-        "   leaving the loaded rows: mean {mean:.0}, max {max} bytes (two frames: loading, then the rows)"
+        "   {:<46} {}",
+        "all moves (target < 400 for j/k)",
+        bytes(&all)
     );
-    let (scrolled, still): (Vec<&Key>, Vec<&Key>) = plain.iter().partition(|k| k.scrolled);
-    let (mean, max) = bytes(&still);
+    println!("   {:<46} {}", "j / k", bytes(&cursor));
     println!(
-        "     of which the rows stay ({}):   mean {mean:.0}, max {max} bytes (the old and new selected rows, the position)",
-        still.len()
+        "   {:<46} {}",
+        "  within the loaded rows",
+        bytes(&cursor_plain)
     );
-    let (mean, max) = bytes(&scrolled);
     println!(
-        "     of which the rows scroll ({}): mean {mean:.0}, max {max} bytes (the terminal scrolls them; the row that comes in, the highlight and the position are sent)",
-        scrolled.len()
+        "   {:<46} {}",
+        "  asking the worker for the next page",
+        bytes(&cursor_asked)
     );
-    // A full repaint: the same state drawn on a terminal that shows nothing yet.
-    let written = Counting::default();
-    let mut fresh = Screen::new(written.clone(), Size::new(WIDTH, HEIGHT)).expect("screen");
-    shenhe::console::draw(&mut fresh, &mut c.app, c.theme).expect("draw");
     println!(
-        "   a full repaint:          {} bytes (the first frame: {} bytes)",
-        written.0.borrow().total,
+        "   {:<46} {}",
+        "  the rows stay (old and new selection, position)",
+        bytes(&still)
+    );
+    println!(
+        "   {:<46} {}",
+        "  the rows scroll (the terminal scrolls them)",
+        bytes(&scrolled)
+    );
+    println!("   {:<46} {}", "PgDn / PgUp", bytes(&pages));
+    let differ = moves.iter().filter(|m| m.bytes != m.oracle.bytes).count();
+    println!(
+        "   ({} of {} moves sent the pty exactly the bytes the console in process wrote{})",
+        moves.len() - differ,
+        moves.len(),
+        moves
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.bytes != m.oracle.bytes)
+            .take(5)
+            .map(|(i, m)| format!(
+                "; move {} ({}): {} in the pty, {} in process",
+                i + 1,
+                m.step.group,
+                m.bytes,
+                m.oracle.bytes
+            ))
+            .collect::<String>()
+    );
+    println!(
+        "   a full repaint (Ctrl-l): {repaint_bytes} bytes, last byte after {} (in process: {} bytes){}; the first frame: {} bytes",
+        repaint_last.map_or("never".to_string(), |at| format!(
+            "{:.2} ms",
+            ms(at.saturating_duration_since(sent))
+        )),
+        repaint_oracle.bytes,
+        if repaint_same {
+            ""
+        } else {
+            " [screen DIFFERS]"
+        },
         first.bytes
     );
+    for (i, raw) in dumps {
+        println!();
+        println!(
+            "   the bytes of move {} ({} bytes): {}",
+            i + 1,
+            raw.len(),
+            String::from_utf8_lossy(&raw).escape_debug()
+        );
+    }
+    if lost.is_some() {
+        std::process::exit(1);
+    }
 }
 
-struct Pty {
-    first_output: Duration,
-    complete: Option<Duration>,
-}
-
-/// The real binary in a pseudo-terminal: spawn → the screen shows the header counts and
-/// the first row.
-fn pty_first_frame(db: &std::path::Path, first_id: &str, pending: u64) -> Pty {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: HEIGHT,
-            cols: WIDTH,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("openpty");
-    let mut cmd = CommandBuilder::new(support::bin());
-    cmd.arg("--db");
-    cmd.arg(db);
-    cmd.args(["--lang", "zh"]);
-    cmd.env("SHENHE_NOW", NOW);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("NO_COLOR");
-    let mut reader = pair.master.try_clone_reader().expect("reader");
-    let mut writer = pair.master.take_writer().expect("writer");
-    let started = Instant::now();
-    let mut child = pair.slave.spawn_command(cmd).expect("spawn shenhe");
-    drop(pair.slave);
-    let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
-    let reading = std::thread::spawn(move || {
-        let mut buf = [0u8; 65536];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
-                break;
-            }
-        }
-    });
-    let size = |n: u16| std::num::NonZeroU16::new(n).expect("size");
-    let mut parser = vt100::Parser::new(size(HEIGHT), size(WIDTH), 0);
-    let (mut first_output, mut complete) = (None, None);
-    let pending = pending.to_string();
-    let deadline = started + Duration::from_secs(60);
-    while complete.is_none() && Instant::now() < deadline {
-        let Ok((at, bytes)) = rx.recv_timeout(Duration::from_millis(100)) else {
-            continue;
-        };
-        first_output.get_or_insert(at - started);
-        parser.process(&bytes);
-        let text = parser.screen().contents();
-        if text.contains(first_id) && text.contains(&pending) {
-            complete = Some(at - started);
-        }
-    }
-    let _ = writer.write_all(b"q");
-    let _ = writer.flush();
-    let quit_by = Instant::now() + Duration::from_secs(5);
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            _ if Instant::now() > quit_by => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break;
-            }
-            _ => std::thread::sleep(Duration::from_millis(10)),
-        }
-    }
-    drop(writer);
-    drop(pair.master);
-    let _ = reading.join();
-    Pty {
-        first_output: first_output.unwrap_or_default(),
-        complete,
-    }
+/// The real binary in a pseudo-terminal: spawn → the screen equals the first complete
+/// frame. Returns (first byte, complete) after spawn.
+fn pty_first_frame(db: &Path, frame: &Shown) -> (Duration, Option<Duration>) {
+    let mut term = Term::spawn(db, "zh", WIDTH, HEIGHT);
+    let seen = term.wait_for(Duration::from_secs(60), |s| Shown::of_terminal(s) == *frame);
+    let first = term
+        .first_output
+        .map(|at| at - term.spawned)
+        .unwrap_or_default();
+    let complete = seen.map(|s| s.at - term.spawned);
+    term.quit();
+    (first, complete)
 }

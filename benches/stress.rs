@@ -1,18 +1,33 @@
-//! Stress: N reviewer processes deciding applications of one database at once.
+//! Stress: N reviewers deciding applications of one database at once.
 //!
 //! ```sh
 //! cargo bench --bench stress                                   # 6 reviewers, 3000 applications
 //! cargo bench --bench stress -- --reviewers 12 --applications 10000 --seconds 20
-//! cargo bench --bench stress -- --cli                          # each decision a `shenhe` process
+//! cargo bench --bench stress -- --in-process                   # one connection a reviewer
 //! ```
 //!
 //! A benchmark, not a test: it prints figures and asserts no timing. Every reviewer is a
-//! separate process (this program run again as a worker) with its own connection; each
-//! walks all applications in its own random order, approving or returning, until none is
-//! left or time is up. It prints decisions per second, how often a process waited on a
-//! busy database (the store's retry counter), errors (a busy database must never surface as
-//! one), and lost and duplicated decisions, computed by comparing what every worker says it
-//! decided with the audit table. The last three must be 0; the exit code says whether they were.
+//! separate process (this program run again as a worker); each walks all applications in
+//! its own random order, approving or returning, until none is left or time is up. By
+//! default each decision is what a reviewer at a shell pays: a `shenhe approve ID` or
+//! `shenhe return ID --reason icp_missing` process of its own (start, open, decide, exit).
+//! With `--in-process`, each reviewer process instead holds one connection and calls the
+//! library, which measures the database alone.
+//!
+//! A decision that loses the race is told so; only that exact message counts as a lost
+//! race: `ID was already decided by rK at TIME: it is now STATE; nothing was written` (the
+//! version changed between reading and writing), or `cannot EVENT an application in state
+//! STATE (…): ID was already decided by rK at TIME; nothing was written` (read after the
+//! winner committed), for this application, by another of the reviewers, on one line
+//! after `shenhe: error: `, exit code 1 (in process: `ReviewError::Conflict` or
+//! `RefusedAfter` naming another reviewer). Anything else — "cannot open …", "database is
+//! locked", a refusal nobody caused, a crash — is an error, counted and printed.
+//!
+//! It prints decisions per second, how often a process waited on a busy database (the
+//! store's retry counter), errors (a busy database must never surface as one), and lost
+//! and duplicated decisions, computed by comparing what every worker says it decided with
+//! the audit table. Errors, lost and duplicated decisions must be 0; the exit code says
+//! whether they were.
 
 mod support;
 
@@ -28,6 +43,7 @@ use chrono::DateTime;
 use serde_json::json;
 
 use shenhe::domain::policy::Policy;
+use shenhe::domain::state::State;
 use shenhe::review::{Clock, Review, ReviewError};
 use shenhe::store::sqlite::{self, SqliteStore};
 
@@ -37,7 +53,7 @@ struct Options {
     reviewers: usize,
     applications: usize,
     seconds: u64,
-    cli: bool,
+    in_process: bool,
     db: Option<PathBuf>,
     worker: Option<usize>,
     start_at_ms: u64,
@@ -48,7 +64,7 @@ fn options() -> Options {
         reviewers: 6,
         applications: 3000,
         seconds: 30,
-        cli: false,
+        in_process: false,
         db: None,
         worker: None,
         start_at_ms: 0,
@@ -60,7 +76,9 @@ fn options() -> Options {
             "--reviewers" => o.reviewers = value().parse().expect("--reviewers N"),
             "--applications" => o.applications = value().parse().expect("--applications M"),
             "--seconds" => o.seconds = value().parse().expect("--seconds S"),
-            "--cli" => o.cli = true,
+            "--in-process" => o.in_process = true,
+            // The default now; still accepted.
+            "--cli" => o.in_process = false,
             "--db" => o.db = Some(PathBuf::from(value())),
             "--worker" => o.worker = Some(value().parse().expect("--worker I")),
             "--start-at-ms" => o.start_at_ms = value().parse().expect("--start-at-ms T"),
@@ -106,7 +124,7 @@ fn main() -> ExitCode {
 fn worker(o: &Options, index: usize) -> ExitCode {
     let db = o.db.as_deref().expect("--db");
     let actor = format!("r{index}");
-    let mut review = if o.cli {
+    let mut review = if !o.in_process {
         None
     } else {
         let store = SqliteStore::open(db).expect("open");
@@ -138,9 +156,9 @@ fn worker(o: &Options, index: usize) -> ExitCode {
         let id = id(i);
         let approve = rng.next_u64().is_multiple_of(2);
         let line = match review.as_mut() {
-            Some(review) => decide_in_process(review, &id, approve),
+            Some(review) => decide_in_process(review, &actor, &id, approve),
             None => {
-                let (line, retries) = decide_with_cli(db, &actor, &id, approve);
+                let (line, retries) = decide_with_cli(db, &actor, &id, approve, o.reviewers);
                 cli_retries += retries;
                 line
             }
@@ -152,7 +170,7 @@ fn worker(o: &Options, index: usize) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn decide_in_process(review: &mut Review, id: &str, approve: bool) -> String {
+fn decide_in_process(review: &mut Review, me: &str, id: &str, approve: bool) -> String {
     let result = review.current_version(id).and_then(|version| {
         if approve {
             review.approve(id, version, None)
@@ -162,16 +180,116 @@ fn decide_in_process(review: &mut Review, id: &str, approve: bool) -> String {
     });
     match result {
         Ok(d) => format!("won {id} {}", d.entry.entry.action),
+        // Lost to another reviewer: the only outcome besides winning that is not an error.
         Err(
-            ReviewError::Conflict { .. }
-            | ReviewError::RefusedAfter { .. }
-            | ReviewError::Refused(_),
-        ) => format!("lost {id}"),
+            ReviewError::Conflict { id: of, by, .. } | ReviewError::RefusedAfter { id: of, by, .. },
+        ) if of == id && by != me => {
+            format!("lost {id}")
+        }
         Err(e) => format!("error {id} {}", e.to_string().replace('\n', " ")),
     }
 }
 
-fn decide_with_cli(db: &Path, actor: &str, id: &str, approve: bool) -> (String, u64) {
+/// `rK at YYYY-MM-DD HH:MM:SS` at the start of `text`, K another of the reviewers;
+/// returns what follows.
+fn decided_by<'a>(text: &'a str, me: &str, reviewers: usize) -> Option<&'a str> {
+    let (by, rest) = text.split_once(" at ")?;
+    let k: usize = by.strip_prefix('r')?.parse().ok()?;
+    if k >= reviewers || by != format!("r{k}") || by == me {
+        return None;
+    }
+    let (time, rest) = (rest.get(..19)?, rest.get(19..)?);
+    chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%d %H:%M:%S").ok()?;
+    Some(rest)
+}
+
+/// Whether `message` is exactly what a reviewer who lost the race for `id` is told.
+fn lost_race(message: &str, id: &str, me: &str, event: &str, reviewers: usize) -> bool {
+    let decided = format!("{id} was already decided by ");
+    // Read before the winner committed, written after: the version changed.
+    if let Some(rest) = message.strip_prefix(&decided) {
+        return decided_by(rest, me, reviewers)
+            .and_then(|rest| rest.strip_prefix(": it is now "))
+            .and_then(|rest| rest.strip_suffix("; nothing was written"))
+            .and_then(|state| state.parse::<State>().ok())
+            .is_some_and(|state| state != State::PendingReview);
+    }
+    // Read after the winner committed: the state no longer allows it.
+    let Some(rest) = message.strip_prefix(&format!("cannot {event} an application in state "))
+    else {
+        return false;
+    };
+    let Some((state, rest)) = rest.split_once(" (") else {
+        return false;
+    };
+    let Some((_, rest)) = rest.split_once(&format!("): {decided}")) else {
+        return false;
+    };
+    state
+        .parse::<State>()
+        .is_ok_and(|s| s != State::PendingReview)
+        && decided_by(rest, me, reviewers) == Some("; nothing was written")
+}
+
+/// The matcher against the library's own wording, so that a change of message cannot
+/// quietly turn lost races into errors or errors into lost races.
+fn check_lost_race_wording() {
+    use shenhe::domain::state::{Event, TransitionRefused};
+    let at = DateTime::parse_from_rfc3339(NOW).expect("now");
+    let conflict = ReviewError::Conflict {
+        id: "ST0000001".into(),
+        state: State::Returned,
+        by: "r2".into(),
+        at,
+    }
+    .to_string();
+    let after = ReviewError::RefusedAfter {
+        refused: TransitionRefused {
+            from: State::PendingIntegration,
+            event: Event::Return,
+        },
+        id: "ST0000001".into(),
+        by: "r2".into(),
+        at,
+    }
+    .to_string();
+    let refused = ReviewError::Refused(TransitionRefused {
+        from: State::PendingReview,
+        event: Event::Verified,
+    })
+    .to_string();
+    assert!(
+        lost_race(&conflict, "ST0000001", "r1", "approve", 3),
+        "{conflict}"
+    );
+    assert!(lost_race(&after, "ST0000001", "r1", "return", 3), "{after}");
+    for (message, id, me, event) in [
+        (conflict.as_str(), "ST0000002", "r1", "approve"),
+        (conflict.as_str(), "ST0000001", "r2", "approve"),
+        (after.as_str(), "ST0000001", "r1", "approve"),
+        (refused.as_str(), "ST0000001", "r1", "approve"),
+        (
+            "cannot open the database: unable to open database file",
+            "ST0000001",
+            "r1",
+            "approve",
+        ),
+        ("database is locked", "ST0000001", "r1", "approve"),
+    ] {
+        assert!(
+            !lost_race(message, id, me, event, 3),
+            "taken for a lost race: {message}"
+        );
+    }
+}
+
+fn decide_with_cli(
+    db: &Path,
+    actor: &str,
+    id: &str,
+    approve: bool,
+    reviewers: usize,
+) -> (String, u64) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_shenhe"));
     cmd.env("SHENHE_DB", db)
         .env("SHENHE_NOW", NOW)
@@ -185,17 +303,33 @@ fn decide_with_cli(db: &Path, actor: &str, id: &str, approve: bool) -> (String, 
     }
     let out = cmd.output().expect("run shenhe");
     let err = String::from_utf8_lossy(&out.stderr);
-    let retries = err
-        .lines()
-        .find_map(|l| l.strip_prefix("shenhe: busy retries: "))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0);
-    let line = if out.status.success() {
-        format!("won {id} {}", if approve { "approve" } else { "return" })
-    } else if err.contains("already decided by") || err.contains("cannot ") {
+    let mut retries = 0;
+    let mut said = Vec::new();
+    for line in err.lines() {
+        match line
+            .strip_prefix("shenhe: busy retries: ")
+            .and_then(|n| n.trim().parse::<u64>().ok())
+        {
+            Some(n) => retries = n,
+            None => said.push(line),
+        }
+    }
+    let event = if approve { "approve" } else { "return" };
+    let line = if out.status.success() && said.is_empty() {
+        format!("won {id} {event}")
+    } else if out.status.code() == Some(1)
+        && said.len() == 1
+        && said[0]
+            .strip_prefix("shenhe: error: ")
+            .is_some_and(|m| lost_race(m, id, actor, event, reviewers))
+    {
         format!("lost {id}")
     } else {
-        format!("error {id} {}", err.trim().replace('\n', " "))
+        format!(
+            "error {id} (exit {:?}) {}",
+            out.status.code(),
+            said.join(" | ")
+        )
     };
     (line, retries)
 }
@@ -227,6 +361,7 @@ fn records(count: usize) -> Vec<u8> {
 }
 
 fn driver(o: &Options) -> ExitCode {
+    check_lost_race_wording();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("stress.db");
     {
@@ -269,8 +404,9 @@ fn driver(o: &Options) -> ExitCode {
                 "--start-at-ms",
                 &start_at_ms.to_string(),
             ]);
-            if o.cli {
-                cmd.arg("--cli");
+            cmd.args(["--reviewers", &o.reviewers.to_string()]);
+            if o.in_process {
+                cmd.arg("--in-process");
             }
             cmd.stdout(Stdio::piped()).spawn().expect("spawn worker")
         })
@@ -348,10 +484,10 @@ fn driver(o: &Options) -> ExitCode {
     println!(
         "stress: {} reviewer processes ({}), {} applications, one database",
         o.reviewers,
-        if o.cli {
-            "one `shenhe` process a decision"
+        if o.in_process {
+            "in process: one connection each, calling the library"
         } else {
-            "one connection each"
+            "one `shenhe approve` / `shenhe return` process a decision"
         },
         o.applications
     );
@@ -362,9 +498,17 @@ fn driver(o: &Options) -> ExitCode {
         (decisions as u64 + lost) as f64 / seconds
     );
     println!("busy retries:          {retries}");
-    println!("errors:                {}", errors.len());
-    for e in errors.iter().take(5) {
-        println!("  {e}");
+    if errors.is_empty() {
+        println!("errors:                0");
+    } else {
+        println!(
+            "ERRORS:                {} (neither a decision nor a lost race; the first {}):",
+            errors.len(),
+            errors.len().min(10)
+        );
+        for e in errors.iter().take(10) {
+            println!("  {e}");
+        }
     }
     println!("lost decisions:        {lost_decisions}");
     println!("duplicated decisions:  {duplicated}");

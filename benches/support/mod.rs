@@ -6,6 +6,8 @@
 #[path = "../../tests/shenhe/fixtures.rs"]
 pub mod fixtures;
 
+pub mod pty;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -170,4 +172,72 @@ impl std::fmt::Display for Stats {
             self.min, self.median, self.mean, self.p99, self.max, self.n
         )
     }
+}
+
+/// The database's files: itself, its WAL and its shared-memory index.
+pub fn db_files(db: &Path) -> [PathBuf; 3] {
+    ["", "-wal", "-shm"].map(|suffix| {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    })
+}
+
+/// Drops a file's pages from the page cache, so that the next read comes from the disk:
+/// `fdatasync` (only clean pages can be dropped), then `posix_fadvise(POSIX_FADV_DONTNEED)`.
+/// Needs no privilege (unlike /proc/sys/vm/drop_caches, which a container may not allow);
+/// it leaves other files (the binary, the libraries) cached. A missing file is fine.
+pub fn drop_from_page_cache(path: &Path) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let fd = file.as_raw_fd();
+    // SAFETY: plain system calls on a descriptor that `file` keeps open.
+    if unsafe { libc::fdatasync(fd) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: as above; offset 0 and length 0 mean the whole file.
+    let rc = unsafe { libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_DONTNEED) };
+    if rc != 0 {
+        return Err(std::io::Error::from_raw_os_error(rc));
+    }
+    Ok(())
+}
+
+/// The share of a file's pages in the page cache (`mincore` on a mapping of it), to show
+/// that dropping them worked; None if it cannot be told.
+pub fn resident(path: &Path) -> Option<f64> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len() as usize;
+    if len == 0 {
+        return Some(0.0);
+    }
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+    // SAFETY: a read-only shared mapping of a file we hold open, unmapped below; its
+    // contents are never read (mincore only asks the kernel which pages are cached).
+    let map = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_SHARED,
+            file.as_raw_fd(),
+            0,
+        )
+    };
+    if map == libc::MAP_FAILED {
+        return None;
+    }
+    let pages = len.div_ceil(page);
+    let mut v = vec![0u8; pages];
+    // SAFETY: `map` is a mapping of `len` bytes; `v` has one byte per page of it.
+    let rc = unsafe { libc::mincore(map, len, v.as_mut_ptr()) };
+    // SAFETY: unmapping what was mapped above.
+    unsafe { libc::munmap(map, len) };
+    (rc == 0).then(|| v.iter().filter(|b| **b & 1 == 1).count() as f64 / pages as f64)
 }
