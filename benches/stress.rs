@@ -23,8 +23,9 @@
 //! `RefusedAfter` naming another reviewer). Anything else — "cannot open …", "database is
 //! locked", a refusal nobody caused, a crash — is an error, counted and printed.
 //!
-//! It prints decisions per second, how often a process waited on a busy database (the
-//! store's retry counter), errors (a busy database must never surface as one), and lost
+//! It prints decisions per second, what each attempt took (min / median / p99 / max: the
+//! process from start to exit, or the library call), how often a process waited on a busy
+//! database (the store's retry counter), errors (a busy database must never surface as one), and lost
 //! and duplicated decisions, computed by comparing what every worker says it decided with
 //! the audit table. Errors, lost and duplicated decisions must be 0; the exit code says
 //! whether they were.
@@ -155,6 +156,7 @@ fn worker(o: &Options, index: usize) -> ExitCode {
         }
         let id = id(i);
         let approve = rng.next_u64().is_multiple_of(2);
+        let attempt = Instant::now();
         let line = match review.as_mut() {
             Some(review) => decide_in_process(review, &actor, &id, approve),
             None => {
@@ -163,7 +165,9 @@ fn worker(o: &Options, index: usize) -> ExitCode {
                 line
             }
         };
+        let took = attempt.elapsed().as_micros();
         writeln!(out, "{line}").expect("stdout");
+        writeln!(out, "took {took}").expect("stdout");
     }
     writeln!(out, "elapsed_ms {}", started.elapsed().as_millis()).expect("stdout");
     writeln!(out, "retries {}", sqlite::busy_retries() + cli_retries).expect("stdout");
@@ -414,6 +418,7 @@ fn driver(o: &Options) -> ExitCode {
 
     let mut won: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     let (mut lost, mut errors, mut retries, mut elapsed_ms) = (0u64, Vec::new(), 0u64, 0u64);
+    let mut attempts: Vec<Duration> = Vec::new();
     for (i, mut child) in children.into_iter().enumerate() {
         let reviewer = format!("r{i}");
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
@@ -426,6 +431,9 @@ fn driver(o: &Options) -> ExitCode {
                     .or_default()
                     .push((reviewer.clone(), action.to_string())),
                 (Some("lost"), _, _) => lost += 1,
+                (Some("took"), Some(us), None) => {
+                    attempts.push(Duration::from_micros(us.parse().expect("µs")))
+                }
                 (Some("elapsed_ms"), Some(ms), _) => {
                     elapsed_ms = elapsed_ms.max(ms.parse().expect("ms"))
                 }
@@ -496,6 +504,19 @@ fn driver(o: &Options) -> ExitCode {
     println!(
         "attempts per second:   {:.0} ({lost} lost the race, told who won)",
         (decisions as u64 + lost) as f64 / seconds
+    );
+    let s = support::stats(&attempts);
+    println!(
+        "each attempt:          min {:.1} / median {:.1} / p99 {:.1} / max {:.1} ms ({})",
+        s.min,
+        s.median,
+        s.p99,
+        s.max,
+        if o.in_process {
+            "the library call"
+        } else {
+            "the process, start to exit, as the reviewer waits for it"
+        }
     );
     println!("busy retries:          {retries}");
     if errors.is_empty() {
