@@ -1148,3 +1148,27 @@ fn a_manual_goods_check_judged_failed_offers_the_goods_reason() {
     assert_eq!(r.outcome, Outcome::Fail);
     assert_eq!(r.reason.as_deref(), Some("prohibited_goods"));
 }
+
+#[test]
+fn ids_are_the_serde_names_and_display_and_parse_round_trip() {
+    for check in CheckId::ALL {
+        let json = serde_json::to_value(check).expect("serialise");
+        assert_eq!(json, serde_json::Value::from(check.id()), "{check:?}");
+        assert_eq!(check.to_string(), check.id());
+        assert_eq!(check.id().parse::<CheckId>(), Ok(check));
+    }
+    let err = "website".parse::<CheckId>().unwrap_err();
+    assert!(
+        err.contains("unknown check `website`") && err.contains("website_built"),
+        "{err}"
+    );
+    for outcome in [
+        Outcome::Pass,
+        Outcome::Fail,
+        Outcome::Manual,
+        Outcome::NotApplicable,
+    ] {
+        let json = serde_json::to_value(outcome).expect("serialise");
+        assert_eq!(json, serde_json::Value::from(outcome.id()), "{outcome:?}");
+    }
+}
