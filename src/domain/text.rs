@@ -180,6 +180,50 @@ mod tests {
     }
 
     #[test]
+    fn bidi_invisible_and_private_use_characters_are_named() {
+        // Written out rather than taken from `placeholder`, so the test does not share
+        // a mistake with it: the first and last of every range, and each single one.
+        let named = [
+            0x061C, 0x200E, 0x200F, 0x202A, 0x202E, 0x2066, 0x2069, // bidi
+            0x00AD, 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180F, 0x200B, 0x200D, 0x2028,
+            0x2029, 0x2060, 0x2064, 0x206A, 0x206F, 0x3164, 0xFE00, 0xFE0F, 0xFEFF, 0xFFA0, 0xFFF9,
+            0xFFFB, 0x1D173, 0x1D17A, 0xE0000, 0xE007F, 0xE0100, 0xE01EF,
+            // private use, which terminals and fonts draw as they please
+            0xE000, 0xF8FF, 0xF0000, 0x10FFFD,
+        ];
+        for code in named {
+            let c = char::from_u32(code).expect("a char");
+            assert!(needs_placeholder(c), "U+{code:04X}");
+            assert_eq!(display_safe(&c.to_string()), format!("<U+{code:04X}>"));
+        }
+        // Their neighbours outside the ranges are text.
+        for code in [0x2065, 0x2070, 0xD000, 0xF900, 0xEFFFF, 0x1D172, 0x1D17B] {
+            let c = char::from_u32(code).expect("a char");
+            assert!(!needs_placeholder(c), "U+{code:04X}");
+        }
+    }
+
+    #[test]
+    fn fit_pad_and_mask_at_their_edges() {
+        assert_eq!(fit("abc", 3), "abc", "exactly the width: not cut");
+        assert_eq!(fit("abcd", 3), "ab…");
+        assert_eq!(fit("abcd", 1), "…");
+        assert_eq!(fit("abcd", 0), "");
+        // A wide character that would straddle the ellipsis is left out.
+        assert_eq!(fit("a支付", 4), "a支…");
+        assert_eq!(fit("a支付", 3), "a…");
+        assert_eq!(fit("\u{1b}[2J", 20), "␛[2J", "made safe before measuring");
+        assert_eq!(pad("ab", 4), "ab  ");
+        assert_eq!(pad_left("ab", 4), "  ab");
+        assert_eq!(pad_left("支付宝", 7), " 支付宝");
+        assert_eq!(pad_left("abcdef", 4), "abc…");
+        assert_eq!(mask("s3cret"), "••••••");
+        assert_eq!(mask(""), "");
+        assert_eq!(display_safe_bytes(b"ok\xff\x1b"), "ok\u{fffd}␛");
+        assert_eq!(width(""), 0);
+    }
+
+    #[test]
     fn fit_counts_cjk_as_two_columns() {
         assert_eq!(width("支付宝"), 6);
         assert_eq!(fit("支付宝接口", 7), "支付宝…");
