@@ -323,3 +323,28 @@ fn a_conflicting_resubmission_after_many_good_records_rolls_all_of_them_back() {
     );
     assert_eq!(env.state_of("PENDING"), "pending_review");
 }
+
+#[test]
+fn a_conflict_and_a_bad_record_are_counted_and_named_together() {
+    let env = Env::new();
+    env.import_records(&[record("PENDING")]);
+    let file = env.path("both.ndjson");
+    // The conflict is found by the writer, so it must reach the writer (in the first
+    // hand-off of records) before the reader meets the bad record and stops sending.
+    let mut lines = vec![
+        with(
+            record("PENDING"),
+            &[("/applicant/name", json!("改过的公司"))],
+        )
+        .to_string(),
+    ];
+    lines.extend(many_good("G"));
+    lines.push(with(record("BAD"), &[("/product", json!("x"))]).to_string());
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    let err = env.fails(&["import", file.to_str().expect("path")]);
+    assert!(
+        err.contains("2 bad records") && err.contains("(BAD)") && err.contains("(PENDING)"),
+        "{err}"
+    );
+    assert_eq!(count_rows(&env.db(), "applications"), 1);
+}
