@@ -11,7 +11,7 @@ use shenhe::review::test_pause;
 use shenhe::rng::Rng;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -255,6 +255,23 @@ fn the_test_pause_is_refused_on_a_real_database() {
     assert_eq!(count_rows(&env.db(), "applications"), 0);
 }
 
+/// The `i`-th decision of a crash test: approvals and returns by turns.
+fn decide_command(mut cmd: Command, i: usize, id: &str) -> Command {
+    if i.is_multiple_of(2) {
+        cmd.args(["approve", id, "--note", "killed or not"]);
+    } else {
+        cmd.args([
+            "return",
+            id,
+            "--reason",
+            "icp_missing",
+            "--message",
+            "备案号",
+        ]);
+    }
+    cmd
+}
+
 #[test]
 fn a_decision_killed_at_any_moment_is_wholly_there_or_wholly_absent() {
     let env = Env::new();
@@ -271,20 +288,7 @@ fn a_decision_killed_at_any_moment_is_wholly_there_or_wholly_absent() {
     let mut rng = Rng::new(0x5EED_1234_ABCD_0002);
     let mut finished = Vec::new();
     for (i, id) in ids.iter().enumerate().skip(1) {
-        let mut cmd = env.command();
-        if i % 2 == 0 {
-            cmd.args(["approve", id, "--note", "killed or not"]);
-        } else {
-            cmd.args([
-                "return",
-                id,
-                "--reason",
-                "icp_missing",
-                "--message",
-                "备案号",
-            ]);
-        }
-        let child = cmd
+        let child = decide_command(env.command(), i, id)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -349,19 +353,7 @@ fn a_decision_killed_inside_its_transaction_is_absent() {
     for (i, id) in ids.iter().enumerate() {
         let mut cmd = env.command();
         cmd.env(test_pause::PAUSE_VARIABLE, "decision-commit");
-        if i % 2 == 0 {
-            cmd.args(["approve", id, "--note", "never committed"]);
-        } else {
-            cmd.args([
-                "return",
-                id,
-                "--reason",
-                "icp_missing",
-                "--message",
-                "备案号",
-            ]);
-        }
-        let child = cmd
+        let child = decide_command(cmd, i, id)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
