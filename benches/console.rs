@@ -575,8 +575,9 @@ fn main() {
     let first_frame = started.elapsed();
     let total = c.app.queue.total.unwrap_or(0);
     println!(
-        "console: {total} applications in the queue, {WIDTH}×{HEIGHT}, Chinese, {}",
-        db.display()
+        "console: {total} applications in the queue, {WIDTH}×{HEIGHT}, Chinese, {} ({})",
+        db.display(),
+        support::load()
     );
     println!();
     println!("1. start → first complete frame (rows and header counts)");

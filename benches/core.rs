@@ -152,6 +152,7 @@ fn main() {
         count,
         mib(db_size(&db))
     );
+    println!("machine:           {}", support::load());
     println!();
 
     // ---- list: warm, cold, deep ----

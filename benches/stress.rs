@@ -490,14 +490,15 @@ fn driver(o: &Options) -> ExitCode {
 
     let seconds = elapsed_ms.max(1) as f64 / 1000.0;
     println!(
-        "stress: {} reviewer processes ({}), {} applications, one database",
+        "stress: {} reviewer processes ({}), {} applications, one database ({})",
         o.reviewers,
         if o.in_process {
             "in process: one connection each, calling the library"
         } else {
             "one `shenhe approve` / `shenhe return` process a decision"
         },
-        o.applications
+        o.applications,
+        support::load()
     );
     println!("decisions:             {decisions} in {seconds:.2} s");
     println!("decisions per second:  {:.0}", decisions as f64 / seconds);

@@ -241,3 +241,12 @@ pub fn resident(path: &Path) -> Option<f64> {
     unsafe { libc::munmap(map, len) };
     (rc == 0).then(|| v.iter().filter(|b| **b & 1 == 1).count() as f64 / pages as f64)
 }
+
+/// The machine's load averages (1, 5, 15 min), for the record: figures taken while other
+/// work runs are not figures of an idle machine.
+pub fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .map_or_else(|| "unknown".to_string(), |l| format!("load average {l}"))
+}
