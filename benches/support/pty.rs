@@ -63,14 +63,7 @@ impl Term {
         cmd.arg("--db");
         cmd.arg(db);
         cmd.args(["--lang", lang]);
-        for var in [
-            "SHENHE_DB",
-            "SHENHE_DATA",
-            "SHENHE_REVIEWER",
-            "NO_COLOR",
-            "LC_ALL",
-            "LC_MESSAGES",
-        ] {
+        for var in super::fixtures::CONSOLE_ENV_TO_CLEAR {
             cmd.env_remove(var);
         }
         cmd.env("SHENHE_NOW", super::NOW);

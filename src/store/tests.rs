@@ -3,15 +3,11 @@
 //! it): a change commits only at the version that was read, with its audit entry, or not
 //! at all.
 
-use std::sync::Arc;
-
 use chrono::DateTime;
 
 use super::sqlite::SqliteStore;
 use super::*;
 use crate::domain::checks::CheckId;
-use crate::domain::policy::Policy;
-use crate::review::{Clock, Review};
 
 #[path = "../../tests/shenhe/fixtures.rs"]
 mod fixtures;
@@ -22,21 +18,41 @@ fn now() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(NOW).expect("now")
 }
 
-/// A database holding SQ1, pending review at version 1, and the store on it.
+/// A database holding SQ1, pending review at version 1, written through the store's own
+/// import session (the review layer is above the store, and not needed here).
 fn store_with_one() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("t.db");
-    let mut review = Review::new(
-        Box::new(SqliteStore::open(&db).expect("open")),
-        Arc::new(Policy::builtin()),
-        "importer".into(),
-        Clock::Fixed(now()),
-    )
-    .expect("review");
-    review
-        .import(format!("{}\n", fixtures::record("SQ1")).as_bytes())
-        .expect("import");
-    let store = SqliteStore::open(&db).expect("open");
+    let mut store = SqliteStore::open(&dir.path().join("t.db")).expect("open");
+    let app: Application =
+        serde_json::from_value(fixtures::record("SQ1")).expect("the fixture is an application");
+    let body = serde_json::to_string(&app).expect("serialise");
+    let derived = Derived {
+        due_at: now(),
+        failed: 0,
+        manual: 1,
+        policy_version: "test".into(),
+    };
+    let mut session = store.begin_import().expect("begin import");
+    session
+        .insert(
+            ImportRecord {
+                app: &app,
+                body: &body,
+                group: "platform",
+                state: State::PendingReview,
+                revision: 1,
+                derived: &derived,
+                content_hash: "test",
+            },
+            NewAuditEntry {
+                actor: "importer".into(),
+                action: "submit".into(),
+                from_state: None,
+                ..audit_entry("submit", Some(State::PendingReview))
+            },
+        )
+        .expect("insert");
+    session.commit().expect("commit");
     let stored = store.get("SQ1").expect("get").expect("SQ1");
     assert_eq!((stored.state, stored.version), (State::PendingReview, 1));
     (dir, store)

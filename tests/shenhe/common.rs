@@ -34,6 +34,7 @@ impl Env {
             .env("SHENHE_DB", self.db())
             .env_remove("SHENHE_DATA")
             .env_remove("SHENHE_REVIEWER")
+            .env_remove("SHENHE_TEST_PAUSE")
             .env("RUST_BACKTRACE", "1")
             .stdin(Stdio::null());
         cmd

@@ -6,6 +6,18 @@
 use ratatui::buffer::Buffer;
 use serde_json::{Value, json};
 
+/// Variables of the runner's own environment that must not reach a console started for a
+/// test or a benchmark: they would choose its database, policy, reviewer, language or colours.
+pub const CONSOLE_ENV_TO_CLEAR: [&str; 7] = [
+    "SHENHE_DB",
+    "SHENHE_DATA",
+    "SHENHE_REVIEWER",
+    "SHENHE_TEST_PAUSE",
+    "NO_COLOR",
+    "LC_ALL",
+    "LC_MESSAGES",
+];
+
 /// A clean enterprise application for platform instant-to-account: every check passes
 /// but the manual ones.
 pub fn record(id: &str) -> Value {

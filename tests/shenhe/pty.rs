@@ -121,19 +121,10 @@ impl Console {
         cmd.arg("--db");
         cmd.arg(env.db());
         cmd.cwd(env.dir.path());
-        // The test runner's own environment must not choose the language, colours or
-        // database for the console.
-        for var in [
-            "SHENHE_DB",
-            "SHENHE_DATA",
-            "SHENHE_REVIEWER",
-            "NO_COLOR",
-            "LC_ALL",
-            "LC_MESSAGES",
-            "RUST_BACKTRACE",
-        ] {
+        for var in crate::fixtures::CONSOLE_ENV_TO_CLEAR {
             cmd.env_remove(var);
         }
+        cmd.env_remove("RUST_BACKTRACE");
         cmd.env("SHENHE_NOW", &env.now);
         cmd.env("SHENHE_REVIEWER", opts.reviewer);
         cmd.env("LANG", opts.lang);
