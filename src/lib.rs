@@ -7,7 +7,8 @@
 
 pub mod cli;
 pub mod console;
-pub mod domain;
+/// The domain layer is its own crate, so that it cannot reach up to SQL or the terminal.
+pub use shenhe_domain as domain;
 pub mod i18n;
 pub mod review;
 pub mod rng;

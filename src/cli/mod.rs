@@ -12,7 +12,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 
 use crate::domain::checks::CheckId;
-use crate::domain::policy::Policy;
+use crate::domain::policy::{self, Policy, PolicyError};
 use crate::domain::state::State;
 use crate::review::{Clock, Review, identity, test_pause};
 use crate::store::sqlite::SqliteStore;
@@ -244,9 +244,24 @@ pub fn load_policy(flag: Option<&Path>) -> Result<Policy, UserError> {
             .map(PathBuf::from)
     });
     match dir {
-        Some(dir) => Ok(Policy::load_dir(&dir)?),
+        Some(dir) => Ok(load_policy_dir(&dir)?),
         None => Ok(Policy::builtin()),
     }
+}
+
+/// The five policy files of `dir`, read and then parsed by the domain.
+fn load_policy_dir(dir: &Path) -> Result<Policy, PolicyError> {
+    let mut texts = Vec::new();
+    for (name, _) in policy::FILES {
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path).map_err(|e| PolicyError {
+            file: path.clone(),
+            line: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        texts.push((path, text));
+    }
+    Policy::from_texts(&texts)
 }
 
 /// Opens the database and a review session on it, the same way for every command.

@@ -409,3 +409,17 @@ fn due_times_follow_new_holiday_data() {
         "recomputed from the new data"
     );
 }
+
+#[test]
+fn a_policy_directory_missing_a_file_is_named_and_nothing_runs() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    let data = env.policy_copy();
+    std::fs::remove_file(data.join("holidays.toml")).expect("remove");
+    let err = env.fails(&["--data", data.to_str().expect("path"), "list"]);
+    assert!(
+        err.contains(&data.join("holidays.toml").display().to_string())
+            && err.contains("cannot read"),
+        "{err}"
+    );
+}

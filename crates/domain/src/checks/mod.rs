@@ -686,7 +686,7 @@ pub struct Judgement {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub by: String,
-    #[serde(with = "crate::domain::application::rfc3339")]
+    #[serde(with = "crate::application::rfc3339")]
     pub at: chrono::DateTime<chrono::FixedOffset>,
 }
 
@@ -712,7 +712,7 @@ pub fn apply_judgements(policy: &Policy, results: &mut [CheckResult], judgements
         } else {
             ("failed", "不通过")
         };
-        let at = j.at.with_timezone(&crate::domain::calendar::china());
+        let at = j.at.with_timezone(&crate::calendar::china());
         let at = at.format("%Y-%m-%d %H:%M");
         let note = j.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
         let (note_en, note_zh) = match note {

@@ -1,5 +1,5 @@
 //! An application (订单) as the merchant submitted it. Every string in here came from the
-//! applicant and is untrusted: it reaches a terminal only through `crate::domain::text`.
+//! applicant and is untrusted: it reaches a terminal only through `crate::text`.
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,7 @@
 use chrono::{DateTime, FixedOffset};
 
 use super::*;
-use crate::domain::application::{
-    Applicant, Material, Payment, PaymentMethod, SecurityProduct, Website,
-};
+use crate::application::{Applicant, Material, Payment, PaymentMethod, SecurityProduct, Website};
 
 fn policy() -> Policy {
     Policy::builtin()

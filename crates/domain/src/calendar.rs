@@ -200,7 +200,7 @@ pub fn verification_deadline(submitted_at: DateTime<FixedOffset>) -> DateTime<Fi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::policy::Policy;
+    use crate::policy::Policy;
     use proptest::prelude::*;
 
     fn calendar() -> Calendar {

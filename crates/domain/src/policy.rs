@@ -15,11 +15,11 @@ use super::checks::CheckId;
 
 /// The files of a policy directory, and the copies built into the binary.
 pub const FILES: [(&str, &str); 5] = [
-    ("products.toml", include_str!("../../data/products.toml")),
-    ("checks.toml", include_str!("../../data/checks.toml")),
-    ("reasons.toml", include_str!("../../data/reasons.toml")),
-    ("goods.toml", include_str!("../../data/goods.toml")),
-    ("holidays.toml", include_str!("../../data/holidays.toml")),
+    ("products.toml", include_str!("../../../data/products.toml")),
+    ("checks.toml", include_str!("../../../data/checks.toml")),
+    ("reasons.toml", include_str!("../../../data/reasons.toml")),
+    ("goods.toml", include_str!("../../../data/goods.toml")),
+    ("holidays.toml", include_str!("../../../data/holidays.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -267,23 +267,9 @@ impl Policy {
         Policy::from_texts(&texts).expect("the built-in policy in data/ is valid (tested)")
     }
 
-    /// Loads the five policy files from `dir`.
-    pub fn load_dir(dir: &Path) -> Result<Policy, PolicyError> {
-        let mut texts = Vec::new();
-        for (name, _) in FILES {
-            let path = dir.join(name);
-            let text = std::fs::read_to_string(&path).map_err(|e| PolicyError {
-                file: path.clone(),
-                line: None,
-                message: format!("cannot read: {e}"),
-            })?;
-            texts.push((path, text));
-        }
-        Policy::from_texts(&texts)
-    }
-
-    /// `texts` in the order of [`FILES`].
-    fn from_texts(texts: &[(PathBuf, String)]) -> Result<Policy, PolicyError> {
+    /// The policy in `texts`: the five files' paths (for error messages) and contents, in
+    /// the order of [`FILES`]. Reading them is the caller's business: the domain does no I/O.
+    pub fn from_texts(texts: &[(PathBuf, String)]) -> Result<Policy, PolicyError> {
         let src = |i: usize| Source {
             path: texts[i].0.clone(),
             text: &texts[i].1,
@@ -640,30 +626,37 @@ mod tests {
             .1
     }
 
-    /// A policy directory holding the builtin files, with `needle` replaced by
-    /// `replacement` in `file`. Returns the directory and the 1-based line of the change.
-    fn dir_with(file: &str, needle: &str, replacement: &str) -> (tempfile::TempDir, usize) {
-        let dir = tempfile::tempdir().expect("temp dir");
+    /// The path a test's policy file is said to come from.
+    fn path_of(name: &str) -> PathBuf {
+        Path::new("policy").join(name)
+    }
+
+    /// The builtin files with `needle` replaced by `replacement` in `file`, and the 1-based
+    /// line of the change.
+    fn texts_with(file: &str, needle: &str, replacement: &str) -> (Vec<(PathBuf, String)>, usize) {
         let mut line = 0;
-        for (name, text) in FILES {
-            let text = if name == file {
-                let at = text
-                    .find(needle)
-                    .unwrap_or_else(|| panic!("`{needle}` in {name}"));
-                line = text[..at].matches('\n').count() + 1;
-                text.replacen(needle, replacement, 1)
-            } else {
-                text.to_string()
-            };
-            std::fs::write(dir.path().join(name), text).expect("write");
-        }
-        (dir, line)
+        let texts = FILES
+            .iter()
+            .map(|(name, text)| {
+                let text = if *name == file {
+                    let at = text
+                        .find(needle)
+                        .unwrap_or_else(|| panic!("`{needle}` in {name}"));
+                    line = text[..at].matches('\n').count() + 1;
+                    text.replacen(needle, replacement, 1)
+                } else {
+                    text.to_string()
+                };
+                (path_of(name), text)
+            })
+            .collect();
+        (texts, line)
     }
 
     fn load_error(file: &str, needle: &str, replacement: &str) -> (PolicyError, PathBuf, usize) {
-        let (dir, line) = dir_with(file, needle, replacement);
-        let err = Policy::load_dir(dir.path()).expect_err("the policy is broken");
-        (err, dir.path().join(file), line)
+        let (texts, line) = texts_with(file, needle, replacement);
+        let err = Policy::from_texts(&texts).expect_err("the policy is broken");
+        (err, path_of(file), line)
     }
 
     #[test]
@@ -720,20 +713,20 @@ mod tests {
     }
 
     #[test]
-    fn a_directory_with_the_same_files_is_the_same_policy() {
-        let (dir, _) = dir_with("reasons.toml", "", "");
-        let loaded = Policy::load_dir(dir.path()).expect("loads");
+    fn the_same_files_are_the_same_policy() {
+        let (texts, _) = texts_with("reasons.toml", "", "");
+        let loaded = Policy::from_texts(&texts).expect("loads");
         let builtin = Policy::builtin();
         assert_eq!(loaded.version, builtin.version);
         assert_eq!(loaded.calendar_version, builtin.calendar_version);
 
         // Any edit changes the version; only a holiday edit changes the calendar version.
-        let (dir, _) = dir_with("reasons.toml", "其他原因", "其它原因");
-        let edited = Policy::load_dir(dir.path()).expect("loads");
+        let (texts, _) = texts_with("reasons.toml", "其他原因", "其它原因");
+        let edited = Policy::from_texts(&texts).expect("loads");
         assert_ne!(edited.version, builtin.version);
         assert_eq!(edited.calendar_version, builtin.calendar_version);
-        let (dir, _) = dir_with("holidays.toml", "# Spring Festival", "# 春节");
-        let edited = Policy::load_dir(dir.path()).expect("loads");
+        let (texts, _) = texts_with("holidays.toml", "# Spring Festival", "# 春节");
+        let edited = Policy::from_texts(&texts).expect("loads");
         assert_ne!(edited.calendar_version, builtin.calendar_version);
     }
 
@@ -994,28 +987,20 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_file_is_named() {
-        let (dir, _) = dir_with("goods.toml", "", "");
-        std::fs::remove_file(dir.path().join("holidays.toml")).expect("remove");
-        let err = Policy::load_dir(dir.path()).expect_err("missing file");
-        assert_eq!(err.file, dir.path().join("holidays.toml"));
-        assert_eq!(err.line, None);
-        assert!(err.message.starts_with("cannot read"), "{}", err.message);
-    }
-
-    #[test]
     fn line_numbers_count_crlf_files_too() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for (name, text) in FILES {
-            let text = if name == "checks.toml" {
-                text.replace("\"taobao_shop\"", "\"taobao_store\"")
-                    .replace('\n', "\r\n")
-            } else {
-                text.to_string()
-            };
-            std::fs::write(dir.path().join(name), text).expect("write");
-        }
-        let err = Policy::load_dir(dir.path()).expect_err("broken");
+        let texts: Vec<(PathBuf, String)> = FILES
+            .iter()
+            .map(|(name, text)| {
+                let text = if *name == "checks.toml" {
+                    text.replace("\"taobao_shop\"", "\"taobao_store\"")
+                        .replace('\n', "\r\n")
+                } else {
+                    text.to_string()
+                };
+                (path_of(name), text)
+            })
+            .collect();
+        let err = Policy::from_texts(&texts).expect_err("broken");
         let text = builtin_text("checks.toml");
         let line = text[..text.find("\"taobao_shop\"").expect("present")]
             .matches('\n')
