@@ -206,3 +206,16 @@ pub mod rfc3339 {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn material_ids_are_their_serde_names() {
+        for kind in MaterialKind::ALL {
+            let json = serde_json::to_value(kind).expect("serialise");
+            assert_eq!(json, serde_json::Value::from(kind.id()), "{kind:?}");
+        }
+    }
+}

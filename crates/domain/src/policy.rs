@@ -660,6 +660,43 @@ mod tests {
     }
 
     #[test]
+    fn lookups_find_the_entry_asked_for() {
+        let p = Policy::builtin();
+        for g in &p.groups {
+            assert_eq!(p.group(&g.id).map(|f| f.id.as_str()), Some(g.id.as_str()));
+        }
+        for r in &p.reasons {
+            assert_eq!(
+                p.reason(&r.code).map(|f| f.code.as_str()),
+                Some(r.code.as_str())
+            );
+        }
+        assert!(p.group("nope").is_none() && p.reason("nope").is_none());
+    }
+
+    #[test]
+    fn a_reason_needs_both_languages() {
+        for (needle, empty) in [
+            (
+                r#"en = "The account has not passed real-name verification.""#,
+                r#"en = " ""#,
+            ),
+            (
+                r#"zh = "账户未通过实名认证，请完成实名认证后重新提交。""#,
+                r#"zh = """#,
+            ),
+        ] {
+            let (err, file, _) = load_error("reasons.toml", needle, empty);
+            assert_eq!(err.file, file);
+            assert!(
+                err.message.contains("needs both zh and en"),
+                "{}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
     fn the_builtin_policy_loads() {
         let p = Policy::builtin();
         assert_eq!(p.products.len(), 19);

@@ -1170,3 +1170,13 @@ fn ids_are_the_serde_names_and_display_and_parse_round_trip() {
         assert_eq!(json, serde_json::Value::from(outcome.id()), "{outcome:?}");
     }
 }
+
+#[test]
+fn the_url_is_the_websites_and_none_without_one() {
+    let mut app = good_app();
+    let declared = site(&mut app).url.clone();
+    assert!(!declared.is_empty());
+    assert_eq!(app.url(), Some(declared.as_str()));
+    app.website = None;
+    assert_eq!(app.url(), None);
+}
