@@ -1061,6 +1061,8 @@ mod tests {
         assert!(parse_date_range("2026-10-01..").is_err());
         assert!(parse_date_range("2026/10/01").is_err());
         assert!(parse_date_range("2026-4-4").is_err());
+        // Digits and dashes in the right places, one short: chrono alone would take it.
+        assert!(parse_date_range("2026-10-1").is_err());
         assert!(parse_date_range("+2026-04-04").is_err());
     }
 }
