@@ -7,12 +7,13 @@
 
 pub mod cli;
 pub mod console;
-/// The domain layer is its own crate, so that it cannot reach up to SQL or the terminal.
+// The layers below the faces are crates of their own, so that none can reach up: the
+// domain cannot use SQL or the terminal, the store cannot call the review layer.
 pub use shenhe_domain as domain;
+pub use shenhe_review as review;
+pub use shenhe_store as store;
 pub mod i18n;
-pub mod review;
 pub mod rng;
-pub mod store;
 
 /// Opens the console on `db`.
 pub fn console_entry(

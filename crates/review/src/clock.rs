@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use crate::domain::calendar::china;
+use shenhe_domain::calendar::china;
 
 pub const NOW_VARIABLE: &str = "SHENHE_NOW";
 

@@ -7,10 +7,12 @@ use chrono::DateTime;
 
 use super::sqlite::SqliteStore;
 use super::*;
-use crate::domain::checks::CheckId;
+use shenhe_domain::checks::CheckId;
 
-#[path = "../../tests/shenhe/fixtures.rs"]
-mod fixtures;
+#[allow(dead_code)] // the store's tests use `record` only
+mod fixtures {
+    include!("../../../tests/shenhe/records.rs");
+}
 
 const NOW: &str = "2026-11-24T10:00:00+08:00";
 

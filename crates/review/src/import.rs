@@ -9,8 +9,8 @@ use std::io::{BufRead, Read};
 
 use chrono::{DateTime, Duration, FixedOffset};
 
-use crate::domain::application::Application;
-use crate::domain::policy::Policy;
+use shenhe_domain::application::Application;
+use shenhe_domain::policy::Policy;
 
 /// Limits that keep an absurd file from becoming an absurd database.
 pub mod limits {
@@ -67,11 +67,11 @@ impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.position)?;
         if let Some(id) = &self.id {
-            write!(f, " ({})", crate::domain::text::fit(id, limits::ID_CHARS))?;
+            write!(f, " ({})", shenhe_domain::text::fit(id, limits::ID_CHARS))?;
         }
         if let Some(field) = &self.field {
             // The path names the applicant's own keys when one is unknown.
-            write!(f, ", field `{}`", crate::domain::text::fit(field, 80))?;
+            write!(f, ", field `{}`", shenhe_domain::text::fit(field, 80))?;
         }
         write!(f, ": {}", self.message)
     }
@@ -88,7 +88,7 @@ pub enum ImportError {
         total: u64,
     },
     /// Writing failed; the transaction was rolled back.
-    Store(crate::store::StoreError),
+    Store(shenhe_store::StoreError),
 }
 
 impl fmt::Display for ImportError {
@@ -432,7 +432,7 @@ fn clean_serde_message(message: &str) -> String {
         Some(i) => &message[..i],
         None => message,
     };
-    crate::domain::text::fit(message, 300)
+    shenhe_domain::text::fit(message, 300)
 }
 
 fn check_len(field: &str, value: &str, max: usize, required: bool) -> Result<(), (String, String)> {
@@ -524,7 +524,7 @@ pub fn validate(
                 format!("materials[{i}].category"),
                 format!(
                     "unknown goods category `{}`",
-                    crate::domain::text::fit(category, 40)
+                    shenhe_domain::text::fit(category, 40)
                 ),
             ));
         }
@@ -534,14 +534,14 @@ pub fn validate(
             "product".into(),
             format!(
                 "unknown product `{}`",
-                crate::domain::text::fit(&app.product, 40)
+                shenhe_domain::text::fit(&app.product, 40)
             ),
         ));
     };
     if policy.plan(&app.plan).is_none() {
         return Err((
             "plan".into(),
-            format!("unknown plan `{}`", crate::domain::text::fit(&app.plan, 40)),
+            format!("unknown plan `{}`", shenhe_domain::text::fit(&app.plan, 40)),
         ));
     }
     if !product.plans.contains(&app.plan) {
@@ -596,7 +596,7 @@ pub fn validate(
                 format!("goods[{i}]"),
                 format!(
                     "unknown goods category `{}`",
-                    crate::domain::text::fit(g, 40)
+                    shenhe_domain::text::fit(g, 40)
                 ),
             ));
         }

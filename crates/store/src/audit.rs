@@ -14,7 +14,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub struct NewAuditEntry {
     pub application_id: String,
     pub revision: u32,
-    #[serde(serialize_with = "crate::store::ser_instant")]
+    #[serde(serialize_with = "crate::ser_instant")]
     pub at: DateTime<FixedOffset>,
     /// The operating-system account that acted.
     pub actor: String,

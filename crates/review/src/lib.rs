@@ -17,13 +17,13 @@ use chrono::{DateTime, Duration, FixedOffset};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::domain::application::Application;
-use crate::domain::calendar::{self, TimeLeft};
-use crate::domain::checks::{self, CheckId, CheckResult, Judgement, Outcome};
-use crate::domain::policy::Policy;
-use crate::domain::state::{self, Event, State, TransitionRefused};
-use crate::store::audit::{ChainBreak, ChainVerifier};
-use crate::store::{
+use shenhe_domain::application::Application;
+use shenhe_domain::calendar::{self, TimeLeft};
+use shenhe_domain::checks::{self, CheckId, CheckResult, Judgement, Outcome};
+use shenhe_domain::policy::Policy;
+use shenhe_domain::state::{self, Event, State, TransitionRefused};
+use shenhe_store::audit::{ChainBreak, ChainVerifier};
+use shenhe_store::{
     AuditEntry, Claim, CountBounds, Derived, ImportRecord, NewAuditEntry, QueueCounts, QueueQuery,
     QueueRow, StateChange, Store, StoreError, StoredApplication,
 };
@@ -75,7 +75,7 @@ impl fmt::Display for ReviewError {
             ReviewError::NotFound(id) => write!(
                 f,
                 "no application with id `{}`",
-                crate::domain::text::fit(id, 60)
+                shenhe_domain::text::fit(id, 60)
             ),
             ReviewError::Refused(r) => write!(f, "{r}"),
             ReviewError::RefusedAfter {
@@ -186,7 +186,7 @@ pub struct Decided {
 #[derive(Debug, Clone, Serialize)]
 pub struct SweepItem {
     pub id: String,
-    #[serde(serialize_with = "crate::store::ser_instant")]
+    #[serde(serialize_with = "shenhe_domain::application::rfc3339::serialize")]
     pub submitted_at: DateTime<FixedOffset>,
     pub expired: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -589,7 +589,7 @@ impl Review {
                     .collect();
                 return Err(ReviewError::Invalid(format!(
                     "unknown return reason `{}` (one of: {})",
-                    crate::domain::text::fit(code, 40),
+                    shenhe_domain::text::fit(code, 40),
                     known.join(", ")
                 )));
             }
@@ -652,7 +652,7 @@ impl Review {
         let query = QueueQuery {
             states: vec![State::PendingVerification],
             submitted_before: Some(cutoff),
-            sort: crate::store::SortKey::Submitted,
+            sort: shenhe_store::SortKey::Submitted,
             ..Default::default()
         };
         let mut items = Vec::new();
@@ -816,7 +816,7 @@ struct Prepared {
 /// Writes one record as what it is: new, unchanged, a resubmission, a verification, or a
 /// conflict (collected: the whole file is then refused).
 fn write_prepared(
-    session: &mut dyn crate::store::ImportSession,
+    session: &mut dyn shenhe_store::ImportSession,
     policy: &Policy,
     actor: &str,
     now: DateTime<FixedOffset>,
@@ -915,7 +915,7 @@ pub fn content_hash(app: &Application) -> String {
 
 /// The content hash of an application already serialised (as the store keeps it).
 pub fn content_hash_of(body: &str) -> String {
-    crate::store::audit::hex(&Sha256::digest(body.as_bytes())[..16])
+    shenhe_store::audit::hex(&Sha256::digest(body.as_bytes())[..16])
 }
 
 /// The derived columns of an application under `policy`.

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::store::{PauseHook, PausePoint};
+use shenhe_store::{PauseHook, PausePoint};
 
 pub const PAUSE_VARIABLE: &str = "SHENHE_TEST_PAUSE";
 

@@ -16,10 +16,10 @@ use super::{
     QueueCounts, QueueQuery, QueueRow, SortKey, StateChange, Store, StoreError, StoreResult,
     StoredApplication,
 };
-use crate::domain::application::Application;
-use crate::domain::calendar::china;
-use crate::domain::checks::{CheckId, Judgement};
-use crate::domain::state::State;
+use shenhe_domain::application::Application;
+use shenhe_domain::calendar::china;
+use shenhe_domain::checks::{CheckId, Judgement};
+use shenhe_domain::state::State;
 
 /// How long a writer waits for another before the database counts as busy. Reviewers
 /// never see "database is locked": writes are short, and this is far longer.

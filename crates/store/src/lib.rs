@@ -12,9 +12,9 @@ use std::fmt;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
-use crate::domain::application::Application;
-use crate::domain::checks::Judgement;
-use crate::domain::state::State;
+use shenhe_domain::application::Application;
+use shenhe_domain::checks::Judgement;
+use shenhe_domain::state::State;
 
 pub use audit::{AuditEntry, NewAuditEntry};
 
@@ -50,9 +50,9 @@ pub struct QueueRow {
     pub product: String,
     pub plan: String,
     pub state: State,
-    #[serde(serialize_with = "crate::store::ser_instant")]
+    #[serde(serialize_with = "crate::ser_instant")]
     pub submitted_at: DateTime<FixedOffset>,
-    #[serde(serialize_with = "crate::store::ser_instant")]
+    #[serde(serialize_with = "crate::ser_instant")]
     pub due_at: DateTime<FixedOffset>,
     pub failed: u32,
     pub manual: u32,
@@ -67,7 +67,7 @@ pub(crate) fn ser_instant<S: serde::Serializer>(
     at: &DateTime<FixedOffset>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    crate::domain::application::rfc3339::serialize(at, s)
+    shenhe_domain::application::rfc3339::serialize(at, s)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -138,7 +138,7 @@ pub struct Claim {
     pub reviewer: String,
     /// Distinguishes one console of a reviewer from another.
     pub session: String,
-    #[serde(serialize_with = "crate::store::ser_instant")]
+    #[serde(serialize_with = "crate::ser_instant")]
     pub expires_at: DateTime<FixedOffset>,
 }
 
