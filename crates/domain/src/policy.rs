@@ -1061,6 +1061,17 @@ mod tests {
         assert!(parse_date_range("2026-10-01..").is_err());
         assert!(parse_date_range("2026/10/01").is_err());
         assert!(parse_date_range("2026-4-4").is_err());
+        // A range of one day, and the longest allowed (31 days on from its start).
+        assert_eq!(
+            parse_date_range("2026-10-01..2026-10-01"),
+            Ok(vec![d("2026-10-01")])
+        );
+        assert_eq!(
+            parse_date_range("2026-01-01..2026-02-01").map(|v| v.len()),
+            Ok(32)
+        );
+        assert!(parse_date_range("2026-01-01..2026-02-02").is_err());
+        assert!(parse_date_range("2026-10-02..2026-10-01").is_err());
         // Digits and dashes in the right places, one short: chrono alone would take it.
         assert!(parse_date_range("2026-10-1").is_err());
         assert!(parse_date_range("+2026-04-04").is_err());

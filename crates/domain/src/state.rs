@@ -226,6 +226,36 @@ pub fn initial_state(verified: bool) -> State {
 mod tests {
     use super::*;
 
+    #[test]
+    fn states_carry_the_names_of_the_process_and_only_two_are_open() {
+        // The order states of 支付宝接口合作流程, as reviewers and applicants know them.
+        let names = [
+            (State::PendingReview, "待审核", "pending review", true),
+            (
+                State::PendingVerification,
+                "待认证",
+                "pending verification",
+                true,
+            ),
+            (State::Returned, "退回", "returned", false),
+            (
+                State::PendingIntegration,
+                "待集成",
+                "pending integration",
+                false,
+            ),
+            (State::Effective, "生效", "effective", false),
+            (State::Cancelled, "已取消", "cancelled", false),
+        ];
+        for (state, zh, en, open) in names {
+            assert_eq!(
+                (state.zh(), state.en(), state.is_open()),
+                (zh, en, open),
+                "{state}"
+            );
+        }
+    }
+
     const EVENTS: [Event; 6] = [
         Event::Approve,
         Event::Return,
