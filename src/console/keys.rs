@@ -24,136 +24,470 @@ pub enum Mode {
     Help,
 }
 
+/// One key as the keymap knows it: a code, with or without Ctrl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+impl Key {
+    /// How the footer and the help screen write it.
+    pub fn name(self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{base}")
+        } else {
+            base
+        }
+    }
+
+    fn matches(self, key: &KeyEvent) -> bool {
+        self.code == key.code && self.ctrl == key.modifiers.contains(KeyModifiers::CONTROL)
+    }
+}
+
+/// One line of the help screen: the keys that do one thing, and what it is called.
+pub struct Binding {
+    pub presses: &'static [(Key, Action)],
+    pub what: fn(&KeyHelp) -> &'static str,
+}
+
+/// Keys every mode knows, checked before the mode's own.
+static GLOBAL: &[Binding] = &[
+    Binding {
+        presses: &[(ctrl('c'), Action::ForceQuit)],
+        what: |k| k.force_quit,
+    },
+    Binding {
+        presses: &[(ctrl('l'), Action::Repaint)],
+        what: |k| k.repaint,
+    },
+];
+
+static QUEUE: &[Binding] = &[
+    Binding {
+        presses: &[
+            (code(KeyCode::Enter), Action::Open),
+            (k('l'), Action::Open),
+            (code(KeyCode::Right), Action::Open),
+        ],
+        what: |k| k.open,
+    },
+    Binding {
+        presses: &[(k('a'), Action::Approve)],
+        what: |k| k.approve,
+    },
+    Binding {
+        presses: &[(k('r'), Action::Return)],
+        what: |k| k.return_,
+    },
+    Binding {
+        presses: &[(k('x'), Action::Expire)],
+        what: |k| k.expire,
+    },
+    Binding {
+        presses: &[(k('/'), Action::StartSearch)],
+        what: |k| k.search,
+    },
+    Binding {
+        presses: &[(k('f'), Action::OpenFilterMenu)],
+        what: |k| k.filter,
+    },
+    Binding {
+        presses: &[(k('s'), Action::CycleSort)],
+        what: |k| k.sort,
+    },
+    Binding {
+        presses: &[(k('?'), Action::Help)],
+        what: |k| k.help,
+    },
+    Binding {
+        presses: &[(k('q'), Action::Quit)],
+        what: |k| k.quit,
+    },
+    Binding {
+        presses: &[
+            (k('j'), Action::Down),
+            (k('k'), Action::Up),
+            (code(KeyCode::Down), Action::Down),
+            (code(KeyCode::Up), Action::Up),
+        ],
+        what: |k| k.move_,
+    },
+    Binding {
+        presses: &[
+            (k('g'), Action::Top),
+            (k('G'), Action::Bottom),
+            (code(KeyCode::Home), Action::Top),
+            (code(KeyCode::End), Action::Bottom),
+        ],
+        what: |k| k.top_bottom,
+    },
+    Binding {
+        presses: &[
+            (code(KeyCode::PageUp), Action::PageUp),
+            (code(KeyCode::PageDown), Action::PageDown),
+            (ctrl('b'), Action::PageUp),
+            (ctrl('f'), Action::PageDown),
+        ],
+        what: |k| k.page,
+    },
+    Binding {
+        presses: &[
+            (ctrl('d'), Action::HalfPageDown),
+            (ctrl('u'), Action::HalfPageUp),
+        ],
+        what: |k| k.half_page,
+    },
+    Binding {
+        presses: &[(code(KeyCode::Esc), Action::Back)],
+        what: |k| k.clear,
+    },
+];
+
+static DETAIL: &[Binding] = &[
+    Binding {
+        presses: &[(k('a'), Action::Approve)],
+        what: |k| k.approve,
+    },
+    Binding {
+        presses: &[(k('r'), Action::Return)],
+        what: |k| k.return_,
+    },
+    Binding {
+        presses: &[(k('x'), Action::Expire)],
+        what: |k| k.expire,
+    },
+    Binding {
+        presses: &[(k('m'), Action::Judge)],
+        what: |k| k.judge,
+    },
+    Binding {
+        presses: &[
+            (k('J'), Action::NextApplication),
+            (k('K'), Action::PreviousApplication),
+            (k('n'), Action::NextApplication),
+            (k('p'), Action::PreviousApplication),
+        ],
+        what: |k| k.next_prev,
+    },
+    Binding {
+        presses: &[(k('v'), Action::RevealPassword)],
+        what: |k| k.reveal,
+    },
+    Binding {
+        presses: &[
+            (code(KeyCode::Esc), Action::Back),
+            (k('h'), Action::Back),
+            (code(KeyCode::Left), Action::Back),
+            (k('q'), Action::Back),
+        ],
+        what: |k| k.back,
+    },
+    Binding {
+        presses: &[(k('?'), Action::Help)],
+        what: |k| k.help,
+    },
+    Binding {
+        presses: &[
+            (k('j'), Action::ScrollDown),
+            (k('k'), Action::ScrollUp),
+            (code(KeyCode::Down), Action::ScrollDown),
+            (code(KeyCode::Up), Action::ScrollUp),
+        ],
+        what: |k| k.scroll,
+    },
+    Binding {
+        presses: &[
+            (code(KeyCode::PageUp), Action::PageUp),
+            (code(KeyCode::PageDown), Action::PageDown),
+            (k(' '), Action::PageDown),
+        ],
+        what: |k| k.page,
+    },
+    Binding {
+        presses: &[
+            (k('g'), Action::Top),
+            (k('G'), Action::Bottom),
+            (code(KeyCode::Home), Action::Top),
+            (code(KeyCode::End), Action::Bottom),
+        ],
+        what: |k| k.top_bottom,
+    },
+    Binding {
+        presses: &[
+            (ctrl('d'), Action::HalfPageDown),
+            (ctrl('u'), Action::HalfPageUp),
+        ],
+        what: |k| k.half_page,
+    },
+];
+
+static SEARCH: &[Binding] = &[
+    Binding {
+        presses: &[
+            (code(KeyCode::Enter), Action::AcceptSearch),
+            (code(KeyCode::Down), Action::AcceptSearch),
+            (code(KeyCode::Up), Action::AcceptSearch),
+        ],
+        what: |k| k.accept_search,
+    },
+    Binding {
+        presses: &[(code(KeyCode::Esc), Action::Back)],
+        what: |k| k.clear,
+    },
+];
+
+static MENU: &[Binding] = &[
+    Binding {
+        presses: &[(code(KeyCode::Enter), Action::Confirm)],
+        what: |k| k.choose,
+    },
+    Binding {
+        presses: &[
+            (k('j'), Action::Down),
+            (k('k'), Action::Up),
+            (code(KeyCode::Down), Action::Down),
+            (code(KeyCode::Up), Action::Up),
+        ],
+        what: |k| k.move_,
+    },
+    Binding {
+        presses: &[
+            (k('g'), Action::Top),
+            (k('G'), Action::Bottom),
+            (code(KeyCode::Home), Action::Top),
+            (code(KeyCode::End), Action::Bottom),
+        ],
+        what: |k| k.top_bottom,
+    },
+    Binding {
+        presses: &[(code(KeyCode::Esc), Action::Back), (k('q'), Action::Back)],
+        what: |k| k.cancel,
+    },
+];
+
+static CONFIRM: &[Binding] = &[
+    Binding {
+        presses: &[
+            (code(KeyCode::Enter), Action::Confirm),
+            (k('y'), Action::Confirm),
+        ],
+        what: |k| k.confirm,
+    },
+    Binding {
+        presses: &[(code(KeyCode::Tab), Action::NextField)],
+        what: |k| k.next_field,
+    },
+    Binding {
+        presses: &[
+            (code(KeyCode::Esc), Action::Back),
+            (k('n'), Action::Back),
+            (k('q'), Action::Back),
+        ],
+        what: |k| k.cancel,
+    },
+];
+
+/// A text field inside a dialog: editing keys first (see [`text`]), then these.
+static FIELD: &[Binding] = &[
+    Binding {
+        presses: &[(code(KeyCode::Enter), Action::Confirm)],
+        what: |k| k.submit,
+    },
+    Binding {
+        presses: &[
+            (code(KeyCode::Tab), Action::NextField),
+            (code(KeyCode::BackTab), Action::PreviousField),
+        ],
+        what: |k| k.next_field,
+    },
+    Binding {
+        presses: &[(code(KeyCode::Esc), Action::Back)],
+        what: |k| k.cancel,
+    },
+];
+
+static RETURN_REASONS: &[Binding] = &[
+    Binding {
+        presses: &[(k(' '), Action::Toggle)],
+        what: |k| k.toggle,
+    },
+    Binding {
+        presses: &[(code(KeyCode::Enter), Action::Confirm)],
+        what: |k| k.next_field,
+    },
+    Binding {
+        presses: &[
+            (code(KeyCode::Tab), Action::NextField),
+            (code(KeyCode::BackTab), Action::PreviousField),
+        ],
+        what: |k| k.next_field,
+    },
+    Binding {
+        presses: &[
+            (k('j'), Action::Down),
+            (k('k'), Action::Up),
+            (code(KeyCode::Down), Action::Down),
+            (code(KeyCode::Up), Action::Up),
+        ],
+        what: |k| k.move_,
+    },
+    Binding {
+        presses: &[(code(KeyCode::Esc), Action::Back)],
+        what: |k| k.cancel,
+    },
+];
+
+static JUDGE_LIST: &[Binding] = &[
+    Binding {
+        presses: &[
+            (k('p'), Action::Verdict(true)),
+            (k('f'), Action::Verdict(false)),
+        ],
+        what: |k| k.pass_fail,
+    },
+    Binding {
+        presses: &[
+            (k('j'), Action::Down),
+            (k('k'), Action::Up),
+            (code(KeyCode::Down), Action::Down),
+            (code(KeyCode::Up), Action::Up),
+        ],
+        what: |k| k.move_,
+    },
+    Binding {
+        presses: &[(code(KeyCode::Tab), Action::NextField)],
+        what: |k| k.next_field,
+    },
+    Binding {
+        presses: &[(code(KeyCode::Enter), Action::Confirm)],
+        what: |k| k.submit,
+    },
+    Binding {
+        presses: &[(code(KeyCode::Esc), Action::Back)],
+        what: |k| k.cancel,
+    },
+];
+
+/// The keys of a mode, in the order the footer and the help screen show them. Ctrl-c and
+/// Ctrl-l ([`GLOBAL`]) work everywhere too; any key closes the help screen.
+pub fn keymap(mode: Mode) -> &'static [Binding] {
+    match mode {
+        Mode::Queue => QUEUE,
+        Mode::Detail => DETAIL,
+        Mode::Search => SEARCH,
+        Mode::Menu => MENU,
+        Mode::Confirm => CONFIRM,
+        Mode::ConfirmText | Mode::ReturnText | Mode::JudgeText => FIELD,
+        Mode::ReturnReasons => RETURN_REASONS,
+        Mode::JudgeList => JUDGE_LIST,
+        Mode::Help => &[],
+    }
+}
+
+/// Whether a mode edits text: its printable keys type rather than command.
+fn edits_text(mode: Mode) -> bool {
+    matches!(
+        mode,
+        Mode::Search | Mode::ConfirmText | Mode::ReturnText | Mode::JudgeText
+    )
+}
+
 pub fn action_for(mode: Mode, key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    if ctrl && key.code == KeyCode::Char('c') {
-        return Some(Action::ForceQuit);
+    let find = |bindings: &[Binding]| {
+        bindings
+            .iter()
+            .flat_map(|b| b.presses)
+            .find(|(k, _)| k.matches(&key))
+            .map(|(_, action)| action.clone())
+    };
+    if let Some(action) = find(GLOBAL) {
+        return Some(action);
     }
-    if ctrl && key.code == KeyCode::Char('l') {
-        return Some(Action::Repaint);
+    if mode == Mode::Help {
+        return Some(Action::CloseHelp);
     }
-    match mode {
-        Mode::Help => Some(Action::CloseHelp),
-        Mode::Queue => queue(key, ctrl),
-        Mode::Detail => detail(key, ctrl),
-        Mode::Search => text(key).or(match key.code {
-            KeyCode::Enter | KeyCode::Down | KeyCode::Up => Some(Action::AcceptSearch),
-            KeyCode::Esc => Some(Action::Back),
-            _ => None,
-        }),
-        Mode::Menu => match key.code {
-            KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
-            KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
-            KeyCode::Char('g') | KeyCode::Home => Some(Action::Top),
-            KeyCode::Char('G') | KeyCode::End => Some(Action::Bottom),
-            KeyCode::Enter => Some(Action::Confirm),
-            KeyCode::Esc | KeyCode::Char('q') => Some(Action::Back),
-            _ => None,
-        },
-        Mode::Confirm => match key.code {
-            KeyCode::Enter | KeyCode::Char('y') => Some(Action::Confirm),
-            KeyCode::Tab => Some(Action::NextField),
-            KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => Some(Action::Back),
-            _ => None,
-        },
-        Mode::ConfirmText => field_keys(key),
-        Mode::ReturnReasons => match key.code {
-            KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
-            KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
-            KeyCode::Char(' ') => Some(Action::Toggle),
-            KeyCode::Enter => Some(Action::Confirm),
-            KeyCode::Tab => Some(Action::NextField),
-            KeyCode::BackTab => Some(Action::PreviousField),
-            KeyCode::Esc => Some(Action::Back),
-            _ => None,
-        },
-        Mode::ReturnText | Mode::JudgeText => field_keys(key),
-        Mode::JudgeList => match key.code {
-            KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
-            KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
-            KeyCode::Char('p') => Some(Action::Verdict(true)),
-            KeyCode::Char('f') => Some(Action::Verdict(false)),
-            KeyCode::Enter => Some(Action::Confirm),
-            KeyCode::Tab => Some(Action::NextField),
-            KeyCode::Esc => Some(Action::Back),
-            _ => None,
-        },
+    if edits_text(mode)
+        && let Some(action) = text(key)
+    {
+        return Some(action);
     }
+    find(keymap(mode))
 }
 
-fn queue(key: KeyEvent, ctrl: bool) -> Option<Action> {
-    if ctrl {
-        return match key.code {
-            KeyCode::Char('d') => Some(Action::HalfPageDown),
-            KeyCode::Char('u') => Some(Action::HalfPageUp),
-            KeyCode::Char('f') => Some(Action::PageDown),
-            KeyCode::Char('b') => Some(Action::PageUp),
-            _ => None,
-        };
-    }
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
-        KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
-        KeyCode::Char('g') | KeyCode::Home => Some(Action::Top),
-        KeyCode::Char('G') | KeyCode::End => Some(Action::Bottom),
-        KeyCode::PageDown => Some(Action::PageDown),
-        KeyCode::PageUp => Some(Action::PageUp),
-        KeyCode::Enter | KeyCode::Char('l') | KeyCode::Right => Some(Action::Open),
-        KeyCode::Esc => Some(Action::Back),
-        KeyCode::Char('/') => Some(Action::StartSearch),
-        KeyCode::Char('f') => Some(Action::OpenFilterMenu),
-        KeyCode::Char('s') => Some(Action::CycleSort),
-        KeyCode::Char('a') => Some(Action::Approve),
-        KeyCode::Char('r') => Some(Action::Return),
-        KeyCode::Char('x') => Some(Action::Expire),
-        KeyCode::Char('?') => Some(Action::Help),
-        KeyCode::Char('q') => Some(Action::Quit),
-        _ => None,
-    }
+/// One line of the help screen, and what the footer shows of it.
+pub struct KeyLine {
+    /// Every key, as the help screen lists them: `j/k/↓/↑`.
+    pub keys: Vec<String>,
+    /// One key for each thing the line does, as the footer shows it: `j/k`.
+    pub brief: String,
+    pub what: &'static str,
 }
 
-fn detail(key: KeyEvent, ctrl: bool) -> Option<Action> {
-    if ctrl {
-        return match key.code {
-            KeyCode::Char('d') => Some(Action::HalfPageDown),
-            KeyCode::Char('u') => Some(Action::HalfPageUp),
-            _ => None,
-        };
-    }
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => Some(Action::ScrollDown),
-        KeyCode::Char('k') | KeyCode::Up => Some(Action::ScrollUp),
-        KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::PageDown),
-        KeyCode::PageUp => Some(Action::PageUp),
-        KeyCode::Char('g') | KeyCode::Home => Some(Action::Top),
-        KeyCode::Char('G') | KeyCode::End => Some(Action::Bottom),
-        KeyCode::Char('J') | KeyCode::Char('n') => Some(Action::NextApplication),
-        KeyCode::Char('K') | KeyCode::Char('p') => Some(Action::PreviousApplication),
-        KeyCode::Esc | KeyCode::Char('h') | KeyCode::Left | KeyCode::Char('q') => {
-            Some(Action::Back)
-        }
-        KeyCode::Char('a') => Some(Action::Approve),
-        KeyCode::Char('r') => Some(Action::Return),
-        KeyCode::Char('x') => Some(Action::Expire),
-        KeyCode::Char('m') => Some(Action::Judge),
-        KeyCode::Char('v') => Some(Action::RevealPassword),
-        KeyCode::Char('?') => Some(Action::Help),
-        _ => None,
-    }
-}
-
-/// A text field inside a dialog: editing, Tab between fields, Enter to go on.
-fn field_keys(key: KeyEvent) -> Option<Action> {
-    text(key).or(match key.code {
-        KeyCode::Enter => Some(Action::Confirm),
-        KeyCode::Tab => Some(Action::NextField),
-        KeyCode::BackTab => Some(Action::PreviousField),
-        KeyCode::Esc => Some(Action::Back),
-        _ => None,
-    })
+/// The keys of a mode: every key of [`keymap`] and then [`GLOBAL`], one line per thing
+/// they do. The help screen shows them all, the footer as many briefs as fit.
+pub fn bindings(mode: Mode, help: &KeyHelp) -> Vec<KeyLine> {
+    keymap(mode)
+        .iter()
+        .chain(GLOBAL)
+        .map(|b| {
+            let mut seen: Vec<&Action> = Vec::new();
+            let brief: Vec<String> = b
+                .presses
+                .iter()
+                .take_while(|(_, action)| {
+                    let new = !seen.contains(&action);
+                    seen.push(action);
+                    new
+                })
+                .map(|(key, _)| key.name())
+                .collect();
+            KeyLine {
+                keys: b.presses.iter().map(|(key, _)| key.name()).collect(),
+                brief: brief.join("/"),
+                what: (b.what)(help),
+            }
+        })
+        .collect()
 }
 
 /// Editing keys of a one-line text field (Emacs-style, as in a shell).
@@ -180,78 +514,4 @@ fn text(key: KeyEvent) -> Option<Action> {
         _ => return None,
     };
     Some(Action::Edit(request))
-}
-
-/// The keys of a mode, for the help screen (all) and the footer (the first few).
-pub fn bindings(mode: Mode, k: &'static KeyHelp) -> Vec<(&'static str, &'static str)> {
-    match mode {
-        Mode::Queue => vec![
-            ("Enter", k.open),
-            ("a", k.approve),
-            ("r", k.return_),
-            ("x", k.expire),
-            ("/", k.search),
-            ("f", k.filter),
-            ("s", k.sort),
-            ("?", k.help),
-            ("q", k.quit),
-            ("j/k ↑/↓", k.move_),
-            ("g/G", k.top_bottom),
-            ("PgUp/PgDn", k.page),
-            ("Ctrl-d/Ctrl-u", k.half_page),
-            ("Esc", k.clear),
-            ("Ctrl-c", k.force_quit),
-            ("Ctrl-l", k.repaint),
-        ],
-        Mode::Detail => vec![
-            ("a", k.approve),
-            ("r", k.return_),
-            ("x", k.expire),
-            ("m", k.judge),
-            ("J/K", k.next_prev),
-            ("v", k.reveal),
-            ("Esc", k.back),
-            ("?", k.help),
-            ("j/k ↑/↓", k.scroll),
-            ("n/p", k.next_prev),
-            ("PgUp/PgDn Space", k.page),
-            ("g/G", k.top_bottom),
-            ("Ctrl-c", k.force_quit),
-            ("Ctrl-l", k.repaint),
-        ],
-        Mode::Search => vec![
-            ("Enter", k.accept_search),
-            ("Esc", k.clear),
-            ("Ctrl-c", k.force_quit),
-            ("Ctrl-l", k.repaint),
-        ],
-        Mode::Menu => vec![("Enter", k.choose), ("j/k", k.move_), ("Esc", k.cancel)],
-        Mode::Confirm => vec![
-            ("Enter/y", k.confirm),
-            ("Tab", k.next_field),
-            ("Esc/n", k.cancel),
-        ],
-        Mode::ConfirmText | Mode::ReturnText | Mode::JudgeText => {
-            vec![
-                ("Enter", k.submit),
-                ("Tab", k.next_field),
-                ("Esc", k.cancel),
-            ]
-        }
-        Mode::ReturnReasons => vec![
-            ("Space", k.toggle),
-            ("Enter", k.next_field),
-            ("Tab", k.next_field),
-            ("j/k", k.move_),
-            ("Esc", k.cancel),
-        ],
-        Mode::JudgeList => vec![
-            ("p/f", k.pass_fail),
-            ("j/k", k.move_),
-            ("Tab", k.next_field),
-            ("Enter", k.submit),
-            ("Esc", k.cancel),
-        ],
-        Mode::Help => vec![],
-    }
 }

@@ -611,6 +611,90 @@ fn help_lists_every_key_of_the_screen() {
     }
 }
 
+/// Every key a mode acts on is on that mode's help, and the help screen of the queue and of
+/// the detail shows each of its lines whole: the help is drawn from the keymap itself.
+#[test]
+fn help_lists_every_binding_the_keymap_handles() {
+    use shenhe::console::keys::Key;
+    let modes = [
+        Mode::Queue,
+        Mode::Search,
+        Mode::Detail,
+        Mode::Menu,
+        Mode::Confirm,
+        Mode::ConfirmText,
+        Mode::ReturnReasons,
+        Mode::ReturnText,
+        Mode::JudgeList,
+        Mode::JudgeText,
+        Mode::Help,
+    ];
+    let mut codes: Vec<KeyCode> = (' '..='~').map(KeyCode::Char).collect();
+    codes.extend([
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::F(1),
+    ]);
+    let help = &shenhe::i18n::UI_EN.key_help;
+    let mut checked = 0;
+    for mode in modes {
+        let listed: Vec<String> = keys::bindings(mode, help)
+            .into_iter()
+            .flat_map(|line| line.keys)
+            .collect();
+        for &code in &codes {
+            for ctrl in [false, true] {
+                let modifiers = if ctrl {
+                    KeyModifiers::CONTROL
+                } else {
+                    KeyModifiers::NONE
+                };
+                match keys::action_for(mode, KeyEvent::new(code, modifiers)) {
+                    None | Some(Action::Edit(_)) | Some(Action::CloseHelp) => {}
+                    Some(action) => {
+                        let name = Key { code, ctrl }.name();
+                        assert!(
+                            listed.contains(&name),
+                            "{mode:?}: {name} does {action:?} but the help does not list it: {listed:?}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} bindings found");
+
+    let mut h = Harness::new(&queue_records(), Lang::En, 80, 24);
+    for (open, mode) in [(None, Mode::Queue), (Some(KeyCode::Enter), Mode::Detail)] {
+        if let Some(code) = open {
+            h.press(KeyCode::Esc);
+            h.press(code);
+        }
+        h.press(KeyCode::Char('?'));
+        let text = h.text();
+        for line in keys::bindings(mode, help) {
+            let (keys, what) = (line.keys.join("/"), line.what);
+            assert!(
+                text.lines().any(|l| l.contains(&keys) && l.contains(what)),
+                "{mode:?}: `{keys}  {what}` missing from the help screen:\n{text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn movement_keys() {
     let records: Vec<_> = long_queue(60);

@@ -115,18 +115,18 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
     let inner = popup(
         frame,
         app.ui.help_title,
-        52,
+        58,
         bindings.len() as u16 + 4,
         theme,
     );
-    for (i, (key, what)) in bindings.iter().enumerate() {
+    for (i, line) in bindings.iter().enumerate() {
         put(
             frame,
             inner,
             i as u16,
             Line::from(vec![
-                Span::styled(format!(" {} ", pad(key, 18)), theme.key()),
-                Span::raw(what.to_string()),
+                Span::styled(format!(" {} ", pad(&line.keys.join("/"), 24)), theme.key()),
+                Span::raw(line.what.to_string()),
             ]),
         );
     }

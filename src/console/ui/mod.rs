@@ -139,8 +139,9 @@ fn footer(frame: &mut Frame, app: &App, theme: Theme, area: Rect, right: &str) {
             let mut spans = Vec::new();
             let mut used = 0;
             let budget = (area.width as usize).saturating_sub(width(right) + 1);
-            for (key, what) in keys::bindings(app.mode(), &app.ui.key_help) {
-                let w = width(key) + width(what) + 3;
+            for line in keys::bindings(app.mode(), &app.ui.key_help) {
+                let (key, what) = (line.brief, line.what);
+                let w = width(&key) + width(what) + 3;
                 if used + w > budget {
                     break;
                 }
