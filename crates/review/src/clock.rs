@@ -16,10 +16,15 @@ pub enum Clock {
 impl Clock {
     /// The system clock, unless `SHENHE_NOW` is set; a malformed value is an error.
     pub fn from_env() -> Result<Clock, String> {
-        match std::env::var(NOW_VARIABLE) {
-            Err(_) => Ok(Clock::System),
-            Ok(text) if text.trim().is_empty() => Ok(Clock::System),
-            Ok(text) => DateTime::parse_from_rfc3339(text.trim())
+        Clock::from_setting(std::env::var(NOW_VARIABLE).ok().as_deref())
+    }
+
+    /// The clock a value of `SHENHE_NOW` asks for (unset or blank: the system's).
+    fn from_setting(value: Option<&str>) -> Result<Clock, String> {
+        match value {
+            None => Ok(Clock::System),
+            Some(text) if text.trim().is_empty() => Ok(Clock::System),
+            Some(text) => DateTime::parse_from_rfc3339(text.trim())
                 .map(Clock::Fixed)
                 .map_err(|e| format!("{NOW_VARIABLE}=`{text}` is not an RFC 3339 date-time: {e}")),
         }
@@ -31,5 +36,31 @@ impl Clock {
             Clock::System => Utc::now().with_timezone(&china()),
             Clock::Fixed(at) => at.with_timezone(&china()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_setting_fixes_the_clock_in_china_time() {
+        assert_eq!(Clock::from_setting(None), Ok(Clock::System));
+        assert_eq!(Clock::from_setting(Some("  ")), Ok(Clock::System));
+        let fixed = Clock::from_setting(Some(" 2026-09-30T17:30:00Z ")).expect("a time");
+        // 17:30 UTC is half past one in the morning of 1 October in China.
+        assert_eq!(fixed.now().to_rfc3339(), "2026-10-01T01:30:00+08:00");
+        let err = Clock::from_setting(Some("yesterday")).unwrap_err();
+        assert!(
+            err.starts_with("SHENHE_NOW=`yesterday` is not an RFC 3339"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_system_clock_is_in_china_time() {
+        let now = Clock::System.now();
+        assert_eq!(now.offset().local_minus_utc(), 8 * 3600);
+        assert!((Utc::now() - now.with_timezone(&Utc)).num_seconds().abs() < 60);
     }
 }

@@ -55,3 +55,44 @@ fn valid_override(name: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The account running the tests, as `id -un` names it.
+    fn id_un() -> String {
+        let out = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .expect("id -un");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    #[test]
+    fn the_account_is_the_real_users_and_the_override_needs_a_test_database() {
+        let me = id_un();
+        assert!(!me.is_empty());
+        assert_eq!(os_account(), me);
+        // Not allowed: whatever SHENHE_REVIEWER says, the account.
+        assert_eq!(reviewer(false), me);
+    }
+
+    #[test]
+    fn override_names_are_short_plain_identifiers() {
+        for good in ["lina", "wang.wei", "r-1", "a_b", &"x".repeat(32)] {
+            assert!(valid_override(good), "{good}");
+        }
+        for bad in [
+            "",
+            "li na",
+            "lina\n",
+            "\u{1b}[2J",
+            "王伟",
+            &"x".repeat(33),
+            "a/b",
+        ] {
+            assert!(!valid_override(bad), "{bad:?}");
+        }
+    }
+}
