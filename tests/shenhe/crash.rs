@@ -138,12 +138,12 @@ fn kill_paused_import(env: &Env, file: &Path, point: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn import");
-    kill_when_paused(child, point, &env.db());
+    kill_when_paused(child, point, point, &env.db());
 }
 
 /// Waits until `child` says it paused inside a write transaction, checks that it is still
 /// running and holds the write lock, and kills it.
-fn kill_when_paused(mut child: Child, point: &str, db: &Path) {
+fn kill_when_paused(mut child: Child, point: &str, expected: &str, db: &Path) {
     let stderr = child.stderr.take().expect("piped stderr");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -167,6 +167,10 @@ fn kill_when_paused(mut child: Child, point: &str, db: &Path) {
             }
         }
     };
+    assert!(
+        paused.ends_with(&format!(" {expected}")),
+        "{point}: paused at the wrong place: {paused}"
+    );
     assert!(
         matches!(child.try_wait(), Ok(None)),
         "{point}: {paused}, but the process is not running"
@@ -358,7 +362,12 @@ fn a_decision_killed_inside_its_transaction_is_absent() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn");
-        kill_when_paused(child, &format!("decision on {id}"), &env.db());
+        kill_when_paused(
+            child,
+            &format!("decision on {id}"),
+            "decision-commit",
+            &env.db(),
+        );
         integrity(&env.db());
         let shown = env.json(&["show", id, "--json"]);
         assert_eq!(shown["state"], "pending_review", "{id}: {shown}");

@@ -43,12 +43,21 @@ fn parse(text: &str) -> Option<PausePoint> {
     }
 }
 
+/// How `SHENHE_TEST_PAUSE` writes `point`, and the paused marker names it.
+pub fn name(point: PausePoint) -> String {
+    match point {
+        PausePoint::ImportRecord(n) => format!("import-record:{n}"),
+        PausePoint::ImportCommit => "import-commit".into(),
+        PausePoint::DecisionCommit => "decision-commit".into(),
+    }
+}
+
 /// A hook that pauses the process when the store reaches `wanted`.
 pub fn hook(wanted: PausePoint) -> PauseHook {
     Arc::new(move |reached| {
         if reached == wanted {
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "{PAUSED_MARKER} {reached:?}");
+            let _ = writeln!(err, "{PAUSED_MARKER} {}", name(reached));
             let _ = err.flush();
             drop(err);
             std::thread::sleep(PAUSE_FOR);
