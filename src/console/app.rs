@@ -143,6 +143,9 @@ pub struct App {
     pub detail: Option<Box<ApplicationView>>,
     /// Detail scroll, in lines.
     pub scroll: u16,
+    /// `G` in the detail: stay at its end even if the detail grows after the key (it is
+    /// still arriving, or a refresh lengthened it).
+    pub at_end: bool,
     /// Lines the detail has at the current width (set by the renderer).
     pub detail_lines: u16,
     pub revealed: Option<(String, String)>,
@@ -182,6 +185,7 @@ impl App {
             counts: None,
             detail: None,
             scroll: 0,
+            at_end: false,
             detail_lines: 0,
             revealed: None,
             status: None,
@@ -468,6 +472,7 @@ impl App {
     fn detail_action(&mut self, action: Action) -> Vec<Request> {
         let page = self.detail_height().saturating_sub(1).max(1);
         let max_scroll = self.detail_lines.saturating_sub(self.detail_height());
+        self.at_end = matches!(action, Action::Bottom);
         match action {
             Action::ScrollDown => self.scroll = (self.scroll + 1).min(max_scroll),
             Action::ScrollUp => self.scroll = self.scroll.saturating_sub(1),
@@ -546,6 +551,7 @@ impl App {
         if pending.is_none() {
             self.screen = Screen::Detail;
             self.scroll = 0;
+            self.at_end = false;
             self.revealed = None;
         }
         vec![Request::Open { id }]
@@ -948,6 +954,7 @@ impl App {
                 let same = self.detail.as_ref().is_some_and(|d| d.id() == view.id());
                 if !same {
                     self.scroll = 0;
+                    self.at_end = false;
                     self.revealed = None;
                 }
                 self.detail = Some(view);
@@ -982,6 +989,7 @@ impl App {
                         }
                     }
                     self.scroll = 0;
+                    self.at_end = false;
                     self.revealed = None;
                 }
                 requests

@@ -776,6 +776,48 @@ fn a_decision_made_elsewhere_is_reported_and_nothing_is_overwritten() {
     assert_eq!(h.state_of(&id), "returned", "not overwritten");
 }
 
+/// `G` in the detail keeps its end in view when the detail grows afterwards (it was still
+/// arriving, or someone else's change lengthened its history).
+#[test]
+fn the_end_of_a_detail_stays_in_view_when_it_grows() {
+    let mut h = Harness::new(&queue_records(), Lang::En, 80, 24);
+    h.select("SQ0001");
+    h.press(KeyCode::Enter);
+    let id = h.app.detail.as_ref().expect("detail").id().to_string();
+    h.press(KeyCode::Char('G'));
+    let footer = |h: &mut Harness| h.screen().last().cloned().unwrap_or_default();
+    assert!(
+        footer(&mut h).trim_end().ends_with("100%"),
+        "{}",
+        footer(&mut h)
+    );
+    for check in ["website_built", "website_built"] {
+        let out = h
+            .env
+            .command()
+            .args(["judge", &id, check, "pass", "--note", "看过网站，内容完整"])
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let before = h.app.detail_lines;
+    h.poll();
+    let _ = h.screen();
+    assert!(
+        h.app.detail_lines > before,
+        "the history grew: {before} → {}",
+        h.app.detail_lines
+    );
+    assert!(
+        footer(&mut h).trim_end().ends_with("100%"),
+        "{}",
+        footer(&mut h)
+    );
+    // A move up leaves the end: the next growth does not pull the view down.
+    h.press(KeyCode::Char('k'));
+    assert!(!footer(&mut h).trim_end().ends_with("100%"));
+}
+
 #[test]
 fn another_reviewers_claim_is_shown_and_next_skips_it() {
     let env = Env::new();

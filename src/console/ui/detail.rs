@@ -36,7 +36,11 @@ pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
     app.detail_lines = lines.len() as u16;
     let height = app.detail_height();
     let max_scroll = app.detail_lines.saturating_sub(height);
-    app.scroll = app.scroll.min(max_scroll);
+    app.scroll = if app.at_end {
+        max_scroll
+    } else {
+        app.scroll.min(max_scroll)
+    };
     let body_area = Rect {
         y: area.y + 1,
         height,
