@@ -201,6 +201,8 @@ mod tests {
             ("京ICP备12345678号－1", Err(FullWidth("－".into()))),
             ("京ICP备12345678", Err(MissingHao)),
             ("京ICP备12345678-1", Err(MissingHao)),
+            // No 号, and what stands before the suffix is no serial either.
+            ("京ICP备12a45678-1", Err(BadSerial("12a45678-1".into()))),
             ("京ICP证030173", Err(MissingHao)),
             ("港ICP备12345678号", Err(UnknownProvince("港".into()))),
             ("台ICP备12345678号", Err(UnknownProvince("台".into()))),
