@@ -21,10 +21,15 @@ const PAUSE_FOR: Duration = Duration::from_secs(60);
 
 /// The pause point `SHENHE_TEST_PAUSE` asks for, if any; a malformed value is an error.
 pub fn from_env() -> Result<Option<PausePoint>, String> {
-    match std::env::var(PAUSE_VARIABLE) {
-        Err(_) => Ok(None),
-        Ok(text) if text.trim().is_empty() => Ok(None),
-        Ok(text) => parse(text.trim()).map(Some).ok_or_else(|| {
+    from_setting(std::env::var(PAUSE_VARIABLE).ok().as_deref())
+}
+
+/// The pause point a value of `SHENHE_TEST_PAUSE` asks for (unset or blank: none).
+fn from_setting(value: Option<&str>) -> Result<Option<PausePoint>, String> {
+    match value {
+        None => Ok(None),
+        Some(text) if text.trim().is_empty() => Ok(None),
+        Some(text) => parse(text.trim()).map(Some).ok_or_else(|| {
             format!(
                 "{PAUSE_VARIABLE}=`{text}`: expected import-record:N (N ≥ 1), import-commit or decision-commit"
             )
@@ -86,5 +91,19 @@ mod tests {
         ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
+        for text in ["import-record:7", "import-commit", "decision-commit"] {
+            assert_eq!(parse(text).map(name).as_deref(), Some(text));
+        }
+        assert_eq!(from_setting(None), Ok(None));
+        assert_eq!(from_setting(Some(" ")), Ok(None));
+        assert_eq!(
+            from_setting(Some(" import-commit ")),
+            Ok(Some(PausePoint::ImportCommit))
+        );
+        let err = from_setting(Some("soon")).unwrap_err();
+        assert!(
+            err.starts_with("SHENHE_TEST_PAUSE=`soon`: expected"),
+            "{err}"
+        );
     }
 }
