@@ -87,6 +87,60 @@ pub struct Binding {
     pub what: fn(&KeyHelp) -> &'static str,
 }
 
+// Bindings that several modes share.
+const MOVE: Binding = Binding {
+    presses: &[
+        (k('j'), Action::Down),
+        (k('k'), Action::Up),
+        (code(KeyCode::Down), Action::Down),
+        (code(KeyCode::Up), Action::Up),
+    ],
+    what: |k| k.move_,
+};
+
+const TOP_BOTTOM: Binding = Binding {
+    presses: &[
+        (k('g'), Action::Top),
+        (k('G'), Action::Bottom),
+        (code(KeyCode::Home), Action::Top),
+        (code(KeyCode::End), Action::Bottom),
+    ],
+    what: |k| k.top_bottom,
+};
+
+const HALF_PAGE: Binding = Binding {
+    presses: &[
+        (ctrl('d'), Action::HalfPageDown),
+        (ctrl('u'), Action::HalfPageUp),
+    ],
+    what: |k| k.half_page,
+};
+
+const APPROVE: Binding = Binding {
+    presses: &[(k('a'), Action::Approve)],
+    what: |k| k.approve,
+};
+
+const RETURN: Binding = Binding {
+    presses: &[(k('r'), Action::Return)],
+    what: |k| k.return_,
+};
+
+const EXPIRE: Binding = Binding {
+    presses: &[(k('x'), Action::Expire)],
+    what: |k| k.expire,
+};
+
+const HELP: Binding = Binding {
+    presses: &[(k('?'), Action::Help)],
+    what: |k| k.help,
+};
+
+const CANCEL: Binding = Binding {
+    presses: &[(code(KeyCode::Esc), Action::Back)],
+    what: |k| k.cancel,
+};
+
 /// Keys every mode knows, checked before the mode's own.
 static GLOBAL: &[Binding] = &[
     Binding {
@@ -108,18 +162,9 @@ static QUEUE: &[Binding] = &[
         ],
         what: |k| k.open,
     },
-    Binding {
-        presses: &[(k('a'), Action::Approve)],
-        what: |k| k.approve,
-    },
-    Binding {
-        presses: &[(k('r'), Action::Return)],
-        what: |k| k.return_,
-    },
-    Binding {
-        presses: &[(k('x'), Action::Expire)],
-        what: |k| k.expire,
-    },
+    APPROVE,
+    RETURN,
+    EXPIRE,
     Binding {
         presses: &[(k('/'), Action::StartSearch)],
         what: |k| k.search,
@@ -132,32 +177,13 @@ static QUEUE: &[Binding] = &[
         presses: &[(k('s'), Action::CycleSort)],
         what: |k| k.sort,
     },
-    Binding {
-        presses: &[(k('?'), Action::Help)],
-        what: |k| k.help,
-    },
+    HELP,
     Binding {
         presses: &[(k('q'), Action::Quit)],
         what: |k| k.quit,
     },
-    Binding {
-        presses: &[
-            (k('j'), Action::Down),
-            (k('k'), Action::Up),
-            (code(KeyCode::Down), Action::Down),
-            (code(KeyCode::Up), Action::Up),
-        ],
-        what: |k| k.move_,
-    },
-    Binding {
-        presses: &[
-            (k('g'), Action::Top),
-            (k('G'), Action::Bottom),
-            (code(KeyCode::Home), Action::Top),
-            (code(KeyCode::End), Action::Bottom),
-        ],
-        what: |k| k.top_bottom,
-    },
+    MOVE,
+    TOP_BOTTOM,
     Binding {
         presses: &[
             (code(KeyCode::PageUp), Action::PageUp),
@@ -167,13 +193,7 @@ static QUEUE: &[Binding] = &[
         ],
         what: |k| k.page,
     },
-    Binding {
-        presses: &[
-            (ctrl('d'), Action::HalfPageDown),
-            (ctrl('u'), Action::HalfPageUp),
-        ],
-        what: |k| k.half_page,
-    },
+    HALF_PAGE,
     Binding {
         presses: &[(code(KeyCode::Esc), Action::Back)],
         what: |k| k.clear,
@@ -181,18 +201,9 @@ static QUEUE: &[Binding] = &[
 ];
 
 static DETAIL: &[Binding] = &[
-    Binding {
-        presses: &[(k('a'), Action::Approve)],
-        what: |k| k.approve,
-    },
-    Binding {
-        presses: &[(k('r'), Action::Return)],
-        what: |k| k.return_,
-    },
-    Binding {
-        presses: &[(k('x'), Action::Expire)],
-        what: |k| k.expire,
-    },
+    APPROVE,
+    RETURN,
+    EXPIRE,
     Binding {
         presses: &[(k('m'), Action::Judge)],
         what: |k| k.judge,
@@ -219,10 +230,7 @@ static DETAIL: &[Binding] = &[
         ],
         what: |k| k.back,
     },
-    Binding {
-        presses: &[(k('?'), Action::Help)],
-        what: |k| k.help,
-    },
+    HELP,
     Binding {
         presses: &[
             (k('j'), Action::ScrollDown),
@@ -240,22 +248,8 @@ static DETAIL: &[Binding] = &[
         ],
         what: |k| k.page,
     },
-    Binding {
-        presses: &[
-            (k('g'), Action::Top),
-            (k('G'), Action::Bottom),
-            (code(KeyCode::Home), Action::Top),
-            (code(KeyCode::End), Action::Bottom),
-        ],
-        what: |k| k.top_bottom,
-    },
-    Binding {
-        presses: &[
-            (ctrl('d'), Action::HalfPageDown),
-            (ctrl('u'), Action::HalfPageUp),
-        ],
-        what: |k| k.half_page,
-    },
+    TOP_BOTTOM,
+    HALF_PAGE,
 ];
 
 static SEARCH: &[Binding] = &[
@@ -278,24 +272,8 @@ static MENU: &[Binding] = &[
         presses: &[(code(KeyCode::Enter), Action::Confirm)],
         what: |k| k.choose,
     },
-    Binding {
-        presses: &[
-            (k('j'), Action::Down),
-            (k('k'), Action::Up),
-            (code(KeyCode::Down), Action::Down),
-            (code(KeyCode::Up), Action::Up),
-        ],
-        what: |k| k.move_,
-    },
-    Binding {
-        presses: &[
-            (k('g'), Action::Top),
-            (k('G'), Action::Bottom),
-            (code(KeyCode::Home), Action::Top),
-            (code(KeyCode::End), Action::Bottom),
-        ],
-        what: |k| k.top_bottom,
-    },
+    MOVE,
+    TOP_BOTTOM,
     Binding {
         presses: &[(code(KeyCode::Esc), Action::Back), (k('q'), Action::Back)],
         what: |k| k.cancel,
@@ -337,10 +315,7 @@ static FIELD: &[Binding] = &[
         ],
         what: |k| k.next_field,
     },
-    Binding {
-        presses: &[(code(KeyCode::Esc), Action::Back)],
-        what: |k| k.cancel,
-    },
+    CANCEL,
 ];
 
 static RETURN_REASONS: &[Binding] = &[
@@ -359,19 +334,8 @@ static RETURN_REASONS: &[Binding] = &[
         ],
         what: |k| k.next_field,
     },
-    Binding {
-        presses: &[
-            (k('j'), Action::Down),
-            (k('k'), Action::Up),
-            (code(KeyCode::Down), Action::Down),
-            (code(KeyCode::Up), Action::Up),
-        ],
-        what: |k| k.move_,
-    },
-    Binding {
-        presses: &[(code(KeyCode::Esc), Action::Back)],
-        what: |k| k.cancel,
-    },
+    MOVE,
+    CANCEL,
 ];
 
 static JUDGE_LIST: &[Binding] = &[
@@ -382,15 +346,7 @@ static JUDGE_LIST: &[Binding] = &[
         ],
         what: |k| k.pass_fail,
     },
-    Binding {
-        presses: &[
-            (k('j'), Action::Down),
-            (k('k'), Action::Up),
-            (code(KeyCode::Down), Action::Down),
-            (code(KeyCode::Up), Action::Up),
-        ],
-        what: |k| k.move_,
-    },
+    MOVE,
     Binding {
         presses: &[(code(KeyCode::Tab), Action::NextField)],
         what: |k| k.next_field,
@@ -399,10 +355,7 @@ static JUDGE_LIST: &[Binding] = &[
         presses: &[(code(KeyCode::Enter), Action::Confirm)],
         what: |k| k.submit,
     },
-    Binding {
-        presses: &[(code(KeyCode::Esc), Action::Back)],
-        what: |k| k.cancel,
-    },
+    CANCEL,
 ];
 
 /// The keys of a mode, in the order the footer and the help screen show them. Ctrl-c and
