@@ -1,3 +1,6 @@
+//! What the integration tests share: a temporary database and the real binary on it
+//! (`Env`), and small readers of outputs and files.
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,3 +1,5 @@
+//! The checks against the built-in policy, one table of cases per check.
+
 use chrono::{DateTime, FixedOffset};
 
 use super::*;
