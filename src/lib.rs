@@ -15,13 +15,5 @@ pub use shenhe_store as store;
 pub mod i18n;
 pub mod rng;
 
-/// Opens the console on `db`.
-pub fn console_entry(
-    db: &std::path::Path,
-    policy: std::sync::Arc<domain::policy::Policy>,
-    lang: Option<&str>,
-) -> Result<(), cli::UserError> {
-    console::run(db, policy, lang)
-}
 pub mod demo;
 pub mod generate;

@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::domain::checks::CheckId;
 use crate::domain::policy::{self, Policy, PolicyError};
 use crate::domain::state::State;
+use crate::i18n::Lang;
 use crate::review::{Clock, Review, identity, test_pause};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{QueueQuery, SortKey, Store};
@@ -284,11 +285,24 @@ pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, UserError> 
     Ok(Review::new(Box::new(store), policy, actor, clock)?)
 }
 
+/// The console on `db`, opened the way every command opens it.
+fn open_console(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> CliResult {
+    let lang = Lang::detect(lang).map_err(UserError)?;
+    if !crate::console::has_terminal() {
+        return Err(UserError(format!(
+            "the console needs a terminal; for scripts use `shenhe --db {} list` and the other commands",
+            db.display()
+        )));
+    }
+    let review = open_review(db, policy)?;
+    Ok(crate::console::run(review, lang)?)
+}
+
 fn run(cli: Cli) -> CliResult {
     let policy = Arc::new(load_policy(cli.data.as_deref())?);
     let Some(command) = cli.command else {
         let db = database_path(cli.db.as_deref())?;
-        return crate::console_entry(&db, policy, cli.lang.as_deref());
+        return open_console(&db, policy, cli.lang.as_deref());
     };
     let mut out = std::io::stdout().lock();
     match command {
@@ -327,7 +341,7 @@ fn run(cli: Cli) -> CliResult {
                 None => data_dir()?.join("demo.db"),
             };
             crate::demo::create(&db, &policy, count, seed)?;
-            return crate::console_entry(&db, policy, cli.lang.as_deref());
+            return open_console(&db, policy, cli.lang.as_deref());
         }
         Command::List(args) => {
             let db = database_path(cli.db.as_deref())?;

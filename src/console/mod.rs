@@ -9,31 +9,55 @@ pub mod ui;
 pub mod worker;
 
 use std::io::{IsTerminal, Stdout};
-use std::path::Path;
 use std::sync::Arc;
 
 use ratatui::crossterm::event::{self, Event};
 use ratatui::layout::Size;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
-use crate::cli::{UserError, open_review};
-use crate::domain::policy::Policy;
 use crate::i18n::Lang;
+use crate::review::Review;
 use app::App;
 use screen::Screen;
 use worker::{Request, Response, Worker};
 
-/// Opens the console on `db`. The terminal is restored on every way out: quit, Ctrl-c,
-/// an error, a panic, or SIGTERM/SIGHUP (the SSH session went away).
-pub fn run(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> Result<(), UserError> {
-    let lang = Lang::detect(lang).map_err(UserError)?;
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(UserError(format!(
-            "the console needs a terminal; for scripts use `shenhe --db {} list` and the other commands",
-            db.display()
-        )));
+/// Why the console stopped other than by the reviewer's choice.
+#[derive(Debug)]
+pub enum ConsoleError {
+    /// Reading keys from, or writing to, the terminal failed.
+    Terminal(std::io::Error),
+    /// The database worker thread ended (it panicked); nothing it did is half-written.
+    WorkerStopped,
+}
+
+impl From<std::io::Error> for ConsoleError {
+    fn from(e: std::io::Error) -> Self {
+        ConsoleError::Terminal(e)
     }
-    let review = open_review(db, policy)?;
+}
+
+impl std::fmt::Display for ConsoleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConsoleError::Terminal(e) => write!(f, "the terminal: {e}"),
+            ConsoleError::WorkerStopped => f.write_str(
+                "the console's database worker stopped unexpectedly; nothing was lost (every decision is one transaction)",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConsoleError {}
+
+/// Whether standard input and output are a terminal the console can run in.
+pub fn has_terminal() -> bool {
+    std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
+/// Runs the console on `review` (opened by the caller) until the reviewer quits. The
+/// terminal is restored on every way out: quit, Ctrl-c, an error, a panic, or
+/// SIGTERM/SIGHUP (the SSH session went away).
+pub fn run(review: Review, lang: Lang) -> Result<(), ConsoleError> {
     let _ = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .install();
@@ -41,7 +65,7 @@ pub fn run(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> Result<(), Use
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(UserError::from)
+        .map_err(ConsoleError::from)
         .and_then(|rt| rt.block_on(event_loop(&mut screen, review, lang)));
     ratatui::restore();
     result
@@ -49,9 +73,9 @@ pub fn run(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> Result<(), Use
 
 async fn event_loop(
     screen: &mut Screen<Stdout>,
-    review: crate::review::Review,
+    review: Review,
     lang: Lang,
-) -> Result<(), UserError> {
+) -> Result<(), ConsoleError> {
     let size = screen.size();
     let mut app = App::new(
         lang,
@@ -127,7 +151,7 @@ async fn event_loop(
     drop(requests);
     let _ = worker.join();
     if worker_stopped {
-        return Err(UserError("the console's database worker stopped unexpectedly; nothing was lost (every decision is one transaction)".into()));
+        return Err(ConsoleError::WorkerStopped);
     }
     Ok(())
 }
