@@ -423,3 +423,14 @@ fn a_policy_directory_missing_a_file_is_named_and_nothing_runs() {
         "{err}"
     );
 }
+
+#[test]
+fn the_console_without_a_terminal_says_what_to_use_instead() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    let err = env.fails(&[]);
+    assert!(
+        err.contains("the console needs a terminal") && err.contains("list"),
+        "{err}"
+    );
+}
