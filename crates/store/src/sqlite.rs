@@ -201,11 +201,15 @@ pub struct SqliteStore {
     pause: Option<PauseHook>,
 }
 
-fn db_err(e: rusqlite::Error) -> StoreError {
-    if is_busy(&e) {
-        return busy_error();
+/// Every SQLite failure becomes a store error here, in one place: `?` on a rusqlite
+/// result does the rest.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if is_busy(&e) {
+            return busy_error();
+        }
+        StoreError::Database(e.to_string())
     }
-    StoreError::Database(e.to_string())
 }
 
 fn busy_error() -> StoreError {
@@ -259,16 +263,16 @@ impl SqliteStore {
 
     /// A private in-memory database, for tests of the layers above.
     pub fn in_memory() -> StoreResult<SqliteStore> {
-        Self::configure(Connection::open_in_memory().map_err(db_err)?)
+        Self::configure(Connection::open_in_memory()?)
     }
 
     fn configure(mut conn: Connection) -> StoreResult<SqliteStore> {
-        conn.busy_handler(Some(on_busy)).map_err(db_err)?;
+        conn.busy_handler(Some(on_busy))?;
         let schema_error = |e: rusqlite::Error| match e {
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
                 StoreError::Schema("the file is not a shenhe database (not SQLite)".into())
             }
-            other => db_err(other),
+            other => other.into(),
         };
         // A first load into an empty database runs under a rollback journal and holds the
         // file until it commits (see `begin_import`); whoever opens it meanwhile waits for
@@ -283,10 +287,8 @@ impl SqliteStore {
                 Err(e) => return Err(schema_error(e)),
             }
         }
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(db_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(db_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = SqliteStore { conn, pause: None };
         store.migrate()?;
         Ok(store)
@@ -301,15 +303,12 @@ impl SqliteStore {
         // Opening must not need the write lock: a long import holds it.
         let current: i64 = self
             .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db_err)?;
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if current == MIGRATIONS.len() as i64 {
             return Ok(());
         }
         let tx = self.immediate()?;
-        let version: i64 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db_err)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let known = MIGRATIONS.len() as i64;
         if version > known {
             return Err(StoreError::Schema(format!(
@@ -317,13 +316,11 @@ impl SqliteStore {
             )));
         }
         if version == 0 {
-            let tables: i64 = tx
-                .query_row(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(db_err)?;
+            let tables: i64 = tx.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )?;
             if tables > 0 {
                 return Err(StoreError::Schema(
                     "the file is an SQLite database, but not a shenhe one".into(),
@@ -331,16 +328,15 @@ impl SqliteStore {
             }
         }
         for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(step).map_err(db_err)?;
+            tx.execute_batch(step)?;
             if i == 0 {
                 for (_, ddl) in SECONDARY_INDEXES {
-                    tx.execute_batch(ddl).map_err(db_err)?;
+                    tx.execute_batch(ddl)?;
                 }
             }
-            tx.pragma_update(None, "user_version", i as i64 + 1)
-                .map_err(db_err)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
         }
-        tx.commit().map_err(db_err)
+        tx.commit().map_err(StoreError::from)
     }
 
     /// A write transaction, taken at once so that it can never deadlock with another
@@ -358,7 +354,7 @@ impl SqliteStore {
                     std::thread::sleep(busy_delay(attempt).0);
                     attempt += 1;
                 }
-                Err(e) => return Err(db_err(e)),
+                Err(e) => return Err(e.into()),
             }
         }
     }
@@ -377,16 +373,12 @@ impl SqliteStore {
         now: DateTime<FixedOffset>,
     ) -> StoreResult<Vec<String>> {
         let (sql, values) = page_sql(query, offset, limit, now);
-        let mut stmt = self
-            .conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .map_err(db_err)?;
+        let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
         stmt.query_map(rusqlite::params_from_iter(values), |r| {
             r.get::<_, String>(3)
-        })
-        .map_err(db_err)?
+        })?
         .collect::<Result<Vec<_>, _>>()
-        .map_err(db_err)
+        .map_err(StoreError::from)
     }
 
     fn is_empty(&self) -> StoreResult<bool> {
@@ -394,32 +386,28 @@ impl SqliteStore {
             .query_row("SELECT NOT EXISTS (SELECT 1 FROM applications)", [], |r| {
                 r.get(0)
             })
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 
     /// Switches the journal mode if no other connection is in the way, without waiting
     /// for one: another reviewer's open console simply means the WAL path is taken.
     fn try_journal_mode(&mut self, mode: &str) -> StoreResult<bool> {
-        self.conn
-            .busy_handler(None::<fn(i32) -> bool>)
-            .map_err(db_err)?;
+        self.conn.busy_handler(None::<fn(i32) -> bool>)?;
         let result: rusqlite::Result<String> =
             self.conn
                 .query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| r.get(0));
-        self.conn.busy_handler(Some(on_busy)).map_err(db_err)?;
+        self.conn.busy_handler(Some(on_busy))?;
         match result {
             Ok(now) => Ok(now.eq_ignore_ascii_case(mode)),
             Err(e) if is_busy(&e) => Ok(false),
-            Err(e) => Err(db_err(e)),
+            Err(e) => Err(e.into()),
         }
     }
 }
 
 /// Back to WAL after a bulk load, waiting for it like any writer would.
 fn restore_wal(conn: &Connection) -> StoreResult<()> {
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(db_err)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if mode.eq_ignore_ascii_case("wal") {
         Ok(())
     } else {
@@ -465,8 +453,7 @@ fn audit_head(tx: &Connection) -> StoreResult<(i64, String)> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .optional()
-        .map_err(db_err)?
+        .optional()?
         .unwrap_or((0, GENESIS.to_string())))
 }
 
@@ -487,8 +474,7 @@ fn append_audit_after(
     tx.prepare_cached(
         "INSERT INTO audit (seq, application_id, revision, at, actor, action, from_state, to_state, reasons, message, note, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )
-    .map_err(db_err)?
+    )?
     .execute(params![
         seq,
         entry.application_id,
@@ -504,8 +490,7 @@ fn append_audit_after(
         entry.detail,
         prev_hash,
         hash,
-    ])
-    .map_err(db_err)?;
+    ])?;
     Ok(AuditEntry {
         seq,
         entry,
@@ -743,27 +728,22 @@ impl Store for SqliteStore {
         // An import is one transaction: with SQLite's small default cache its pages spill
         // to the WAL and are read back many times over. Memory is cheaper than that.
         self.conn
-            .pragma_update(None, "cache_size", IMPORT_CACHE_KIB)
-            .map_err(db_err)?;
+            .pragma_update(None, "cache_size", IMPORT_CACHE_KIB)?;
         // Building the indexes at the end sorts a million keys each, on both cores.
-        self.conn
-            .pragma_update(None, "threads", 2)
-            .map_err(db_err)?;
+        self.conn.pragma_update(None, "threads", 2)?;
         // Loading into an empty database that nobody else has open: the whole file is new,
         // so a rollback journal holds next to nothing and every page is written once. In
         // WAL mode each page would be written twice (to the WAL, then checkpointed). A crash
         // still leaves all or nothing: the next opener rolls the hot journal back.
         let rollback_journal = self.is_empty()? && self.try_journal_mode("delete")?;
         let tx = self.immediate()?;
-        let empty: bool = tx
-            .query_row("SELECT NOT EXISTS (SELECT 1 FROM applications)", [], |r| {
+        let empty: bool =
+            tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM applications)", [], |r| {
                 r.get(0)
-            })
-            .map_err(db_err)?;
+            })?;
         if empty {
             for (name, _) in SECONDARY_INDEXES {
-                tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))
-                    .map_err(db_err)?;
+                tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
             }
         }
         let head = audit_head(&tx)?;
@@ -783,11 +763,9 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached(&format!(
                 "SELECT {STORED_COLUMNS} FROM applications WHERE id = ?"
-            ))
-            .map_err(db_err)?
+            ))?
             .query_row([id], stored_from_row)
-            .optional()
-            .map_err(db_err)?;
+            .optional()?;
         row.map(stored_from_tuple).transpose()
     }
 
@@ -799,12 +777,10 @@ impl Store for SqliteStore {
         now: DateTime<FixedOffset>,
     ) -> StoreResult<Vec<QueueRow>> {
         let (sql, values) = page_sql(query, offset, limit, now);
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(db_err)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(values), queue_row)
-            .map_err(db_err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+            .query_map(rusqlite::params_from_iter(values), queue_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -812,23 +788,21 @@ impl Store for SqliteStore {
         let (filter, values) = where_clause(query);
         let sql = format!("SELECT count(*) FROM applications a {filter}");
         self.conn
-            .prepare_cached(&sql)
-            .map_err(db_err)?
+            .prepare_cached(&sql)?
             .query_row(rusqlite::params_from_iter(values), |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 
     fn counts(&self, b: CountBounds) -> StoreResult<QueueCounts> {
         let one = |sql: &str, args: &[i64]| -> StoreResult<u64> {
             self.conn
-                .prepare_cached(sql)
-                .map_err(db_err)?
+                .prepare_cached(sql)?
                 .query_row(rusqlite::params_from_iter(args.iter()), |r| {
                     r.get::<_, i64>(0)
                 })
                 .map(|n| n as u64)
-                .map_err(db_err)
+                .map_err(StoreError::from)
         };
         Ok(QueueCounts {
             pending_review: one(
@@ -865,18 +839,16 @@ impl Store for SqliteStore {
         tx.execute(
             "UPDATE applications SET state = ?2, version = version + 1, changed_at = ?3, changed_by = ?4 WHERE id = ?1",
             params![change.id, change.to.id(), at, change.audit.actor],
-        )
-        .map_err(db_err)?;
+        )?;
         if let Some(d) = derived {
             write_derived(&tx, &change.id, d)?;
         }
-        tx.execute("DELETE FROM claims WHERE application_id = ?", [&change.id])
-            .map_err(db_err)?;
+        tx.execute("DELETE FROM claims WHERE application_id = ?", [&change.id])?;
         let entry = append_audit(&tx, change.audit)?;
         if let Some(pause) = &self.pause {
             pause(PausePoint::DecisionCommit);
         }
-        tx.commit().map_err(db_err)?;
+        tx.commit()?;
         Ok(entry)
     }
 
@@ -894,24 +866,21 @@ impl Store for SqliteStore {
         tx.execute(
             "INSERT OR REPLACE INTO judgements (application_id, revision, check_id, passed, note, by, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             params![id, revision, j.check.id(), j.passed, j.note, j.by, j.at.to_rfc3339()],
-        )
-        .map_err(db_err)?;
+        )?;
         tx.execute(
             "UPDATE applications SET version = version + 1, changed_at = ?2, changed_by = ?3 WHERE id = ?1",
             params![id, audit.at.to_rfc3339(), audit.actor],
-        )
-        .map_err(db_err)?;
+        )?;
         write_derived(&tx, id, derived)?;
         let entry = append_audit(&tx, audit)?;
-        tx.commit().map_err(db_err)?;
+        tx.commit()?;
         Ok(entry)
     }
 
     fn judgements(&self, id: &str, revision: u32) -> StoreResult<Vec<Judgement>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT check_id, passed, note, by, at FROM judgements WHERE application_id = ? AND revision = ? ORDER BY at")
-            .map_err(db_err)?;
+            .prepare_cached("SELECT check_id, passed, note, by, at FROM judgements WHERE application_id = ? AND revision = ? ORDER BY at")?;
         let rows = stmt
             .query_map(params![id, revision], |r| {
                 Ok((
@@ -921,10 +890,8 @@ impl Store for SqliteStore {
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
                 ))
-            })
-            .map_err(db_err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(check, passed, note, by, at)| {
                 Ok(Judgement {
@@ -941,34 +908,28 @@ impl Store for SqliteStore {
     fn record(&mut self, audit: NewAuditEntry) -> StoreResult<AuditEntry> {
         let tx = self.immediate()?;
         let entry = append_audit(&tx, audit)?;
-        tx.commit().map_err(db_err)?;
+        tx.commit()?;
         Ok(entry)
     }
 
     fn history(&self, id: &str) -> StoreResult<Vec<AuditEntry>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {AUDIT_COLUMNS} FROM audit WHERE application_id = ? ORDER BY seq"
-            ))
-            .map_err(db_err)?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit WHERE application_id = ? ORDER BY seq"
+        ))?;
         let rows = stmt
-            .query_map([id], audit_from_row)
-            .map_err(db_err)?
+            .query_map([id], audit_from_row)?
             .map(|r| r.map(|(e, _)| e))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
     fn audit_chain(&self, visit: &mut dyn FnMut(&AuditEntry) -> bool) -> StoreResult<()> {
         let mut stmt = self
             .conn
-            .prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))
-            .map_err(db_err)?;
-        let mut rows = stmt.query([]).map_err(db_err)?;
-        while let Some(row) = rows.next().map_err(db_err)? {
-            let (entry, raw_at) = audit_from_row(row).map_err(db_err)?;
+            .prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (entry, raw_at) = audit_from_row(row)?;
             // An `at` that does not parse was edited: keep the raw text so the hash fails.
             let entry = if DateTime::parse_from_rfc3339(&raw_at).is_err() {
                 AuditEntry {
@@ -995,16 +956,13 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached(&format!(
                 "SELECT {STORED_COLUMNS} FROM applications WHERE id > ? AND derived_version <> ? ORDER BY id LIMIT ?"
-            ))
-            .map_err(db_err)?;
+            ))?;
         let rows = stmt
             .query_map(
                 params![after.unwrap_or(""), policy_version, limit as i64],
                 stored_from_row,
-            )
-            .map_err(db_err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter().map(stored_from_tuple).collect()
     }
 
@@ -1013,22 +971,21 @@ impl Store for SqliteStore {
         for (id, d) in updates {
             write_derived(&tx, id, d)?;
         }
-        tx.commit().map_err(db_err)
+        tx.commit().map_err(StoreError::from)
     }
 
     fn claim(&mut self, claim: &Claim, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>> {
         let tx = self.immediate()?;
         let held = claim_in(&tx, &claim.application_id, now)?;
         if let Some(other) = held.filter(|c| c.session != claim.session) {
-            tx.commit().map_err(db_err)?;
+            tx.commit()?;
             return Ok(Some(other));
         }
         tx.execute(
             "INSERT OR REPLACE INTO claims (application_id, reviewer, session, expires_ts) VALUES (?, ?, ?, ?)",
             params![claim.application_id, claim.reviewer, claim.session, ts(claim.expires_at)],
-        )
-        .map_err(db_err)?;
-        tx.commit().map_err(db_err)?;
+        )?;
+        tx.commit()?;
         Ok(None)
     }
 
@@ -1039,7 +996,7 @@ impl Store for SqliteStore {
                 [id, session],
             )
             .map(|_| ())
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 
     fn claim_of(&self, id: &str, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>> {
@@ -1049,14 +1006,14 @@ impl Store for SqliteStore {
     fn data_version(&self) -> StoreResult<i64> {
         self.conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 
     fn meta(&self, key: &str) -> StoreResult<Option<String>> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0))
             .optional()
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
@@ -1066,18 +1023,17 @@ impl Store for SqliteStore {
                 [key, value],
             )
             .map(|_| ())
-            .map_err(db_err)
+            .map_err(StoreError::from)
     }
 }
 
 fn claim_in(conn: &Connection, id: &str, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>> {
-    conn.prepare_cached("SELECT reviewer, session, expires_ts FROM claims WHERE application_id = ? AND expires_ts > ?")
-        .map_err(db_err)?
+    conn.prepare_cached("SELECT reviewer, session, expires_ts FROM claims WHERE application_id = ? AND expires_ts > ?")?
         .query_row(params![id, ts(now)], |r| {
             Ok(Claim { application_id: id.to_string(), reviewer: r.get(0)?, session: r.get(1)?, expires_at: from_ts(r.get(2)?) })
         })
         .optional()
-        .map_err(db_err)
+        .map_err(StoreError::from)
 }
 
 /// Refuses, naming who changed it and when, unless the application is at `expected`.
@@ -1085,11 +1041,9 @@ fn check_version(tx: &Connection, id: &str, expected: i64) -> StoreResult<()> {
     let current: Option<(i64, String, String, String)> = tx
         .prepare_cached(
             "SELECT version, state, changed_by, changed_at FROM applications WHERE id = ?",
-        )
-        .map_err(db_err)?
+        )?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()
-        .map_err(db_err)?;
+        .optional()?;
     match current {
         None => Err(StoreError::NotFound(id.to_string())),
         Some((version, _, _, _)) if version == expected => Ok(()),
@@ -1103,11 +1057,10 @@ fn check_version(tx: &Connection, id: &str, expected: i64) -> StoreResult<()> {
 }
 
 fn write_derived(tx: &Connection, id: &str, d: &Derived) -> StoreResult<()> {
-    tx.prepare_cached("UPDATE applications SET due_ts = ?2, failed = ?3, manual = ?4, derived_version = ?5 WHERE id = ?1")
-        .map_err(db_err)?
+    tx.prepare_cached("UPDATE applications SET due_ts = ?2, failed = ?3, manual = ?4, derived_version = ?5 WHERE id = ?1")?
         .execute(params![id, ts(d.due_at), d.failed, d.manual, d.policy_version])
         .map(|_| ())
-        .map_err(db_err)
+        .map_err(StoreError::from)
 }
 
 struct SqliteImport<'a> {
@@ -1138,10 +1091,9 @@ impl Drop for SqliteImport<'_> {
 /// The connection's cache as it was before the import: a later transaction on it must
 /// spill to the file rather than grow without bound.
 fn restore_cache(conn: &Connection) -> StoreResult<()> {
-    conn.pragma_update(None, "cache_spill", true)
-        .map_err(db_err)?;
+    conn.pragma_update(None, "cache_spill", true)?;
     conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)
-        .map_err(db_err)
+        .map_err(StoreError::from)
 }
 
 impl SqliteImport<'_> {
@@ -1164,31 +1116,27 @@ impl SqliteImport<'_> {
                 derived_version = ?15, content_hash = ?16, body = ?17, changed_at = ?18, changed_by = ?19, version = version + 1
              WHERE id = ?1"
         };
-        self.tx()
-            .prepare_cached(sql)
-            .map_err(db_err)?
-            .execute(params![
-                app.id,
-                rec.revision,
-                rec.state.id(),
-                app.product,
-                rec.group,
-                app.plan,
-                app.applicant.name,
-                app.applicant.account,
-                app.url().unwrap_or(""),
-                app.submitted_at.to_rfc3339(),
-                ts(app.submitted_at),
-                ts(rec.derived.due_at),
-                rec.derived.failed,
-                rec.derived.manual,
-                rec.derived.policy_version,
-                rec.content_hash,
-                body,
-                audit.at.to_rfc3339(),
-                audit.actor,
-            ])
-            .map_err(db_err)?;
+        self.tx().prepare_cached(sql)?.execute(params![
+            app.id,
+            rec.revision,
+            rec.state.id(),
+            app.product,
+            rec.group,
+            app.plan,
+            app.applicant.name,
+            app.applicant.account,
+            app.url().unwrap_or(""),
+            app.submitted_at.to_rfc3339(),
+            ts(app.submitted_at),
+            ts(rec.derived.due_at),
+            rec.derived.failed,
+            rec.derived.manual,
+            rec.derived.policy_version,
+            rec.content_hash,
+            body,
+            audit.at.to_rfc3339(),
+            audit.actor,
+        ])?;
         let head = std::mem::take(&mut self.head);
         let entry = append_audit_after(self.tx(), head, audit)?;
         self.head = (entry.seq, entry.hash);
@@ -1208,11 +1156,9 @@ impl ImportSession for SqliteImport<'_> {
         }
         let row: Option<(String, u32, i64, String, String)> = self
             .tx()
-            .prepare_cached("SELECT state, revision, version, content_hash, submitted_at FROM applications WHERE id = ?")
-            .map_err(db_err)?
+            .prepare_cached("SELECT state, revision, version, content_hash, submitted_at FROM applications WHERE id = ?")?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-            .optional()
-            .map_err(db_err)?;
+            .optional()?;
         row.map(|(state, revision, version, content_hash, submitted)| {
             Ok(Existing {
                 state: parse_state(&state)?,
@@ -1230,13 +1176,11 @@ impl ImportSession for SqliteImport<'_> {
     }
 
     fn replace(&mut self, record: ImportRecord<'_>, audit: NewAuditEntry) -> StoreResult<()> {
-        self.tx()
-            .execute(
-                "INSERT OR REPLACE INTO previous_revisions (application_id, revision, state, body)
+        self.tx().execute(
+            "INSERT OR REPLACE INTO previous_revisions (application_id, revision, state, body)
                  SELECT id, revision, state, body FROM applications WHERE id = ?",
-                [&record.app.id],
-            )
-            .map_err(db_err)?;
+            [&record.app.id],
+        )?;
         self.write(record, audit, false)
     }
 
@@ -1246,12 +1190,9 @@ impl ImportSession for SqliteImport<'_> {
             // them to the file before commit); the sorter's chunks go to temporary files,
             // as in-memory temporary storage would make it sort everything at once.
             let tx = self.tx();
-            tx.pragma_update(None, "cache_spill", false)
-                .map_err(db_err)?;
-            tx.pragma_update(None, "temp_store", "FILE")
-                .map_err(db_err)?;
-            tx.pragma_update(None, "cache_size", INDEX_SORT_CACHE_KIB)
-                .map_err(db_err)?;
+            tx.pragma_update(None, "cache_spill", false)?;
+            tx.pragma_update(None, "temp_store", "FILE")?;
+            tx.pragma_update(None, "cache_size", INDEX_SORT_CACHE_KIB)?;
             for (_, ddl) in SECONDARY_INDEXES {
                 match tx.execute_batch(ddl) {
                     Ok(()) => {}
@@ -1259,13 +1200,11 @@ impl ImportSession for SqliteImport<'_> {
                     // one core, rather than fail the import. SQLite undid just the one
                     // statement unless it says it rolled the whole transaction back.
                     Err(e) if is_temporary_storage_error(&e) && !self.conn.is_autocommit() => {
-                        tx.pragma_update(None, "temp_store", "MEMORY")
-                            .map_err(db_err)?;
-                        tx.pragma_update(None, "cache_size", IMPORT_CACHE_KIB)
-                            .map_err(db_err)?;
-                        tx.execute_batch(ddl).map_err(db_err)?;
+                        tx.pragma_update(None, "temp_store", "MEMORY")?;
+                        tx.pragma_update(None, "cache_size", IMPORT_CACHE_KIB)?;
+                        tx.execute_batch(ddl)?;
                     }
-                    Err(e) => return Err(db_err(e)),
+                    Err(e) => return Err(e.into()),
                 }
             }
         }
@@ -1273,7 +1212,7 @@ impl ImportSession for SqliteImport<'_> {
             pause(PausePoint::ImportCommit);
         }
         let tx = self.tx.take().expect("committed once");
-        tx.commit().map_err(db_err)?;
+        tx.commit()?;
         if std::mem::take(&mut self.rollback_journal) {
             restore_wal(self.conn)?;
         }
