@@ -220,6 +220,10 @@ mod tests {
             ("https://1688.com/", false),
             ("https://[2001:db8::1]:8443/taobao.com", false),
             ("ftp://taobao.com/", false),
+            // An unknown scheme is not a website, whatever it looks like…
+            ("taobao.com://x", false),
+            // …but a `://` in the query of a URL without a scheme is not a scheme.
+            ("taobao.com/?next=ftp://x", true),
             ("", false),
             ("not a url", false),
         ];
