@@ -20,11 +20,9 @@ fn now() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(NOW).expect("now")
 }
 
-/// A database holding SQ1, pending review at version 1, written through the store's own
-/// import session (the review layer is above the store, and not needed here).
-fn store_with_one() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = SqliteStore::open(&dir.path().join("t.db")).expect("open");
+/// SQ1 written through the store's own import session (the review layer is above the
+/// store, and not needed here), committed or dropped.
+fn import_sq1(store: &mut SqliteStore, commit: bool) {
     let app: Application =
         serde_json::from_value(fixtures::record("SQ1")).expect("the fixture is an application");
     let body = serde_json::to_string(&app).expect("serialise");
@@ -54,7 +52,16 @@ fn store_with_one() -> (tempfile::TempDir, SqliteStore) {
             },
         )
         .expect("insert");
-    session.commit().expect("commit");
+    if commit {
+        session.commit().expect("commit");
+    }
+}
+
+/// A database holding SQ1, pending review at version 1, and the store on it.
+fn store_with_one() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = SqliteStore::open(&dir.path().join("t.db")).expect("open");
+    import_sq1(&mut store, true);
     let stored = store.get("SQ1").expect("get").expect("SQ1");
     assert_eq!((stored.state, stored.version), (State::PendingReview, 1));
     (dir, store)
@@ -203,4 +210,23 @@ fn a_decision_ends_every_claim_on_the_application() {
     assert_eq!(store.claim_of("SQ1", now()).expect("claim of"), Some(claim));
     approve_at(&mut store, 1).expect("approve");
     assert_eq!(store.claim_of("SQ1", now()).expect("claim of"), None);
+}
+
+#[test]
+fn an_import_dropped_uncommitted_writes_nothing_and_gives_back_wal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = SqliteStore::open(&dir.path().join("t.db")).expect("open");
+    // An empty database nobody else has open: the bulk load, under a rollback journal;
+    // dropped uncommitted, as when a bad record is found.
+    import_sq1(&mut store, false);
+    assert!(store.get("SQ1").expect("get").is_none());
+    assert_eq!(chain_len(&store), 0);
+    let mode: String = store
+        .connection()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal mode");
+    assert_eq!(
+        mode, "wal",
+        "the same connection reads beside writers again"
+    );
 }
