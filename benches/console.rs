@@ -77,7 +77,7 @@ use shenhe::console::screen::Screen;
 use shenhe::console::ui::Theme;
 use shenhe::console::worker::{Request, Response, Worker};
 use shenhe::domain::policy::Policy;
-use shenhe::i18n::Lang;
+use shenhe::present::Lang;
 use shenhe::review::{Clock, Review, identity};
 use shenhe::store::Store;
 use shenhe::store::sqlite::SqliteStore;

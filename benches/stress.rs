@@ -32,7 +32,7 @@
 
 mod support;
 
-use shenhe::rng::Rng;
+use shenhe::generate::rng::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

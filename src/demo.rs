@@ -76,7 +76,7 @@ fn decide_the_past(review: &mut Review, seed: u64) -> Result<u64, UserError> {
     }
     let mut decided = 0;
     for (i, (id, submitted_at, version)) in ids.into_iter().enumerate() {
-        let roll = crate::rng::Rng::for_index(seed, i as u64).next_u64();
+        let roll = crate::generate::rng::Rng::for_index(seed, i as u64).next_u64();
         // One in thirty is still waiting: those are the overdue ones on the screen.
         if roll.is_multiple_of(30) {
             continue;

@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::domain::checks::CheckId;
 use crate::domain::policy::{self, Policy, PolicyError};
 use crate::domain::state::State;
-use crate::i18n::Lang;
+use crate::present::Lang;
 use crate::review::{Clock, Review, identity, test_pause};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{QueueQuery, SortKey, Store};

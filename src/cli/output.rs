@@ -9,7 +9,7 @@ use crate::domain::checks::{self, Outcome};
 use crate::domain::policy::Policy;
 use crate::domain::state::State;
 use crate::domain::text::{display_safe, fit, mask, pad};
-use crate::i18n::Lang;
+use crate::present::Lang;
 use crate::review::{ApplicationView, Review, SweepItem, calendar_warning};
 use crate::store::{AuditEntry, QueueRow};
 

@@ -15,7 +15,7 @@ use shenhe::console::app::{App, Overlay, Screen};
 use shenhe::console::keys::{self, Mode};
 use shenhe::console::ui::{self, Theme};
 use shenhe::console::worker::{Request, Response, Worker};
-use shenhe::i18n::Lang;
+use shenhe::present::Lang;
 
 use crate::common::*;
 
@@ -647,7 +647,7 @@ fn help_lists_every_binding_the_keymap_handles() {
         KeyCode::PageDown,
         KeyCode::F(1),
     ]);
-    let help = &shenhe::i18n::UI_EN.key_help;
+    let help = &shenhe::present::UI_EN.key_help;
     let mut checked = 0;
     for mode in modes {
         let listed: Vec<String> = keys::bindings(mode, help)

@@ -7,8 +7,8 @@
 //! given kill lands before, during or after the transaction varies, and every outcome is
 //! checked.
 
+use shenhe::generate::rng::Rng;
 use shenhe::review::test_pause;
-use shenhe::rng::Rng;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::KeyCode;
 
-use shenhe::i18n::Lang;
+use shenhe::present::Lang;
 
 use crate::console::{Harness, queue_records};
 

@@ -23,13 +23,14 @@ use shenhe_domain::checks::{self, CheckId, CheckResult, Judgement, Outcome};
 use shenhe_domain::policy::Policy;
 use shenhe_domain::state::{self, Event, State, TransitionRefused};
 use shenhe_store::audit::{ChainBreak, ChainVerifier};
-use shenhe_store::{
-    AuditEntry, Claim, CountBounds, Derived, ImportRecord, NewAuditEntry, QueueCounts, QueueQuery,
-    QueueRow, StateChange, Store, StoreError, StoredApplication,
-};
+use shenhe_store::{CountBounds, Derived, ImportRecord, NewAuditEntry, StateChange, Store};
 
 pub use clock::Clock;
+// What the faces read is the review layer's vocabulary: they need no store of their own.
 pub use import::{ImportError, RecordError};
+pub use shenhe_store::{
+    AuditEntry, Claim, QueueCounts, QueueQuery, QueueRow, SortKey, StoreError, StoredApplication,
+};
 
 /// Records handed from the reading thread to the writing one at a time.
 const IMPORT_BATCH: usize = 512;

@@ -663,7 +663,7 @@ mod tests {
 
     use super::*;
 
-    use crate::rng::Rng;
+    use shenhe_generate::rng::Rng;
 
     /// `percent` in a hundred.
     fn chance(rng: &mut Rng, percent: usize) -> bool {

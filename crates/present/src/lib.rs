@@ -1,9 +1,10 @@
-//! Every string of the user interface, in Chinese and English, in one place. The
-//! console takes its language from `--lang`, else the locale (`LC_ALL`, `LC_MESSAGES`,
-//! `LANG`): Chinese for `zh*`, English otherwise.
+//! Every word a person reads, in Chinese and English: the one place text for people is
+//! made, used by the command line and the console alike. The console takes its language
+//! from `--lang`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`): Chinese for `zh*`,
+//! English otherwise.
 
-use crate::domain::calendar::TimeLeft;
-use crate::domain::state::State;
+use shenhe_domain::calendar::TimeLeft;
+use shenhe_domain::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -644,8 +645,8 @@ impl Lang {
         }
     }
 
-    pub fn outcome(self, outcome: crate::domain::checks::Outcome) -> &'static str {
-        use crate::domain::checks::Outcome;
+    pub fn outcome(self, outcome: shenhe_domain::checks::Outcome) -> &'static str {
+        use shenhe_domain::checks::Outcome;
         let ui = self.ui();
         match outcome {
             Outcome::Pass => ui.outcome_pass,

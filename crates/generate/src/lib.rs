@@ -8,19 +8,21 @@
 //! Everything random comes from a small PRNG written here: a (seed, now) pair gives the
 //! same applications whatever the crate versions.
 
+pub mod rng;
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use chrono::{DateTime, Datelike, FixedOffset};
 
-use crate::domain::application::{
+use crate::rng::Rng;
+use shenhe_domain::application::{
     Applicant, ApplicantKind, Application, Material, MaterialKind, Payment, PaymentMethod,
     SecurityProduct, SiteKind, Website,
 };
-use crate::domain::calendar::china;
-use crate::domain::checks::CheckId;
-use crate::domain::policy::{GoodsStatus, Policy, ProductKind};
-use crate::rng::Rng;
+use shenhe_domain::calendar::china;
+use shenhe_domain::checks::CheckId;
+use shenhe_domain::policy::{GoodsStatus, Policy, ProductKind};
 
 // ---- shares of problems: each a few percent, as in a real queue ----
 
@@ -1144,7 +1146,7 @@ mod tests {
     use chrono::{Duration, TimeZone};
 
     use super::*;
-    use crate::domain::checks::{Outcome, evaluate, is_taobao_url, validate_icp};
+    use shenhe_domain::checks::{Outcome, evaluate, is_taobao_url, validate_icp};
 
     fn now() -> DateTime<FixedOffset> {
         china().with_ymd_and_hms(2025, 11, 19, 15, 30, 0).unwrap()

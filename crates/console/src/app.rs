@@ -10,13 +10,13 @@ use tui_input::Input;
 use super::action::Action;
 use super::keys::Mode;
 use super::worker::{Request, Response};
-use crate::domain::calendar;
-use crate::domain::checks::{self, CheckId, Outcome};
-use crate::domain::policy::Policy;
-use crate::domain::state::{self, Event, State};
-use crate::i18n::{Lang, Ui};
-use crate::review::ApplicationView;
-use crate::store::{QueueCounts, QueueQuery, QueueRow, SortKey};
+use shenhe_domain::calendar;
+use shenhe_domain::checks::{self, CheckId, Outcome};
+use shenhe_domain::policy::Policy;
+use shenhe_domain::state::{self, Event, State};
+use shenhe_present::{Lang, Ui};
+use shenhe_review::ApplicationView;
+use shenhe_review::{QueueCounts, QueueQuery, QueueRow, SortKey};
 
 /// The filters of the `f` menu, before the product groups (which follow them).
 pub const FILTERS: usize = 12;

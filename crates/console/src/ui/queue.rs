@@ -8,11 +8,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{Theme, footer};
-use crate::console::app::App;
-use crate::domain::calendar::{self, china};
-use crate::domain::state::State;
-use crate::domain::text::{fit, pad, pad_left, width};
-use crate::store::QueueRow;
+use crate::app::App;
+use shenhe_domain::calendar::{self, china};
+use shenhe_domain::state::State;
+use shenhe_domain::text::{fit, pad, pad_left, width};
+use shenhe_review::QueueRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {

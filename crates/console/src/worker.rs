@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::domain::checks::CheckId;
-use crate::domain::state::State;
-use crate::i18n::Lang;
-use crate::review::{ApplicationView, CLAIM_SECONDS, Decided, Review, ReviewError};
-use crate::store::{Claim, QueueCounts, QueueQuery, QueueRow};
+use shenhe_domain::checks::CheckId;
+use shenhe_domain::state::State;
+use shenhe_present::Lang;
+use shenhe_review::{ApplicationView, CLAIM_SECONDS, Decided, Review, ReviewError};
+use shenhe_review::{Claim, QueueCounts, QueueQuery, QueueRow};
 
 /// How often the worker looks for other reviewers' writes: changes show within 2 s.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -305,7 +305,7 @@ impl Worker {
         let text = match (&e, self.lang) {
             (ReviewError::Conflict { id, state, by, at }, Lang::Zh) => format!(
                 "{id} 已由 {by} 于 {} 处理，当前状态：{}；未做任何更改",
-                at.with_timezone(&crate::domain::calendar::china())
+                at.with_timezone(&shenhe_domain::calendar::china())
                     .format("%m-%d %H:%M:%S"),
                 state.zh()
             ),

@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use super::app::{App, Overlay, Screen};
 use super::keys;
 use super::screen::Window;
-use crate::domain::text::{fit, width};
+use shenhe_domain::text::{fit, width};
 
 /// Styles, with colour or (NO_COLOR) without: every distinction colour makes is also
 /// made by a marker or a modifier, and only the 16 basic colours are used.

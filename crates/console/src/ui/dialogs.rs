@@ -8,12 +8,12 @@ use ratatui::widgets::{Block, Borders, Clear};
 use tui_input::Input;
 
 use super::Theme;
-use crate::console::app::{App, Confirm, Decision, JudgeDialog, ReturnDialog, ReturnFocus};
-use crate::console::keys;
-use crate::domain::checks::Outcome;
-use crate::domain::policy::ProductKind;
-use crate::domain::state::State;
-use crate::domain::text::{fit, pad, width};
+use crate::app::{App, Confirm, Decision, JudgeDialog, ReturnDialog, ReturnFocus};
+use crate::keys;
+use shenhe_domain::checks::Outcome;
+use shenhe_domain::policy::ProductKind;
+use shenhe_domain::state::State;
+use shenhe_domain::text::{fit, pad, width};
 
 /// A box of `w`×`h` centred in the frame, cleared, with a title; returns its inside.
 fn popup(frame: &mut Frame, title: &str, w: u16, h: u16, theme: Theme) -> Rect {
@@ -94,7 +94,7 @@ fn text_field(
                 label.clone(),
                 if focused { theme.key() } else { Style::new() },
             ),
-            Span::styled(crate::domain::text::pad(&shown, room), style),
+            Span::styled(shenhe_domain::text::pad(&shown, room), style),
         ]),
     );
     if focused {
@@ -108,8 +108,8 @@ fn text_field(
 
 pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
     let under = match app.screen {
-        crate::console::app::Screen::Queue => keys::Mode::Queue,
-        crate::console::app::Screen::Detail => keys::Mode::Detail,
+        crate::app::Screen::Queue => keys::Mode::Queue,
+        crate::app::Screen::Detail => keys::Mode::Detail,
     };
     let bindings = keys::bindings(under, &app.ui.key_help);
     let inner = popup(
@@ -232,7 +232,7 @@ pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {
 }
 
 /// The names, in the reviewer's language, of the checks with this outcome.
-fn check_names(app: &App, view: &crate::review::ApplicationView, outcome: Outcome) -> Vec<String> {
+fn check_names(app: &App, view: &shenhe_review::ApplicationView, outcome: Outcome) -> Vec<String> {
     view.checks
         .iter()
         .filter(|c| c.outcome == outcome)

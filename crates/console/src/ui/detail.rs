@@ -7,13 +7,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{Theme, footer};
-use crate::console::app::App;
-use crate::domain::application::{ApplicantKind, MaterialKind, SecurityProduct, SiteKind};
-use crate::domain::calendar::china;
-use crate::domain::checks::{self, Outcome};
-use crate::domain::state::State;
-use crate::domain::text::{display_safe, fit, mask, pad};
-use crate::review::ApplicationView;
+use crate::app::App;
+use shenhe_domain::application::{ApplicantKind, MaterialKind, SecurityProduct, SiteKind};
+use shenhe_domain::calendar::china;
+use shenhe_domain::checks::{self, Outcome};
+use shenhe_domain::state::State;
+use shenhe_domain::text::{display_safe, fit, mask, pad};
+use shenhe_review::ApplicationView;
 
 const LABEL: usize = 14;
 
@@ -102,7 +102,7 @@ fn header<'a>(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> 
     }
     let text_width: usize = spans
         .iter()
-        .map(|s| crate::domain::text::width(&s.content))
+        .map(|s| shenhe_domain::text::width(&s.content))
         .sum();
     if text_width > width {
         let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
@@ -305,16 +305,16 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     lines.extend(field(ui.plan, &plan, width));
     if let Some(p) = &a.payment {
         let method = match p.method {
-            crate::domain::application::PaymentMethod::OnlineBanking => {
+            shenhe_domain::application::PaymentMethod::OnlineBanking => {
                 lang.pick("网银", "online banking")
             }
-            crate::domain::application::PaymentMethod::AlipayCard => {
+            shenhe_domain::application::PaymentMethod::AlipayCard => {
                 lang.pick("支付宝卡通", "Alipay card")
             }
-            crate::domain::application::PaymentMethod::BankTransfer => {
+            shenhe_domain::application::PaymentMethod::BankTransfer => {
                 lang.pick("线下银行转账", "bank transfer")
             }
-            crate::domain::application::PaymentMethod::PostalRemittance => {
+            shenhe_domain::application::PaymentMethod::PostalRemittance => {
                 lang.pick("邮局汇款", "postal remittance")
             }
         };
@@ -365,11 +365,11 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
             let (name, status) = match policy.goods_category(g) {
                 Some(c) => {
                     let status = match c.status {
-                        crate::domain::policy::GoodsStatus::Allowed => lang.pick("", ""),
-                        crate::domain::policy::GoodsStatus::Restricted => {
+                        shenhe_domain::policy::GoodsStatus::Allowed => lang.pick("", ""),
+                        shenhe_domain::policy::GoodsStatus::Restricted => {
                             lang.pick("（限售）", " (restricted)")
                         }
-                        crate::domain::policy::GoodsStatus::Prohibited => {
+                        shenhe_domain::policy::GoodsStatus::Prohibited => {
                             lang.pick("（禁售）", " (prohibited)")
                         }
                     };
@@ -403,8 +403,8 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
             pad(lang.outcome(c.outcome), 7),
             pad(&name, 12)
         );
-        let room = width.saturating_sub(crate::domain::text::width(&head));
-        if crate::domain::text::width(&display_safe(detail)) <= room {
+        let room = width.saturating_sub(shenhe_domain::text::width(&head));
+        if shenhe_domain::text::width(&display_safe(detail)) <= room {
             lines.push(Line::from(vec![
                 Span::styled(head, style),
                 Span::raw(display_safe(detail).into_owned()),

@@ -15,10 +15,10 @@ use ratatui::crossterm::event::{self, Event};
 use ratatui::layout::Size;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
-use crate::i18n::Lang;
-use crate::review::Review;
 use app::App;
 use screen::Screen;
+use shenhe_present::Lang;
+use shenhe_review::Review;
 use worker::{Request, Response, Worker};
 
 /// Why the console stopped other than by the reviewer's choice.
