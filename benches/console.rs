@@ -550,7 +550,7 @@ fn main() {
         HEIGHT,
     );
     let (tx, responses) = unbounded_channel();
-    let worker = Worker::new(review, lang, tx);
+    let worker = Worker::new(review, tx);
     let start_requests = app.start();
     let written = Counting::default();
     let screen = Screen::new(written.clone(), Size::new(WIDTH, HEIGHT)).expect("screen");

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::cli::UserError;
+use crate::cli::CliError;
 use crate::domain::policy::Policy;
 use crate::review::{Clock, Review, identity};
 use chrono::Duration;
@@ -14,7 +14,7 @@ use crate::store::{QueueQuery, Store};
 
 /// Replaces whatever is at `db` with `count` generated applications (seeded), imported
 /// the way any file is. A demo database lets `SHENHE_REVIEWER` name the reviewer.
-pub fn create(db: &Path, policy: &Arc<Policy>, count: u64, seed: u64) -> Result<(), UserError> {
+pub fn create(db: &Path, policy: &Arc<Policy>, count: u64, seed: u64) -> Result<(), CliError> {
     refuse_unless_demo(db)?;
     for suffix in ["", "-wal", "-shm"] {
         let mut path = db.as_os_str().to_owned();
@@ -23,16 +23,18 @@ pub fn create(db: &Path, policy: &Arc<Policy>, count: u64, seed: u64) -> Result<
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                return Err(UserError(format!(
+                return Err(CliError::Usage(format!(
                     "cannot replace {}: {e}",
                     Path::new(&path).display()
                 )));
             }
         }
     }
-    let clock = Clock::from_env()?;
-    let mut store =
-        SqliteStore::open(db).map_err(|e| UserError(format!("{}: {e}", db.display())))?;
+    let clock = Clock::from_env().map_err(CliError::Usage)?;
+    let mut store = SqliteStore::open(db).map_err(CliError::context(format!(
+        "cannot open the database {}",
+        db.display()
+    )))?;
     store.set_meta(identity::OVERRIDE_META_KEY, "1")?;
     store.set_meta("demo", "1")?;
     let mut ndjson = Vec::new();
@@ -57,7 +59,7 @@ const DEMO_REVIEWERS: [&str; 4] = ["lina", "wangwei", "zhaomin", "chenjie"];
 /// strange one: most older applications were decided long ago, within a day or two of
 /// coming in, and only a few slipped past their due time. Decide those the way a
 /// reviewer would: return with the reasons the failed checks offer, else approve.
-fn decide_the_past(review: &mut Review, seed: u64) -> Result<u64, UserError> {
+fn decide_the_past(review: &mut Review, seed: u64) -> Result<u64, CliError> {
     let now = review.now();
     let query = QueueQuery {
         states: vec![State::PendingReview],
@@ -105,7 +107,7 @@ fn decide_the_past(review: &mut Review, seed: u64) -> Result<u64, UserError> {
 
 /// `demo --db` pointed at the team's database would delete it, and the fresh one would let
 /// anyone name the reviewer: only a demo database (or nothing) may be replaced.
-fn refuse_unless_demo(db: &Path) -> Result<(), UserError> {
+fn refuse_unless_demo(db: &Path) -> Result<(), CliError> {
     let is_empty_file = std::fs::metadata(db).map(|m| m.len() == 0);
     match is_empty_file {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -119,7 +121,7 @@ fn refuse_unless_demo(db: &Path) -> Result<(), UserError> {
     if demo {
         Ok(())
     } else {
-        Err(UserError(format!(
+        Err(CliError::Usage(format!(
             "{} exists and is not a demo database; `shenhe demo` replaces only its own (choose another --db)",
             db.display()
         )))

@@ -1,6 +1,7 @@
 //! The command line: parse, call the review operations, print text or JSON. A thin
 //! layer: nothing here decides anything.
 
+mod error;
 mod json;
 mod output;
 
@@ -18,6 +19,7 @@ use crate::present::Lang;
 use crate::review::{Clock, Review, identity, test_pause};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{QueueQuery, SortKey, Store};
+pub use error::CliError;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -170,17 +172,7 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-/// An error for a person: one line, exit code 1.
-#[derive(Debug)]
-pub struct UserError(pub String);
-
-impl<E: std::fmt::Display> From<E> for UserError {
-    fn from(e: E) -> Self {
-        UserError(e.to_string())
-    }
-}
-
-type CliResult = Result<(), UserError>;
+type CliResult = Result<(), CliError>;
 
 pub fn main() -> ExitCode {
     // A closed pipe (`shenhe list | head`) ends the output quietly, as for any Unix tool.
@@ -201,12 +193,13 @@ pub fn main() -> ExitCode {
     }
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(UserError(message)) => {
+        Err(error) => {
             // Errors quote what they refuse (an unknown field name, a bad value): applicant
             // text, so it is made display-safe here like everything else that reaches the
             // terminal. Line by line, because a report of bad records is several lines.
-            let safe: Vec<String> = message
-                .split('\n')
+            let safe: Vec<String> = error
+                .lines()
+                .iter()
                 .map(|line| crate::domain::text::display_safe(line).into_owned())
                 .collect();
             let _ = writeln!(std::io::stderr(), "shenhe: error: {}", safe.join("\n"));
@@ -216,7 +209,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Where the database lives: --db, else SHENHE_DB, else the user's data directory.
-pub fn database_path(flag: Option<&Path>) -> Result<PathBuf, UserError> {
+pub fn database_path(flag: Option<&Path>) -> Result<PathBuf, CliError> {
     if let Some(p) = flag {
         return Ok(p.to_path_buf());
     }
@@ -226,19 +219,19 @@ pub fn database_path(flag: Option<&Path>) -> Result<PathBuf, UserError> {
     Ok(data_dir()?.join("shenhe.db"))
 }
 
-fn data_dir() -> Result<PathBuf, UserError> {
+fn data_dir() -> Result<PathBuf, CliError> {
     if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(dir).join("shenhe"));
     }
     match std::env::var_os("HOME").filter(|p| !p.is_empty()) {
         Some(home) => Ok(PathBuf::from(home).join(".local/share/shenhe")),
-        None => Err(UserError(
+        None => Err(CliError::Usage(
             "no database given: use --db PATH or set SHENHE_DB (HOME is not set)".into(),
         )),
     }
 }
 
-pub fn load_policy(flag: Option<&Path>) -> Result<Policy, UserError> {
+pub fn load_policy(flag: Option<&Path>) -> Result<Policy, CliError> {
     let dir = flag.map(Path::to_path_buf).or_else(|| {
         std::env::var_os("SHENHE_DATA")
             .filter(|p| !p.is_empty())
@@ -266,14 +259,16 @@ fn load_policy_dir(dir: &Path) -> Result<Policy, PolicyError> {
 }
 
 /// Opens the database and a review session on it, the same way for every command.
-pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, UserError> {
-    let clock = Clock::from_env()?;
-    let mut store =
-        SqliteStore::open(db).map_err(|e| UserError(format!("{}: {e}", db.display())))?;
+pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
+    let clock = Clock::from_env().map_err(CliError::Usage)?;
+    let mut store = SqliteStore::open(db).map_err(CliError::context(format!(
+        "cannot open the database {}",
+        db.display()
+    )))?;
     let override_allowed = store.meta(identity::OVERRIDE_META_KEY)?.as_deref() == Some("1");
-    if let Some(point) = test_pause::from_env()? {
+    if let Some(point) = test_pause::from_env().map_err(CliError::Usage)? {
         if !override_allowed {
-            return Err(UserError(format!(
+            return Err(CliError::Usage(format!(
                 "{}: {} is honoured only on databases made for tests or training",
                 db.display(),
                 test_pause::PAUSE_VARIABLE
@@ -287,9 +282,9 @@ pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, UserError> 
 
 /// The console on `db`, opened the way every command opens it.
 fn open_console(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> CliResult {
-    let lang = Lang::detect(lang).map_err(UserError)?;
+    let lang = Lang::detect(lang).map_err(CliError::Usage)?;
     if !crate::console::has_terminal() {
-        return Err(UserError(format!(
+        return Err(CliError::Usage(format!(
             "the console needs a terminal; for scripts use `shenhe --db {} list` and the other commands",
             db.display()
         )));
@@ -313,10 +308,13 @@ fn run(cli: Cli) -> CliResult {
                 review.import(BufReader::with_capacity(1 << 20, std::io::stdin()))?
             } else {
                 let f = std::fs::File::open(&file)
-                    .map_err(|e| UserError(format!("{}: {e}", file.display())))?;
+                    .map_err(CliError::context(format!("cannot read {}", file.display())))?;
                 review
                     .import(BufReader::with_capacity(1 << 20, f))
-                    .map_err(|e| UserError(format!("{}: {e}", file.display())))?
+                    .map_err(CliError::context(format!(
+                        "cannot import {}",
+                        file.display()
+                    )))?
             };
             writeln!(
                 out,
@@ -325,7 +323,7 @@ fn run(cli: Cli) -> CliResult {
             )?;
         }
         Command::Generate { count, seed } => {
-            let clock = Clock::from_env()?;
+            let clock = Clock::from_env().map_err(CliError::Usage)?;
             let mut writer = std::io::BufWriter::with_capacity(1 << 20, out);
             match crate::generate::write_ndjson(&policy, seed, clock.now(), count, &mut writer)
                 .and_then(|_| writer.flush())
@@ -409,7 +407,7 @@ fn run(cli: Cli) -> CliResult {
                 output::sweep(&mut out, &items, dry_run)?;
             }
             if items.iter().any(|i| i.error.is_some()) {
-                return Err(UserError(
+                return Err(CliError::Usage(
                     "some orders could not be expired (see above)".into(),
                 ));
             }
@@ -422,7 +420,7 @@ fn run(cli: Cli) -> CliResult {
         } => {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
-            let check: CheckId = check.parse().map_err(UserError)?;
+            let check: CheckId = check.parse().map_err(CliError::Usage)?;
             let version = review.current_version(&id)?;
             review.judge(&id, version, check, verdict == "pass", note)?;
             writeln!(out, "{id}: {check} judged {verdict}")?;
@@ -434,7 +432,7 @@ fn run(cli: Cli) -> CliResult {
             if json {
                 json::print(&mut out, &json::history(&history))?;
             } else {
-                output::history(&mut out, &history)?;
+                output::history(&mut out, review.policy(), &history)?;
             }
         }
         Command::Reasons { json } => {
@@ -466,7 +464,7 @@ fn run(cli: Cli) -> CliResult {
                             "it does not chain from the entry before it (an entry was removed or inserted)",
                         ),
                     };
-                    return Err(UserError(format!(
+                    return Err(CliError::Usage(format!(
                         "audit chain broken at entry {seq}: {what}; {} entries before it verified",
                         report.checked
                     )));
@@ -478,14 +476,16 @@ fn run(cli: Cli) -> CliResult {
         } => {
             let db = database_path(cli.db.as_deref())?;
             let existed = db.exists();
-            let mut store =
-                SqliteStore::open(&db).map_err(|e| UserError(format!("{}: {e}", db.display())))?;
+            let mut store = SqliteStore::open(&db).map_err(CliError::context(format!(
+                "cannot open the database {}",
+                db.display()
+            )))?;
             let allowed = store.meta(identity::OVERRIDE_META_KEY)?.as_deref() == Some("1");
             if allow_reviewer_override && !allowed {
                 // Switching it on later would let any reviewer of a real database act as
                 // another: it is a property a database is born with, or never has.
                 if existed {
-                    return Err(UserError(format!(
+                    return Err(CliError::Usage(format!(
                         "{}: --allow-reviewer-override is only for a new database (tests, training); this one exists already",
                         db.display()
                     )));
@@ -505,7 +505,7 @@ fn list(review: &Review, args: &ListArgs, out: &mut impl Write) -> CliResult {
         other => vec![
             other
                 .parse::<State>()
-                .map_err(|e| UserError(format!("--state: {e}; or `open`, `all`")))?,
+                .map_err(|e| CliError::Usage(format!("--state: {e}; or `open`, `all`")))?,
         ],
     };
     if let Some(product) = &args.product
@@ -517,7 +517,7 @@ fn list(review: &Review, args: &ListArgs, out: &mut impl Write) -> CliResult {
             .iter()
             .map(|p| p.code.as_str())
             .collect();
-        return Err(UserError(format!(
+        return Err(CliError::Usage(format!(
             "--product: unknown product `{product}` (one of: {})",
             codes.join(", ")
         )));

@@ -3,15 +3,15 @@
 
 use std::io::{self, Write};
 
-use crate::domain::application::{ApplicantKind, MaterialKind};
-use crate::domain::calendar::{china, verification_deadline};
-use crate::domain::checks::{self, Outcome};
+use crate::domain::application::MaterialKind;
+use crate::domain::calendar::verification_days_left;
+use crate::domain::checks;
 use crate::domain::policy::Policy;
 use crate::domain::state::State;
 use crate::domain::text::{display_safe, fit, mask, pad};
-use crate::present::Lang;
-use crate::review::{ApplicationView, Review, SweepItem, calendar_warning};
-use crate::store::{AuditEntry, QueueRow};
+use crate::present::time::{china_clock, china_minutes, china_seconds};
+use crate::present::{Lang, urgency_mark};
+use crate::review::{ApplicationView, AuditEntry, QueueRow, Review, SweepItem, calendar_warning};
 
 const EN: Lang = Lang::En;
 
@@ -23,7 +23,6 @@ pub fn list(
 ) -> io::Result<()> {
     let policy = review.policy();
     let now = review.now();
-    let today_end = review.count_bounds().end_of_today;
     writeln!(
         out,
         "  {} {} {} {} {} {} {} CHECKS",
@@ -36,36 +35,16 @@ pub fn list(
         pad("LEFT", 16),
     )?;
     for r in rows {
-        let left = policy.calendar.time_left(now, r.due_at);
         let left_text = match r.state {
-            State::PendingReview => EN.time_left(left),
+            State::PendingReview => EN.time_left(policy.calendar.time_left(now, r.due_at)),
             State::PendingVerification => {
-                let deadline = verification_deadline(r.submitted_at);
-                if now > deadline {
-                    "window lapsed".to_string()
-                } else {
-                    format!("verify {} d left", (deadline - now).num_days())
-                }
+                EN.verification_left(verification_days_left(r.submitted_at, now))
             }
             _ => "-".to_string(),
         };
-        let marker = if r.state != State::PendingReview {
-            ' '
-        } else if left.is_overdue() {
-            '!'
-        } else if r.due_at <= today_end {
-            '*'
-        } else {
-            ' '
-        };
-        let product = policy
-            .product(&r.product)
-            .map(|p| p.zh.as_str())
-            .unwrap_or(&r.product);
-        let plan = policy
-            .plan(&r.plan)
-            .map(|p| p.zh.as_str())
-            .unwrap_or(&r.plan);
+        let marker = urgency_mark(policy.calendar.urgency(r.state, now, r.due_at)).unwrap_or(' ');
+        let product = Lang::Zh.product(policy, &r.product);
+        let plan = Lang::Zh.plan(policy, &r.plan);
         writeln!(
             out,
             "{marker} {} {} {} {} {} {} {} {}",
@@ -74,13 +53,7 @@ pub fn list(
             pad(product, 20),
             pad(plan, 10),
             pad(r.state.en(), 20),
-            pad(
-                &r.due_at
-                    .with_timezone(&china())
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
-                16
-            ),
+            pad(&china_minutes(r.due_at), 16),
             pad(&left_text, 16),
             EN.check_summary(r.failed, r.manual)
         )?;
@@ -125,16 +98,9 @@ pub fn show(
     field(
         out,
         "submitted",
-        &app.submitted_at
-            .with_timezone(&china())
-            .format("%Y-%m-%d %H:%M:%S UTC+8")
-            .to_string(),
+        &format!("{} UTC+8", china_seconds(app.submitted_at)),
     )?;
-    field(
-        out,
-        "due",
-        &view.due.at.format("%Y-%m-%d %H:%M:%S UTC+8").to_string(),
-    )?;
+    field(out, "due", &format!("{} UTC+8", china_seconds(view.due.at)))?;
     if s.state == State::PendingReview {
         field(out, "left", &EN.time_left(view.time_left))?;
     }
@@ -146,10 +112,9 @@ pub fn show(
             out,
             "verification window",
             &format!(
-                "until {}",
-                view.verification_deadline
-                    .with_timezone(&china())
-                    .format("%Y-%m-%d %H:%M")
+                "until {} ({})",
+                china_minutes(view.verification_deadline),
+                EN.verification_left(verification_days_left(app.submitted_at, review.now()))
             ),
         )?;
     }
@@ -160,21 +125,14 @@ pub fn show(
             &format!(
                 "{} (until {})",
                 claim.reviewer,
-                claim.expires_at.format("%H:%M")
+                china_clock(claim.expires_at)
             ),
         )?;
     }
 
     writeln!(out, "\nApplicant")?;
     let a = &app.applicant;
-    field(
-        out,
-        "kind",
-        match a.kind {
-            ApplicantKind::Enterprise => "enterprise 企业",
-            ApplicantKind::Individual => "individual 个人",
-        },
-    )?;
+    field(out, "kind", EN.applicant_kind(a.kind))?;
     field(out, "name", &a.name)?;
     field(out, "account", &a.account)?;
     field(
@@ -186,45 +144,25 @@ pub fn show(
         field(out, "legal representative", rep)?;
     }
     field(out, "applying person", &a.contact)?;
-    let security: Vec<&str> = a
-        .security
-        .iter()
-        .map(|s| match s {
-            crate::domain::application::SecurityProduct::DigitalCertificate => {
-                "digital certificate 数字证书"
-            }
-            crate::domain::application::SecurityProduct::PaymentShield => "payment shield 支付盾",
-            crate::domain::application::SecurityProduct::Token => "token 宝令",
-        })
-        .collect();
-    field(
-        out,
-        "security",
-        &if security.is_empty() {
-            "none".to_string()
-        } else {
-            security.join(", ")
-        },
-    )?;
+    field(out, "security", &EN.security(&a.security))?;
 
     writeln!(out, "\nMaterials")?;
     let required = checks::required_materials(app);
     for kind in MaterialKind::ALL {
         let present: Vec<_> = app.materials.iter().filter(|m| m.kind == kind).collect();
-        let (en, zh) = checks::material_name(kind);
-        let label = format!("{en} {zh}");
+        let label = EN.material(kind);
         if present.is_empty() {
             if required.contains(&kind) {
-                field(out, &label, "MISSING")?;
+                field(out, label, "MISSING")?;
             }
             continue;
         }
         for m in present {
             let mut value = m.reference.clone();
             if let Some(c) = &m.category {
-                value.push_str(&format!(" (for {c})"));
+                value.push_str(&format!(" (for {})", EN.goods(policy, c)));
             }
-            field(out, &label, &value)?;
+            field(out, label, &value)?;
         }
     }
 
@@ -257,10 +195,7 @@ pub fn show(
             .unwrap_or_else(|| app.plan.clone()),
     )?;
     if let Some(p) = &app.payment {
-        let method = serde_json::to_value(p.method)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let method = EN.payment_method(p.method);
         field(
             out,
             "payment",
@@ -275,7 +210,7 @@ pub fn show(
     if let Some(w) = &app.website {
         writeln!(out, "\nWebsite")?;
         field(out, "url", &fit(&w.url, 200))?;
-        field(out, "kind", &format!("{:?}", w.kind).to_lowercase())?;
+        field(out, "kind", EN.site_kind(w.kind))?;
         field(out, "built", if w.built { "yes" } else { "no" })?;
         field(out, "ICP", w.icp.as_deref().unwrap_or("none"))?;
         if let Some(acc) = &w.test_account {
@@ -295,24 +230,13 @@ pub fn show(
     if !app.goods.is_empty() {
         writeln!(out, "\nGoods")?;
         for g in &app.goods {
-            let c = policy.goods_category(g);
-            field(
-                out,
-                g,
-                &c.map(|c| format!("{} ({:?})", c.zh, c.status).to_lowercase())
-                    .unwrap_or_default(),
-            )?;
+            field(out, g, &EN.goods(policy, g))?;
         }
     }
 
     writeln!(out, "\nChecks")?;
     for c in &view.checks {
-        let mark = match c.outcome {
-            Outcome::Pass => "pass",
-            Outcome::Fail => "FAIL",
-            Outcome::Manual => "manual",
-            Outcome::NotApplicable => "n/a",
-        };
+        let mark = EN.outcome(c.outcome);
         let reason = c
             .reason
             .as_deref()
@@ -332,35 +256,27 @@ pub fn show(
     }
 
     writeln!(out, "\nHistory")?;
-    history(out, &view.history)
+    history(out, policy, &view.history)
 }
 
-pub fn history(out: &mut impl Write, entries: &[AuditEntry]) -> io::Result<()> {
-    for e in entries {
-        let e = &e.entry;
-        let transition = match (&e.from_state, &e.to_state) {
-            (Some(f), Some(t)) => format!("{f} → {t}"),
-            (None, Some(t)) => format!("→ {t}"),
-            _ => String::new(),
-        };
+pub fn history(out: &mut impl Write, policy: &Policy, entries: &[AuditEntry]) -> io::Result<()> {
+    for entry in entries {
+        let e = EN.history_line(policy, entry);
         writeln!(
             out,
             "  {}  {} {} {} {}",
-            e.at.with_timezone(&china()).format("%Y-%m-%d %H:%M:%S"),
+            e.at,
             pad(&e.actor, 12),
             pad(&e.action, 16),
-            pad(&transition, 40),
-            if e.revision > 1 {
-                format!("rev {}", e.revision)
-            } else {
-                String::new()
-            }
+            pad(&e.transition, 40),
+            e.revision
         )?;
-        if !e.reasons.is_empty() {
+        for (code, text) in &e.reasons {
             writeln!(
                 out,
-                "      reasons: {}",
-                display_safe(&e.reasons.join(", "))
+                "      reason {}: {}",
+                display_safe(code),
+                display_safe(text)
             )?;
         }
         if let Some(m) = &e.message {
@@ -398,9 +314,7 @@ pub fn sweep(out: &mut impl Write, items: &[SweepItem], dry_run: bool) -> io::Re
             out,
             "{} submitted {}  {}",
             pad(&i.id, 20),
-            i.submitted_at
-                .with_timezone(&china())
-                .format("%Y-%m-%d %H:%M"),
+            china_minutes(i.submitted_at),
             what
         )?;
     }

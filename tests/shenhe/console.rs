@@ -45,7 +45,7 @@ impl Harness {
             height,
         );
         let (tx, responses) = unbounded_channel();
-        let worker = Worker::new(review, lang, tx);
+        let worker = Worker::new(review, tx);
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
         let mut h = Harness {
             env,
@@ -557,7 +557,7 @@ fn filter_and_sort() {
         h.press(KeyCode::Char('j'));
     }
     h.press(KeyCode::Enter);
-    assert_eq!(h.app.filter_name(h.app.filter), "overdue");
+    assert_eq!(h.app.filter_name(&h.app.filter), "overdue");
     assert_eq!(h.app.queue.total, Some(1));
     h.press(KeyCode::Char('f'));
     h.press(KeyCode::Char('j'));
@@ -571,7 +571,7 @@ fn filter_and_sort() {
     h.press(KeyCode::Esc);
     assert_eq!(h.app.queue.total, Some(5));
     h.press(KeyCode::Char('s'));
-    assert_eq!(h.app.sort, 1);
+    assert_eq!(h.app.sort, shenhe::review::queue::Sort::DueLatest);
     let first = h.app.queue.row(0).expect("row").id.clone();
     assert_eq!(first, "SQ0005", "latest due first");
 }

@@ -613,7 +613,7 @@ fn pty_expire_after_the_window_and_refused_inside_it() {
     let before = history(&env, "SQ0006").len();
     c.search("SQ0006");
     c.send("x");
-    c.wait_text("still inside its 15-day verification window, until 2026-12-05");
+    c.wait_text("still inside its 15-day verification window (until 2026-12-05");
     assert!(
         !c.text().contains("Enter confirm"),
         "no dialog: {}",

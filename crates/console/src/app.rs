@@ -4,24 +4,19 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, FixedOffset};
+use chrono::{DateTime, FixedOffset};
 use tui_input::Input;
 
 use super::action::Action;
 use super::keys::Mode;
 use super::worker::{Request, Response};
-use shenhe_domain::calendar;
 use shenhe_domain::checks::{self, CheckId, Outcome};
 use shenhe_domain::policy::Policy;
-use shenhe_domain::state::{self, Event, State};
-use shenhe_present::{Lang, Ui};
-use shenhe_review::ApplicationView;
-use shenhe_review::{QueueCounts, QueueQuery, QueueRow, SortKey};
+use shenhe_domain::state::{Event, State};
+use shenhe_present::{Lang, Ui, error_message};
+use shenhe_review::queue::{Filter, Sort};
+use shenhe_review::{ApplicationView, QueueCounts, QueueQuery, QueueRow, may_decide};
 
-/// The filters of the `f` menu, before the product groups (which follow them).
-pub const FILTERS: usize = 12;
-/// The orders `s` cycles through.
-pub const SORTS: usize = 4;
 /// Rows fetched beyond the screen on each side, so that moving rarely waits.
 const WINDOW_MARGIN: u64 = 2;
 
@@ -136,8 +131,10 @@ pub struct App {
     pub overlay: Overlay,
     pub searching: bool,
     pub search: Input,
-    pub filter: usize,
-    pub sort: usize,
+    pub filter: Filter,
+    /// Every filter the menu offers, the policy's product groups among them.
+    pub filters: Vec<Filter>,
+    pub sort: Sort,
     pub queue: QueueView,
     pub counts: Option<QueueCounts>,
     pub detail: Option<Box<ApplicationView>>,
@@ -170,6 +167,7 @@ impl App {
         height: u16,
     ) -> App {
         App {
+            filters: Filter::all(&policy),
             lang,
             ui: lang.ui(),
             policy,
@@ -179,8 +177,8 @@ impl App {
             overlay: Overlay::None,
             searching: false,
             search: Input::default(),
-            filter: 0,
-            sort: 0,
+            filter: Filter::default(),
+            sort: Sort::default(),
             queue: QueueView::default(),
             counts: None,
             detail: None,
@@ -234,63 +232,11 @@ impl App {
     }
 
     pub fn query(&self) -> QueueQuery {
-        let open = vec![State::PendingReview, State::PendingVerification];
-        let mut q = QueueQuery {
-            states: open.clone(),
-            ..Default::default()
-        };
-        let end_of_today = calendar::end_of_day(self.now.date_naive());
-        match self.filter {
-            0 => {}
-            1 => q.states = vec![State::PendingReview],
-            2 => q.states = vec![State::PendingVerification],
-            3 => q.states = vec![State::Returned],
-            4 => q.states = vec![State::PendingIntegration],
-            5 => q.states = vec![State::Effective],
-            6 => q.states = vec![State::Cancelled],
-            7 => q.states = Vec::new(),
-            8 => {
-                q.states = vec![State::PendingReview];
-                q.due_before = Some(self.now);
-            }
-            9 => {
-                q.states = vec![State::PendingReview];
-                q.due_from = Some(self.now);
-                q.due_before = Some(end_of_today + Duration::seconds(1));
-            }
-            10 => q.failing = true,
-            11 => {
-                q.states = vec![State::PendingVerification];
-                q.submitted_before =
-                    Some(self.now - Duration::days(calendar::VERIFICATION_WINDOW_DAYS));
-            }
-            n => q.group = self.policy.groups.get(n - FILTERS).map(|g| g.id.clone()),
-        }
-        let text = self.search.value().trim();
-        q.search = (!text.is_empty()).then(|| text.to_string());
-        (q.sort, q.descending) = match self.sort {
-            1 => (SortKey::Due, true),
-            2 => (SortKey::Submitted, false),
-            3 => (SortKey::Merchant, false),
-            _ => (SortKey::Due, false),
-        };
-        q
+        self.filter.query(self.now, self.sort, self.search.value())
     }
 
-    pub fn filter_name(&self, index: usize) -> String {
-        match self.ui.filter_names.get(index) {
-            Some(name) => name.to_string(),
-            None => self
-                .policy
-                .groups
-                .get(index - FILTERS)
-                .map(|g| self.lang.pick(&g.zh, &g.en).to_string())
-                .unwrap_or_default(),
-        }
-    }
-
-    pub fn filter_count(&self) -> usize {
-        FILTERS + self.policy.groups.len()
+    pub fn filter_name(&self, filter: &Filter) -> String {
+        self.lang.filter(&self.policy, filter)
     }
 
     // ---- the queue window ----
@@ -437,10 +383,10 @@ impl App {
             Action::Bottom => self.select(self.queue.total.unwrap_or(1).saturating_sub(1)),
             Action::Open => self.open_selected(None),
             Action::Back => {
-                if self.filter == 0 && self.search.value().is_empty() {
+                if self.filter == Filter::default() && self.search.value().is_empty() {
                     return Vec::new();
                 }
-                self.filter = 0;
+                self.filter = Filter::default();
                 self.search.reset();
                 self.new_query()
             }
@@ -450,14 +396,18 @@ impl App {
             }
             Action::OpenFilterMenu => {
                 self.overlay = Overlay::Filter {
-                    cursor: self.filter,
+                    cursor: self
+                        .filters
+                        .iter()
+                        .position(|f| *f == self.filter)
+                        .unwrap_or(0),
                 };
                 Vec::new()
             }
             Action::CycleSort => {
-                self.sort = (self.sort + 1) % SORTS;
+                self.sort = self.sort.next();
                 self.status = Some(Status {
-                    text: format!("{}: {}", self.ui.sort, self.ui.sort_names[self.sort]),
+                    text: format!("{}: {}", self.ui.sort, self.lang.sort(self.sort)),
                     error: false,
                 });
                 self.new_query()
@@ -576,65 +526,43 @@ impl App {
 
     fn open_dialog(&mut self, what: Pending) {
         let Some(view) = &self.detail else { return };
-        let state = view.stored.state;
-        let kind = self
-            .policy
-            .product(&view.stored.app.product)
-            .map(|p| p.kind);
-        match what {
-            Pending::Approve | Pending::Return => {
-                let event = if what == Pending::Approve {
-                    Event::Approve
-                } else {
-                    Event::Return
-                };
-                let allowed = kind.is_some_and(|k| state::transition(state, event, k).is_ok());
-                if !allowed {
-                    self.error(self.ui.approve_refused_state.to_string());
-                    return;
-                }
-                self.overlay = if what == Pending::Approve {
-                    Overlay::Confirm(Confirm {
-                        decision: Decision::Approve,
-                        note: Input::default(),
-                        note_focused: false,
-                    })
-                } else {
-                    let suggested = &view.suggested_reasons;
-                    Overlay::Return(ReturnDialog {
-                        reasons: self
-                            .policy
-                            .reasons
-                            .iter()
-                            .map(|r| (r.code.clone(), suggested.contains(&r.code)))
-                            .collect(),
-                        cursor: 0,
-                        focus: ReturnFocus::Reasons,
-                        message: Input::default(),
-                        note: Input::default(),
-                    })
-                };
-            }
-            Pending::Expire => {
-                if state != State::PendingVerification {
-                    self.error(self.ui.expire_refused_state.to_string());
-                    return;
-                }
-                if self.now <= view.verification_deadline {
-                    let until = view
-                        .verification_deadline
-                        .with_timezone(&calendar::china())
-                        .format("%Y-%m-%d %H:%M");
-                    self.error(format!("{}{until}", self.ui.expire_refused_window));
-                    return;
-                }
-                self.overlay = Overlay::Confirm(Confirm {
-                    decision: Decision::Expire,
-                    note: Input::default(),
-                    note_focused: false,
-                });
-            }
+        let event = match what {
+            Pending::Approve => Event::Approve,
+            Pending::Return => Event::Return,
+            Pending::Expire => Event::Expire,
+        };
+        // The review layer's own rules, so that a reviewer is refused before writing a note.
+        if let Err(refused) = may_decide(&self.policy, &view.stored, event, self.now) {
+            self.error(error_message(self.lang, &refused));
+            return;
         }
+        self.overlay = match what {
+            Pending::Approve => Overlay::Confirm(Confirm {
+                decision: Decision::Approve,
+                note: Input::default(),
+                note_focused: false,
+            }),
+            Pending::Return => {
+                let suggested = &view.suggested_reasons;
+                Overlay::Return(ReturnDialog {
+                    reasons: self
+                        .policy
+                        .reasons
+                        .iter()
+                        .map(|r| (r.code.clone(), suggested.contains(&r.code)))
+                        .collect(),
+                    cursor: 0,
+                    focus: ReturnFocus::Reasons,
+                    message: Input::default(),
+                    note: Input::default(),
+                })
+            }
+            Pending::Expire => Overlay::Confirm(Confirm {
+                decision: Decision::Expire,
+                note: Input::default(),
+                note_focused: false,
+            }),
+        };
     }
 
     fn open_judge(&mut self) -> Vec<Request> {
@@ -688,7 +616,7 @@ impl App {
     }
 
     fn menu_action(&mut self, action: Action) -> Vec<Request> {
-        let count = self.filter_count();
+        let count = self.filters.len();
         let Overlay::Filter { cursor } = &mut self.overlay else {
             return Vec::new();
         };
@@ -698,7 +626,7 @@ impl App {
             Action::Top => *cursor = 0,
             Action::Bottom => *cursor = count - 1,
             Action::Confirm => {
-                self.filter = *cursor;
+                self.filter = self.filters[*cursor].clone();
                 self.overlay = Overlay::None;
                 return self.new_query();
             }
@@ -1009,10 +937,10 @@ impl App {
                 }
                 Vec::new()
             }
-            Response::Error(text) => {
+            Response::Failed(e) => {
                 self.pending = None;
                 self.follow = None;
-                self.error(text);
+                self.error(error_message(self.lang, &e));
                 Vec::new()
             }
             Response::Changed => {

@@ -97,8 +97,7 @@ async fn event_loop(
     });
     let (requests, worker_requests) = std::sync::mpsc::channel::<Request>();
     let (worker_tx, mut responses) = unbounded_channel::<Response>();
-    let worker =
-        std::thread::spawn(move || Worker::new(review, lang, worker_tx).run(worker_requests));
+    let worker = std::thread::spawn(move || Worker::new(review, worker_tx).run(worker_requests));
 
     #[cfg(unix)]
     let (mut term, mut hangup) = {

@@ -10,7 +10,6 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use shenhe_domain::checks::CheckId;
 use shenhe_domain::state::State;
-use shenhe_present::Lang;
 use shenhe_review::{ApplicationView, CLAIM_SECONDS, Decided, Review, ReviewError};
 use shenhe_review::{Claim, QueueCounts, QueueQuery, QueueRow};
 
@@ -75,7 +74,7 @@ pub enum Request {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Response {
     Window {
         generation: u64,
@@ -96,7 +95,7 @@ pub enum Response {
         id: String,
         password: Option<String>,
     },
-    Error(String),
+    Failed(ReviewError),
     /// Someone else wrote to the database.
     Changed,
     /// The clock moved on (counts of overdue and due today change with it).
@@ -105,7 +104,6 @@ pub enum Response {
 
 pub struct Worker {
     review: Review,
-    lang: Lang,
     out: UnboundedSender<Response>,
     open: Option<String>,
     claimed_at: Option<Instant>,
@@ -114,11 +112,10 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(review: Review, lang: Lang, out: UnboundedSender<Response>) -> Worker {
+    pub fn new(review: Review, out: UnboundedSender<Response>) -> Worker {
         let data_version = review.data_version().unwrap_or_default();
         Worker {
             review,
-            lang,
             out,
             open: None,
             claimed_at: None,
@@ -301,17 +298,9 @@ impl Worker {
         }
     }
 
+    /// A refusal or failure goes to the state as it is: the words are the console's.
     fn fail(&self, e: ReviewError) {
-        let text = match (&e, self.lang) {
-            (ReviewError::Conflict { id, state, by, at }, Lang::Zh) => format!(
-                "{id} 已由 {by} 于 {} 处理，当前状态：{}；未做任何更改",
-                at.with_timezone(&shenhe_domain::calendar::china())
-                    .format("%m-%d %H:%M:%S"),
-                state.zh()
-            ),
-            _ => e.to_string(),
-        };
-        self.send(Response::Error(text));
+        self.send(Response::Failed(e));
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::state::State;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Weekday};
 
 /// Business days an application has for its review (三个工作日).
@@ -189,6 +190,53 @@ pub fn end_of_day(day: NaiveDate) -> DateTime<FixedOffset> {
         .from_local_datetime(&day.and_time(time))
         .single()
         .expect("a fixed offset has no gaps")
+}
+
+/// How pressing an order pending review is: what the queue marks `!` and `*` and counts
+/// in its header, the same for every face.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    Overdue,
+    /// Due before the end of today (China time), and not yet overdue.
+    DueToday,
+    InTime,
+}
+
+impl Calendar {
+    /// The urgency of an order due at `due`; `None` for an order that is not waiting for a
+    /// reviewer (only pending review runs on the three-business-day clock).
+    pub fn urgency(
+        &self,
+        state: State,
+        now: DateTime<FixedOffset>,
+        due: DateTime<FixedOffset>,
+    ) -> Option<Urgency> {
+        if state != State::PendingReview {
+            return None;
+        }
+        Some(if self.time_left(now, due).is_overdue() {
+            Urgency::Overdue
+        } else if due <= end_of_today(now) {
+            Urgency::DueToday
+        } else {
+            Urgency::InTime
+        })
+    }
+}
+
+/// The last second of `now`'s day in China, wherever the machine is.
+pub fn end_of_today(now: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    end_of_day(now.with_timezone(&china()).date_naive())
+}
+
+/// Whole days left in the 15-day verification window of an order submitted at
+/// `submitted_at`, or `None` once it has lapsed (the order may then be expired).
+pub fn verification_days_left(
+    submitted_at: DateTime<FixedOffset>,
+    now: DateTime<FixedOffset>,
+) -> Option<i64> {
+    let deadline = verification_deadline(submitted_at);
+    (now <= deadline).then(|| (deadline - now).num_days())
 }
 
 /// When an order waiting for real-name verification may be cancelled: more than 15

@@ -6,10 +6,10 @@
 pub mod clock;
 pub mod identity;
 pub mod import;
+pub mod queue;
 pub mod test_pause;
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -20,8 +20,9 @@ use sha2::{Digest, Sha256};
 use shenhe_domain::application::Application;
 use shenhe_domain::calendar::{self, TimeLeft};
 use shenhe_domain::checks::{self, CheckId, CheckResult, Judgement, Outcome};
-use shenhe_domain::policy::Policy;
+use shenhe_domain::policy::{Policy, ProductKind};
 use shenhe_domain::state::{self, Event, State, TransitionRefused};
+use shenhe_domain::text::fit;
 use shenhe_store::audit::{ChainBreak, ChainVerifier};
 use shenhe_store::{CountBounds, Derived, ImportRecord, NewAuditEntry, StateChange, Store};
 
@@ -43,14 +44,22 @@ const DERIVED_VERSION_KEY: &str = "derived_policy_version";
 /// whose reviewer went home) lapses by itself within this time.
 pub const CLAIM_SECONDS: i64 = 120;
 
-/// Why an operation did nothing. Every variant is a message for a person.
-#[derive(Debug)]
+/// Why an operation did nothing: typed, so that each face can say it in its own words
+/// (`shenhe_present::error` in zh and en; the command line adds its flags). The English
+/// `Display` is for logs and the command line, and names no flag.
+#[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
-    NotFound(String),
+    #[error("no application with id `{}`", fit(id, 60))]
+    NotFound { id: String },
     /// The state does not allow it (the one transition table says so).
-    Refused(TransitionRefused),
+    #[error(transparent)]
+    Refused(#[from] TransitionRefused),
     /// The state does not allow it any more: who put it there, and when. What a reviewer
     /// is told who loses a race read after the winner committed.
+    #[error(
+        "{refused}: {id} was already decided by {by} at {}; nothing was written",
+        china_seconds(at)
+    )]
     RefusedAfter {
         refused: TransitionRefused,
         id: String,
@@ -58,52 +67,56 @@ pub enum ReviewError {
         at: DateTime<FixedOffset>,
     },
     /// Another reviewer changed it first: who, when, and what it is now.
+    #[error(
+        "{id} was already decided by {by} at {}: it is now {state}; nothing was written",
+        china_seconds(at)
+    )]
     Conflict {
         id: String,
         state: State,
         by: String,
         at: DateTime<FixedOffset>,
     },
-    /// A rule of the operation: a reason is needed, the window is still open, …
-    Invalid(String),
-    Import(ImportError),
+    #[error("{id}: product `{product}` is no longer in the catalogue")]
+    ProductGone { id: String, product: String },
+    #[error("a return needs at least one reason")]
+    ReasonNeeded,
+    #[error("unknown return reason `{}` (one of: {})", fit(code, 40), known.join(", "))]
+    UnknownReason { code: String, known: Vec<String> },
+    #[error("the reason `other` needs a message to the applicant saying what is wrong")]
+    OtherNeedsMessage,
+    /// Expiring is for orders whose 15-day verification window has passed.
+    #[error(
+        "{id} is still inside its 15-day verification window (until {})",
+        china_minutes(until)
+    )]
+    WindowOpen {
+        id: String,
+        until: DateTime<FixedOffset>,
+    },
+    #[error("expiring inside the verification window needs a note saying why")]
+    ForcedExpireNeedsNote,
+    #[error("{id} is {state}: its checks can no longer be judged")]
+    Closed { id: String, state: State },
+    #[error("{check} does not need a person's judgement for {id}")]
+    NotManual { id: String, check: CheckId },
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
     Store(StoreError),
 }
 
-impl fmt::Display for ReviewError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReviewError::NotFound(id) => write!(
-                f,
-                "no application with id `{}`",
-                shenhe_domain::text::fit(id, 60)
-            ),
-            ReviewError::Refused(r) => write!(f, "{r}"),
-            ReviewError::RefusedAfter {
-                refused,
-                id,
-                by,
-                at,
-            } => write!(
-                f,
-                "{refused}: {id} was already decided by {by} at {}; nothing was written",
-                at.with_timezone(&calendar::china())
-                    .format("%Y-%m-%d %H:%M:%S")
-            ),
-            ReviewError::Conflict { id, state, by, at } => write!(
-                f,
-                "{id} was already decided by {by} at {}: it is now {state}; nothing was written",
-                at.with_timezone(&calendar::china())
-                    .format("%Y-%m-%d %H:%M:%S")
-            ),
-            ReviewError::Invalid(msg) => f.write_str(msg),
-            ReviewError::Import(e) => write!(f, "{e}"),
-            ReviewError::Store(e) => write!(f, "{e}"),
-        }
-    }
+fn china_seconds(at: &DateTime<FixedOffset>) -> String {
+    at.with_timezone(&calendar::china())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
-impl std::error::Error for ReviewError {}
+fn china_minutes(at: &DateTime<FixedOffset>) -> String {
+    at.with_timezone(&calendar::china())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
 
 impl From<StoreError> for ReviewError {
     fn from(e: StoreError) -> Self {
@@ -111,15 +124,9 @@ impl From<StoreError> for ReviewError {
             StoreError::Conflict { id, state, by, at } => {
                 ReviewError::Conflict { id, state, by, at }
             }
-            StoreError::NotFound(id) => ReviewError::NotFound(id),
+            StoreError::NotFound(id) => ReviewError::NotFound { id },
             other => ReviewError::Store(other),
         }
-    }
-}
-
-impl From<TransitionRefused> for ReviewError {
-    fn from(e: TransitionRefused) -> Self {
-        ReviewError::Refused(e)
     }
 }
 
@@ -398,7 +405,7 @@ impl Review {
         let now = self.now();
         CountBounds {
             now,
-            end_of_today: calendar::end_of_day(now.date_naive()),
+            end_of_today: calendar::end_of_today(now),
             verification_cutoff: now - Duration::days(calendar::VERIFICATION_WINDOW_DAYS),
         }
     }
@@ -440,7 +447,7 @@ impl Review {
 
     pub fn history(&self, id: &str) -> ReviewResult<Vec<AuditEntry>> {
         if self.store.get(id)?.is_none() {
-            return Err(ReviewError::NotFound(id.to_string()));
+            return Err(ReviewError::NotFound { id: id.to_string() });
         }
         Ok(self.store.history(id)?)
     }
@@ -452,7 +459,7 @@ impl Review {
     fn load(&self, id: &str) -> ReviewResult<StoredApplication> {
         self.store
             .get(id)?
-            .ok_or_else(|| ReviewError::NotFound(id.to_string()))
+            .ok_or_else(|| ReviewError::NotFound { id: id.to_string() })
     }
 
     pub fn current_version(&self, id: &str) -> ReviewResult<i64> {
@@ -477,16 +484,7 @@ impl Review {
                 at: stored.changed_at,
             });
         }
-        let kind = self
-            .policy
-            .product(&stored.app.product)
-            .map(|p| p.kind)
-            .ok_or_else(|| {
-                ReviewError::Invalid(format!(
-                    "{id}: product `{}` is no longer in the catalogue",
-                    stored.app.product
-                ))
-            })?;
+        let kind = product_kind(&self.policy, &stored)?;
         let to = state::transition(stored.state, event, kind).map_err(|refused| {
             if stored.state == state::initial_state(true)
                 || stored.state == state::initial_state(false)
@@ -575,33 +573,22 @@ impl Review {
         note: Option<String>,
     ) -> ReviewResult<Decided> {
         if reasons.is_empty() {
-            return Err(ReviewError::Invalid(
-                "a return needs at least one reason (see `shenhe reasons`)".into(),
-            ));
+            return Err(ReviewError::ReasonNeeded);
         }
         let mut unique: Vec<String> = Vec::new();
         for code in reasons {
             if self.policy.reason(code).is_none() {
-                let known: Vec<&str> = self
-                    .policy
-                    .reasons
-                    .iter()
-                    .map(|r| r.code.as_str())
-                    .collect();
-                return Err(ReviewError::Invalid(format!(
-                    "unknown return reason `{}` (one of: {})",
-                    shenhe_domain::text::fit(code, 40),
-                    known.join(", ")
-                )));
+                return Err(ReviewError::UnknownReason {
+                    code: code.clone(),
+                    known: self.policy.reasons.iter().map(|r| r.code.clone()).collect(),
+                });
             }
             if !unique.contains(code) {
                 unique.push(code.clone());
             }
         }
         if unique.iter().any(|r| r == "other") && clean(message.clone()).is_none() {
-            return Err(ReviewError::Invalid(
-                "the reason `other` needs a message to the applicant saying what is wrong".into(),
-            ));
+            return Err(ReviewError::OtherNeedsMessage);
         }
         let mut entry = self.entry(id, "return");
         entry.reasons = unique;
@@ -626,17 +613,13 @@ impl Review {
         let mut entry = self.entry(id, "expire");
         if stored.state == State::PendingVerification && self.now() <= deadline {
             if !force {
-                return Err(ReviewError::Invalid(format!(
-                    "{id} is still inside its 15-day verification window (until {}); use --force with a --note to expire it anyway",
-                    deadline
-                        .with_timezone(&calendar::china())
-                        .format("%Y-%m-%d %H:%M")
-                )));
+                return Err(ReviewError::WindowOpen {
+                    id: id.to_string(),
+                    until: deadline,
+                });
             }
             if note.is_none() {
-                return Err(ReviewError::Invalid(
-                    "expiring inside the verification window needs a note saying why".into(),
-                ));
+                return Err(ReviewError::ForcedExpireNeedsNote);
             }
             entry.detail = Some(format!(
                 "forced inside the verification window (until {})",
@@ -705,19 +688,20 @@ impl Review {
         let view = self.show(id)?;
         let stored = &view.stored;
         if !stored.state.is_open() {
-            return Err(ReviewError::Invalid(format!(
-                "{id} is {}: its checks can no longer be judged",
-                stored.state
-            )));
+            return Err(ReviewError::Closed {
+                id: id.to_string(),
+                state: stored.state,
+            });
         }
         let raw = checks::evaluate(&self.policy, &stored.app);
         if !raw
             .iter()
             .any(|r| r.id == check && r.outcome == Outcome::Manual)
         {
-            return Err(ReviewError::Invalid(format!(
-                "{check} does not need a person's judgement for {id}"
-            )));
+            return Err(ReviewError::NotManual {
+                id: id.to_string(),
+                check,
+            });
         }
         let judgement = Judgement {
             check,
@@ -917,6 +901,37 @@ pub fn content_hash(app: &Application) -> String {
 /// The content hash of an application already serialised (as the store keeps it).
 pub fn content_hash_of(body: &str) -> String {
     shenhe_store::audit::hex(&Sha256::digest(body.as_bytes())[..16])
+}
+
+/// The kind of product `stored` applies for, which decides where approval leads.
+fn product_kind(policy: &Policy, stored: &StoredApplication) -> ReviewResult<ProductKind> {
+    policy
+        .product(&stored.app.product)
+        .map(|p| p.kind)
+        .ok_or_else(|| ReviewError::ProductGone {
+            id: stored.app.id.clone(),
+            product: stored.app.product.clone(),
+        })
+}
+
+/// Whether `event` may be taken on `stored` at `now`, without forcing: the rules the
+/// decisions below apply before they write, for a face that would rather refuse before
+/// asking for a note. The store still checks the version when it writes.
+pub fn may_decide(
+    policy: &Policy,
+    stored: &StoredApplication,
+    event: Event,
+    now: DateTime<FixedOffset>,
+) -> ReviewResult<State> {
+    let to = state::transition(stored.state, event, product_kind(policy, stored)?)?;
+    let until = calendar::verification_deadline(stored.app.submitted_at);
+    if event == Event::Expire && now <= until {
+        return Err(ReviewError::WindowOpen {
+            id: stored.app.id.clone(),
+            until,
+        });
+    }
+    Ok(to)
 }
 
 /// The derived columns of an application under `policy`.

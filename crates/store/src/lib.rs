@@ -7,8 +7,6 @@ pub mod sqlite;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
-
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
@@ -153,37 +151,25 @@ pub struct Existing {
 }
 
 /// A failure of the store. Conflicts are expected in normal use; the rest are not.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The application changed since it was read: who changed it, when, and to what.
+    #[error("{id} was changed by {by} at {} (now {state}); nothing was written", at.format("%Y-%m-%d %H:%M:%S %:z"))]
     Conflict {
         id: String,
         state: State,
         by: String,
         at: DateTime<FixedOffset>,
     },
+    #[error("no application with id `{0}`")]
     NotFound(String),
     /// The database is not one of ours, or is newer than this binary.
+    #[error("database: {0}")]
     Schema(String),
+    /// What the database engine said.
+    #[error("database error: {0}")]
     Database(String),
 }
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StoreError::Conflict { id, state, by, at } => write!(
-                f,
-                "{id} was changed by {by} at {} (now {state}); nothing was written",
-                at.format("%Y-%m-%d %H:%M:%S %:z")
-            ),
-            StoreError::NotFound(id) => write!(f, "no application with id `{id}`"),
-            StoreError::Schema(msg) => write!(f, "database: {msg}"),
-            StoreError::Database(msg) => write!(f, "database error: {msg}"),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {}
 
 pub type StoreResult<T> = Result<T, StoreError>;
 

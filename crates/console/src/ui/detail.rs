@@ -8,11 +8,13 @@ use ratatui::text::{Line, Span};
 
 use super::{Theme, footer};
 use crate::app::App;
-use shenhe_domain::application::{ApplicantKind, MaterialKind, SecurityProduct, SiteKind};
-use shenhe_domain::calendar::china;
+use shenhe_domain::application::MaterialKind;
+use shenhe_domain::calendar::verification_days_left;
 use shenhe_domain::checks::{self, Outcome};
 use shenhe_domain::state::State;
 use shenhe_domain::text::{display_safe, fit, mask, pad};
+use shenhe_present::outcome_mark;
+use shenhe_present::time::china_minutes;
 use shenhe_review::ApplicationView;
 
 const LABEL: usize = 14;
@@ -168,19 +170,8 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     let a = &s.app;
     let mut lines = Vec::new();
 
-    lines.extend(field(
-        ui.submitted,
-        &a.submitted_at
-            .with_timezone(&china())
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
-        width,
-    ));
-    lines.extend(field(
-        ui.due,
-        &view.due.at.format("%Y-%m-%d %H:%M").to_string(),
-        width,
-    ));
+    lines.extend(field(ui.submitted, &china_minutes(a.submitted_at), width));
+    lines.extend(field(ui.due, &china_minutes(view.due.at), width));
     if !view.due.uncovered_years.is_empty() {
         lines.push(Line::styled(
             format!("  {}", ui.calendar_warning),
@@ -188,16 +179,12 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         ));
     }
     if s.state == State::PendingVerification {
-        let text = view
-            .verification_deadline
-            .with_timezone(&china())
-            .format("%Y-%m-%d %H:%M")
-            .to_string();
-        let lapsed = app.now > view.verification_deadline;
-        let text = if lapsed {
-            format!("{text} ({})", ui.window_lapsed)
-        } else {
-            text
+        let left = verification_days_left(a.submitted_at, app.now);
+        let lapsed = left.is_none();
+        let deadline = china_minutes(view.verification_deadline);
+        let text = match left {
+            Some(_) => deadline,
+            None => format!("{deadline} ({})", lang.verification_left(left)),
         };
         lines.extend(styled_field(
             ui.verify_by,
@@ -213,13 +200,13 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
 
     lines.push(Line::raw(""));
     lines.push(section(ui.sec_applicant, theme));
-    let kind = match a.applicant.kind {
-        ApplicantKind::Enterprise => ui.enterprise,
-        ApplicantKind::Individual => ui.individual,
-    };
     lines.extend(field(
         ui.name,
-        &format!("{} ({kind})", a.applicant.name),
+        &format!(
+            "{} ({})",
+            a.applicant.name,
+            lang.applicant_kind(a.applicant.kind)
+        ),
         width,
     ));
     lines.extend(field(ui.account, &a.applicant.account, width));
@@ -237,23 +224,9 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         lines.extend(field(ui.legal_rep, rep, width));
     }
     lines.extend(field(ui.applying_person, &a.applicant.contact, width));
-    let security: Vec<&str> = a
-        .applicant
-        .security
-        .iter()
-        .map(|s| match s {
-            SecurityProduct::DigitalCertificate => lang.pick("数字证书", "digital certificate"),
-            SecurityProduct::PaymentShield => lang.pick("支付盾", "payment shield"),
-            SecurityProduct::Token => lang.pick("宝令", "token"),
-        })
-        .collect();
     lines.extend(field(
         ui.security,
-        &if security.is_empty() {
-            ui.none.to_string()
-        } else {
-            security.join(", ")
-        },
+        &lang.security(&a.applicant.security),
         width,
     ));
 
@@ -261,8 +234,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     lines.push(section(ui.sec_materials, theme));
     let required = checks::required_materials(a);
     for kind in MaterialKind::ALL {
-        let (en, zh) = checks::material_name(kind);
-        let label = lang.pick(zh, en);
+        let label = lang.material(kind);
         let present: Vec<_> = a.materials.iter().filter(|m| m.kind == kind).collect();
         if present.is_empty() {
             if required.contains(&kind) {
@@ -278,11 +250,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         for m in present {
             let mut value = format!("✓ {}", m.reference);
             if let Some(c) = &m.category {
-                let name = policy
-                    .goods_category(c)
-                    .map(|g| lang.pick(&g.zh, &g.en))
-                    .unwrap_or(c);
-                value.push_str(&format!(" ({name})"));
+                value.push_str(&format!(" ({})", lang.goods(policy, c)));
             }
             lines.extend(field(label, &value, width));
         }
@@ -291,33 +259,14 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     lines.push(Line::raw(""));
     lines.push(section(ui.sec_product, theme));
     let product = policy.product(&a.product);
-    let product_name = product
-        .map(|p| format!("{} ({})", lang.pick(&p.zh, &p.en), p.code))
-        .unwrap_or_else(|| a.product.clone());
+    let product_name = format!("{} ({})", lang.product(policy, &a.product), a.product);
     lines.extend(field(ui.product, &product_name, width));
     if let Some(group) = product.and_then(|p| policy.group(&p.group)) {
         lines.extend(field("", lang.pick(&group.zh, &group.en), width));
     }
-    let plan = policy
-        .plan(&a.plan)
-        .map(|p| lang.pick(&p.zh, &p.en).to_string())
-        .unwrap_or_else(|| a.plan.clone());
-    lines.extend(field(ui.plan, &plan, width));
+    lines.extend(field(ui.plan, lang.plan(policy, &a.plan), width));
     if let Some(p) = &a.payment {
-        let method = match p.method {
-            shenhe_domain::application::PaymentMethod::OnlineBanking => {
-                lang.pick("网银", "online banking")
-            }
-            shenhe_domain::application::PaymentMethod::AlipayCard => {
-                lang.pick("支付宝卡通", "Alipay card")
-            }
-            shenhe_domain::application::PaymentMethod::BankTransfer => {
-                lang.pick("线下银行转账", "bank transfer")
-            }
-            shenhe_domain::application::PaymentMethod::PostalRemittance => {
-                lang.pick("邮局汇款", "postal remittance")
-            }
-        };
+        let method = lang.payment_method(p.method);
         let paid = if p.paid { ui.paid } else { ui.unpaid };
         let style = if p.paid { Style::new() } else { theme.fail() };
         lines.extend(styled_field(
@@ -332,12 +281,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         lines.push(Line::raw(""));
         lines.push(section(ui.sec_website, theme));
         lines.extend(wrapped(ui.url, &w.url, width, Style::new()));
-        let kind = match w.kind {
-            SiteKind::Shop => lang.pick("商城", "shop"),
-            SiteKind::Login => lang.pick("需登录", "login"),
-            SiteKind::Forum => lang.pick("论坛", "forum"),
-            SiteKind::Info => lang.pick("资讯", "information"),
-        };
+        let kind = lang.site_kind(w.kind);
         lines.extend(field(ui.site_kind, kind, width));
         lines.extend(field(ui.built, if w.built { ui.yes } else { ui.no }, width));
         lines.extend(field(ui.icp, w.icp.as_deref().unwrap_or(ui.none), width));
@@ -362,24 +306,9 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         lines.push(Line::raw(""));
         lines.push(section(ui.sec_goods, theme));
         for g in &a.goods {
-            let (name, status) = match policy.goods_category(g) {
-                Some(c) => {
-                    let status = match c.status {
-                        shenhe_domain::policy::GoodsStatus::Allowed => lang.pick("", ""),
-                        shenhe_domain::policy::GoodsStatus::Restricted => {
-                            lang.pick("（限售）", " (restricted)")
-                        }
-                        shenhe_domain::policy::GoodsStatus::Prohibited => {
-                            lang.pick("（禁售）", " (prohibited)")
-                        }
-                    };
-                    (lang.pick(&c.zh, &c.en).to_string(), status)
-                }
-                None => (g.clone(), ""),
-            };
             lines.push(Line::raw(format!(
-                "  · {}{status}",
-                fit(&name, width.saturating_sub(12))
+                "  · {}",
+                fit(&lang.goods(policy, g), width.saturating_sub(4))
             )));
         }
     }
@@ -387,16 +316,14 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     lines.push(Line::raw(""));
     lines.push(section(ui.sec_checks, theme));
     for c in &view.checks {
-        let (mark, style) = match c.outcome {
-            Outcome::Pass => ("✓", theme.pass()),
-            Outcome::Fail => ("✗", theme.fail()),
-            Outcome::Manual => ("?", theme.manual()),
-            Outcome::NotApplicable => ("-", theme.dim()),
+        let style = match c.outcome {
+            Outcome::Pass => theme.pass(),
+            Outcome::Fail => theme.fail(),
+            Outcome::Manual => theme.manual(),
+            Outcome::NotApplicable => theme.dim(),
         };
-        let name = policy
-            .check_rule(c.id)
-            .map(|r| lang.pick(&r.zh, &r.en).to_string())
-            .unwrap_or_else(|| c.id.id().to_string());
+        let mark = outcome_mark(c.outcome);
+        let name = lang.check(policy, c.id);
         let detail = lang.pick(&c.detail.zh, &c.detail.en);
         let head = format!(
             "  {mark} {} {} ",
@@ -418,37 +345,20 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
 
     lines.push(Line::raw(""));
     lines.push(section(ui.sec_history, theme));
-    for e in &view.history {
-        let e = &e.entry;
-        let transition = match (&e.from_state, &e.to_state) {
-            (Some(f), Some(t)) => format!("{f} → {t}"),
-            (None, Some(t)) => format!("→ {t}"),
-            _ => String::new(),
-        };
+    for entry in &view.history {
+        let e = lang.history_line(policy, entry);
         lines.push(Line::raw(fit(
             &format!(
                 "  {} {} {} {}",
-                e.at.with_timezone(&china()).format("%m-%d %H:%M"),
+                e.at_short,
                 pad(&e.actor, 10),
                 pad(&e.action, 15),
-                transition
+                e.transition
             ),
             width,
         )));
-        if !e.reasons.is_empty() {
-            let texts: Vec<String> = e
-                .reasons
-                .iter()
-                .map(|code| {
-                    policy
-                        .reason(code)
-                        .map(|r| lang.pick(&r.zh, &r.en).to_string())
-                        .unwrap_or_else(|| code.clone())
-                })
-                .collect();
-            for t in texts {
-                lines.extend(wrapped("", &format!("· {t}"), width, theme.dim()));
-            }
+        for (_, text) in &e.reasons {
+            lines.extend(wrapped("", &format!("· {text}"), width, theme.dim()));
         }
         for (label, text) in [(ui.message_label, &e.message), (ui.note_label, &e.note)] {
             if let Some(text) = text {
@@ -456,9 +366,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
             }
         }
         if let Some(d) = &e.detail
-            && e.action != "submit"
-            && e.action != "resubmit"
-            && e.action != "verified"
+            && !e.routine
         {
             lines.extend(wrapped("", d, width, theme.dim()));
         }

@@ -139,15 +139,16 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
 }
 
 pub fn filter(frame: &mut Frame, app: &App, theme: Theme, cursor: usize) {
-    let count = app.filter_count();
+    let count = app.filters.len();
     let inner = popup(frame, app.ui.filter_title, 36, count as u16 + 2, theme);
     let visible = inner.height as usize;
     let first = cursor.saturating_sub(visible.saturating_sub(1));
     for (row, i) in (first..count).take(visible).enumerate() {
-        let mark = if i == app.filter { "●" } else { " " };
+        let filter = &app.filters[i];
+        let mark = if *filter == app.filter { "●" } else { " " };
         let text = format!(
             " {mark} {}",
-            pad(&app.filter_name(i), inner.width as usize - 4)
+            pad(&app.filter_name(filter), inner.width as usize - 4)
         );
         let style = if i == cursor {
             theme.selected()

@@ -9,10 +9,13 @@ use ratatui::text::{Line, Span};
 
 use super::{Theme, footer};
 use crate::app::App;
-use shenhe_domain::calendar::{self, china};
+use shenhe_domain::calendar::{Urgency, verification_days_left};
 use shenhe_domain::state::State;
 use shenhe_domain::text::{fit, pad, pad_left, width};
+use shenhe_present::time::china_short;
+use shenhe_present::urgency_mark;
 use shenhe_review::QueueRow;
+use shenhe_review::queue::Sort;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -116,7 +119,6 @@ pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
         height: rows.len() as u16,
         ..area
     };
-    let end_of_today = calendar::end_of_day(app.now.date_naive());
     for i in 0..height {
         let index = app.queue.top + i;
         let y = table.y + i as u16;
@@ -127,7 +129,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
         };
         let selected = index == app.queue.selected;
         let line = match app.queue.row(index) {
-            Some(row) => row_line(app, theme, &columns, row, end_of_today),
+            Some(row) => row_line(app, theme, &columns, row),
             None if app.queue.total.is_some_and(|t| index >= t) => {
                 if index == 0 {
                     Line::styled(fit(ui.no_applications, area.width as usize), theme.dim())
@@ -203,9 +205,9 @@ fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
         }
         None => spans.push(Span::styled(format!(" {}", ui.loading), theme.dim())),
     }
-    let mut right = format!("  {}: {}", ui.filter, app.filter_name(app.filter));
-    if app.sort != 0 {
-        right.push_str(&format!(" · {}: {}", ui.sort, ui.sort_names[app.sort]));
+    let mut right = format!("  {}: {}", ui.filter, app.filter_name(&app.filter));
+    if app.sort != Sort::default() {
+        right.push_str(&format!(" · {}: {}", ui.sort, app.lang.sort(app.sort)));
     }
     if !app.search.value().is_empty() {
         right.push_str(&format!(" · /{}", app.search.value()));
@@ -227,38 +229,30 @@ fn row_line<'a>(
     theme: Theme,
     columns: &[(Column, usize)],
     row: &'a QueueRow,
-    end_of_today: chrono::DateTime<chrono::FixedOffset>,
 ) -> Line<'a> {
     let lang = app.lang;
     let policy = &app.policy;
-    let left = policy.calendar.time_left(app.now, row.due_at);
-    let overdue = row.state == State::PendingReview && left.is_overdue();
-    let today = row.state == State::PendingReview && !overdue && row.due_at <= end_of_today;
+    let urgency = policy.calendar.urgency(row.state, app.now, row.due_at);
+    let urgent_style = match urgency {
+        Some(Urgency::Overdue) => theme.overdue(),
+        Some(Urgency::DueToday) => theme.due_today(),
+        _ => Style::new(),
+    };
     let claimed = row.claimed_by.as_deref().filter(|who| *who != app.actor);
     let mut spans = Vec::with_capacity(columns.len());
     for (column, w) in columns {
         let (text, style) = match column {
             Column::Marker => {
-                let (mark, style) = if overdue {
-                    ("!", theme.overdue())
-                } else if today {
-                    ("*", theme.due_today())
-                } else if claimed.is_some() {
-                    ("@", theme.dim())
-                } else {
-                    (" ", Style::new())
+                let (mark, style) = match (urgency_mark(urgency), claimed) {
+                    (Some(mark), _) => (mark, urgent_style),
+                    (None, Some(_)) => ('@', theme.dim()),
+                    (None, None) => (' ', Style::new()),
                 };
                 (mark.to_string(), style)
             }
             Column::Id => (pad(&row.id, *w), Style::new()),
             Column::Merchant => (pad(&row.merchant, *w), Style::new()),
-            Column::Product => {
-                let name = policy
-                    .product(&row.product)
-                    .map(|p| lang.pick(&p.zh, &p.en))
-                    .unwrap_or(&row.product);
-                (pad(name, *w), Style::new())
-            }
+            Column::Product => (pad(lang.product(policy, &row.product), *w), Style::new()),
             Column::Plan => (pad(&lang.plan_short(&row.plan), *w), Style::new()),
             Column::State => (pad(lang.state_short(row.state), *w), Style::new()),
             Column::Age => (
@@ -268,38 +262,18 @@ fn row_line<'a>(
                 ),
                 theme.dim(),
             ),
-            Column::Due => (
-                pad(
-                    &row.due_at
-                        .with_timezone(&china())
-                        .format("%m-%d %H:%M")
-                        .to_string(),
-                    *w,
-                ),
-                Style::new(),
-            ),
+            Column::Due => (pad(&china_short(row.due_at), *w), Style::new()),
             Column::Left => {
                 let text = match row.state {
-                    State::PendingReview => lang.time_left_short(left),
+                    State::PendingReview => {
+                        lang.time_left_short(policy.calendar.time_left(app.now, row.due_at))
+                    }
                     State::PendingVerification => {
-                        let deadline = calendar::verification_deadline(row.submitted_at);
-                        let days = if app.now > deadline {
-                            -1
-                        } else {
-                            (deadline - app.now).num_days()
-                        };
-                        lang.verification_short(days)
+                        lang.verification_short(verification_days_left(row.submitted_at, app.now))
                     }
                     _ => "-".to_string(),
                 };
-                let style = if overdue {
-                    theme.overdue()
-                } else if today {
-                    theme.due_today()
-                } else {
-                    Style::new()
-                };
-                (pad(&text, *w), style)
+                (pad(&text, *w), urgent_style)
             }
             Column::Checks => {
                 let style = if row.failed > 0 {

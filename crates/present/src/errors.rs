@@ -1,0 +1,75 @@
+//! Errors of the review layer in words, for both faces. English is the error's own
+//! `Display` (beside each variant in `shenhe_review`, naming no flag); Chinese is here.
+
+use shenhe_review::ReviewError;
+
+use crate::Lang;
+use crate::time::{china_minutes, china_seconds};
+
+/// What a person is told when an operation did nothing.
+pub fn error_message(lang: Lang, e: &ReviewError) -> String {
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    match e {
+        ReviewError::NotFound { id } => {
+            format!("没有订单号为 `{}` 的申请", shenhe_domain::text::fit(id, 60))
+        }
+        ReviewError::Refused(refused) => format!(
+            "{}状态的申请不能{}",
+            refused.from.zh(),
+            event_zh(refused.event)
+        ),
+        ReviewError::RefusedAfter {
+            refused,
+            by,
+            at,
+            id,
+            ..
+        } => format!(
+            "{id} 已由 {by} 于 {} 处理，当前状态：{}；未做任何更改",
+            china_seconds(*at),
+            refused.from.zh()
+        ),
+        ReviewError::Conflict { id, state, by, at } => format!(
+            "{id} 已由 {by} 于 {} 处理，当前状态：{}；未做任何更改",
+            china_seconds(*at),
+            state.zh()
+        ),
+        ReviewError::ProductGone { id, product } => {
+            format!("{id}：产品 `{product}` 已不在产品目录中")
+        }
+        ReviewError::ReasonNeeded => "请至少选择一个退回原因".to_string(),
+        ReviewError::UnknownReason { code, known } => format!(
+            "未知的退回原因 `{}`（可选：{}）",
+            shenhe_domain::text::fit(code, 40),
+            known.join("、")
+        ),
+        ReviewError::OtherNeedsMessage => "退回原因“其他”需要给申请人写明问题".to_string(),
+        ReviewError::WindowOpen { until, .. } => {
+            format!("仍在15天认证期内，截止：{}", china_minutes(*until))
+        }
+        ReviewError::ForcedExpireNeedsNote => "在认证期内取消订单需要写明原因".to_string(),
+        ReviewError::Closed { id, state } => {
+            format!("{id} 已{}，不能再做人工检查", state.zh())
+        }
+        ReviewError::NotManual { id, check } => {
+            format!("{id} 的检查 {check} 不需要人工判断")
+        }
+        // Failures of the file or the machine: said in the words of what failed.
+        ReviewError::Import(e) => e.to_string(),
+        ReviewError::Store(e) => e.to_string(),
+    }
+}
+
+fn event_zh(event: shenhe_domain::state::Event) -> &'static str {
+    use shenhe_domain::state::Event;
+    match event {
+        Event::Approve => "通过",
+        Event::Return => "退回",
+        Event::Expire => "取消",
+        Event::Resubmit => "重新提交",
+        Event::Verified => "完成认证",
+        Event::IntegrationPassed => "通过集成测试",
+    }
+}

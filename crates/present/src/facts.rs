@@ -1,0 +1,235 @@
+//! The facts of an application in words: states, products and plans, materials,
+//! security products, payments, websites, goods, checks and the history. Layout (column
+//! widths, colours) is each face's own; what the words are is decided here only.
+
+use shenhe_domain::application::{
+    ApplicantKind, MaterialKind, PaymentMethod, SecurityProduct, SiteKind,
+};
+use shenhe_domain::calendar::Urgency;
+use shenhe_domain::checks::{self, CheckId, Outcome};
+use shenhe_domain::policy::{GoodsStatus, Policy};
+use shenhe_domain::state::State;
+use shenhe_review::AuditEntry;
+
+use crate::Lang;
+use crate::time::{china_seconds, china_short};
+
+impl Lang {
+    pub fn state(self, state: State) -> &'static str {
+        match self {
+            Lang::Zh => state.zh(),
+            Lang::En => state.en(),
+        }
+    }
+
+    /// For the queue's narrow column.
+    pub fn state_short(self, state: State) -> &'static str {
+        match (self, state) {
+            (Lang::Zh, s) => s.zh(),
+            (Lang::En, State::PendingReview) => "review",
+            (Lang::En, State::PendingVerification) => "verify",
+            (Lang::En, State::Returned) => "returned",
+            (Lang::En, State::PendingIntegration) => "integr.",
+            (Lang::En, State::Effective) => "effective",
+            (Lang::En, State::Cancelled) => "cancelled",
+        }
+    }
+
+    /// A product's name, or its code when the catalogue no longer has it.
+    pub fn product<'p>(self, policy: &'p Policy, code: &'p str) -> &'p str {
+        policy
+            .product(code)
+            .map(|p| self.pick(&p.zh, &p.en))
+            .unwrap_or(code)
+    }
+
+    /// A fee plan's name, or its id when the catalogue no longer has it.
+    pub fn plan<'p>(self, policy: &'p Policy, id: &'p str) -> &'p str {
+        policy
+            .plan(id)
+            .map(|p| self.pick(&p.zh, &p.en))
+            .unwrap_or(id)
+    }
+
+    /// "阶梯" / "tier", or the package price.
+    pub fn plan_short(self, plan: &str) -> String {
+        match plan.strip_prefix("package_") {
+            Some(price) => price.to_string(),
+            None => self.pick("阶梯", "tier").to_string(),
+        }
+    }
+
+    pub fn applicant_kind(self, kind: ApplicantKind) -> &'static str {
+        match kind {
+            ApplicantKind::Enterprise => self.pick("企业", "enterprise"),
+            ApplicantKind::Individual => self.pick("个人", "individual"),
+        }
+    }
+
+    /// The security products an applicant holds, or "none".
+    pub fn security(self, products: &[SecurityProduct]) -> String {
+        if products.is_empty() {
+            return self.pick("无", "none").to_string();
+        }
+        let names: Vec<&str> = products
+            .iter()
+            .map(|s| match s {
+                SecurityProduct::DigitalCertificate => self.pick("数字证书", "digital certificate"),
+                SecurityProduct::PaymentShield => self.pick("支付盾", "payment shield"),
+                SecurityProduct::Token => self.pick("宝令", "token"),
+            })
+            .collect();
+        names.join(self.pick("、", ", "))
+    }
+
+    pub fn material(self, kind: MaterialKind) -> &'static str {
+        let (en, zh) = checks::material_name(kind);
+        self.pick(zh, en)
+    }
+
+    pub fn payment_method(self, method: PaymentMethod) -> &'static str {
+        match method {
+            PaymentMethod::OnlineBanking => self.pick("网银", "online banking"),
+            PaymentMethod::AlipayCard => self.pick("支付宝卡通", "Alipay card"),
+            PaymentMethod::BankTransfer => self.pick("线下银行转账", "bank transfer"),
+            PaymentMethod::PostalRemittance => self.pick("邮局汇款", "postal remittance"),
+        }
+    }
+
+    pub fn site_kind(self, kind: SiteKind) -> &'static str {
+        match kind {
+            SiteKind::Shop => self.pick("商城", "shop"),
+            SiteKind::Login => self.pick("需登录", "login"),
+            SiteKind::Forum => self.pick("论坛", "forum"),
+            SiteKind::Info => self.pick("资讯", "information"),
+        }
+    }
+
+    /// A goods category and what policy says of it: "手机 (限售)" / "phones (restricted)".
+    pub fn goods(self, policy: &Policy, id: &str) -> String {
+        let Some(category) = policy.goods_category(id) else {
+            return id.to_string();
+        };
+        let status = match category.status {
+            GoodsStatus::Allowed => "",
+            GoodsStatus::Restricted => self.pick("（限售）", " (restricted)"),
+            GoodsStatus::Prohibited => self.pick("（禁售）", " (prohibited)"),
+        };
+        format!("{}{status}", self.pick(&category.zh, &category.en))
+    }
+
+    pub fn outcome(self, outcome: Outcome) -> &'static str {
+        let ui = self.ui();
+        match outcome {
+            Outcome::Pass => ui.outcome_pass,
+            Outcome::Fail => ui.outcome_fail,
+            Outcome::Manual => ui.outcome_manual,
+            Outcome::NotApplicable => ui.outcome_na,
+        }
+    }
+
+    /// A check's name in the policy, or its id.
+    pub fn check(self, policy: &Policy, id: CheckId) -> String {
+        policy
+            .check_rule(id)
+            .map(|r| self.pick(&r.zh, &r.en).to_string())
+            .unwrap_or_else(|| id.id().to_string())
+    }
+
+    /// A return reason's text, or its code when the policy no longer has it.
+    pub fn reason<'p>(self, policy: &'p Policy, code: &'p str) -> &'p str {
+        policy
+            .reason(code)
+            .map(|r| self.pick(&r.zh, &r.en))
+            .unwrap_or(code)
+    }
+
+    /// The compact check summary of the queue: "✗2 ?1", or "ok".
+    pub fn check_summary(self, failed: u32, manual: u32) -> String {
+        let mut parts = Vec::new();
+        if failed > 0 {
+            parts.push(format!("✗{failed}"));
+        }
+        if manual > 0 {
+            parts.push(format!("?{manual}"));
+        }
+        if parts.is_empty() {
+            self.pick("通过", "ok").to_string()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
+/// The one-character mark of an outcome, beside its word.
+pub fn outcome_mark(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pass => "✓",
+        Outcome::Fail => "✗",
+        Outcome::Manual => "?",
+        Outcome::NotApplicable => "-",
+    }
+}
+
+/// The queue's mark of urgency: `!` overdue, `*` due today (the header counts the same).
+pub fn urgency_mark(urgency: Option<Urgency>) -> Option<char> {
+    match urgency {
+        Some(Urgency::Overdue) => Some('!'),
+        Some(Urgency::DueToday) => Some('*'),
+        Some(Urgency::InTime) | None => None,
+    }
+}
+
+/// One audit entry in words.
+pub struct HistoryLine {
+    /// When, exact ("2026-10-09 14:30:05"), and short ("10-09 14:30").
+    pub at: String,
+    pub at_short: String,
+    pub actor: String,
+    pub action: String,
+    /// "pending_review → returned", or empty.
+    pub transition: String,
+    /// "rev 2" for a resubmission's entries, else empty.
+    pub revision: String,
+    /// The return reasons: (code, text).
+    pub reasons: Vec<(String, String)>,
+    pub message: Option<String>,
+    pub note: Option<String>,
+    pub detail: Option<String>,
+    /// A submission or verification, whose detail repeats what the application shows.
+    pub routine: bool,
+}
+
+impl Lang {
+    /// An audit entry as both faces show it. Every field is recorded text: the faces
+    /// make it display-safe as they lay it out.
+    pub fn history_line(self, policy: &Policy, entry: &AuditEntry) -> HistoryLine {
+        let e = &entry.entry;
+        let transition = match (&e.from_state, &e.to_state) {
+            (Some(f), Some(t)) => format!("{f} → {t}"),
+            (None, Some(t)) => format!("→ {t}"),
+            _ => String::new(),
+        };
+        HistoryLine {
+            at: china_seconds(e.at),
+            at_short: china_short(e.at),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            transition,
+            revision: if e.revision > 1 {
+                format!("rev {}", e.revision)
+            } else {
+                String::new()
+            },
+            reasons: e
+                .reasons
+                .iter()
+                .map(|code| (code.clone(), self.reason(policy, code).to_string()))
+                .collect(),
+            message: e.message.clone(),
+            note: e.note.clone(),
+            detail: e.detail.clone(),
+            routine: matches!(e.action.as_str(), "submit" | "resubmit" | "verified"),
+        }
+    }
+}
