@@ -139,6 +139,12 @@ fn expire_respects_the_fifteen_day_window() {
         err.contains("still inside its 15-day verification window"),
         "{err}"
     );
+    // The review layer says why; only the command line names its own flags.
+    assert!(
+        err.lines()
+            .any(|l| l == "  hint: `expire --force --note TEXT` expires it anyway"),
+        "{err}"
+    );
     let err = env.fails(&["expire", "NEW", "--force"]);
     assert!(err.contains("needs a note"), "{err}");
     let err = env.fails(&["expire", "OPEN"]);
@@ -305,10 +311,25 @@ fn reasons_and_errors() {
         .output()
         .expect("run");
     assert_user_error(&out, &["list"]);
+    // What was being done, then why, one line per cause.
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(
+            format!(
+                "shenhe: error: cannot open the database {}",
+                not_db.display()
+            )
+            .as_str()
+        ),
+        "{err}"
+    );
     assert!(
-        stderr(&out).contains("not a shenhe database"),
-        "{}",
-        stderr(&out)
+        lines
+            .get(1)
+            .is_some_and(|l| l.starts_with("  caused by: ") && l.contains("not a shenhe database")),
+        "{err}"
     );
 }
 

@@ -104,6 +104,7 @@ impl Harness {
         // the cell hidden behind a wide character when only the changes are sent.
         let area = self.terminal.backend().buffer().area;
         self.terminal = Terminal::new(TestBackend::new(area.width, area.height)).expect("terminal");
+        ui::lay_out(app, theme);
         self.terminal
             .draw(|f| ui::draw(f, app, theme))
             .expect("draw");

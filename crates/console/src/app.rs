@@ -143,7 +143,7 @@ pub struct App {
     /// `G` in the detail: stay at its end even if the detail grows after the key (it is
     /// still arriving, or a refresh lengthened it).
     pub at_end: bool,
-    /// Lines the detail has at the current width (set by the renderer).
+    /// Lines the detail has at the current width (`ui::lay_out` says, before each frame).
     pub detail_lines: u16,
     pub revealed: Option<(String, String)>,
     pub status: Option<Status>,
@@ -224,6 +224,21 @@ impl App {
     /// Rows of the queue table on screen: the header, column titles and footer take three.
     pub fn table_height(&self) -> u64 {
         u64::from(self.height.saturating_sub(3)).max(1)
+    }
+
+    /// The detail is this many lines long at the current width: the scroll stays inside
+    /// it, at its end after `G`.
+    pub fn set_detail_length(&mut self, lines: u16) {
+        self.detail_lines = lines;
+        self.scroll = if self.at_end {
+            self.max_scroll()
+        } else {
+            self.scroll.min(self.max_scroll())
+        };
+    }
+
+    pub fn max_scroll(&self) -> u16 {
+        self.detail_lines.saturating_sub(self.detail_height())
     }
 
     /// Lines of the detail body on screen: header and footer take two.
@@ -421,7 +436,7 @@ impl App {
 
     fn detail_action(&mut self, action: Action) -> Vec<Request> {
         let page = self.detail_height().saturating_sub(1).max(1);
-        let max_scroll = self.detail_lines.saturating_sub(self.detail_height());
+        let max_scroll = self.max_scroll();
         self.at_end = matches!(action, Action::Bottom);
         match action {
             Action::ScrollDown => self.scroll = (self.scroll + 1).min(max_scroll),

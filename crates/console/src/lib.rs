@@ -166,6 +166,7 @@ pub fn draw<'s, W: std::io::Write>(
         screen.repaint();
     }
     screen.resize(Size::new(app.width, app.height));
+    ui::lay_out(app, theme);
     let window = ui::scrolling(app);
     screen.draw(|f| ui::draw(f, app, theme), window)
 }

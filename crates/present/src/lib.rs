@@ -12,6 +12,8 @@
 pub mod errors;
 pub mod facts;
 pub mod queue;
+#[cfg(test)]
+mod tests;
 pub mod time;
 pub mod words;
 

@@ -8,6 +8,8 @@ pub mod identity;
 pub mod import;
 pub mod queue;
 pub mod test_pause;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 use std::io::BufRead;

@@ -19,7 +19,17 @@ use shenhe_review::ApplicationView;
 
 const LABEL: usize = 14;
 
-pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
+/// How long the detail is at the terminal's width, told to the state before the frame
+/// is drawn, so that scrolling stops at the end (and `G` stays there as it grows).
+pub fn lay_out(app: &mut App, theme: Theme) {
+    let Some(view) = app.detail.as_deref() else {
+        return;
+    };
+    let lines = body(app, theme, view, app.width as usize).len();
+    app.set_detail_length(u16::try_from(lines).unwrap_or(u16::MAX));
+}
+
+pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     let area = frame.area();
     let footer_area = Rect {
         y: area.y + area.height - 1,
@@ -35,14 +45,8 @@ pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
     frame.render_widget(header, Rect { height: 1, ..area });
 
     let lines = body(app, theme, view, area.width as usize);
-    app.detail_lines = lines.len() as u16;
     let height = app.detail_height();
-    let max_scroll = app.detail_lines.saturating_sub(height);
-    app.scroll = if app.at_end {
-        max_scroll
-    } else {
-        app.scroll.min(max_scroll)
-    };
+    let max_scroll = app.max_scroll();
     let body_area = Rect {
         y: area.y + 1,
         height,

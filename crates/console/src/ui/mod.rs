@@ -97,7 +97,15 @@ pub fn scrolling(app: &App) -> Option<Window> {
     })
 }
 
-pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
+/// What the state must know of the frame before it is drawn (the detail's length at this
+/// width). The event loop calls it before `draw`; drawing itself only reads the state.
+pub fn lay_out(app: &mut App, theme: Theme) {
+    if app.screen == Screen::Detail {
+        detail::lay_out(app, theme);
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     let area = frame.area();
     if too_small(area.width, area.height) {
         frame.render_widget(

@@ -78,7 +78,7 @@ pub fn table_rows(app: &App) -> Range<u16> {
     2..2 + app.table_height() as u16
 }
 
-pub fn draw(frame: &mut Frame, app: &mut App, theme: Theme) {
+pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     let area = frame.area();
     let ui = app.ui;
     header(frame, app, theme, Rect { height: 1, ..area });

@@ -1,0 +1,148 @@
+//! The review layer's pure rules: what each queue filter asks of the store, and which
+//! decisions may be taken before anything is written.
+
+use chrono::{DateTime, Duration, FixedOffset};
+use shenhe_domain::application::Application;
+use shenhe_domain::policy::Policy;
+use shenhe_domain::state::{Event, State};
+use shenhe_store::{SortKey, StoredApplication};
+
+use crate::queue::{Filter, Sort};
+use crate::{ReviewError, derive, may_decide};
+
+#[allow(dead_code)] // only `record` is used here
+mod fixtures {
+    include!("../../../tests/shenhe/records.rs");
+}
+
+fn at(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).expect("test time")
+}
+
+const NOW: &str = "2026-12-02T10:00:00+08:00";
+
+#[test]
+fn every_filter_asks_the_store_for_what_its_name_says() {
+    let now = at(NOW);
+    let policy = Policy::builtin();
+    let all = Filter::all(&policy);
+    assert_eq!(all.len(), 12 + policy.groups.len(), "{all:?}");
+    assert_eq!(all[0], Filter::AllOpen);
+
+    let open = vec![State::PendingReview, State::PendingVerification];
+    let q = Filter::AllOpen.query(now, Sort::Due, "");
+    assert_eq!((q.states, q.search, q.failing), (open.clone(), None, false));
+    assert_eq!(
+        Filter::State(State::Returned)
+            .query(now, Sort::Due, "")
+            .states,
+        vec![State::Returned]
+    );
+    assert!(
+        Filter::AllStates
+            .query(now, Sort::Due, "")
+            .states
+            .is_empty()
+    );
+
+    let overdue = Filter::Overdue.query(now, Sort::Due, "");
+    assert_eq!(overdue.states, vec![State::PendingReview]);
+    assert_eq!((overdue.due_before, overdue.due_from), (Some(now), None));
+
+    let today = Filter::DueToday.query(now, Sort::Due, "");
+    assert_eq!(today.due_from, Some(now));
+    assert_eq!(today.due_before, Some(at("2026-12-03T00:00:00+08:00")));
+
+    let failing = Filter::Failing.query(now, Sort::Due, "");
+    assert_eq!((failing.failing, failing.states), (true, open));
+
+    let lapsed = Filter::VerificationLapsed.query(now, Sort::Due, "");
+    assert_eq!(lapsed.states, vec![State::PendingVerification]);
+    assert_eq!(lapsed.submitted_before, Some(now - Duration::days(15)));
+
+    let group = &policy.groups[0].id;
+    let q = Filter::Group(group.clone()).query(now, Sort::Due, "  杭州 ");
+    assert_eq!(q.group.as_ref(), Some(group));
+    assert_eq!(q.search.as_deref(), Some("杭州"));
+}
+
+#[test]
+fn sorts_go_round_in_a_circle_and_ask_for_their_order() {
+    let mut seen = vec![Sort::default()];
+    let mut sort = Sort::default().next();
+    while sort != Sort::default() {
+        seen.push(sort);
+        sort = sort.next();
+    }
+    assert_eq!(seen, Sort::ALL);
+    let now = at(NOW);
+    let keys: Vec<(SortKey, bool)> = Sort::ALL
+        .iter()
+        .map(|s| {
+            let q = Filter::AllOpen.query(now, *s, "");
+            (q.sort, q.descending)
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            (SortKey::Due, false),
+            (SortKey::Due, true),
+            (SortKey::Submitted, false),
+            (SortKey::Merchant, false)
+        ]
+    );
+}
+
+fn stored(state: State, product: &str) -> StoredApplication {
+    let policy = Policy::builtin();
+    let mut app: Application =
+        serde_json::from_value(fixtures::record("SQ1")).expect("a valid record");
+    app.product = product.to_string();
+    let derived = derive(&policy, &app, &[]);
+    StoredApplication {
+        changed_at: app.submitted_at,
+        app,
+        state,
+        revision: 1,
+        version: 1,
+        derived,
+        changed_by: "import".to_string(),
+    }
+}
+
+#[test]
+fn a_decision_is_refused_by_the_same_rules_before_and_when_it_is_written() {
+    let policy = Policy::builtin();
+    let submitted = at("2026-11-20T10:15:00+08:00");
+    let inside = submitted + Duration::days(3);
+    let after = submitted + Duration::days(15) + Duration::seconds(1);
+
+    let review = stored(State::PendingReview, "platform_instant");
+    assert!(may_decide(&policy, &review, Event::Approve, inside).is_ok());
+    assert!(may_decide(&policy, &review, Event::Return, inside).is_ok());
+    assert!(matches!(
+        may_decide(&policy, &review, Event::Expire, after),
+        Err(ReviewError::Refused(_))
+    ));
+
+    let waiting = stored(State::PendingVerification, "platform_instant");
+    assert!(matches!(
+        may_decide(&policy, &waiting, Event::Expire, inside),
+        Err(ReviewError::WindowOpen { until, .. }) if until == submitted + Duration::days(15)
+    ));
+    assert_eq!(
+        may_decide(&policy, &waiting, Event::Expire, after).ok(),
+        Some(State::Cancelled)
+    );
+    assert!(matches!(
+        may_decide(&policy, &waiting, Event::Approve, after),
+        Err(ReviewError::Refused(_))
+    ));
+
+    let gone = stored(State::PendingReview, "no_such_product");
+    assert!(matches!(
+        may_decide(&policy, &gone, Event::Approve, inside),
+        Err(ReviewError::ProductGone { product, .. }) if product == "no_such_product"
+    ));
+}
