@@ -12,7 +12,8 @@ use crate::domain::text::needs_placeholder;
 
 use crate::domain::calendar::TimeLeft;
 use crate::domain::policy::Policy;
-use crate::review::{ApplicationView, Review, calendar_warning};
+use crate::present::Lang;
+use crate::review::{ApplicationView, Review};
 use crate::store::{AuditEntry, QueueRow};
 
 pub fn print(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
@@ -154,7 +155,7 @@ pub fn show(review: &Review, view: &ApplicationView, password: Option<&str>) -> 
         "submitted_at": stored.app.submitted_at.to_rfc3339(),
         "due_at": view.due.at.to_rfc3339(),
         "time_left": time_left(view.time_left),
-        "calendar_warning": calendar_warning(&view.due.uncovered_years),
+        "calendar_warning": Lang::En.calendar_warning(&view.due.uncovered_years),
         "verification_deadline": view.verification_deadline.to_rfc3339(),
         "checks": checks,
         "suggested_reasons": view.suggested_reasons,

@@ -11,7 +11,7 @@ use crate::domain::state::State;
 use crate::domain::text::{display_safe, fit, mask, pad};
 use crate::present::time::{china_clock, china_minutes, china_seconds};
 use crate::present::{Lang, urgency_mark};
-use crate::review::{ApplicationView, AuditEntry, QueueRow, Review, SweepItem, calendar_warning};
+use crate::review::{ApplicationView, AuditEntry, QueueRow, Review, SweepItem};
 
 const EN: Lang = Lang::En;
 
@@ -104,7 +104,7 @@ pub fn show(
     if s.state == State::PendingReview {
         field(out, "left", &EN.time_left(view.time_left))?;
     }
-    if let Some(warning) = calendar_warning(&view.due.uncovered_years) {
+    if let Some(warning) = EN.calendar_warning(&view.due.uncovered_years) {
         field(out, "warning", &warning)?;
     }
     if s.state == State::PendingVerification {

@@ -2,6 +2,8 @@
 //! security products, payments, websites, goods, checks and the history. Layout (column
 //! widths, colours) is each face's own; what the words are is decided here only.
 
+use std::collections::BTreeSet;
+
 use shenhe_domain::application::{
     ApplicantKind, MaterialKind, PaymentMethod, SecurityProduct, SiteKind,
 };
@@ -142,6 +144,21 @@ impl Lang {
             .reason(code)
             .map(|r| self.pick(&r.zh, &r.en))
             .unwrap_or(code)
+    }
+
+    /// Years a due time was computed in that the holiday data does not cover, as a warning.
+    pub fn calendar_warning(self, uncovered: &BTreeSet<i32>) -> Option<String> {
+        if uncovered.is_empty() {
+            return None;
+        }
+        let years: Vec<String> = uncovered.iter().map(|y| y.to_string()).collect();
+        Some(match self {
+            Lang::En => format!(
+                "no official holiday data for {}: business days there are counted on weekends alone",
+                years.join(", ")
+            ),
+            Lang::Zh => format!("{}年无官方节假日数据，工作日仅按周末计算", years.join("、")),
+        })
     }
 
     /// The compact check summary of the queue: "✗2 ?1", or "ok".

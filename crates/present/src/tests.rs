@@ -188,3 +188,17 @@ fn urgency_marks_are_what_the_header_counts() {
     assert_eq!(urgency_mark(Some(Urgency::InTime)), None);
     assert_eq!(urgency_mark(None), None);
 }
+
+#[test]
+fn a_year_without_holiday_data_is_named_in_the_warning() {
+    let none = std::collections::BTreeSet::new();
+    assert_eq!(Lang::En.calendar_warning(&none), None);
+    let years = std::collections::BTreeSet::from([2031, 2032]);
+    let en = Lang::En.calendar_warning(&years).expect("a warning");
+    assert!(
+        en.contains("2031, 2032") && en.contains("weekends alone"),
+        "{en}"
+    );
+    let zh = Lang::Zh.calendar_warning(&years).expect("a warning");
+    assert!(zh.starts_with("2031、2032年"), "{zh}");
+}

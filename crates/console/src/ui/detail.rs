@@ -176,11 +176,8 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
 
     lines.extend(field(ui.submitted, &china_minutes(a.submitted_at), width));
     lines.extend(field(ui.due, &china_minutes(view.due.at), width));
-    if !view.due.uncovered_years.is_empty() {
-        lines.push(Line::styled(
-            format!("  {}", ui.calendar_warning),
-            theme.warn(),
-        ));
+    if let Some(warning) = lang.calendar_warning(&view.due.uncovered_years) {
+        lines.extend(wrapped("⚠", &warning, width, theme.warn()));
     }
     if s.state == State::PendingVerification {
         let left = verification_days_left(a.submitted_at, app.now);

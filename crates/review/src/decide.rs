@@ -1,0 +1,370 @@
+//! The decisions: approve, return, expire, sweep, judge, reveal, and the claims that
+//! tell reviewers who has an application open. Each is one transaction in the store,
+//! written only if the application is still at the version the reviewer saw.
+
+use chrono::{DateTime, Duration, FixedOffset};
+use shenhe_domain::calendar;
+use shenhe_domain::checks::{self, CheckId, Judgement, Outcome};
+use shenhe_domain::policy::{Policy, ProductKind};
+use shenhe_domain::state::{self, Event, State};
+use shenhe_store::{Claim, NewAuditEntry, QueueQuery, StateChange, StoredApplication};
+
+use crate::{
+    AuditEntry, CLAIM_SECONDS, Decided, Review, ReviewError, ReviewResult, SweepItem, derive,
+};
+
+impl Review {
+    /// The current version of an application, for callers that decide without having
+    /// shown it (the command line). The store still refuses if it changes before writing.
+    pub(crate) fn load(&self, id: &str) -> ReviewResult<StoredApplication> {
+        self.store
+            .get(id)?
+            .ok_or_else(|| ReviewError::NotFound { id: id.to_string() })
+    }
+
+    pub fn current_version(&self, id: &str) -> ReviewResult<i64> {
+        Ok(self.load(id)?.version)
+    }
+
+    /// Decides `stored` (as the caller read it) if it is still at `version`; the store
+    /// checks that again in the transaction that writes.
+    fn decide(
+        &mut self,
+        stored: StoredApplication,
+        version: i64,
+        event: Event,
+        mut entry: NewAuditEntry,
+    ) -> ReviewResult<Decided> {
+        let id = stored.app.id.as_str();
+        if stored.version != version {
+            return Err(ReviewError::Conflict {
+                id: id.to_string(),
+                state: stored.state,
+                by: stored.changed_by,
+                at: stored.changed_at,
+            });
+        }
+        let kind = product_kind(&self.policy, &stored)?;
+        let to = state::transition(stored.state, event, kind).map_err(|refused| {
+            if stored.state == state::initial_state(true)
+                || stored.state == state::initial_state(false)
+            {
+                // Still as submitted: nobody decided it, the event just does not apply.
+                ReviewError::Refused(refused)
+            } else {
+                ReviewError::RefusedAfter {
+                    refused,
+                    id: id.to_string(),
+                    by: stored.changed_by.clone(),
+                    at: stored.changed_at,
+                }
+            }
+        })?;
+        entry.from_state = Some(stored.state.id().to_string());
+        entry.to_state = Some(to.id().to_string());
+        entry.revision = stored.revision;
+        let entry = self.store.change_state(
+            StateChange {
+                id: id.to_string(),
+                expected_version: version,
+                to,
+                audit: entry,
+            },
+            None,
+        )?;
+        Ok(Decided {
+            id: id.to_string(),
+            from: stored.state,
+            to,
+            entry,
+        })
+    }
+
+    fn entry(&self, id: &str, action: &str) -> NewAuditEntry {
+        NewAuditEntry {
+            application_id: id.to_string(),
+            revision: 0,
+            at: self.now(),
+            actor: self.actor.clone(),
+            action: action.to_string(),
+            from_state: None,
+            to_state: None,
+            reasons: Vec::new(),
+            message: None,
+            note: None,
+            detail: None,
+        }
+    }
+
+    /// Approves at `version`. Manual checks not yet judged are attested as passing by
+    /// the approval; the audit entry names them.
+    pub fn approve(
+        &mut self,
+        id: &str,
+        version: i64,
+        note: Option<String>,
+    ) -> ReviewResult<Decided> {
+        let view = self.show(id)?;
+        let mut entry = self.entry(id, "approve");
+        entry.note = clean(note);
+        let attested: Vec<&str> = view.unjudged_manual().iter().map(|c| c.id()).collect();
+        let failed: Vec<&str> = view.failed().iter().map(|c| c.id()).collect();
+        let mut detail = Vec::new();
+        if !attested.is_empty() {
+            detail.push(format!("attested manual checks: {}", attested.join(", ")));
+        }
+        if !failed.is_empty() {
+            detail.push(format!(
+                "approved despite failed checks: {}",
+                failed.join(", ")
+            ));
+        }
+        entry.detail = (!detail.is_empty()).then(|| detail.join("; "));
+        self.decide(view.stored, version, Event::Approve, entry)
+    }
+
+    /// Returns at `version` with at least one reason of the catalogue.
+    pub fn return_application(
+        &mut self,
+        id: &str,
+        version: i64,
+        reasons: &[String],
+        message: Option<String>,
+        note: Option<String>,
+    ) -> ReviewResult<Decided> {
+        if reasons.is_empty() {
+            return Err(ReviewError::ReasonNeeded);
+        }
+        let mut unique: Vec<String> = Vec::new();
+        for code in reasons {
+            if self.policy.reason(code).is_none() {
+                return Err(ReviewError::UnknownReason {
+                    code: code.clone(),
+                    known: self.policy.reasons.iter().map(|r| r.code.clone()).collect(),
+                });
+            }
+            if !unique.contains(code) {
+                unique.push(code.clone());
+            }
+        }
+        if unique.iter().any(|r| r == "other") && clean(message.clone()).is_none() {
+            return Err(ReviewError::OtherNeedsMessage);
+        }
+        let mut entry = self.entry(id, "return");
+        entry.reasons = unique;
+        entry.message = clean(message);
+        entry.note = clean(note);
+        let stored = self.load(id)?;
+        self.decide(stored, version, Event::Return, entry)
+    }
+
+    /// Expires an order waiting for real-name verification past its 15-day window.
+    /// Inside the window it is refused, unless forced with a note.
+    pub fn expire(
+        &mut self,
+        id: &str,
+        version: i64,
+        note: Option<String>,
+        force: bool,
+    ) -> ReviewResult<Decided> {
+        let stored = self.load(id)?;
+        let deadline = calendar::verification_deadline(stored.app.submitted_at);
+        let note = clean(note);
+        let mut entry = self.entry(id, "expire");
+        if stored.state == State::PendingVerification && self.now() <= deadline {
+            if !force {
+                return Err(ReviewError::WindowOpen {
+                    id: id.to_string(),
+                    until: deadline,
+                });
+            }
+            if note.is_none() {
+                return Err(ReviewError::ForcedExpireNeedsNote);
+            }
+            entry.detail = Some(format!(
+                "forced inside the verification window (until {})",
+                deadline.to_rfc3339()
+            ));
+        }
+        entry.note = note;
+        self.decide(stored, version, Event::Expire, entry)
+    }
+
+    /// Expires every order past its verification window, each with its own audit entry.
+    pub fn sweep(&mut self, dry_run: bool) -> ReviewResult<Vec<SweepItem>> {
+        let cutoff = self.count_bounds().verification_cutoff;
+        let query = QueueQuery {
+            states: vec![State::PendingVerification],
+            submitted_before: Some(cutoff),
+            sort: shenhe_store::SortKey::Submitted,
+            ..Default::default()
+        };
+        let mut items = Vec::new();
+        let mut offset = 0;
+        loop {
+            let rows = self.store.page(&query, offset, 500, self.now())?;
+            if rows.is_empty() {
+                break;
+            }
+            if dry_run {
+                offset += rows.len() as u64;
+            }
+            for row in rows {
+                let mut item = SweepItem {
+                    id: row.id.clone(),
+                    submitted_at: row.submitted_at,
+                    expired: false,
+                    error: None,
+                };
+                if !dry_run {
+                    match self.expire(
+                        &row.id,
+                        row.version,
+                        Some("15-day verification window lapsed (sweep)".into()),
+                        false,
+                    ) {
+                        Ok(_) => item.expired = true,
+                        Err(e) => {
+                            item.error = Some(e.to_string());
+                            offset += 1;
+                        }
+                    }
+                }
+                items.push(item);
+            }
+        }
+        Ok(items)
+    }
+
+    /// Records a reviewer's judgement of a check that needs a person.
+    pub fn judge(
+        &mut self,
+        id: &str,
+        version: i64,
+        check: CheckId,
+        passed: bool,
+        note: Option<String>,
+    ) -> ReviewResult<AuditEntry> {
+        let view = self.show(id)?;
+        let stored = &view.stored;
+        if !stored.state.is_open() {
+            return Err(ReviewError::Closed {
+                id: id.to_string(),
+                state: stored.state,
+            });
+        }
+        let raw = checks::evaluate(&self.policy, &stored.app);
+        if !raw
+            .iter()
+            .any(|r| r.id == check && r.outcome == Outcome::Manual)
+        {
+            return Err(ReviewError::NotManual {
+                id: id.to_string(),
+                check,
+            });
+        }
+        let judgement = Judgement {
+            check,
+            passed,
+            note: clean(note),
+            by: self.actor.clone(),
+            at: self.now(),
+        };
+        let mut all = view.judgements.clone();
+        all.retain(|j| j.check != check);
+        all.push(judgement.clone());
+        let derived = derive(&self.policy, &stored.app, &all);
+        let mut entry = self.entry(id, "judge");
+        entry.revision = stored.revision;
+        entry.detail = Some(format!("{check}: {}", if passed { "pass" } else { "fail" }));
+        entry.note = judgement.note.clone();
+        Ok(self
+            .store
+            .judge(id, version, stored.revision, &judgement, &derived, entry)?)
+    }
+
+    /// The test account's password, logged in the audit trail with who and when.
+    pub fn reveal_password(&mut self, id: &str) -> ReviewResult<Option<String>> {
+        let stored = self.load(id)?;
+        let password = stored
+            .app
+            .website
+            .as_ref()
+            .and_then(|w| w.test_password.clone());
+        if password.is_some() {
+            let mut entry = self.entry(id, "reveal_password");
+            entry.revision = stored.revision;
+            self.store.record(entry)?;
+        }
+        Ok(password)
+    }
+
+    /// Records that this reviewer decides despite another's claim.
+    pub fn record_claim_override(&mut self, id: &str, claim: &Claim) -> ReviewResult<()> {
+        let mut entry = self.entry(id, "claim_override");
+        entry.detail = Some(format!(
+            "claimed by {} until {}",
+            claim.reviewer,
+            claim.expires_at.to_rfc3339()
+        ));
+        self.store.record(entry)?;
+        Ok(())
+    }
+
+    // ---- claims ----
+
+    /// Claims `id` for this session; returns another session's live claim instead, if any.
+    pub fn claim(&mut self, id: &str) -> ReviewResult<Option<Claim>> {
+        let now = self.now();
+        let claim = Claim {
+            application_id: id.to_string(),
+            reviewer: self.actor.clone(),
+            session: self.session.clone(),
+            expires_at: now + Duration::seconds(CLAIM_SECONDS),
+        };
+        Ok(self.store.claim(&claim, now)?)
+    }
+
+    pub fn release(&mut self, id: &str) -> ReviewResult<()> {
+        Ok(self.store.release(id, &self.session)?)
+    }
+
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// The kind of product `stored` applies for, which decides where approval leads.
+fn product_kind(policy: &Policy, stored: &StoredApplication) -> ReviewResult<ProductKind> {
+    policy
+        .product(&stored.app.product)
+        .map(|p| p.kind)
+        .ok_or_else(|| ReviewError::ProductGone {
+            id: stored.app.id.clone(),
+            product: stored.app.product.clone(),
+        })
+}
+
+/// Whether `event` may be taken on `stored` at `now`, without forcing: the rules the
+/// decisions below apply before they write, for a face that would rather refuse before
+/// asking for a note. The store still checks the version when it writes.
+pub fn may_decide(
+    policy: &Policy,
+    stored: &StoredApplication,
+    event: Event,
+    now: DateTime<FixedOffset>,
+) -> ReviewResult<State> {
+    let to = state::transition(stored.state, event, product_kind(policy, stored)?)?;
+    let until = calendar::verification_deadline(stored.app.submitted_at);
+    if event == Event::Expire && now <= until {
+        return Err(ReviewError::WindowOpen {
+            id: stored.app.id.clone(),
+            until,
+        });
+    }
+    Ok(to)
+}

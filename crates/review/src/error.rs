@@ -1,0 +1,98 @@
+//! Why an operation did nothing, typed: each face words it (`shenhe_present`).
+
+use chrono::{DateTime, FixedOffset};
+use shenhe_domain::calendar;
+use shenhe_domain::checks::CheckId;
+use shenhe_domain::state::{State, TransitionRefused};
+use shenhe_domain::text::fit;
+use shenhe_store::StoreError;
+
+use crate::ImportError;
+
+/// Why an operation did nothing: typed, so that each face can say it in its own words
+/// (`shenhe_present::error` in zh and en; the command line adds its flags). The English
+/// `Display` is for logs and the command line, and names no flag.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("no application with id `{}`", fit(id, 60))]
+    NotFound { id: String },
+    /// The state does not allow it (the one transition table says so).
+    #[error(transparent)]
+    Refused(#[from] TransitionRefused),
+    /// The state does not allow it any more: who put it there, and when. What a reviewer
+    /// is told who loses a race read after the winner committed.
+    #[error(
+        "{refused}: {id} was already decided by {by} at {}; nothing was written",
+        china_seconds(at)
+    )]
+    RefusedAfter {
+        refused: TransitionRefused,
+        id: String,
+        by: String,
+        at: DateTime<FixedOffset>,
+    },
+    /// Another reviewer changed it first: who, when, and what it is now.
+    #[error(
+        "{id} was already decided by {by} at {}: it is now {state}; nothing was written",
+        china_seconds(at)
+    )]
+    Conflict {
+        id: String,
+        state: State,
+        by: String,
+        at: DateTime<FixedOffset>,
+    },
+    #[error("{id}: product `{product}` is no longer in the catalogue")]
+    ProductGone { id: String, product: String },
+    #[error("a return needs at least one reason")]
+    ReasonNeeded,
+    #[error("unknown return reason `{}` (one of: {})", fit(code, 40), known.join(", "))]
+    UnknownReason { code: String, known: Vec<String> },
+    #[error("the reason `other` needs a message to the applicant saying what is wrong")]
+    OtherNeedsMessage,
+    /// Expiring is for orders whose 15-day verification window has passed.
+    #[error(
+        "{id} is still inside its 15-day verification window (until {})",
+        china_minutes(until)
+    )]
+    WindowOpen {
+        id: String,
+        until: DateTime<FixedOffset>,
+    },
+    #[error("expiring inside the verification window needs a note saying why")]
+    ForcedExpireNeedsNote,
+    #[error("{id} is {state}: its checks can no longer be judged")]
+    Closed { id: String, state: State },
+    #[error("{check} does not need a person's judgement for {id}")]
+    NotManual { id: String, check: CheckId },
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+fn china_seconds(at: &DateTime<FixedOffset>) -> String {
+    at.with_timezone(&calendar::china())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+fn china_minutes(at: &DateTime<FixedOffset>) -> String {
+    at.with_timezone(&calendar::china())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+impl From<StoreError> for ReviewError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { id, state, by, at } => {
+                ReviewError::Conflict { id, state, by, at }
+            }
+            StoreError::NotFound(id) => ReviewError::NotFound { id },
+            other => ReviewError::Store(other),
+        }
+    }
+}
+
+pub type ReviewResult<T> = Result<T, ReviewError>;
