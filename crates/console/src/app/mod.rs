@@ -1,0 +1,361 @@
+//! The console's state, its one owner, and the two ways it changes: an action from
+//! the keyboard, or a message from the worker. Both return the requests to send to the
+//! worker; nothing here touches the database or the terminal.
+
+mod dialogs;
+mod queue;
+mod respond;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+use tui_input::Input;
+
+use super::action::Action;
+use super::keys::Mode;
+use super::worker::{Request, Response};
+use shenhe_domain::checks::{self, CheckId, Outcome};
+use shenhe_domain::policy::Policy;
+use shenhe_domain::state::{Event, State};
+use shenhe_present::{Lang, Ui, error_message};
+use shenhe_review::queue::{Filter, Sort};
+use shenhe_review::{ApplicationView, QueueCounts, QueueQuery, QueueRow, may_decide};
+
+pub use dialogs::{Confirm, Decision, JudgeDialog, ReturnDialog, ReturnFocus};
+pub use queue::QueueView;
+
+/// Rows fetched beyond the screen on each side, so that moving rarely waits.
+const WINDOW_MARGIN: u64 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Queue,
+    Detail,
+}
+
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    None,
+    Help,
+    Filter { cursor: usize },
+    Confirm(Confirm),
+    Return(ReturnDialog),
+    Judge(JudgeDialog),
+}
+
+/// A line for the footer until the next key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// What to do once the detail of an application arrives (a decision key pressed in the queue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    Approve,
+    Return,
+    Expire,
+}
+
+pub struct App {
+    pub lang: Lang,
+    pub ui: &'static Ui,
+    pub policy: Arc<Policy>,
+    pub actor: String,
+    pub now: DateTime<FixedOffset>,
+    pub screen: Screen,
+    pub overlay: Overlay,
+    pub searching: bool,
+    pub search: Input,
+    pub filter: Filter,
+    /// Every filter the menu offers, the policy's product groups among them.
+    pub filters: Vec<Filter>,
+    pub sort: Sort,
+    pub queue: QueueView,
+    pub counts: Option<QueueCounts>,
+    pub detail: Option<Box<ApplicationView>>,
+    /// Detail scroll, in lines.
+    pub scroll: u16,
+    /// `G` in the detail: stay at its end even if the detail grows after the key (it is
+    /// still arriving, or a refresh lengthened it).
+    pub at_end: bool,
+    /// Lines the detail has at the current width (`ui::lay_out` says, before each frame).
+    pub detail_lines: u16,
+    pub revealed: Option<(String, String)>,
+    pub status: Option<Status>,
+    pub width: u16,
+    pub height: u16,
+    pub quit: bool,
+    /// Ctrl-l: the next frame goes out whole (the event loop takes it).
+    pub repaint: bool,
+    pending: Option<Pending>,
+    /// After a decision or a refresh: select this application when it shows up.
+    follow: Option<String>,
+}
+
+impl App {
+    pub fn new(
+        lang: Lang,
+        policy: Arc<Policy>,
+        actor: String,
+        now: DateTime<FixedOffset>,
+        width: u16,
+        height: u16,
+    ) -> App {
+        App {
+            filters: Filter::all(&policy),
+            lang,
+            ui: lang.ui(),
+            policy,
+            actor,
+            now,
+            screen: Screen::Queue,
+            overlay: Overlay::None,
+            searching: false,
+            search: Input::default(),
+            filter: Filter::default(),
+            sort: Sort::default(),
+            queue: QueueView::default(),
+            counts: None,
+            detail: None,
+            scroll: 0,
+            at_end: false,
+            detail_lines: 0,
+            revealed: None,
+            status: None,
+            width,
+            height,
+            quit: false,
+            repaint: false,
+            pending: None,
+            follow: None,
+        }
+    }
+
+    /// What to ask for first.
+    pub fn start(&mut self) -> Vec<Request> {
+        let mut requests = self.reload_window();
+        requests.push(Request::Counts);
+        requests
+    }
+
+    pub fn mode(&self) -> Mode {
+        match &self.overlay {
+            Overlay::Help => Mode::Help,
+            Overlay::Filter { .. } => Mode::Menu,
+            Overlay::Confirm(c) if c.note_focused => Mode::ConfirmText,
+            Overlay::Confirm(_) => Mode::Confirm,
+            Overlay::Return(r) if r.focus == ReturnFocus::Reasons => Mode::ReturnReasons,
+            Overlay::Return(_) => Mode::ReturnText,
+            Overlay::Judge(j) if j.note_focused => Mode::JudgeText,
+            Overlay::Judge(_) => Mode::JudgeList,
+            Overlay::None if self.searching => Mode::Search,
+            Overlay::None => match self.screen {
+                Screen::Queue => Mode::Queue,
+                Screen::Detail => Mode::Detail,
+            },
+        }
+    }
+
+    /// Rows of the queue table on screen: the header, column titles and footer take three.
+    pub fn table_height(&self) -> u64 {
+        u64::from(self.height.saturating_sub(3)).max(1)
+    }
+
+    /// The detail is this many lines long at the current width: the scroll stays inside
+    /// it, at its end after `G`.
+    pub fn set_detail_length(&mut self, lines: u16) {
+        self.detail_lines = lines;
+        self.scroll = if self.at_end {
+            self.max_scroll()
+        } else {
+            self.scroll.min(self.max_scroll())
+        };
+    }
+
+    pub fn max_scroll(&self) -> u16 {
+        self.detail_lines.saturating_sub(self.detail_height())
+    }
+
+    /// Lines of the detail body on screen: header and footer take two.
+    pub fn detail_height(&self) -> u16 {
+        self.height.saturating_sub(2).max(1)
+    }
+
+    pub fn query(&self) -> QueueQuery {
+        self.filter.query(self.now, self.sort, self.search.value())
+    }
+
+    pub fn filter_name(&self, filter: &Filter) -> String {
+        self.lang.filter(&self.policy, filter)
+    }
+
+    // ---- actions ----
+
+    pub fn update(&mut self, action: Action) -> Vec<Request> {
+        if !matches!(action, Action::Edit(_) | Action::Repaint) {
+            self.status = None;
+        }
+        match (self.mode(), action) {
+            (_, Action::ForceQuit) => {
+                self.quit = true;
+                vec![Request::Close]
+            }
+            (_, Action::Repaint) => {
+                self.repaint = true;
+                Vec::new()
+            }
+            (Mode::Help, _) => {
+                self.overlay = Overlay::None;
+                Vec::new()
+            }
+            (_, Action::Help) => {
+                self.overlay = Overlay::Help;
+                Vec::new()
+            }
+            (Mode::Search, action) => self.search_action(action),
+            (Mode::Menu, action) => self.menu_action(action),
+            (Mode::Confirm | Mode::ConfirmText, action) => self.confirm_action(action),
+            (Mode::ReturnReasons | Mode::ReturnText, action) => self.return_action(action),
+            (Mode::JudgeList | Mode::JudgeText, action) => self.judge_action(action),
+            (Mode::Queue, action) => self.queue_action(action),
+            (Mode::Detail, action) => self.detail_action(action),
+        }
+    }
+
+    fn detail_action(&mut self, action: Action) -> Vec<Request> {
+        let page = self.detail_height().saturating_sub(1).max(1);
+        let max_scroll = self.max_scroll();
+        self.at_end = matches!(action, Action::Bottom);
+        match action {
+            Action::ScrollDown => self.scroll = (self.scroll + 1).min(max_scroll),
+            Action::ScrollUp => self.scroll = self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll = (self.scroll + page).min(max_scroll),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(page),
+            Action::HalfPageDown => self.scroll = (self.scroll + page / 2).min(max_scroll),
+            Action::HalfPageUp => self.scroll = self.scroll.saturating_sub(page / 2),
+            Action::Top => self.scroll = 0,
+            Action::Bottom => self.scroll = max_scroll,
+            Action::Back => {
+                self.screen = Screen::Queue;
+                self.revealed = None;
+                return vec![Request::Close];
+            }
+            Action::NextApplication => return self.step(1),
+            Action::PreviousApplication => return self.step(-1),
+            Action::Approve => return self.begin(Pending::Approve),
+            Action::Return => return self.begin(Pending::Return),
+            Action::Expire => return self.begin(Pending::Expire),
+            Action::Judge => return self.open_judge(),
+            Action::RevealPassword => {
+                if let Some(view) = &self.detail {
+                    let has_password = view
+                        .stored
+                        .app
+                        .website
+                        .as_ref()
+                        .is_some_and(|w| w.test_password.is_some());
+                    if has_password {
+                        return vec![Request::Reveal {
+                            id: view.id().to_string(),
+                        }];
+                    }
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The next (or previous) application, skipping those another reviewer has open.
+    fn step(&mut self, delta: i64) -> Vec<Request> {
+        let total = self.queue.total.unwrap_or(0);
+        let mut index = self.queue.selected;
+        loop {
+            index = match delta {
+                d if d < 0 && index == 0 => return Vec::new(),
+                d if d < 0 => index - 1,
+                _ if index + 1 >= total => return Vec::new(),
+                _ => index + 1,
+            };
+            match self.queue.row(index) {
+                Some(row)
+                    if row
+                        .claimed_by
+                        .as_deref()
+                        .is_some_and(|who| who != self.actor) =>
+                {
+                    continue;
+                }
+                Some(_) => break,
+                None => break,
+            }
+        }
+        let mut requests = self.select(index);
+        requests.extend(self.open_selected(None));
+        requests
+    }
+
+    fn open_selected(&mut self, pending: Option<Pending>) -> Vec<Request> {
+        let Some(row) = self.queue.selected_row() else {
+            return Vec::new();
+        };
+        let id = row.id.clone();
+        self.pending = pending;
+        if pending.is_none() {
+            self.screen = Screen::Detail;
+            self.scroll = 0;
+            self.at_end = false;
+            self.revealed = None;
+        }
+        vec![Request::Open { id }]
+    }
+
+    /// Before a decision: which application comes next, so that it opens afterwards.
+    fn remember_next(&mut self) {
+        let mut index = self.queue.selected + 1;
+        self.follow = None;
+        while let Some(row) = self.queue.row(index) {
+            if row
+                .claimed_by
+                .as_deref()
+                .is_none_or(|who| who == self.actor)
+            {
+                self.follow = Some(row.id.clone());
+                break;
+            }
+            index += 1;
+        }
+    }
+
+    /// A decision key in the queue claims the application only to decide it: when no
+    /// decision follows (refused, or the dialog cancelled), the claim must go, or other
+    /// reviewers see it "being reviewed" for as long as this console stays open.
+    fn release_from_queue(&self) -> Vec<Request> {
+        if self.screen == Screen::Queue {
+            vec![Request::Close]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn error(&mut self, text: String) {
+        self.status = Some(Status { text, error: true });
+    }
+
+    pub fn resize(&mut self, width: u16, height: u16) -> Vec<Request> {
+        self.width = width;
+        self.height = height;
+        let height = self.table_height();
+        if self.queue.selected >= self.queue.top + height {
+            self.queue.top = self.queue.selected + 1 - height;
+        }
+        self.ensure_window()
+    }
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}

@@ -1,0 +1,228 @@
+//! The queue's state: the window of rows around the screen, moving in it, the search
+//! line and the filter menu.
+
+use super::*;
+
+/// The visible part of the queue and what is loaded around it.
+#[derive(Debug, Clone, Default)]
+pub struct QueueView {
+    /// Rows matching the query; None until the first answer.
+    pub total: Option<u64>,
+    /// Index of `rows[0]` in the whole queue.
+    pub start: u64,
+    pub rows: Vec<QueueRow>,
+    pub selected: u64,
+    /// Index of the first row on screen.
+    pub top: u64,
+    /// The window asked for and not yet answered.
+    pub requested: Option<(u64, u64)>,
+    /// Bumped whenever the query changes: older answers are dropped.
+    pub generation: u64,
+}
+
+impl QueueView {
+    pub fn row(&self, index: u64) -> Option<&QueueRow> {
+        index
+            .checked_sub(self.start)
+            .and_then(|i| self.rows.get(i as usize))
+    }
+
+    pub fn selected_row(&self) -> Option<&QueueRow> {
+        self.row(self.selected)
+    }
+}
+
+impl App {
+    /// Asks for the rows around the screen when any visible one is not loaded.
+    pub(super) fn ensure_window(&mut self) -> Vec<Request> {
+        let height = self.table_height();
+        let want_from = self.queue.top;
+        let want_to = self.queue.top + height;
+        let loaded_to = self.queue.start + self.queue.rows.len() as u64;
+        let total = self.queue.total.unwrap_or(0);
+        // Ask for more while a screen of rows is still in hand on the side we move to, so
+        // that moving never shows a row still loading.
+        let comfortable = want_from.saturating_sub(height) >= self.queue.start
+            && (want_to + height).min(total) <= loaded_to;
+        if comfortable && self.queue.total.is_some() {
+            return Vec::new();
+        }
+        let offset = want_from.saturating_sub(height * WINDOW_MARGIN);
+        let limit = height * (2 * WINDOW_MARGIN + 1);
+        if self.queue.requested == Some((offset, limit)) {
+            return Vec::new();
+        }
+        self.queue.requested = Some((offset, limit));
+        vec![Request::Window {
+            generation: self.queue.generation,
+            query: self.query(),
+            offset,
+            limit,
+            total_hint: self.queue.total,
+        }]
+    }
+
+    /// The query changed: start again from the top.
+    pub(super) fn new_query(&mut self) -> Vec<Request> {
+        self.queue.generation += 1;
+        // Nor to what a refresh of the old query meant to keep selected.
+        self.follow = None;
+        self.queue.total = None;
+        self.queue.rows.clear();
+        self.queue.start = 0;
+        self.queue.selected = 0;
+        self.queue.top = 0;
+        self.queue.requested = None;
+        self.ensure_window()
+    }
+
+    /// The data changed underneath: fetch the same place again, keeping the selection.
+    pub(super) fn reload_window(&mut self) -> Vec<Request> {
+        if self.follow.is_none() {
+            self.follow = self.queue.selected_row().map(|r| r.id.clone());
+        }
+        self.queue.requested = None;
+        let height = self.table_height();
+        let offset = self.queue.top.saturating_sub(height * WINDOW_MARGIN);
+        let limit = height * (2 * WINDOW_MARGIN + 1);
+        self.queue.requested = Some((offset, limit));
+        vec![Request::Window {
+            generation: self.queue.generation,
+            query: self.query(),
+            offset,
+            limit,
+            total_hint: None,
+        }]
+    }
+
+    pub(super) fn select(&mut self, index: u64) -> Vec<Request> {
+        let total = self.queue.total.unwrap_or(0);
+        if total == 0 {
+            return Vec::new();
+        }
+        let index = index.min(total - 1);
+        self.queue.selected = index;
+        // Rows asked for before this move would bring the selection back to where it was
+        // when they were asked for: they follow this row instead.
+        if self.follow.is_some() {
+            self.follow = self.queue.selected_row().map(|r| r.id.clone());
+        }
+        let height = self.table_height();
+        if index < self.queue.top {
+            self.queue.top = index;
+        } else if index >= self.queue.top + height {
+            self.queue.top = index + 1 - height;
+        }
+        self.ensure_window()
+    }
+
+    pub(super) fn move_by(&mut self, delta: i64) -> Vec<Request> {
+        let target = if delta < 0 {
+            self.queue.selected.saturating_sub(delta.unsigned_abs())
+        } else {
+            self.queue.selected.saturating_add(delta as u64)
+        };
+        self.select(target)
+    }
+
+    pub(super) fn queue_action(&mut self, action: Action) -> Vec<Request> {
+        let height = self.table_height() as i64;
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                vec![Request::Close]
+            }
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::PageDown => self.move_by(height),
+            Action::PageUp => self.move_by(-height),
+            Action::HalfPageDown => self.move_by(height / 2),
+            Action::HalfPageUp => self.move_by(-height / 2),
+            Action::Top => self.select(0),
+            Action::Bottom => self.select(self.queue.total.unwrap_or(1).saturating_sub(1)),
+            Action::Open => self.open_selected(None),
+            Action::Back => {
+                if self.filter == Filter::default() && self.search.value().is_empty() {
+                    return Vec::new();
+                }
+                self.filter = Filter::default();
+                self.search.reset();
+                self.new_query()
+            }
+            Action::StartSearch => {
+                self.searching = true;
+                Vec::new()
+            }
+            Action::OpenFilterMenu => {
+                self.overlay = Overlay::Filter {
+                    cursor: self
+                        .filters
+                        .iter()
+                        .position(|f| *f == self.filter)
+                        .unwrap_or(0),
+                };
+                Vec::new()
+            }
+            Action::CycleSort => {
+                self.sort = self.sort.next();
+                self.status = Some(Status {
+                    text: format!("{}: {}", self.ui.sort, self.lang.sort(self.sort)),
+                    error: false,
+                });
+                self.new_query()
+            }
+            Action::Approve => self.begin(Pending::Approve),
+            Action::Return => self.begin(Pending::Return),
+            Action::Expire => self.begin(Pending::Expire),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn search_action(&mut self, action: Action) -> Vec<Request> {
+        match action {
+            Action::Edit(request) => {
+                let before = self.search.value().to_string();
+                self.search.handle(request);
+                if self.search.value() != before {
+                    self.new_query()
+                } else {
+                    Vec::new()
+                }
+            }
+            Action::AcceptSearch => {
+                self.searching = false;
+                Vec::new()
+            }
+            Action::Back => {
+                self.searching = false;
+                if self.search.value().is_empty() {
+                    return Vec::new();
+                }
+                self.search.reset();
+                self.new_query()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn menu_action(&mut self, action: Action) -> Vec<Request> {
+        let count = self.filters.len();
+        let Overlay::Filter { cursor } = &mut self.overlay else {
+            return Vec::new();
+        };
+        match action {
+            Action::Down => *cursor = (*cursor + 1).min(count - 1),
+            Action::Up => *cursor = cursor.saturating_sub(1),
+            Action::Top => *cursor = 0,
+            Action::Bottom => *cursor = count - 1,
+            Action::Confirm => {
+                self.filter = self.filters[*cursor].clone();
+                self.overlay = Overlay::None;
+                return self.new_query();
+            }
+            Action::Back => self.overlay = Overlay::None,
+            _ => {}
+        }
+        Vec::new()
+    }
+}
