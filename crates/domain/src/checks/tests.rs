@@ -4,6 +4,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::*;
 use crate::application::{Applicant, Material, Payment, PaymentMethod, SecurityProduct, Website};
+use crate::application::{ApplicantKind, MaterialKind, SiteKind};
 
 fn policy() -> Policy {
     Policy::builtin()
