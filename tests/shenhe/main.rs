@@ -12,6 +12,7 @@ mod crash;
 mod fuzz;
 mod hostile;
 mod import;
+mod layers;
 mod pty;
 mod snapshots;
 mod store;

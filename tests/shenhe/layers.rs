@@ -1,0 +1,83 @@
+//! The crate graph is the architecture (docs/architecture.md): what each layer may not
+//! reach, read from cargo's own resolution of the workspace.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+/// The packages `package` depends on (normal dependencies, not dev or build ones), to
+/// `depth` (None: all the way down).
+fn dependencies(package: &str, depth: Option<u32>) -> BTreeSet<String> {
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "-p",
+            package,
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if let Some(depth) = depth {
+        command.args(["--depth", &depth.to_string()]);
+    }
+    let out = command.output().expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree -p {package}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != package)
+        .map(str::to_string)
+        .collect()
+}
+
+fn assert_none(package: &str, found: &BTreeSet<String>, forbidden: &[&str]) {
+    let reached: Vec<&&str> = forbidden.iter().filter(|f| found.contains(**f)).collect();
+    assert!(reached.is_empty(), "{package} reaches {reached:?}");
+}
+
+#[test]
+fn each_layer_reaches_only_the_layers_below_it() {
+    const TERMINAL: [&str; 3] = ["ratatui", "crossterm", "tui-input"];
+    const FACES: [&str; 3] = ["shenhe", "shenhe-console", "clap"];
+
+    let domain = dependencies("shenhe-domain", None);
+    assert_none("shenhe-domain", &domain, &TERMINAL);
+    assert_none(
+        "shenhe-domain",
+        &domain,
+        &["rusqlite", "shenhe-store", "shenhe-review"],
+    );
+
+    let store = dependencies("shenhe-store", None);
+    assert!(store.contains("shenhe-domain") && store.contains("rusqlite"));
+    assert_none("shenhe-store", &store, &TERMINAL);
+    assert_none("shenhe-store", &store, &["shenhe-review", "shenhe-present"]);
+
+    for layer in ["shenhe-review", "shenhe-present"] {
+        let found = dependencies(layer, None);
+        assert_none(layer, &found, &TERMINAL);
+        assert_none(layer, &found, &FACES);
+    }
+    assert_none(
+        "shenhe-review",
+        &dependencies("shenhe-review", None),
+        &["shenhe-present"],
+    );
+
+    // The console sees the review layer's vocabulary, not the store's, and never the
+    // command line.
+    let console = dependencies("shenhe-console", None);
+    assert_none("shenhe-console", &console, &FACES);
+    assert_none("shenhe-console", &console, &["shenhe-generate"]);
+    let direct = dependencies("shenhe-console", Some(1));
+    assert!(direct.contains("shenhe-review") && direct.contains("shenhe-present"));
+    assert_none("shenhe-console", &direct, &["shenhe-store", "rusqlite"]);
+}
