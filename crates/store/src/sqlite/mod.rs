@@ -1,0 +1,244 @@
+//! The SQLite store: one file, WAL, a busy timeout, foreign keys on, schema versioned with
+//! `PRAGMA user_version`. Every command opens it the same way, through [`SqliteStore::open`].
+//!
+//! Opening a database and the [`Store`] implementation are here; each operation is
+//! carried out in the submodule of its kind.
+
+mod busy;
+mod import;
+mod queue;
+mod read;
+mod rows;
+mod schema;
+mod write;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use super::audit::{AuditEntry, NewAuditEntry};
+use super::{
+    Claim, CountBounds, Derived, ImportSession, PauseHook, QueueCounts, QueueQuery, QueueRow,
+    StateChange, Store, StoreError, StoreResult, StoredApplication,
+};
+use busy::{is_busy, on_busy};
+use shenhe_domain::checks::Judgement;
+
+pub use busy::{BUSY_TIMEOUT, busy_retries};
+
+/// How long opening a database waits for a first bulk load to finish.
+const BULK_LOAD_WAIT: Duration = Duration::from_secs(600);
+
+pub struct SqliteStore {
+    conn: Connection,
+    /// Tests only: called inside open write transactions (see [`PauseHook`]).
+    pause: Option<PauseHook>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let created = !path.exists();
+        if created {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Database(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+            create_group_file(path)?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
+        Self::configure(conn)
+    }
+
+    /// A private in-memory database, for tests of the layers above.
+    pub fn in_memory() -> StoreResult<SqliteStore> {
+        Self::configure(Connection::open_in_memory()?)
+    }
+
+    fn configure(mut conn: Connection) -> StoreResult<SqliteStore> {
+        conn.busy_handler(Some(on_busy))?;
+        let schema_error = |e: rusqlite::Error| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                StoreError::Schema("the file is not a shenhe database (not SQLite)".into())
+            }
+            other => other.into(),
+        };
+        // A first load into an empty database runs under a rollback journal and holds the
+        // file until it commits (see `begin_import`); whoever opens it meanwhile waits for
+        // that, however long it takes, rather than failing.
+        let started = Instant::now();
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => break,
+                Err(e) if is_busy(&e) && started.elapsed() < BULK_LOAD_WAIT => {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(e) => return Err(schema_error(e)),
+            }
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = SqliteStore { conn, pause: None };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Tests only: `hook` is called at the [`PausePoint`](crate::PausePoint)s, inside the
+    /// open transaction.
+    pub fn set_pause(&mut self, hook: Option<PauseHook>) {
+        self.pause = hook;
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+#[cfg(unix)]
+fn create_group_file(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Group-writable so that reviewers sharing a group can all write; never world-readable.
+    // SQLite gives the -wal and -shm files the same permissions as the database.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o660)
+        .open(path)
+        .and_then(|file| {
+            // The umask (often 022) would take the group's write bit away again.
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o660))
+        })
+        .or_else(|e| match e.kind() {
+            // Another reviewer's shenhe created it a moment ago: theirs has the same mode.
+            std::io::ErrorKind::AlreadyExists => Ok(()),
+            _ => Err(e),
+        })
+        .map_err(|e| StoreError::Database(format!("cannot create {}: {e}", path.display())))
+}
+
+#[cfg(not(unix))]
+fn create_group_file(_: &Path) -> StoreResult<()> {
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn begin_import(&mut self) -> StoreResult<Box<dyn ImportSession + '_>> {
+        import::begin_import(self)
+    }
+
+    fn get(&self, id: &str) -> StoreResult<Option<StoredApplication>> {
+        read::get(&self.conn, id)
+    }
+
+    fn page(
+        &self,
+        query: &QueueQuery,
+        offset: u64,
+        limit: u64,
+        now: DateTime<FixedOffset>,
+    ) -> StoreResult<Vec<QueueRow>> {
+        queue::page(&self.conn, query, offset, limit, now)
+    }
+
+    fn count(&self, query: &QueueQuery) -> StoreResult<u64> {
+        queue::count(&self.conn, query)
+    }
+
+    fn counts(&self, b: CountBounds) -> StoreResult<QueueCounts> {
+        queue::counts(&self.conn, b)
+    }
+
+    fn change_state(
+        &mut self,
+        change: StateChange,
+        derived: Option<&Derived>,
+    ) -> StoreResult<AuditEntry> {
+        write::change_state(self, change, derived)
+    }
+
+    fn judge(
+        &mut self,
+        id: &str,
+        expected_version: i64,
+        revision: u32,
+        j: &Judgement,
+        derived: &Derived,
+        audit: NewAuditEntry,
+    ) -> StoreResult<AuditEntry> {
+        write::judge(self, id, expected_version, revision, j, derived, audit)
+    }
+
+    fn judgements(&self, id: &str, revision: u32) -> StoreResult<Vec<Judgement>> {
+        read::judgements(&self.conn, id, revision)
+    }
+
+    fn record(&mut self, audit: NewAuditEntry) -> StoreResult<AuditEntry> {
+        write::record(self, audit)
+    }
+
+    fn history(&self, id: &str) -> StoreResult<Vec<AuditEntry>> {
+        read::history(&self.conn, id)
+    }
+
+    fn audit_chain(&self, visit: &mut dyn FnMut(&AuditEntry) -> bool) -> StoreResult<()> {
+        read::audit_chain(&self.conn, visit)
+    }
+
+    fn stale_derived(
+        &self,
+        policy_version: &str,
+        after: Option<&str>,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredApplication>> {
+        read::stale_derived(&self.conn, policy_version, after, limit)
+    }
+
+    fn update_derived(&mut self, updates: &[(String, Derived)]) -> StoreResult<()> {
+        write::update_derived(self, updates)
+    }
+
+    fn claim(&mut self, claim: &Claim, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>> {
+        write::claim(self, claim, now)
+    }
+
+    fn release(&mut self, id: &str, session: &str) -> StoreResult<()> {
+        write::release(&self.conn, id, session)
+    }
+
+    fn claim_of(&self, id: &str, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>> {
+        write::claim_in(&self.conn, id, now)
+    }
+
+    fn data_version(&self) -> StoreResult<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(StoreError::from)
+    }
+
+    fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0))
+            .optional()
+            .map_err(StoreError::from)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(StoreError::from)
+    }
+}

@@ -1,0 +1,201 @@
+//! Writes, each in one transaction: state changes and judgements (with their audit
+//! entries, and only if the application is unchanged since read), derived columns, claims,
+//! and appending to the hash-chained audit trail.
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::SqliteStore;
+use super::rows::{from_ts, parse_instant, parse_state, ts};
+use crate::audit::{AuditEntry, GENESIS, NewAuditEntry, entry_hash};
+use crate::{Claim, Derived, PausePoint, StateChange, StoreError, StoreResult};
+use shenhe_domain::checks::Judgement;
+
+pub(super) fn change_state(
+    store: &SqliteStore,
+    change: StateChange,
+    derived: Option<&Derived>,
+) -> StoreResult<AuditEntry> {
+    let tx = store.immediate()?;
+    check_version(&tx, &change.id, change.expected_version)?;
+    let at = change.audit.at.to_rfc3339();
+    tx.execute(
+        "UPDATE applications SET state = ?2, version = version + 1, changed_at = ?3, changed_by = ?4 WHERE id = ?1",
+        params![change.id, change.to.id(), at, change.audit.actor],
+    )?;
+    if let Some(d) = derived {
+        write_derived(&tx, &change.id, d)?;
+    }
+    tx.execute("DELETE FROM claims WHERE application_id = ?", [&change.id])?;
+    let entry = append_audit(&tx, change.audit)?;
+    if let Some(pause) = &store.pause {
+        pause(PausePoint::DecisionCommit);
+    }
+    tx.commit()?;
+    Ok(entry)
+}
+
+pub(super) fn judge(
+    store: &SqliteStore,
+    id: &str,
+    expected_version: i64,
+    revision: u32,
+    j: &Judgement,
+    derived: &Derived,
+    audit: NewAuditEntry,
+) -> StoreResult<AuditEntry> {
+    let tx = store.immediate()?;
+    check_version(&tx, id, expected_version)?;
+    tx.execute(
+        "INSERT OR REPLACE INTO judgements (application_id, revision, check_id, passed, note, by, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        params![id, revision, j.check.id(), j.passed, j.note, j.by, j.at.to_rfc3339()],
+    )?;
+    tx.execute(
+        "UPDATE applications SET version = version + 1, changed_at = ?2, changed_by = ?3 WHERE id = ?1",
+        params![id, audit.at.to_rfc3339(), audit.actor],
+    )?;
+    write_derived(&tx, id, derived)?;
+    let entry = append_audit(&tx, audit)?;
+    tx.commit()?;
+    Ok(entry)
+}
+
+pub(super) fn record(store: &SqliteStore, audit: NewAuditEntry) -> StoreResult<AuditEntry> {
+    let tx = store.immediate()?;
+    let entry = append_audit(&tx, audit)?;
+    tx.commit()?;
+    Ok(entry)
+}
+
+pub(super) fn update_derived(
+    store: &SqliteStore,
+    updates: &[(String, Derived)],
+) -> StoreResult<()> {
+    let tx = store.immediate()?;
+    for (id, d) in updates {
+        write_derived(&tx, id, d)?;
+    }
+    tx.commit().map_err(StoreError::from)
+}
+
+pub(super) fn claim(
+    store: &SqliteStore,
+    claim: &Claim,
+    now: DateTime<FixedOffset>,
+) -> StoreResult<Option<Claim>> {
+    let tx = store.immediate()?;
+    let held = claim_in(&tx, &claim.application_id, now)?;
+    if let Some(other) = held.filter(|c| c.session != claim.session) {
+        tx.commit()?;
+        return Ok(Some(other));
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO claims (application_id, reviewer, session, expires_ts) VALUES (?, ?, ?, ?)",
+        params![claim.application_id, claim.reviewer, claim.session, ts(claim.expires_at)],
+    )?;
+    tx.commit()?;
+    Ok(None)
+}
+
+pub(super) fn release(conn: &Connection, id: &str, session: &str) -> StoreResult<()> {
+    conn.execute(
+        "DELETE FROM claims WHERE application_id = ? AND session = ?",
+        [id, session],
+    )
+    .map(|_| ())
+    .map_err(StoreError::from)
+}
+
+pub(super) fn claim_in(
+    conn: &Connection,
+    id: &str,
+    now: DateTime<FixedOffset>,
+) -> StoreResult<Option<Claim>> {
+    conn.prepare_cached("SELECT reviewer, session, expires_ts FROM claims WHERE application_id = ? AND expires_ts > ?")?
+        .query_row(params![id, ts(now)], |r| {
+            Ok(Claim { application_id: id.to_string(), reviewer: r.get(0)?, session: r.get(1)?, expires_at: from_ts(r.get(2)?) })
+        })
+        .optional()
+        .map_err(StoreError::from)
+}
+
+/// Refuses, naming who changed it and when, unless the application is at `expected`.
+fn check_version(tx: &Connection, id: &str, expected: i64) -> StoreResult<()> {
+    let current: Option<(i64, String, String, String)> = tx
+        .prepare_cached(
+            "SELECT version, state, changed_by, changed_at FROM applications WHERE id = ?",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    match current {
+        None => Err(StoreError::NotFound(id.to_string())),
+        Some((version, _, _, _)) if version == expected => Ok(()),
+        Some((_, state, by, at)) => Err(StoreError::Conflict {
+            id: id.to_string(),
+            state: parse_state(&state)?,
+            by,
+            at: parse_instant(&at)?,
+        }),
+    }
+}
+
+pub(super) fn write_derived(tx: &Connection, id: &str, d: &Derived) -> StoreResult<()> {
+    tx.prepare_cached("UPDATE applications SET due_ts = ?2, failed = ?3, manual = ?4, derived_version = ?5 WHERE id = ?1")?
+        .execute(params![id, ts(d.due_at), d.failed, d.manual, d.policy_version])
+        .map(|_| ())
+        .map_err(StoreError::from)
+}
+
+/// The last entry's sequence number and hash: what the next entry chains from.
+pub(super) fn audit_head(tx: &Connection) -> StoreResult<(i64, String)> {
+    Ok(tx
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, GENESIS.to_string())))
+}
+
+fn append_audit(tx: &Connection, entry: NewAuditEntry) -> StoreResult<AuditEntry> {
+    let head = audit_head(tx)?;
+    append_audit_after(tx, head, entry)
+}
+
+/// Appends after a head the caller already knows (it holds the write lock throughout).
+pub(super) fn append_audit_after(
+    tx: &Connection,
+    head: (i64, String),
+    entry: NewAuditEntry,
+) -> StoreResult<AuditEntry> {
+    let (last_seq, prev_hash) = head;
+    let seq = last_seq + 1;
+    let hash = entry_hash(seq, &entry, &prev_hash);
+    tx.prepare_cached(
+        "INSERT INTO audit (seq, application_id, revision, at, actor, action, from_state, to_state, reasons, message, note, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        seq,
+        entry.application_id,
+        entry.revision,
+        entry.at.to_rfc3339(),
+        entry.actor,
+        entry.action,
+        entry.from_state,
+        entry.to_state,
+        serde_json::to_string(&entry.reasons).expect("strings serialise"),
+        entry.message,
+        entry.note,
+        entry.detail,
+        prev_hash,
+        hash,
+    ])?;
+    Ok(AuditEntry {
+        seq,
+        entry,
+        prev_hash,
+        hash,
+    })
+}
