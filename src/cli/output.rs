@@ -170,29 +170,24 @@ pub fn show(
     field(
         out,
         "product",
-        &product
-            .map(|p| format!("{} {} ({})", p.code, p.zh, p.en))
-            .unwrap_or_else(|| app.product.clone()),
+        &format!(
+            "{} {} ({})",
+            app.product,
+            Lang::Zh.product(policy, &app.product),
+            EN.product(policy, &app.product)
+        ),
     )?;
     if let Some(group) = product.and_then(|p| policy.group(&p.group)) {
         field(
             out,
             "group",
-            &format!(
-                "{} ({:?})",
-                group.zh,
-                product.map(|p| p.kind).expect("product")
-            )
-            .to_lowercase(),
+            &format!("{} ({})", Lang::Zh.group(group), EN.group(group)),
         )?;
     }
     field(
         out,
         "plan",
-        &policy
-            .plan(&app.plan)
-            .map(|p| format!("{} {}", p.id, p.zh))
-            .unwrap_or_else(|| app.plan.clone()),
+        &format!("{} {}", app.plan, Lang::Zh.plan(policy, &app.plan)),
     )?;
     if let Some(p) = &app.payment {
         let method = EN.payment_method(p.method);
@@ -247,7 +242,7 @@ pub fn show(
             "  {} {} {}{}",
             pad(mark, 7),
             pad(c.id.id(), 20),
-            display_safe(&c.detail.en),
+            display_safe(EN.evidence(&c.detail)),
             reason
         )?;
     }

@@ -8,8 +8,8 @@ use shenhe_domain::application::{
     ApplicantKind, MaterialKind, PaymentMethod, SecurityProduct, SiteKind,
 };
 use shenhe_domain::calendar::Urgency;
-use shenhe_domain::checks::{self, CheckId, Outcome};
-use shenhe_domain::policy::{GoodsStatus, Policy};
+use shenhe_domain::checks::{self, CheckId, Detail, Outcome};
+use shenhe_domain::policy::{GoodsStatus, Group, Policy};
 use shenhe_domain::state::State;
 use shenhe_review::AuditEntry;
 
@@ -136,6 +136,15 @@ impl Lang {
             .check_rule(id)
             .map(|r| self.pick(&r.zh, &r.en).to_string())
             .unwrap_or_else(|| id.id().to_string())
+    }
+
+    /// A check's evidence, as the domain wrote it in both languages.
+    pub fn evidence(self, detail: &Detail) -> &str {
+        self.pick(&detail.zh, &detail.en)
+    }
+
+    pub fn group(self, group: &Group) -> &str {
+        self.pick(&group.zh, &group.en)
     }
 
     /// A return reason's text, or its code when the policy no longer has it.

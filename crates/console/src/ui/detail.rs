@@ -263,7 +263,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     let product_name = format!("{} ({})", lang.product(policy, &a.product), a.product);
     lines.extend(field(ui.product, &product_name, width));
     if let Some(group) = product.and_then(|p| policy.group(&p.group)) {
-        lines.extend(field("", lang.pick(&group.zh, &group.en), width));
+        lines.extend(field("", lang.group(group), width));
     }
     lines.extend(field(ui.plan, lang.plan(policy, &a.plan), width));
     if let Some(p) = &a.payment {
@@ -325,7 +325,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         };
         let mark = outcome_mark(c.outcome);
         let name = lang.check(policy, c.id);
-        let detail = lang.pick(&c.detail.zh, &c.detail.en);
+        let detail = lang.evidence(&c.detail);
         let head = format!(
             "  {mark} {} {} ",
             pad(lang.outcome(c.outcome), 7),

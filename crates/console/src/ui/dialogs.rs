@@ -237,12 +237,7 @@ fn check_names(app: &App, view: &shenhe_review::ApplicationView, outcome: Outcom
     view.checks
         .iter()
         .filter(|c| c.outcome == outcome)
-        .map(|c| {
-            app.policy
-                .check_rule(c.id)
-                .map(|r| app.lang.pick(&r.zh, &r.en).to_string())
-                .unwrap_or_default()
-        })
+        .map(|c| app.lang.check(&app.policy, c.id))
         .collect()
 }
 
@@ -289,11 +284,7 @@ pub fn return_dialog(frame: &mut Frame, app: &App, theme: Theme, dialog: &Return
         .take(list_rows)
         .enumerate()
     {
-        let text = app
-            .policy
-            .reason(code)
-            .map(|r| app.lang.pick(&r.zh, &r.en).to_string())
-            .unwrap_or_default();
+        let text = app.lang.reason(&app.policy, code);
         let suggested = view.suggested_reasons.contains(code);
         let line = format!(
             " [{}] {}{}",
@@ -351,16 +342,13 @@ pub fn judge(frame: &mut Frame, app: &App, theme: Theme, dialog: &JudgeDialog) {
     let inner = popup(frame, ui.judge_title, 76, h, theme);
     let text_width = inner.width as usize;
     for (i, id) in dialog.checks.iter().enumerate() {
-        let rule = app.policy.check_rule(*id);
-        let name = rule
-            .map(|r| app.lang.pick(&r.zh, &r.en).to_string())
-            .unwrap_or_default();
+        let name = app.lang.check(&app.policy, *id);
         let current = view.checks.iter().find(|c| c.id == *id);
         let outcome = current
             .map(|c| app.lang.outcome(c.outcome))
             .unwrap_or_default();
         let detail = current
-            .map(|c| app.lang.pick(&c.detail.zh, &c.detail.en).to_string())
+            .map(|c| app.lang.evidence(&c.detail).to_string())
             .unwrap_or_default();
         let verdict = if i == dialog.cursor {
             match dialog.verdict {
