@@ -455,3 +455,33 @@ fn the_console_without_a_terminal_says_what_to_use_instead() {
         "{err}"
     );
 }
+
+/// Found by the whole mutation run (docs/mutants-whole-run.md): facts no test looked at.
+#[test]
+fn ids_with_dashes_failed_approvals_non_manual_judgements_and_uncovered_years() {
+    let env = Env::new();
+    let failing = with(record("LATE"), &[("/website/built", json!(false))]);
+    let old = with(
+        record("OLD"),
+        &[("/submitted_at", json!("2024-06-03T10:00:00+08:00"))],
+    );
+    env.import_records(&[record("SQ-1_A"), failing, old]);
+    assert_eq!(env.state_of("SQ-1_A"), "pending_review");
+
+    env.ok(&["approve", "LATE"]);
+    let history = env.ok(&["history", "LATE", "--json"]);
+    assert!(
+        history.contains("approved despite failed checks: website_built"),
+        "{history}"
+    );
+    let clean = env.ok(&["history", "SQ-1_A", "--json"]);
+    assert!(!clean.contains("despite failed checks"), "{clean}");
+
+    let err = env.fails(&["judge", "SQ-1_A", "real_name_verified", "pass"]);
+    assert!(err.contains("does not need a person's judgement"), "{err}");
+
+    let shown = env.json(&["show", "OLD", "--json"]);
+    let warning = shown["calendar_warning"].as_str().unwrap_or_default();
+    assert!(warning.contains("2024"), "{shown}");
+    assert!(env.json(&["show", "SQ-1_A", "--json"])["calendar_warning"].is_null());
+}

@@ -96,3 +96,43 @@ impl SqliteStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn the_busy_schedule_is_sqlite_s_then_100_ms_until_the_timeout() {
+        assert_eq!(busy_delay(0), (ms(1), ms(0)));
+        assert_eq!(busy_delay(3), (ms(10), ms(8)));
+        assert_eq!(busy_delay(11), (ms(100), ms(228)));
+        // Past SQLite's table: 100 ms each, the total growing by 100 ms.
+        assert_eq!(busy_delay(12), (ms(100), ms(328)));
+        assert_eq!(busy_delay(13), (ms(100), ms(428)));
+        assert_eq!(busy_delay(20), (ms(100), ms(1128)));
+        assert_eq!(busy_delay(24), (ms(100), ms(1528)));
+        // The last attempt before the timeout, and the first one past it.
+        let last = (0..200)
+            .take_while(|a| busy_delay(*a).1 < BUSY_TIMEOUT)
+            .last();
+        assert_eq!(last, Some(108));
+        assert_eq!(busy_delay(108).1, ms(9928));
+        assert_eq!(busy_delay(109).1, ms(10028));
+    }
+
+    #[test]
+    fn the_busy_handler_waits_and_retries_until_the_timeout_is_spent() {
+        let before = busy_retries();
+        let started = Instant::now();
+        assert!(on_busy(0), "the first busy result is waited for");
+        assert!(on_busy(-1), "a negative count is the first attempt");
+        assert!(busy_retries() >= before + 2);
+        assert!(started.elapsed() >= ms(2));
+        assert!(!on_busy(109), "past the timeout the handler gives up");
+        assert!(!on_busy(500));
+    }
+}
