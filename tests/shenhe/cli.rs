@@ -152,6 +152,8 @@ fn expire_respects_the_fifteen_day_window() {
         err.contains("cannot expire an application in state pending_review"),
         "{err}"
     );
+    // Nobody decided it: the plain refusal, not a lost race.
+    assert!(!err.contains("already decided"), "{err}");
 
     let dry = env.ok(&["sweep", "--dry-run"]);
     assert!(
@@ -484,4 +486,64 @@ fn ids_with_dashes_failed_approvals_non_manual_judgements_and_uncovered_years() 
     let warning = shown["calendar_warning"].as_str().unwrap_or_default();
     assert!(warning.contains("2024"), "{shown}");
     assert!(env.json(&["show", "SQ-1_A", "--json"])["calendar_warning"].is_null());
+}
+
+/// Found by the whole mutation run: an SQLite file of someone else's is refused and left
+/// as it was; a report of many bad records says how many it left out, a short one not.
+#[test]
+fn a_foreign_sqlite_file_is_left_alone_and_long_reports_say_what_they_left_out() {
+    let env = Env::new();
+    let foreign = env.path("foreign.db");
+    {
+        let conn = rusqlite::Connection::open(&foreign).expect("open");
+        conn.execute_batch(
+            "CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (7);",
+        )
+        .expect("a foreign database");
+    }
+    let out = env
+        .command()
+        .args(["--db", foreign.to_str().expect("path"), "list"])
+        .output()
+        .expect("run");
+    assert_user_error(&out, &["list"]);
+    assert!(
+        stderr(&out).contains("not a shenhe one"),
+        "{}",
+        stderr(&out)
+    );
+    let conn = rusqlite::Connection::open(&foreign).expect("open");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(tables, ["invoices"]);
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, 0);
+
+    let bad = |n: usize| -> Vec<serde_json::Value> {
+        (0..n)
+            .map(|i| {
+                with(
+                    record(&format!("B{i}")),
+                    &[("/plan", json!("no_such_plan"))],
+                )
+            })
+            .collect()
+    };
+    for (count, left_out) in [(25, Some(5)), (20, None), (3, None)] {
+        let file = env.path(&format!("bad{count}.ndjson"));
+        write_ndjson(&file, &bad(count));
+        let err = env.fails(&["import", file.to_str().expect("path")]);
+        assert!(err.contains(&format!("{count} bad records")), "{err}");
+        match left_out {
+            Some(n) => assert!(err.contains(&format!("… and {n} more")), "{err}"),
+            None => assert!(!err.contains("more"), "{err}"),
+        }
+    }
 }
