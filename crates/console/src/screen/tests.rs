@@ -6,6 +6,7 @@ use std::num::NonZeroU16;
 use ratatui::style::Style;
 
 use super::*;
+use ratatui::style::{Color, Modifier};
 
 use shenhe_generate::rng::Rng;
 
