@@ -171,7 +171,9 @@ impl Review {
         let deadline = calendar::verification_deadline(stored.app.submitted_at);
         let note = clean(note);
         let mut entry = self.entry(id, "expire");
-        if stored.state == State::PendingVerification && self.now() <= deadline {
+        if stored.state == State::PendingVerification
+            && calendar::verification_days_left(stored.app.submitted_at, self.now()).is_some()
+        {
             if !force {
                 return Err(ReviewError::WindowOpen {
                     id: id.to_string(),
@@ -359,11 +361,11 @@ pub fn may_decide(
     now: DateTime<FixedOffset>,
 ) -> ReviewResult<State> {
     let to = state::transition(stored.state, event, product_kind(policy, stored)?)?;
-    let until = calendar::verification_deadline(stored.app.submitted_at);
-    if event == Event::Expire && now <= until {
+    let submitted = stored.app.submitted_at;
+    if event == Event::Expire && calendar::verification_days_left(submitted, now).is_some() {
         return Err(ReviewError::WindowOpen {
             id: stored.app.id.clone(),
-            until,
+            until: calendar::verification_deadline(submitted),
         });
     }
     Ok(to)

@@ -82,6 +82,8 @@ pub struct App {
     pub at_end: bool,
     /// Lines the detail has at the current width (`ui::lay_out` says, before each frame).
     pub detail_lines: u16,
+    /// What `detail_lines` was counted for.
+    pub detail_layout: Option<DetailLayout>,
     pub revealed: Option<(String, String)>,
     pub status: Option<Status>,
     pub width: u16,
@@ -92,6 +94,17 @@ pub struct App {
     pending: Option<Pending>,
     /// After a decision or a refresh: select this application when it shows up.
     follow: Option<String>,
+}
+
+/// What the detail's length depends on: when none of it changed, neither did the length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetailLayout {
+    pub id: String,
+    pub version: i64,
+    pub history: usize,
+    pub width: u16,
+    pub revealed: bool,
+    pub now: DateTime<FixedOffset>,
 }
 
 impl App {
@@ -122,6 +135,7 @@ impl App {
             scroll: 0,
             at_end: false,
             detail_lines: 0,
+            detail_layout: None,
             revealed: None,
             status: None,
             width,

@@ -52,14 +52,7 @@ impl App {
         if self.queue.requested == Some((offset, limit)) {
             return Vec::new();
         }
-        self.queue.requested = Some((offset, limit));
-        vec![Request::Window {
-            generation: self.queue.generation,
-            query: self.query(),
-            offset,
-            limit,
-            total_hint: self.queue.total,
-        }]
+        self.request_window(offset, limit, self.queue.total)
     }
 
     /// The query changed: start again from the top.
@@ -85,14 +78,7 @@ impl App {
         let height = self.table_height();
         let offset = self.queue.top.saturating_sub(height * WINDOW_MARGIN);
         let limit = height * (2 * WINDOW_MARGIN + 1);
-        self.queue.requested = Some((offset, limit));
-        vec![Request::Window {
-            generation: self.queue.generation,
-            query: self.query(),
-            offset,
-            limit,
-            total_hint: None,
-        }]
+        self.request_window(offset, limit, None)
     }
 
     pub(super) fn select(&mut self, index: u64) -> Vec<Request> {
@@ -224,5 +210,17 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Asks the worker for rows `offset..offset + limit` of the current query.
+    fn request_window(&mut self, offset: u64, limit: u64, total_hint: Option<u64>) -> Vec<Request> {
+        self.queue.requested = Some((offset, limit));
+        vec![Request::Window {
+            generation: self.queue.generation,
+            query: self.query(),
+            offset,
+            limit,
+            total_hint,
+        }]
     }
 }

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::{Theme, footer};
-use crate::app::App;
+use crate::app::{App, DetailLayout};
 use shenhe_domain::application::MaterialKind;
 use shenhe_domain::calendar::verification_days_left;
 use shenhe_domain::checks::{self, Outcome};
@@ -25,8 +25,21 @@ pub fn lay_out(app: &mut App, theme: Theme) {
     let Some(view) = app.detail.as_deref() else {
         return;
     };
-    let lines = body(app, theme, view, app.width as usize).len();
-    app.set_detail_length(u16::try_from(lines).unwrap_or(u16::MAX));
+    // Built again only when what it shows changed, not once more for every frame.
+    let key = DetailLayout {
+        id: view.id().to_string(),
+        version: view.stored.version,
+        history: view.history.len(),
+        width: app.width,
+        revealed: app.revealed.is_some(),
+        now: app.now,
+    };
+    if app.detail_layout.as_ref() != Some(&key) {
+        let lines = body(app, theme, view, app.width as usize).len();
+        app.detail_lines = u16::try_from(lines).unwrap_or(u16::MAX);
+        app.detail_layout = Some(key);
+    }
+    app.set_detail_length(app.detail_lines);
 }
 
 pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
