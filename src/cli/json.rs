@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use serde_json::{Value, json};
 
 use crate::domain::text::needs_placeholder;
@@ -17,7 +17,16 @@ use crate::review::{ApplicationView, Review};
 use crate::store::{AuditEntry, QueueRow};
 
 pub fn print(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
-    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, SafeFormatter::new());
+    let formatter = SafeFormatter(PrettyFormatter::new());
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    value.serialize(&mut serializer)?;
+    writeln!(out)
+}
+
+/// One value on one line (NDJSON), escaped like [`print`]'s.
+pub fn print_line(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut *out, SafeFormatter(CompactFormatter));
     value.serialize(&mut serializer)?;
     writeln!(out)
 }
@@ -26,15 +35,9 @@ pub fn print(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::Re
 /// `\uXXXX`, not only the C0 controls JSON requires: DEL, C1 controls (0x9B is a CSI on
 /// some terminals), bidirectional overrides and zero-width characters. `shenhe show --json`
 /// is often read on a terminal; any JSON parser still reads back the original text.
-struct SafeFormatter(PrettyFormatter<'static>);
+struct SafeFormatter<F>(F);
 
-impl SafeFormatter {
-    fn new() -> Self {
-        SafeFormatter(PrettyFormatter::new())
-    }
-}
-
-impl Formatter for SafeFormatter {
+impl<F: Formatter> Formatter for SafeFormatter<F> {
     fn write_string_fragment<W: ?Sized + Write>(
         &mut self,
         writer: &mut W,

@@ -2,6 +2,7 @@
 //! layer: nothing here decides anything.
 
 mod error;
+mod events;
 mod json;
 mod output;
 
@@ -130,6 +131,18 @@ pub enum Command {
     Reasons {
         #[arg(long)]
         json: bool,
+    },
+    /// Print the published events as NDJSON, oldest first (docs/events.md)
+    Events {
+        /// Only events with an id after this one (the last id a consumer saw)
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// At most this many events
+        #[arg(long)]
+        limit: Option<u64>,
+        /// Keep printing new events as they are committed, until interrupted
+        #[arg(long)]
+        follow: bool,
     },
     /// The audit trail as a whole
     Audit {
@@ -434,6 +447,15 @@ fn run(cli: Cli) -> CliResult {
             } else {
                 output::history(&mut out, review.policy(), &history)?;
             }
+        }
+        Command::Events {
+            after,
+            limit,
+            follow,
+        } => {
+            let db = database_path(cli.db.as_deref())?;
+            let review = open_review(&db, policy)?;
+            events::run(&review, after, limit, follow, &mut out)?;
         }
         Command::Reasons { json } => {
             if json {

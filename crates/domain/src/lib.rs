@@ -4,6 +4,7 @@
 pub mod application;
 pub mod calendar;
 pub mod checks;
+pub mod events;
 pub mod policy;
 pub mod state;
 pub mod text;

@@ -5,9 +5,10 @@
 use chrono::{DateTime, Duration, FixedOffset};
 use shenhe_domain::calendar;
 use shenhe_domain::checks::{self, CheckId, Judgement, Outcome};
+use shenhe_domain::events::EventKind;
 use shenhe_domain::policy::{Policy, ProductKind};
 use shenhe_domain::state::{self, Event, State};
-use shenhe_store::{Claim, NewAuditEntry, QueueQuery, StateChange, StoredApplication};
+use shenhe_store::{Claim, NewAuditEntry, NewEvent, QueueQuery, StateChange, StoredApplication};
 
 use crate::{
     AuditEntry, CLAIM_SECONDS, Decided, Review, ReviewError, ReviewResult, SweepItem, derive,
@@ -34,6 +35,7 @@ impl Review {
         version: i64,
         event: Event,
         mut entry: NewAuditEntry,
+        mut published: NewEvent,
     ) -> ReviewResult<Decided> {
         let id = stored.app.id.as_str();
         if stored.version != version {
@@ -63,12 +65,16 @@ impl Review {
         entry.from_state = Some(stored.state.id().to_string());
         entry.to_state = Some(to.id().to_string());
         entry.revision = stored.revision;
+        if published.kind == EventKind::Approved {
+            published.data["integration_needed"] = (to == State::PendingIntegration).into();
+        }
         let entry = self.store.change_state(
             StateChange {
                 id: id.to_string(),
                 expected_version: version,
                 to,
                 audit: entry,
+                event: published,
             },
             None,
         )?;
@@ -120,7 +126,8 @@ impl Review {
             ));
         }
         entry.detail = (!detail.is_empty()).then(|| detail.join("; "));
-        self.decide(view.stored, version, Event::Approve, entry)
+        let published = NewEvent::new(EventKind::Approved);
+        self.decide(view.stored, version, Event::Approve, entry, published)
     }
 
     /// Returns at `version` with at least one reason of the catalogue.
@@ -151,11 +158,18 @@ impl Review {
             return Err(ReviewError::OtherNeedsMessage);
         }
         let mut entry = self.entry(id, "return");
-        entry.reasons = unique;
         entry.message = clean(message);
         entry.note = clean(note);
+        let mut published = NewEvent::new(EventKind::Returned);
+        published.data["reasons"] = unique
+            .iter()
+            .filter_map(|code| self.policy.reason(code))
+            .map(|r| serde_json::json!({"code": r.code, "zh": r.zh, "en": r.en}))
+            .collect();
+        published.data["message"] = entry.message.clone().into();
+        entry.reasons = unique;
         let stored = self.load(id)?;
-        self.decide(stored, version, Event::Return, entry)
+        self.decide(stored, version, Event::Return, entry, published)
     }
 
     /// Expires an order waiting for real-name verification past its 15-day window.
@@ -189,7 +203,8 @@ impl Review {
             ));
         }
         entry.note = note;
-        self.decide(stored, version, Event::Expire, entry)
+        let published = NewEvent::new(EventKind::Expired);
+        self.decide(stored, version, Event::Expire, entry, published)
     }
 
     /// Expires every order past its verification window, each with its own audit entry.

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use shenhe_domain::application::Application;
+use shenhe_domain::events::EventKind;
 use shenhe_domain::policy::Policy;
 use shenhe_domain::state::{self, Event, State};
-use shenhe_store::{Derived, ImportRecord, NewAuditEntry, StoreError};
+use shenhe_store::{Derived, ImportRecord, NewAuditEntry, NewEvent, StoreError};
 
 use crate::import::{self, ImportError, RecordError};
 use crate::{
@@ -156,6 +157,13 @@ fn write_prepared(
         derived: &p.derived,
         content_hash: &p.hash,
     };
+    // What a consumer needs to know of a submission: which product and plan it asks for.
+    let published = |kind| {
+        let mut event = NewEvent::new(kind);
+        event.data["product"] = app.product.clone().into();
+        event.data["plan"] = app.plan.clone().into();
+        event
+    };
     let conflict = |field: &str, message: String| RecordError {
         position: p.position,
         id: Some(app.id.clone()),
@@ -165,7 +173,11 @@ fn write_prepared(
     match existing {
         None => {
             let to = state::initial_state(app.applicant.verified);
-            session.insert(record(to, 1), entry("submit", 1, None, to))?;
+            session.insert(
+                record(to, 1),
+                entry("submit", 1, None, to),
+                published(EventKind::Received),
+            )?;
             report.inserted += 1;
         }
         Some(e) if e.content_hash == p.hash => report.unchanged += 1,
@@ -186,6 +198,7 @@ fn write_prepared(
             session.replace(
                 record(to, revision),
                 entry("resubmit", revision, Some(e.state), to),
+                published(EventKind::Resubmitted),
             )?;
             report.resubmitted += 1;
         }
@@ -195,6 +208,7 @@ fn write_prepared(
             session.replace(
                 record(to, e.revision),
                 entry("verified", e.revision, Some(e.state), to),
+                NewEvent::new(EventKind::Verified),
             )?;
             report.verified += 1;
         }

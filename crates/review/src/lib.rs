@@ -34,7 +34,8 @@ pub use error::{ReviewError, ReviewResult};
 // What the faces read is the review layer's vocabulary: they need no store of their own.
 pub use import::{ImportError, RecordError};
 pub use shenhe_store::{
-    AuditEntry, Claim, QueueCounts, QueueQuery, QueueRow, SortKey, StoreError, StoredApplication,
+    AuditEntry, Claim, EventRecord, QueueCounts, QueueQuery, QueueRow, SortKey, StoreError,
+    StoredApplication,
 };
 
 /// Records handed from the reading thread to the writing one at a time.
@@ -265,6 +266,15 @@ impl Review {
             claim,
             suggested_reasons: suggested,
         })
+    }
+
+    /// Published events after `after`, oldest first (docs/events.md).
+    pub fn events_after(&self, after: i64, limit: u64) -> ReviewResult<Vec<EventRecord>> {
+        Ok(self.store.events_after(after, limit)?)
+    }
+
+    pub fn last_event_id(&self) -> ReviewResult<i64> {
+        Ok(self.store.last_event_id()?)
     }
 
     pub fn history(&self, id: &str) -> ReviewResult<Vec<AuditEntry>> {

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use shenhe_domain::application::Application;
 use shenhe_domain::checks::Judgement;
+use shenhe_domain::events::EventKind;
 use shenhe_domain::state::State;
 
 pub use audit::{AuditEntry, NewAuditEntry};
@@ -119,14 +120,52 @@ pub struct CountBounds {
     pub verification_cutoff: DateTime<FixedOffset>,
 }
 
-/// A change of state written together with its audit entry, only if the application
-/// is still at `expected_version`.
+/// A change of state written together with its audit entry and its event, only if the
+/// application is still at `expected_version`.
 #[derive(Debug, Clone)]
 pub struct StateChange {
     pub id: String,
     pub expected_version: i64,
     pub to: State,
     pub audit: NewAuditEntry,
+    pub event: NewEvent,
+}
+
+/// What a change publishes (docs/events.md). The store takes the application, revision,
+/// states, actor and time from the audit entry written with it, so the two cannot disagree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    /// A JSON object: what a consumer needs of this kind of change, never an internal
+    /// note or a test password.
+    pub data: serde_json::Value,
+}
+
+impl NewEvent {
+    pub fn new(kind: EventKind) -> NewEvent {
+        NewEvent {
+            kind,
+            data: serde_json::Value::Object(Default::default()),
+        }
+    }
+}
+
+/// A published event, as `shenhe events` prints it and a webhook receives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    /// Increases with every event, in the order the changes were committed.
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    /// In China time (+08:00).
+    #[serde(serialize_with = "crate::ser_instant")]
+    pub occurred_at: DateTime<FixedOffset>,
+    pub application_id: String,
+    pub revision: u32,
+    pub previous_state: Option<State>,
+    pub state: State,
+    pub actor: String,
+    pub data: serde_json::Value,
 }
 
 /// A reviewer's claim on an application: others are warned before deciding it.
@@ -205,10 +244,20 @@ pub type PauseHook = std::sync::Arc<dyn Fn(PausePoint) + Send + Sync>;
 pub trait ImportSession {
     fn existing(&mut self, id: &str) -> StoreResult<Option<Existing>>;
     /// A new application, with its first audit entry.
-    fn insert(&mut self, record: ImportRecord<'_>, audit: NewAuditEntry) -> StoreResult<()>;
+    fn insert(
+        &mut self,
+        record: ImportRecord<'_>,
+        audit: NewAuditEntry,
+        event: NewEvent,
+    ) -> StoreResult<()>;
     /// A new revision of an application (or its update while it waits for verification):
     /// the previous revision is kept in its history.
-    fn replace(&mut self, record: ImportRecord<'_>, audit: NewAuditEntry) -> StoreResult<()>;
+    fn replace(
+        &mut self,
+        record: ImportRecord<'_>,
+        audit: NewAuditEntry,
+        event: NewEvent,
+    ) -> StoreResult<()>;
     fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
@@ -226,7 +275,11 @@ pub trait Store {
     ) -> StoreResult<Vec<QueueRow>>;
     fn count(&self, query: &QueueQuery) -> StoreResult<u64>;
     fn counts(&self, bounds: CountBounds) -> StoreResult<QueueCounts>;
-    /// Writes the change and its audit entry in one transaction, or nothing.
+    /// Events with an id after `after`, oldest first, at most `limit`.
+    fn events_after(&self, after: i64, limit: u64) -> StoreResult<Vec<EventRecord>>;
+    /// The newest event's id (0 when there is none).
+    fn last_event_id(&self) -> StoreResult<i64>;
+    /// Writes the change, its audit entry and its event in one transaction, or nothing.
     fn change_state(
         &mut self,
         change: StateChange,

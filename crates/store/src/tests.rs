@@ -50,6 +50,7 @@ fn import_sq1(store: &mut SqliteStore, commit: bool) {
                 from_state: None,
                 ..audit_entry("submit", Some(State::PendingReview))
             },
+            NewEvent::new(EventKind::Received),
         )
         .expect("insert");
     if commit {
@@ -90,6 +91,7 @@ fn approve_at(store: &mut SqliteStore, version: i64) -> StoreResult<AuditEntry> 
             expected_version: version,
             to: State::PendingIntegration,
             audit: audit_entry("approve", Some(State::PendingIntegration)),
+            event: NewEvent::new(EventKind::Approved),
         },
         None,
     )
@@ -144,6 +146,7 @@ fn a_change_at_any_other_version_is_refused_and_writes_nothing() {
                 expected_version: 1,
                 to: State::Returned,
                 audit: audit_entry("return", Some(State::Returned)),
+                event: NewEvent::new(EventKind::Returned),
             },
             None
         ),
@@ -229,4 +232,63 @@ fn an_import_dropped_uncommitted_writes_nothing_and_gives_back_wal() {
         mode, "wal",
         "the same connection reads beside writers again"
     );
+}
+
+#[test]
+fn every_change_publishes_one_event_in_its_own_transaction() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = SqliteStore::open(&dir.path().join("t.db")).expect("open");
+    import_sq1(&mut store, false);
+    assert_eq!(
+        store.last_event_id().expect("last"),
+        0,
+        "an import dropped without commit"
+    );
+    import_sq1(&mut store, true);
+    approve_at(&mut store, 7).expect_err("a refused change");
+    assert_eq!(
+        store.last_event_id().expect("last"),
+        1,
+        "a refused change publishes nothing"
+    );
+    approve_at(&mut store, 1).expect("approve");
+    let events = store.events_after(0, 10).expect("events");
+    let summary: Vec<_> = events
+        .iter()
+        .map(|e| (e.id, e.kind, e.previous_state, e.state, e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                1,
+                EventKind::Received,
+                None,
+                State::PendingReview,
+                "importer"
+            ),
+            (
+                2,
+                EventKind::Approved,
+                Some(State::PendingReview),
+                State::PendingIntegration,
+                "lina"
+            ),
+        ]
+    );
+    // In China time, whatever offset the change was made with.
+    assert_eq!(events[1].occurred_at, now());
+    assert_eq!(events[1].occurred_at.offset().local_minus_utc(), 8 * 3600);
+    assert_eq!(store.events_after(1, 10).expect("after 1")[0].id, 2);
+    assert_eq!(store.events_after(0, 1).expect("limit").len(), 1);
+    assert!(
+        store
+            .events_after(2, 10)
+            .expect("after the last")
+            .is_empty()
+    );
+    for sql in ["UPDATE events SET actor = 'x'", "DELETE FROM events"] {
+        let err = store.connection().execute(sql, []).expect_err(sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
 }

@@ -7,10 +7,10 @@ use super::SqliteStore;
 use super::busy::{is_busy, on_busy};
 use super::rows::{parse_instant, parse_state, ts};
 use super::schema::SECONDARY_INDEXES;
-use super::write::{append_audit_after, audit_head};
+use super::write::{append_audit_after, append_event, audit_head};
 use crate::audit::NewAuditEntry;
 use crate::{
-    Existing, ImportRecord, ImportSession, PauseHook, PausePoint, StoreError, StoreResult,
+    Existing, ImportRecord, ImportSession, NewEvent, PauseHook, PausePoint, StoreError, StoreResult,
 };
 
 /// The page cache an import may use, in KiB (negative: SQLite's convention for KiB).
@@ -148,7 +148,13 @@ impl SqliteImport<'_> {
             .expect("the transaction lives until commit or drop")
     }
 
-    fn write(&mut self, rec: ImportRecord<'_>, audit: NewAuditEntry, new: bool) -> StoreResult<()> {
+    fn write(
+        &mut self,
+        rec: ImportRecord<'_>,
+        audit: NewAuditEntry,
+        event: NewEvent,
+        new: bool,
+    ) -> StoreResult<()> {
         let app = rec.app;
         let body = rec.body;
         let sql = if new {
@@ -184,6 +190,7 @@ impl SqliteImport<'_> {
         ])?;
         let head = std::mem::take(&mut self.head);
         let entry = append_audit_after(self.tx(), head, audit)?;
+        append_event(self.tx(), &entry.entry, &event)?;
         self.head = (entry.seq, entry.hash);
         self.written += 1;
         if let Some(pause) = &self.pause {
@@ -216,17 +223,27 @@ impl ImportSession for SqliteImport<'_> {
         .transpose()
     }
 
-    fn insert(&mut self, record: ImportRecord<'_>, audit: NewAuditEntry) -> StoreResult<()> {
-        self.write(record, audit, true)
+    fn insert(
+        &mut self,
+        record: ImportRecord<'_>,
+        audit: NewAuditEntry,
+        event: NewEvent,
+    ) -> StoreResult<()> {
+        self.write(record, audit, event, true)
     }
 
-    fn replace(&mut self, record: ImportRecord<'_>, audit: NewAuditEntry) -> StoreResult<()> {
+    fn replace(
+        &mut self,
+        record: ImportRecord<'_>,
+        audit: NewAuditEntry,
+        event: NewEvent,
+    ) -> StoreResult<()> {
         self.tx().execute(
             "INSERT OR REPLACE INTO previous_revisions (application_id, revision, state, body)
                  SELECT id, revision, state, body FROM applications WHERE id = ?",
             [&record.app.id],
         )?;
-        self.write(record, audit, false)
+        self.write(record, audit, event, false)
     }
 
     fn commit(mut self: Box<Self>) -> StoreResult<()> {

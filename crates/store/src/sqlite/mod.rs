@@ -5,6 +5,7 @@
 //! carried out in the submodule of its kind.
 
 mod busy;
+mod events;
 mod import;
 mod queue;
 mod read;
@@ -20,8 +21,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::audit::{AuditEntry, NewAuditEntry};
 use super::{
-    Claim, CountBounds, Derived, ImportSession, PauseHook, QueueCounts, QueueQuery, QueueRow,
-    StateChange, Store, StoreError, StoreResult, StoredApplication,
+    Claim, CountBounds, Derived, EventRecord, ImportSession, PauseHook, QueueCounts, QueueQuery,
+    QueueRow, StateChange, Store, StoreError, StoreResult, StoredApplication,
 };
 use busy::{is_busy, on_busy};
 use shenhe_domain::checks::Judgement;
@@ -156,6 +157,14 @@ impl Store for SqliteStore {
 
     fn counts(&self, b: CountBounds) -> StoreResult<QueueCounts> {
         queue::counts(&self.conn, b)
+    }
+
+    fn events_after(&self, after: i64, limit: u64) -> StoreResult<Vec<EventRecord>> {
+        events::after(&self.conn, after, limit)
+    }
+
+    fn last_event_id(&self) -> StoreResult<i64> {
+        events::last_id(&self.conn)
     }
 
     fn change_state(

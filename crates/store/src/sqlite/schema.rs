@@ -75,6 +75,48 @@ const MIGRATIONS: &[&str] = &[
         expires_ts INTEGER NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 2: events (published to other systems), reviewers and their roles, webhook
+    // delivery positions and failures, and when an application became reviewable.
+    r#"
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        type TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        application_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        previous_state TEXT,
+        state TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
+    CREATE TABLE reviewers (
+        name TEXT PRIMARY KEY,
+        lead INTEGER NOT NULL,
+        added_at TEXT NOT NULL,
+        added_by TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE deliveries (
+        endpoint TEXT PRIMARY KEY,
+        position INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_error_at TEXT,
+        updated_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE delivery_failures (
+        endpoint TEXT NOT NULL,
+        event_id INTEGER NOT NULL,
+        status INTEGER,
+        body TEXT,
+        failed_at TEXT NOT NULL,
+        PRIMARY KEY (endpoint, event_id)
+    ) WITHOUT ROWID;
+    ALTER TABLE applications ADD COLUMN reviewable_at TEXT;
+    "#,
 ];
 
 /// The secondary indexes of schema version 1: (name, definition). An import into an

@@ -8,7 +8,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::SqliteStore;
 use super::rows::{from_ts, parse_instant, parse_state, ts};
 use crate::audit::{AuditEntry, GENESIS, NewAuditEntry, entry_hash};
-use crate::{Claim, Derived, PausePoint, StateChange, StoreError, StoreResult};
+use crate::{Claim, Derived, NewEvent, PausePoint, StateChange, StoreError, StoreResult};
+use shenhe_domain::calendar::china;
 use shenhe_domain::checks::Judgement;
 
 pub(super) fn change_state(
@@ -28,6 +29,7 @@ pub(super) fn change_state(
     }
     tx.execute("DELETE FROM claims WHERE application_id = ?", [&change.id])?;
     let entry = append_audit(&tx, change.audit)?;
+    append_event(&tx, &entry.entry, &change.event)?;
     if let Some(pause) = &store.pause {
         pause(PausePoint::DecisionCommit);
     }
@@ -144,6 +146,36 @@ pub(super) fn write_derived(tx: &Connection, id: &str, d: &Derived) -> StoreResu
         .execute(params![id, ts(d.due_at), d.failed, d.manual, d.policy_version])
         .map(|_| ())
         .map_err(StoreError::from)
+}
+
+/// Publishes `event` for the change `audit` records: same application, revision, states,
+/// actor and instant, in the same transaction.
+pub(super) fn append_event(
+    tx: &Connection,
+    audit: &NewAuditEntry,
+    event: &NewEvent,
+) -> StoreResult<()> {
+    let Some(state) = audit.to_state.as_deref() else {
+        return Err(StoreError::Database(format!(
+            "an event ({}) without the state it leads to",
+            event.kind
+        )));
+    };
+    tx.prepare_cached(
+        "INSERT INTO events (type, occurred_at, application_id, revision, previous_state, state, actor, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        event.kind.id(),
+        audit.at.with_timezone(&china()).to_rfc3339(),
+        audit.application_id,
+        audit.revision,
+        audit.from_state,
+        state,
+        audit.actor,
+        event.data.to_string(),
+    ])?;
+    Ok(())
 }
 
 /// The last entry's sequence number and hash: what the next entry chains from.
