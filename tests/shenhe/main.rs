@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod console;
 mod crash;
+mod events;
 mod fuzz;
 mod hostile;
 mod import;
