@@ -123,6 +123,14 @@ fn every_change_is_one_event_in_order_and_a_consumer_resumes_after_the_last_it_s
     );
     assert_eq!(all[3]["data"]["integration_needed"], true);
     assert_eq!(all[3]["actor"], whoami());
+    // Each event names the audit entry written with it.
+    let history = env.json(&["history", "SQ1", "--json"]);
+    let approval = &history.as_array().expect("entries")[1];
+    assert_eq!(approval["action"], "approve");
+    assert_eq!(
+        (&all[3]["audit_seq"], &all[3]["audit_hash"]),
+        (&approval["seq"], &approval["hash"])
+    );
 
     let returned = &all[4]["data"];
     assert_eq!(returned["message"], "请补充备案");

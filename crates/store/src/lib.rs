@@ -166,6 +166,9 @@ pub struct EventRecord {
     pub state: State,
     pub actor: String,
     pub data: serde_json::Value,
+    /// The audit entry written with this change: its sequence number and hash.
+    pub audit_seq: i64,
+    pub audit_hash: String,
 }
 
 /// A reviewer's claim on an application: others are warned before deciding it.

@@ -16,11 +16,13 @@ type EventTuple = (
     String,
     String,
     String,
+    i64,
+    String,
 );
 
 pub(super) fn after(conn: &Connection, after: i64, limit: u64) -> StoreResult<Vec<EventRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, type, occurred_at, application_id, revision, previous_state, state, actor, data
+        "SELECT id, type, occurred_at, application_id, revision, previous_state, state, actor, data, audit_seq, audit_hash
          FROM events WHERE id > ? ORDER BY id LIMIT ?",
     )?;
     let rows = stmt.query_map(params![after, limit.min(i64::MAX as u64) as i64], |r| {
@@ -34,6 +36,8 @@ pub(super) fn after(conn: &Connection, after: i64, limit: u64) -> StoreResult<Ve
             r.get(6)?,
             r.get(7)?,
             r.get(8)?,
+            r.get(9)?,
+            r.get(10)?,
         ))
     })?;
     rows.map(|row| event_from_tuple(row?)).collect()
@@ -45,7 +49,7 @@ pub(super) fn last_id(conn: &Connection) -> StoreResult<i64> {
 }
 
 fn event_from_tuple(t: EventTuple) -> StoreResult<EventRecord> {
-    let (id, kind, at, application_id, revision, previous, state, actor, data) = t;
+    let (id, kind, at, application_id, revision, previous, state, actor, data, seq, hash) = t;
     let bad = |what: &str, e: String| StoreError::Schema(format!("event {id}: bad {what}: {e}"));
     Ok(EventRecord {
         id,
@@ -57,5 +61,7 @@ fn event_from_tuple(t: EventTuple) -> StoreResult<EventRecord> {
         state: parse_state(&state)?,
         actor,
         data: serde_json::from_str(&data).map_err(|e| bad("data", e.to_string()))?,
+        audit_seq: seq,
+        audit_hash: hash,
     })
 }

@@ -190,7 +190,7 @@ impl SqliteImport<'_> {
         ])?;
         let head = std::mem::take(&mut self.head);
         let entry = append_audit_after(self.tx(), head, audit)?;
-        append_event(self.tx(), &entry.entry, &event)?;
+        append_event(self.tx(), &entry, &event)?;
         self.head = (entry.seq, entry.hash);
         self.written += 1;
         if let Some(pause) = &self.pause {

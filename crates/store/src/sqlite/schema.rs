@@ -87,7 +87,9 @@ const MIGRATIONS: &[&str] = &[
         previous_state TEXT,
         state TEXT NOT NULL,
         actor TEXT NOT NULL,
-        data TEXT NOT NULL
+        data TEXT NOT NULL,
+        audit_seq INTEGER NOT NULL,
+        audit_hash TEXT NOT NULL
     );
     CREATE TRIGGER events_no_update BEFORE UPDATE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;

@@ -29,7 +29,7 @@ pub(super) fn change_state(
     }
     tx.execute("DELETE FROM claims WHERE application_id = ?", [&change.id])?;
     let entry = append_audit(&tx, change.audit)?;
-    append_event(&tx, &entry.entry, &change.event)?;
+    append_event(&tx, &entry, &change.event)?;
     if let Some(pause) = &store.pause {
         pause(PausePoint::DecisionCommit);
     }
@@ -148,13 +148,15 @@ pub(super) fn write_derived(tx: &Connection, id: &str, d: &Derived) -> StoreResu
         .map_err(StoreError::from)
 }
 
-/// Publishes `event` for the change `audit` records: same application, revision, states,
-/// actor and instant, in the same transaction.
+/// Publishes `event` for the change `entry` records: same application, revision, states,
+/// actor and instant, in the same transaction, naming the entry (its sequence number and
+/// hash) so that a consumer's copy of events can later prove the audit chain still holds it.
 pub(super) fn append_event(
     tx: &Connection,
-    audit: &NewAuditEntry,
+    entry: &AuditEntry,
     event: &NewEvent,
 ) -> StoreResult<()> {
+    let audit = &entry.entry;
     let Some(state) = audit.to_state.as_deref() else {
         return Err(StoreError::Database(format!(
             "an event ({}) without the state it leads to",
@@ -162,8 +164,8 @@ pub(super) fn append_event(
         )));
     };
     tx.prepare_cached(
-        "INSERT INTO events (type, occurred_at, application_id, revision, previous_state, state, actor, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO events (type, occurred_at, application_id, revision, previous_state, state, actor, data, audit_seq, audit_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         event.kind.id(),
@@ -174,6 +176,8 @@ pub(super) fn append_event(
         state,
         audit.actor,
         event.data.to_string(),
+        entry.seq,
+        entry.hash,
     ])?;
     Ok(())
 }
