@@ -485,7 +485,7 @@ fn driver(o: &Options) -> ExitCode {
         clock(),
     )
     .expect("review")
-    .verify_audit()
+    .verify_audit(None)
     .expect("verify");
 
     let seconds = elapsed_ms.max(1) as f64 / 1000.0;
@@ -539,17 +539,20 @@ fn driver(o: &Options) -> ExitCode {
     println!(
         "audit chain:           {} entries, {}",
         chain.checked,
-        if chain.broken.is_none() {
-            "intact"
-        } else {
+        if chain.broken.is_some() {
             "BROKEN"
+        } else if !chain.disagreements.is_empty() {
+            "intact, but the applications or events DISAGREE with it"
+        } else {
+            "intact, and the applications and events agree with it"
         }
     );
     let clean = errors.is_empty()
         && lost_decisions + unclaimed == 0
         && duplicated == 0
         && integrity == "ok"
-        && chain.broken.is_none();
+        && chain.broken.is_none()
+        && chain.disagreements.is_empty();
     if clean {
         ExitCode::SUCCESS
     } else {

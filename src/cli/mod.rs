@@ -1,6 +1,7 @@
 //! The command line: parse, call the review operations, print text or JSON. A thin
 //! layer: nothing here decides anything.
 
+mod audit;
 mod error;
 mod events;
 mod json;
@@ -159,8 +160,19 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Walk the hash chain and name the first entry that does not match
-    Verify,
+    /// Walk the hash chain, name the first entry that does not match, and check that the
+    /// applications and events agree with it
+    Verify {
+        /// A head printed earlier by `shenhe audit head` (SEQ:HASH): prove the chain still
+        /// holds it
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect: Option<String>,
+    },
+    /// Print the last entry as SEQ:HASH, to keep where reviewers cannot write
+    Head {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -464,33 +476,14 @@ fn run(cli: Cli) -> CliResult {
                 output::reasons(&mut out, &policy)?;
             }
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command } => {
             let db = database_path(cli.db.as_deref())?;
             let review = open_review(&db, policy)?;
-            let report = review.verify_audit()?;
-            match report.broken {
-                None => writeln!(
-                    out,
-                    "audit chain intact: {} entries verified",
-                    report.checked
-                )?,
-                Some(b) => {
-                    let (seq, what) = match b {
-                        crate::store::audit::ChainBreak::Content { seq } => {
-                            (seq, "its content does not match its hash (edited)")
-                        }
-                        crate::store::audit::ChainBreak::Link { seq } => (
-                            seq,
-                            "it does not chain from the entry before it (an entry was removed or inserted)",
-                        ),
-                    };
-                    return Err(CliError::Usage(format!(
-                        "audit chain broken at entry {seq}: {what}; {} entries before it verified",
-                        report.checked
-                    )));
+            match command {
+                AuditCommand::Verify { expect } => {
+                    audit::verify(&review, expect.as_deref(), &mut out)?
                 }
+                AuditCommand::Head { json } => audit::head(&review, json, &mut out)?,
             }
         }
         Command::Init {

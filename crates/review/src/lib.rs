@@ -34,8 +34,8 @@ pub use error::{ReviewError, ReviewResult};
 // What the faces read is the review layer's vocabulary: they need no store of their own.
 pub use import::{ImportError, RecordError};
 pub use shenhe_store::{
-    AuditEntry, Claim, EventRecord, QueueCounts, QueueQuery, QueueRow, SortKey, StoreError,
-    StoredApplication,
+    AuditEntry, Claim, Disagreement, EventRecord, QueueCounts, QueueQuery, QueueRow, SortKey,
+    StoreError, StoredApplication,
 };
 
 /// Records handed from the reading thread to the writing one at a time.
@@ -123,7 +123,27 @@ pub struct SweepItem {
 pub struct ChainReport {
     pub checked: u64,
     pub broken: Option<ChainBreak>,
+    /// The last entry: what to keep elsewhere, to prove later that the chain still holds it.
+    pub head: Option<(i64, String)>,
+    /// Where the applications and events disagree with the chain (at most a screenful).
+    pub disagreements: Vec<Disagreement>,
+    /// Whether the chain still holds a head kept earlier, when one was given.
+    pub kept_head: Option<KeptHead>,
 }
+
+/// What became of an audit head kept earlier (`shenhe audit head`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeptHead {
+    /// The entry is there with the same hash: nothing before it changed.
+    Held,
+    /// The chain now ends before that entry: entries were removed from its end.
+    Gone { last: i64 },
+    /// The entry has another hash: the chain was rewritten at or before it.
+    Rewritten,
+}
+
+/// How many disagreements verification lists at most.
+const DISAGREEMENTS_SHOWN: u64 = 20;
 
 /// A reviewer's session on a store: who acts, under which policy, at what time.
 pub struct Review {
@@ -286,13 +306,39 @@ impl Review {
 
     // ---- audit ----
 
-    pub fn verify_audit(&self) -> ReviewResult<ChainReport> {
+    /// Walks the hash chain, replays it against the applications and events, and checks
+    /// that it still holds `kept`, a head (sequence number, hash) kept from earlier.
+    pub fn verify_audit(&self, kept: Option<(i64, &str)>) -> ReviewResult<ChainReport> {
         let mut verifier = ChainVerifier::default();
         self.store.audit_chain(&mut |entry| verifier.feed(entry))?;
+        let disagreements = if verifier.broken.is_none() {
+            self.store.audit_disagreements(DISAGREEMENTS_SHOWN)?
+        } else {
+            Vec::new()
+        };
+        let head = self.store.audit_head()?;
+        let kept_head = match kept {
+            None => None,
+            Some((seq, hash)) => Some(match self.store.audit_hash_at(seq)? {
+                Some(found) if found == hash => KeptHead::Held,
+                Some(_) => KeptHead::Rewritten,
+                None => KeptHead::Gone {
+                    last: head.as_ref().map_or(0, |(seq, _)| *seq),
+                },
+            }),
+        };
         Ok(ChainReport {
             checked: verifier.checked,
             broken: verifier.broken,
+            head,
+            disagreements,
+            kept_head,
         })
+    }
+
+    /// The last audit entry (sequence number, hash).
+    pub fn audit_head(&self) -> ReviewResult<Option<(i64, String)>> {
+        Ok(self.store.audit_head()?)
     }
 
     pub fn data_version(&self) -> ReviewResult<i64> {

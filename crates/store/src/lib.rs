@@ -192,6 +192,22 @@ pub struct Existing {
     pub submitted_at: DateTime<FixedOffset>,
 }
 
+/// A place where the stored data and the audit trail disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disagreement {
+    /// An application's `field` holds `stored`; its audit entries say `replayed`.
+    Application {
+        id: String,
+        field: &'static str,
+        stored: String,
+        replayed: String,
+    },
+    /// Audit entries name an application that is not there.
+    Missing { id: String },
+    /// Event `event` names audit entry `seq`, which is missing or has another hash.
+    Event { event: i64, seq: i64 },
+}
+
 /// A failure of the store. Conflicts are expected in normal use; the rest are not.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -304,6 +320,16 @@ pub trait Store {
     fn history(&self, id: &str) -> StoreResult<Vec<AuditEntry>>;
     /// The whole audit chain, in order, for verification.
     fn audit_chain(&self, visit: &mut dyn FnMut(&AuditEntry) -> bool) -> StoreResult<()>;
+    /// Where the stored data disagrees with the audit trail (at most `limit` places):
+    /// applications whose state, revision or version are not what replaying their entries
+    /// gives, entries of applications that are gone, events whose entry is missing or
+    /// different. The chain's hashes cannot show these: a whole entry removed from the end,
+    /// or a row changed beside the trail.
+    fn audit_disagreements(&self, limit: u64) -> StoreResult<Vec<Disagreement>>;
+    /// The last audit entry's sequence number and hash, if there is one.
+    fn audit_head(&self) -> StoreResult<Option<(i64, String)>>;
+    /// The hash of entry `seq`, if there is one.
+    fn audit_hash_at(&self, seq: i64) -> StoreResult<Option<String>>;
     /// Applications whose derived columns were computed under another policy version, in
     /// id order after `after`: a walk through the table that never looks at a row twice.
     fn stale_derived(

@@ -21,8 +21,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::audit::{AuditEntry, NewAuditEntry};
 use super::{
-    Claim, CountBounds, Derived, EventRecord, ImportSession, PauseHook, QueueCounts, QueueQuery,
-    QueueRow, StateChange, Store, StoreError, StoreResult, StoredApplication,
+    Claim, CountBounds, Derived, Disagreement, EventRecord, ImportSession, PauseHook, QueueCounts,
+    QueueQuery, QueueRow, StateChange, Store, StoreError, StoreResult, StoredApplication,
 };
 use busy::{is_busy, on_busy};
 use shenhe_domain::checks::Judgement;
@@ -201,6 +201,18 @@ impl Store for SqliteStore {
 
     fn audit_chain(&self, visit: &mut dyn FnMut(&AuditEntry) -> bool) -> StoreResult<()> {
         read::audit_chain(&self.conn, visit)
+    }
+
+    fn audit_disagreements(&self, limit: u64) -> StoreResult<Vec<Disagreement>> {
+        read::audit_disagreements(&self.conn, limit)
+    }
+
+    fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
+        Ok(Some(write::audit_head(&self.conn)?).filter(|(seq, _)| *seq > 0))
+    }
+
+    fn audit_hash_at(&self, seq: i64) -> StoreResult<Option<String>> {
+        read::audit_hash_at(&self.conn, seq)
     }
 
     fn stale_derived(

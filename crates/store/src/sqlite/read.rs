@@ -9,7 +9,7 @@ use super::rows::{
     stored_from_tuple,
 };
 use crate::audit::AuditEntry;
-use crate::{StoreError, StoreResult, StoredApplication};
+use crate::{Disagreement, StoreError, StoreResult, StoredApplication};
 use shenhe_domain::checks::{CheckId, Judgement};
 
 pub(super) fn get(conn: &Connection, id: &str) -> StoreResult<Option<StoredApplication>> {
@@ -72,10 +72,17 @@ pub(super) fn audit_chain(
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let (entry, raw_at) = audit_from_row(row)?;
-        // An `at` that does not parse was edited: keep the raw text so the hash fails.
+        let raw_reasons: String = row.get(8)?;
+        // A field that does not parse was edited: reading it as a default would let the
+        // hash agree (an empty list of reasons hashes as `[]` whatever the column holds).
         let entry = if DateTime::parse_from_rfc3339(&raw_at).is_err() {
             AuditEntry {
                 hash: format!("unreadable at `{raw_at}`"),
+                ..entry
+            }
+        } else if serde_json::from_str::<Vec<String>>(&raw_reasons).is_err() {
+            AuditEntry {
+                hash: format!("unreadable reasons `{raw_reasons}`"),
                 ..entry
             }
         } else {
@@ -105,4 +112,83 @@ pub(super) fn stale_derived(
         )?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(stored_from_tuple).collect()
+}
+
+/// Replays each application's audit entries in SQL: its state is the last entry's
+/// `to_state`, its revision the highest entry's, its version the number of entries that
+/// changed it (every state change and judgement bumps the version by one).
+pub(super) fn audit_disagreements(conn: &Connection, limit: u64) -> StoreResult<Vec<Disagreement>> {
+    let limit = limit.min(i64::MAX as u64) as i64;
+    let mut found = Vec::new();
+    let mut stmt = conn.prepare(
+        "SELECT x.id, x.state, x.revision, x.version, r.id, r.state, r.revision, r.version
+         FROM applications x LEFT JOIN (
+             SELECT a.application_id AS id, max(a.revision) AS revision,
+                    sum(a.to_state IS NOT NULL OR a.action = 'judge') AS version,
+                    (SELECT b.to_state FROM audit b
+                      WHERE b.application_id = a.application_id AND b.to_state IS NOT NULL
+                      ORDER BY b.seq DESC LIMIT 1) AS state
+             FROM audit a GROUP BY a.application_id
+         ) r ON r.id = x.id
+         WHERE r.id IS NULL OR r.state IS NOT x.state OR r.revision IS NOT x.revision
+            OR r.version IS NOT x.version
+         LIMIT ?",
+    )?;
+    let mut rows = stmt.query([limit])?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let stored: [String; 3] = [
+            row.get(1)?,
+            row.get::<_, i64>(2)?.to_string(),
+            row.get::<_, i64>(3)?.to_string(),
+        ];
+        let replayed: Option<String> = row.get(4)?;
+        if replayed.is_none() {
+            found.push(Disagreement::Application {
+                id,
+                field: "audit entries",
+                stored: "an application".into(),
+                replayed: "none".into(),
+            });
+            continue;
+        }
+        let replayed: [String; 3] = [
+            row.get::<_, Option<String>>(5)?
+                .unwrap_or_else(|| "none".into()),
+            row.get::<_, i64>(6)?.to_string(),
+            row.get::<_, i64>(7)?.to_string(),
+        ];
+        for (i, field) in ["state", "revision", "version"].into_iter().enumerate() {
+            if stored[i] != replayed[i] {
+                found.push(Disagreement::Application {
+                    id: id.clone(),
+                    field,
+                    stored: stored[i].clone(),
+                    replayed: replayed[i].clone(),
+                });
+            }
+        }
+    }
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT application_id FROM audit
+         WHERE application_id NOT IN (SELECT id FROM applications) LIMIT ?",
+    )?;
+    for id in stmt.query_map([limit], |r| r.get(0))? {
+        found.push(Disagreement::Missing { id: id? });
+    }
+    let mut stmt = conn.prepare(
+        "SELECT e.id, e.audit_seq FROM events e LEFT JOIN audit a ON a.seq = e.audit_seq
+         WHERE a.hash IS NOT e.audit_hash ORDER BY e.id LIMIT ?",
+    )?;
+    for row in stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        let (event, seq) = row?;
+        found.push(Disagreement::Event { event, seq });
+    }
+    Ok(found)
+}
+
+pub(super) fn audit_hash_at(conn: &Connection, seq: i64) -> StoreResult<Option<String>> {
+    conn.query_row("SELECT hash FROM audit WHERE seq = ?", [seq], |r| r.get(0))
+        .optional()
+        .map_err(StoreError::from)
 }

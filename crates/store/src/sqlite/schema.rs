@@ -118,6 +118,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (endpoint, event_id)
     ) WITHOUT ROWID;
     ALTER TABLE applications ADD COLUMN reviewable_at TEXT;
+    -- INSERT OR REPLACE deletes the row it replaces without firing DELETE triggers
+    -- (unless a connection asks for recursive triggers, which the sqlite3 shell does not).
+    CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit
+        WHEN EXISTS (SELECT 1 FROM audit WHERE seq = NEW.seq)
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: an entry cannot be replaced'); END;
+    CREATE TRIGGER events_no_replace BEFORE INSERT ON events
+        WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
+        BEGIN SELECT RAISE(ABORT, 'events are append-only: an event cannot be replaced'); END;
     "#,
 ];
 
