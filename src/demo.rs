@@ -6,11 +6,12 @@ use std::sync::Arc;
 use crate::cli::CliError;
 use crate::domain::policy::Policy;
 use crate::review::{Clock, Review, identity};
-use chrono::Duration;
+use chrono::{DateTime, Duration, FixedOffset};
 
+use crate::domain::calendar::china;
 use crate::domain::state::State;
+use crate::store::Store;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{QueueQuery, Store};
 
 /// Replaces whatever is at `db` with `count` generated applications (seeded), imported
 /// the way any file is. A demo database lets `SHENHE_REVIEWER` name the reviewer.
@@ -39,15 +40,13 @@ pub fn create(db: &Path, policy: &Arc<Policy>, count: u64, seed: u64) -> Result<
     store.set_meta("demo", "1")?;
     let mut ndjson = Vec::new();
     crate::generate::write_ndjson(policy, seed, clock.now(), count, &mut ndjson)?;
-    let actor = identity::reviewer(true);
-    let mut review = Review::new(Box::new(store), Arc::clone(policy), actor, clock)?;
-    let report = review.import(std::io::Cursor::new(ndjson))?;
-    let decided = decide_the_past(&mut review, seed)?;
-    review.act_as(&identity::reviewer(true), clock);
+    let importer = identity::reviewer(true);
+    let mut review = Review::new(Box::new(store), Arc::clone(policy), importer.clone(), clock)?;
+    let (imported, decided) = replay_the_past(&mut review, &ndjson, &importer, seed)?;
+    review.act_as(&importer, clock);
     eprintln!(
-        "demo database {} with {} applications ({decided} already decided by the demo team)",
+        "demo database {} with {imported} applications ({decided} already decided by the demo team)",
         db.display(),
-        report.inserted
     );
     Ok(())
 }
@@ -55,29 +54,61 @@ pub fn create(db: &Path, policy: &Arc<Policy>, count: u64, seed: u64) -> Result<
 /// The demo team: who decided the applications that came in before today.
 const DEMO_REVIEWERS: [&str; 4] = ["lina", "wangwei", "zhaomin", "chenjie"];
 
+/// What happened, in the order it happened: a day's applications arrive together (at the
+/// last one's submission), and decisions follow them. The audit trail never goes back in
+/// time, so the past must be written in its own order.
+enum Step {
+    Import(usize),
+    Decide { id: String, reviewer: &'static str },
+}
+
 /// A queue where every application of the past four weeks still waits would be a
 /// strange one: most older applications were decided long ago, within a day or two of
 /// coming in, and only a few slipped past their due time. Decide those the way a
 /// reviewer would: return with the reasons the failed checks offer, else approve.
-fn decide_the_past(review: &mut Review, seed: u64) -> Result<u64, CliError> {
+fn replay_the_past(
+    review: &mut Review,
+    ndjson: &[u8],
+    importer: &str,
+    seed: u64,
+) -> Result<(u64, u64), CliError> {
     let now = review.now();
-    let query = QueueQuery {
-        states: vec![State::PendingReview],
-        submitted_before: Some(now - Duration::days(2)),
-        ..Default::default()
-    };
-    let mut ids = Vec::new();
-    let mut offset = 0;
-    loop {
-        let rows = review.page(&query, offset, 1000)?;
-        if rows.is_empty() {
-            break;
-        }
-        offset += rows.len() as u64;
-        ids.extend(rows.into_iter().map(|r| (r.id, r.submitted_at, r.version)));
+    let mut records: Vec<(DateTime<FixedOffset>, String, &[u8])> = Vec::new();
+    for line in ndjson.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let value: serde_json::Value = serde_json::from_slice(line)
+            .map_err(|e| CliError::Usage(format!("the demo generator wrote bad JSON: {e}")))?;
+        let submitted = value["submitted_at"]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .ok_or_else(|| CliError::Usage("a demo record without its submission time".into()))?;
+        let id = value["id"].as_str().unwrap_or_default().to_string();
+        records.push((submitted, id, line));
     }
-    let mut decided = 0;
-    for (i, (id, submitted_at, version)) in ids.into_iter().enumerate() {
+    records.sort_by_key(|(at, _, _)| *at);
+    // One import a day, at the time of that day's last submission.
+    let mut batches: Vec<(DateTime<FixedOffset>, Vec<u8>)> = Vec::new();
+    let mut batch_of = Vec::with_capacity(records.len());
+    for (at, _, line) in &records {
+        let day = at.with_timezone(&china()).date_naive();
+        match batches.last_mut() {
+            Some((last, body)) if last.with_timezone(&china()).date_naive() == day => {
+                *last = *at;
+                body.extend_from_slice(line);
+                body.push(b'\n');
+            }
+            _ => batches.push((*at, [*line, b"\n"].concat())),
+        }
+        batch_of.push(batches.len() - 1);
+    }
+    let mut steps: Vec<(DateTime<FixedOffset>, Step)> = batches
+        .iter()
+        .enumerate()
+        .map(|(i, (at, _))| (*at, Step::Import(i)))
+        .collect();
+    for (i, (submitted, id, _)) in records.iter().enumerate() {
+        if *submitted >= now - Duration::days(2) {
+            continue;
+        }
         let roll = crate::generate::rng::Rng::for_index(seed, i as u64).next_u64();
         // One in thirty is still waiting: those are the overdue ones on the screen.
         if roll.is_multiple_of(30) {
@@ -85,24 +116,45 @@ fn decide_the_past(review: &mut Review, seed: u64) -> Result<u64, CliError> {
         }
         let reviewer = DEMO_REVIEWERS[(roll >> 8) as usize % DEMO_REVIEWERS.len()];
         let hours = 2 + (roll >> 16) % 30;
-        let at = (submitted_at + Duration::hours(hours as i64)).min(now);
-        review.act_as(reviewer, Clock::Fixed(at));
-        let view = review.show(&id)?;
-        if view.failed().is_empty() {
-            review.approve(&id, version, None)?;
-        } else {
-            let message = "请根据退回原因修改后重新提交。".to_string();
-            review.return_application(
-                &id,
-                version,
-                &view.suggested_reasons,
-                Some(message),
-                None,
-            )?;
-        }
-        decided += 1;
+        let arrived = batches[batch_of[i]].0;
+        let at = (*submitted + Duration::hours(hours as i64)).min(now).max(arrived);
+        steps.push((at, Step::Decide { id: id.clone(), reviewer }));
     }
-    Ok(decided)
+    // Arrivals before decisions of the same instant: a decision needs its application.
+    steps.sort_by_key(|(at, step)| (*at, matches!(step, Step::Decide { .. })));
+    let (mut imported, mut decided) = (0, 0);
+    for (at, step) in steps {
+        match step {
+            Step::Import(i) => {
+                review.act_as(importer, Clock::Fixed(at));
+                let body = std::mem::take(&mut batches[i].1);
+                imported += review.import(std::io::Cursor::new(body))?.inserted;
+            }
+            Step::Decide { id, reviewer } => {
+                review.act_as(reviewer, Clock::Fixed(at));
+                let view = review.show(&id)?;
+                // Still waiting on real-name verification: nobody can decide it yet.
+                if view.stored.state != State::PendingReview {
+                    continue;
+                }
+                let version = view.stored.version;
+                if view.failed().is_empty() {
+                    review.approve(&id, version, None)?;
+                } else {
+                    let message = "请根据退回原因修改后重新提交。".to_string();
+                    review.return_application(
+                        &id,
+                        version,
+                        &view.suggested_reasons,
+                        Some(message),
+                        None,
+                    )?;
+                }
+                decided += 1;
+            }
+        }
+    }
+    Ok((imported, decided))
 }
 
 /// `demo --db` pointed at the team's database would delete it, and the fresh one would let

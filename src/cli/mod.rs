@@ -291,6 +291,13 @@ pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
         db.display()
     )))?;
     let override_allowed = store.meta(identity::OVERRIDE_META_KEY)?.as_deref() == Some("1");
+    if clock.is_fixed() && !override_allowed {
+        return Err(CliError::Usage(format!(
+            "{}: {} is honoured only on databases made for tests or training (shenhe init --allow-reviewer-override, shenhe demo); decisions on this one are kept at the system's time",
+            db.display(),
+            crate::review::clock::NOW_VARIABLE
+        )));
+    }
     if let Some(point) = test_pause::from_env().map_err(CliError::Usage)? {
         if !override_allowed {
             return Err(CliError::Usage(format!(

@@ -16,10 +16,22 @@ pub struct Env {
 }
 
 impl Env {
+    /// A database made for tests (`init --allow-reviewer-override`): the clock is fixed at
+    /// NOW and SHENHE_REVIEWER may name the reviewer.
     pub fn new() -> Env {
-        Env {
+        let env = Env {
             dir: tempfile::tempdir().expect("temp dir"),
             now: NOW.to_string(),
+        };
+        env.ok(&["init", "--allow-reviewer-override"]);
+        env
+    }
+
+    /// No database yet, and the system's clock: what a real team's first command meets.
+    pub fn real() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+            now: String::new(),
         }
     }
 
@@ -33,8 +45,12 @@ impl Env {
 
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_shenhe"));
-        cmd.env("SHENHE_NOW", &self.now)
-            .env("SHENHE_DB", self.db())
+        if self.now.is_empty() {
+            cmd.env_remove("SHENHE_NOW");
+        } else {
+            cmd.env("SHENHE_NOW", &self.now);
+        }
+        cmd.env("SHENHE_DB", self.db())
             .env_remove("SHENHE_DATA")
             .env_remove("SHENHE_REVIEWER")
             .env_remove("SHENHE_TEST_PAUSE")

@@ -274,7 +274,7 @@ fn racing_reviewers_record_exactly_one_decision_each() {
 
 #[test]
 fn the_reviewer_is_the_os_account_on_a_real_database() {
-    let env = Env::new();
+    let env = Env::real();
     env.ok(&["init"]);
     env.import_records(&[record("ID1")]);
     let out = env
@@ -324,7 +324,7 @@ fn the_reviewer_override_works_on_a_test_database() {
 
 #[test]
 fn the_override_cannot_be_switched_on_for_an_existing_database() {
-    let env = Env::new();
+    let env = Env::real();
     env.ok(&["init"]);
     env.import_records(&[record("ID1")]);
     let err = env.fails(&["init", "--allow-reviewer-override"]);
@@ -346,7 +346,7 @@ fn the_override_cannot_be_switched_on_for_an_existing_database() {
 
 #[test]
 fn demo_refuses_to_replace_a_real_database() {
-    let env = Env::new();
+    let env = Env::real();
     env.import_records(&[record("ID1")]);
     let db = env.db();
     let db = db.to_str().expect("utf-8 path");
@@ -404,4 +404,41 @@ fn a_busy_database_is_waited_for_not_reported() {
         stderr(&out)
     );
     assert_eq!(env.state_of("B1"), "pending_integration");
+}
+
+#[test]
+fn the_clock_cannot_be_set_on_a_real_database() {
+    let env = Env::real();
+    env.ok(&["init"]);
+    env.import_records(&[record("ID1")]);
+    for at in ["2001-01-01T10:00:00+08:00", "2026-11-24T10:00:00+08:00"] {
+        let out = env
+            .command()
+            .env("SHENHE_NOW", at)
+            .args(["approve", "ID1"])
+            .output()
+            .expect("run");
+        assert_user_error(&out, &["approve"]);
+        assert!(
+            stderr(&out)
+                .contains("SHENHE_NOW is honoured only on databases made for tests or training"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(env.state_of("ID1"), "pending_review");
+    // A year that could not be read back is refused even where the clock may be set.
+    let test = Env::new();
+    let out = test
+        .command()
+        .env("SHENHE_NOW", "9999-12-31T23:59:59Z")
+        .args(["list"])
+        .output()
+        .expect("run");
+    assert_user_error(&out, &["list"]);
+    assert!(
+        stderr(&out).contains("outside the years 2000 to 2999"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -241,7 +241,7 @@ fn an_import_killed_inside_its_transaction_leaves_nothing() {
 
 #[test]
 fn the_test_pause_is_refused_on_a_real_database() {
-    let env = Env::new();
+    let env = Env::real();
     env.ok(&["init"]);
     let file = big_file(&env);
     let out = env
@@ -278,7 +278,7 @@ fn decide_command(mut cmd: Command, i: usize, id: &str) -> Command {
 
 #[test]
 fn a_decision_killed_at_any_moment_is_wholly_there_or_wholly_absent() {
-    let env = Env::new();
+    let env = Env::real();
     env.ok(&["init"]);
     let ids: Vec<String> = (0..=DECISIONS).map(|i| format!("D{i:03}")).collect();
     let records: Vec<Value> = ids.iter().map(|id| record(id)).collect();

@@ -292,3 +292,43 @@ fn every_change_publishes_one_event_in_its_own_transaction() {
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
 }
+
+#[test]
+fn the_trail_never_goes_back_in_time_whatever_the_clock_says() {
+    let (_dir, mut store) = store_with_one();
+    let earlier = now() - chrono::Duration::hours(5);
+    let entry = store
+        .change_state(
+            StateChange {
+                id: "SQ1".into(),
+                expected_version: 1,
+                to: State::PendingIntegration,
+                audit: NewAuditEntry {
+                    at: earlier,
+                    ..audit_entry("approve", Some(State::PendingIntegration))
+                },
+                event: NewEvent::new(EventKind::Approved),
+            },
+            None,
+        )
+        .expect("approve");
+    assert_eq!(entry.entry.at, now(), "held at the last entry's time");
+    let stored = store.get("SQ1").expect("get").expect("SQ1");
+    assert_eq!(stored.changed_at, now());
+    assert_eq!(store.events_after(1, 1).expect("event")[0].occurred_at, now());
+    let later = now() + chrono::Duration::minutes(1);
+    let entry = store
+        .record(NewAuditEntry {
+            at: later,
+            ..audit_entry("reveal_password", None)
+        })
+        .expect("record");
+    assert_eq!(entry.entry.at, later, "a clock ahead is kept");
+    let entry = store
+        .record(NewAuditEntry {
+            at: earlier,
+            ..audit_entry("reveal_password", None)
+        })
+        .expect("record");
+    assert_eq!(entry.entry.at, later);
+}

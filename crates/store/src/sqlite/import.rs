@@ -7,7 +7,7 @@ use super::SqliteStore;
 use super::busy::{is_busy, on_busy};
 use super::rows::{parse_instant, parse_state, ts};
 use super::schema::SECONDARY_INDEXES;
-use super::write::{append_audit_after, append_event, audit_head};
+use super::write::{append_audit_after, append_event, audit_head, last_entry_at};
 use crate::audit::NewAuditEntry;
 use crate::{
     Existing, ImportRecord, ImportSession, NewEvent, PauseHook, PausePoint, StoreError, StoreResult,
@@ -60,11 +60,13 @@ pub(super) fn begin_import(store: &mut SqliteStore) -> StoreResult<Box<dyn Impor
         }
     }
     let head = audit_head(&tx)?;
+    let not_before = last_entry_at(&tx)?;
     Ok(Box::new(SqliteImport {
         conn: &store.conn,
         tx: Some(tx),
         bulk: empty,
         head,
+        not_before,
         rollback_journal,
         pause: store.pause.clone(),
         written: 0,
@@ -115,6 +117,8 @@ struct SqliteImport<'a> {
     /// Loading into an empty database: the secondary indexes are built at commit.
     bulk: bool,
     head: (i64, String),
+    /// The last entry's time before this import: no entry of it is earlier.
+    not_before: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// The journal was switched from WAL for this import and must be switched back.
     rollback_journal: bool,
     pause: Option<PauseHook>,
@@ -151,10 +155,13 @@ impl SqliteImport<'_> {
     fn write(
         &mut self,
         rec: ImportRecord<'_>,
-        audit: NewAuditEntry,
+        mut audit: NewAuditEntry,
         event: NewEvent,
         new: bool,
     ) -> StoreResult<()> {
+        if let Some(last) = self.not_before {
+            audit.at = audit.at.max(last);
+        }
         let app = rec.app;
         let body = rec.body;
         let sql = if new {

@@ -19,6 +19,8 @@ pub(super) fn change_state(
 ) -> StoreResult<AuditEntry> {
     let tx = store.immediate()?;
     check_version(&tx, &change.id, change.expected_version)?;
+    let mut change = change;
+    change.audit.at = not_before_the_last_entry(&tx, change.audit.at)?;
     let at = change.audit.at.to_rfc3339();
     tx.execute(
         "UPDATE applications SET state = ?2, version = version + 1, changed_at = ?3, changed_by = ?4 WHERE id = ?1",
@@ -44,10 +46,11 @@ pub(super) fn judge(
     revision: u32,
     j: &Judgement,
     derived: &Derived,
-    audit: NewAuditEntry,
+    mut audit: NewAuditEntry,
 ) -> StoreResult<AuditEntry> {
     let tx = store.immediate()?;
     check_version(&tx, id, expected_version)?;
+    audit.at = not_before_the_last_entry(&tx, audit.at)?;
     tx.execute(
         "INSERT OR REPLACE INTO judgements (application_id, revision, check_id, passed, note, by, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         params![id, revision, j.check.id(), j.passed, j.note, j.by, j.at.to_rfc3339()],
@@ -62,8 +65,9 @@ pub(super) fn judge(
     Ok(entry)
 }
 
-pub(super) fn record(store: &SqliteStore, audit: NewAuditEntry) -> StoreResult<AuditEntry> {
+pub(super) fn record(store: &SqliteStore, mut audit: NewAuditEntry) -> StoreResult<AuditEntry> {
     let tx = store.immediate()?;
+    audit.at = not_before_the_last_entry(&tx, audit.at)?;
     let entry = append_audit(&tx, audit)?;
     tx.commit()?;
     Ok(entry)
@@ -180,6 +184,23 @@ pub(super) fn append_event(
         entry.hash,
     ])?;
     Ok(())
+}
+
+/// `at`, or the last entry's time if the clock is behind it: the trail's times never go
+/// backwards, whatever a clock says (a system clock stepped back, two hosts' clocks).
+pub(super) fn not_before_the_last_entry(
+    tx: &Connection,
+    at: DateTime<FixedOffset>,
+) -> StoreResult<DateTime<FixedOffset>> {
+    Ok(last_entry_at(tx)?.map_or(at, |last| at.max(last)))
+}
+
+/// The time of the last entry, if it can be read (a tampered one is verify's to report).
+pub(super) fn last_entry_at(tx: &Connection) -> StoreResult<Option<DateTime<FixedOffset>>> {
+    let at: Option<String> = tx
+        .query_row("SELECT at FROM audit ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+        .optional()?;
+    Ok(at.and_then(|text| DateTime::parse_from_rfc3339(&text).ok()))
 }
 
 /// The last entry's sequence number and hash: what the next entry chains from.
