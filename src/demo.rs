@@ -117,8 +117,16 @@ fn replay_the_past(
         let reviewer = DEMO_REVIEWERS[(roll >> 8) as usize % DEMO_REVIEWERS.len()];
         let hours = 2 + (roll >> 16) % 30;
         let arrived = batches[batch_of[i]].0;
-        let at = (*submitted + Duration::hours(hours as i64)).min(now).max(arrived);
-        steps.push((at, Step::Decide { id: id.clone(), reviewer }));
+        let at = (*submitted + Duration::hours(hours as i64))
+            .min(now)
+            .max(arrived);
+        steps.push((
+            at,
+            Step::Decide {
+                id: id.clone(),
+                reviewer,
+            },
+        ));
     }
     // Arrivals before decisions of the same instant: a decision needs its application.
     steps.sort_by_key(|(at, step)| (*at, matches!(step, Step::Decide { .. })));

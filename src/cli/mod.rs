@@ -6,6 +6,7 @@ mod error;
 mod events;
 mod json;
 mod output;
+mod spool;
 
 use std::io::{BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -337,7 +338,8 @@ fn run(cli: Cli) -> CliResult {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
             let report = if file.as_os_str() == "-" {
-                review.import(BufReader::with_capacity(1 << 20, std::io::stdin()))?
+                let input = spool::stdin_as_file()?;
+                review.import(BufReader::with_capacity(1 << 20, input))?
             } else {
                 let f = std::fs::File::open(&file)
                     .map_err(CliError::context(format!("cannot read {}", file.display())))?;

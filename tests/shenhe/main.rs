@@ -11,6 +11,7 @@ mod console;
 mod crash;
 mod events;
 mod fuzz;
+mod hardening;
 mod hostile;
 mod import;
 mod layers;

@@ -231,3 +231,39 @@ mod tests {
         assert_eq!(width(&pad("支付宝接口合作", 9)), 9);
     }
 }
+
+/// Whether nothing of `text` would show: only whitespace and invisible or bidirectional
+/// formatting characters (a name of one U+200B is an empty name). Controls are not blank:
+/// they are shown, as placeholders.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        let code = c as u32;
+        matches!(code, 0x09 | 0x0A | 0x0D | 0x20 | 0x2800)
+            || (c.is_whitespace() && !c.is_control())
+            || (needs_placeholder(c)
+                && !matches!(code, 0x00..=0x1F | 0x7F..=0x9F | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF))
+    })
+}
+
+#[cfg(test)]
+mod blank_tests {
+    use super::is_blank;
+
+    #[test]
+    fn only_invisible_characters_are_blank() {
+        for blank in [
+            "",
+            "  ",
+            "\u{200B}",
+            "\u{3000}\u{FEFF}",
+            "\u{202E}\u{200D}",
+            "\u{3164}",
+            "\t\r\n",
+        ] {
+            assert!(is_blank(blank), "{blank:?}");
+        }
+        for shown in ["a", "\u{200B}王", "\u{E000}", " · ", "\u{1b}\u{1b}"] {
+            assert!(!is_blank(shown), "{shown:?}");
+        }
+    }
+}

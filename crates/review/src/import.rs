@@ -236,14 +236,15 @@ impl<'p> RecordReader<'p> {
                             input.consume(len);
                         }
                     }
+                    // A line without end (`import /dev/zero`) is still a file with a limit.
+                    if total_bytes > limits::FILE_BYTES {
+                        return Err(too_large());
+                    }
                 }
                 continue;
             }
             if total_bytes > limits::FILE_BYTES {
-                return Err(ImportError::File(format!(
-                    "the input is larger than the limit of {} GiB",
-                    limits::FILE_BYTES >> 30
-                )));
+                return Err(too_large());
             }
             let text = match std::str::from_utf8(&line) {
                 Ok(t) => t,
@@ -269,40 +270,23 @@ impl<'p> RecordReader<'p> {
         self.finish()
     }
 
+    /// A JSON array, one element at a time: memory holds one record, never the file.
+    /// Elements are split by tracking strings and nesting, then each is parsed alone, so
+    /// one bad record does not hide the others.
     fn read_array<R: BufRead>(
         &mut self,
-        mut input: R,
+        input: R,
         each: &mut dyn FnMut(Position, Application) -> Result<(), ImportError>,
     ) -> Result<(), ImportError> {
-        let mut bytes = Vec::new();
-        input
-            .by_ref()
-            .take(limits::FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| ImportError::File(format!("cannot read the input: {e}")))?;
-        if bytes.len() as u64 > limits::FILE_BYTES {
-            return Err(ImportError::File(format!(
-                "the input is larger than the limit of {} GiB",
-                limits::FILE_BYTES >> 30
-            )));
-        }
-        let text = std::str::from_utf8(&bytes).map_err(|e| {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
-            ImportError::File(format!("the input is not valid UTF-8 (line {line})"))
-        })?;
-        // Each element is taken as raw JSON first so that one bad record does not hide the others.
-        let elements: Vec<&serde_json::value::RawValue> =
-            serde_json::from_str(text).map_err(|e| {
-                ImportError::File(format!("the input is not a JSON array of objects: {e}"))
-            })?;
-        for (index, raw) in elements.into_iter().enumerate() {
-            if raw.get().len() > limits::RECORD_BYTES {
+        let mut elements = ArrayElements::new(input);
+        let mut element = Vec::with_capacity(4096);
+        let mut index = 0u64;
+        while let Some(too_long) = elements.next(&mut element)? {
+            let position = Position::Index(index);
+            index += 1;
+            if too_long {
                 self.fail(RecordError {
-                    position: Position::Index(index as u64),
+                    position,
                     id: None,
                     field: None,
                     message: format!(
@@ -312,7 +296,11 @@ impl<'p> RecordReader<'p> {
                 });
                 continue;
             }
-            self.record(raw.get(), Position::Index(index as u64), each)?;
+            let text = std::str::from_utf8(&element).map_err(|e| {
+                let line = elements.line_of(e.valid_up_to());
+                ImportError::File(format!("the input is not valid UTF-8 (line {line})"))
+            })?;
+            self.record(text, position, each)?;
         }
         self.finish()
     }
@@ -436,8 +424,15 @@ fn clean_serde_message(message: &str) -> String {
 }
 
 fn check_len(field: &str, value: &str, max: usize, required: bool) -> Result<(), (String, String)> {
-    if required && value.trim().is_empty() {
-        return Err((field.into(), "must not be empty".into()));
+    if required && shenhe_domain::text::is_blank(value) {
+        return Err((
+            field.into(),
+            if value.is_empty() {
+                "must not be empty".into()
+            } else {
+                "must not be empty (it holds only spaces or invisible characters)".into()
+            },
+        ));
     }
     // No more bytes than the limit is no more characters: most values need no count.
     if value.len() <= max {
@@ -474,6 +469,17 @@ pub fn validate(
         return Err((
             "submitted_at".into(),
             format!("{} is in the future", app.submitted_at.to_rfc3339()),
+        ));
+    }
+    if app.submitted_at.timestamp_subsec_nanos() >= 1_000_000_000
+        && !real_leap_second(app.submitted_at)
+    {
+        return Err((
+            "submitted_at".into(),
+            format!(
+                "{} is a leap second that did not happen (23:59:60 UTC at the end of 2005-12-31, 2008-12-31, 2012-06-30, 2015-06-30 or 2016-12-31 only)",
+                app.submitted_at.to_rfc3339()
+            ),
         ));
     }
     if app.submitted_at.timestamp() < 946_684_800 {
@@ -605,4 +611,245 @@ pub fn validate(
         }
     }
     Ok(())
+}
+
+fn too_large() -> ImportError {
+    ImportError::File(format!(
+        "the input is larger than the limit of {} GiB",
+        limits::FILE_BYTES >> 30
+    ))
+}
+
+/// Splits a JSON array into its elements' bytes without parsing them: what a record
+/// holds is `parse_record`'s business, where each element is found is this one's.
+struct ArrayElements<R> {
+    input: R,
+    /// Bytes read so far, against [`limits::FILE_BYTES`].
+    total: u64,
+    /// Newlines read so far: the line an error is on.
+    lines: u64,
+    /// Newlines inside the element being read (to find a line inside it).
+    element_newlines: Vec<usize>,
+    /// The line the element being read starts on.
+    element_line: u64,
+    started: bool,
+    ended: bool,
+}
+
+impl<R: BufRead> ArrayElements<R> {
+    fn new(input: R) -> Self {
+        ArrayElements {
+            input,
+            total: 0,
+            lines: 1,
+            element_newlines: Vec::new(),
+            element_line: 1,
+            started: false,
+            ended: false,
+        }
+    }
+
+    fn byte(&mut self) -> Result<Option<u8>, ImportError> {
+        let buf = self
+            .input
+            .fill_buf()
+            .map_err(|e| ImportError::File(format!("cannot read the input: {e}")))?;
+        let Some(&b) = buf.first() else {
+            return Ok(None);
+        };
+        self.input.consume(1);
+        self.total += 1;
+        if self.total > limits::FILE_BYTES {
+            return Err(too_large());
+        }
+        if b == b'\n' {
+            self.lines += 1;
+        }
+        Ok(Some(b))
+    }
+
+    fn structure(&self, what: &str) -> ImportError {
+        ImportError::File(format!(
+            "the input is not a JSON array of objects: {what} at line {}",
+            self.lines
+        ))
+    }
+
+    /// The line of byte `offset` of the element just read.
+    fn line_of(&self, offset: usize) -> u64 {
+        let before = self
+            .element_newlines
+            .iter()
+            .filter(|&&i| i < offset)
+            .count();
+        self.element_line + before as u64
+    }
+
+    fn skip_whitespace(&mut self) -> Result<Option<u8>, ImportError> {
+        loop {
+            match self.byte()? {
+                Some(b) if b.is_ascii_whitespace() => continue,
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// The next element into `out` (trimmed of the whitespace around it): Some(true)
+    /// when it was longer than a record may be (then `out` holds only its start).
+    fn next(&mut self, out: &mut Vec<u8>) -> Result<Option<bool>, ImportError> {
+        out.clear();
+        self.element_newlines.clear();
+        if self.ended {
+            return Ok(None);
+        }
+        if !self.started {
+            self.started = true;
+            match self.skip_whitespace()? {
+                Some(b'[') => {}
+                _ => return Err(self.structure("it does not start with [")),
+            }
+            match self.skip_whitespace()? {
+                Some(b']') => self.end(),
+                Some(b) => self.element(b, out),
+                None => Err(self.structure("it ends before its closing ]")),
+            }
+        } else {
+            match self.skip_whitespace()? {
+                Some(b) => self.element(b, out),
+                None => Err(self.structure("it ends before its closing ]")),
+            }
+        }
+    }
+
+    fn end(&mut self) -> Result<Option<bool>, ImportError> {
+        self.ended = true;
+        match self.skip_whitespace()? {
+            None => Ok(None),
+            Some(_) => Err(self.structure("something follows its closing ]")),
+        }
+    }
+
+    /// One element starting with `first`, up to the `,` or `]` after it.
+    fn element(&mut self, first: u8, out: &mut Vec<u8>) -> Result<Option<bool>, ImportError> {
+        if first == b',' || first == b']' {
+            return Err(self.structure("an element is missing"));
+        }
+        self.element_line = self.lines;
+        let mut too_long = false;
+        let mut depth = 0u32;
+        let mut in_string = false;
+        let mut escaped = false;
+        // Whitespace between tokens is part of the element only if more of it follows:
+        // counted, not kept, until then (a run of it could be gigabytes).
+        let (mut spaces, mut newlines) = (0usize, 0usize);
+        // A whole value was read (an object or array closed, a string ended) at the top.
+        let mut complete = false;
+        let mut b = first;
+        loop {
+            if complete && !b.is_ascii_whitespace() && b != b',' && b != b']' {
+                return Err(self.structure("a , is missing between two records"));
+            }
+            let was_in_string = in_string;
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                    complete = depth == 0;
+                }
+            } else {
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' if depth > 0 => {
+                        depth -= 1;
+                        complete = depth == 0;
+                    }
+                    b',' | b']' if depth == 0 => {
+                        if b == b']' {
+                            self.end()?;
+                        }
+                        return Ok(Some(too_long || out.len() > limits::RECORD_BYTES));
+                    }
+                    b'}' => return Err(self.structure("an unmatched }")),
+                    _ => {}
+                }
+            }
+            if !was_in_string && b.is_ascii_whitespace() {
+                if b == b'\n' {
+                    newlines += 1;
+                } else {
+                    spaces += 1;
+                }
+            } else {
+                for w in
+                    std::iter::repeat_n(b'\n', newlines).chain(std::iter::repeat_n(b' ', spaces))
+                {
+                    self.keep(out, w, &mut too_long);
+                }
+                (spaces, newlines) = (0, 0);
+                self.keep(out, b, &mut too_long);
+            }
+            if in_string && !escaped {
+                self.string_run(out, &mut too_long)?;
+            }
+            b = match self.byte()? {
+                Some(b) => b,
+                None => return Err(self.structure("it ends before its closing ]")),
+            };
+        }
+    }
+
+    /// The plain bytes of a string up to its next quote, backslash or newline, taken from
+    /// the buffer at once: strings are most of a record, and byte by byte is slow.
+    fn string_run(&mut self, out: &mut Vec<u8>, too_long: &mut bool) -> Result<(), ImportError> {
+        let buf = self
+            .input
+            .fill_buf()
+            .map_err(|e| ImportError::File(format!("cannot read the input: {e}")))?;
+        let n = buf
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b == b'\n')
+            .unwrap_or(buf.len());
+        let room = (limits::RECORD_BYTES + 1).saturating_sub(out.len());
+        if n > room {
+            *too_long = true;
+        }
+        out.extend_from_slice(&buf[..n.min(room)]);
+        self.input.consume(n);
+        self.total += n as u64;
+        if self.total > limits::FILE_BYTES {
+            return Err(too_large());
+        }
+        Ok(())
+    }
+
+    /// Keeps one byte of the element, or notes that it is longer than a record may be.
+    fn keep(&mut self, out: &mut Vec<u8>, b: u8, too_long: &mut bool) {
+        if out.len() > limits::RECORD_BYTES {
+            *too_long = true;
+            return;
+        }
+        if b == b'\n' {
+            self.element_newlines.push(out.len());
+        }
+        out.push(b);
+    }
+}
+
+/// A leap second UTC had since 2000 (chrono reads 23:59:60 as 23:59:59 and a second more).
+fn real_leap_second(at: DateTime<FixedOffset>) -> bool {
+    use chrono::Timelike;
+    let utc = at.naive_utc();
+    let dates = [
+        "2005-12-31",
+        "2008-12-31",
+        "2012-06-30",
+        "2015-06-30",
+        "2016-12-31",
+    ];
+    (utc.hour(), utc.minute(), utc.second()) == (23, 59, 59)
+        && dates.contains(&utc.date().format("%Y-%m-%d").to_string().as_str())
 }

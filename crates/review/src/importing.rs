@@ -19,12 +19,14 @@ use crate::{
 impl Review {
     /// Imports a JSON array or NDJSON of applications, all or nothing. Reading,
     /// validating and checking run on a second thread while this one writes, so a large
-    /// file takes about as long as the database needs to store it.
+    /// file takes about as long as the database needs to store it. The write lock is
+    /// taken when the first good records are ready, not before: an input that is slow to
+    /// come, or bad from its start, keeps nobody waiting.
     pub fn import(&mut self, input: impl BufRead + Send) -> ReviewResult<ImportReport> {
         let policy = Arc::clone(&self.policy);
         let now = self.now();
         let actor = self.actor.clone();
-        let mut session = self.store.begin_import().map_err(ReviewError::from)?;
+        let store = &mut self.store;
         std::thread::scope(|scope| {
             // Batches, not single records: waking the other thread per record costs more
             // than the record.
@@ -60,21 +62,38 @@ impl Review {
             let mut report = ImportReport::default();
             let mut conflicts: Vec<RecordError> = Vec::new();
             let mut store_error = None;
-            'batches: for batch in rx {
-                for p in batch {
-                    if let Err(e) = write_prepared(
-                        session.as_mut(),
-                        &policy,
-                        &actor,
-                        now,
-                        p,
-                        &mut report,
-                        &mut conflicts,
-                    ) {
+            let mut batches = rx.into_iter().peekable();
+            // Waits for the first good records (or the end of a bad or empty input).
+            let mut session = match batches.peek() {
+                None => None,
+                Some(_) => match store.begin_import() {
+                    Ok(session) => Some(session),
+                    Err(e) => {
                         store_error = Some(e);
-                        break 'batches;
+                        None
+                    }
+                },
+            };
+            if let Some(session) = session.as_mut() {
+                'batches: for batch in batches {
+                    for p in batch {
+                        if let Err(e) = write_prepared(
+                            session.as_mut(),
+                            &policy,
+                            &actor,
+                            now,
+                            p,
+                            &mut report,
+                            &mut conflicts,
+                        ) {
+                            store_error = Some(e);
+                            break 'batches;
+                        }
                     }
                 }
+            } else {
+                // Nothing to write, or no lock: the reader stops at its next batch.
+                drop(batches);
             }
             let read = parser
                 .join()
@@ -102,7 +121,9 @@ impl Review {
                     }))
                 }
                 Ok(()) => {
-                    session.commit()?;
+                    if let Some(session) = session {
+                        session.commit()?;
+                    }
                     Ok(report)
                 }
             }

@@ -315,7 +315,10 @@ fn the_trail_never_goes_back_in_time_whatever_the_clock_says() {
     assert_eq!(entry.entry.at, now(), "held at the last entry's time");
     let stored = store.get("SQ1").expect("get").expect("SQ1");
     assert_eq!(stored.changed_at, now());
-    assert_eq!(store.events_after(1, 1).expect("event")[0].occurred_at, now());
+    assert_eq!(
+        store.events_after(1, 1).expect("event")[0].occurred_at,
+        now()
+    );
     let later = now() + chrono::Duration::minutes(1);
     let entry = store
         .record(NewAuditEntry {

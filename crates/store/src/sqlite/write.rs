@@ -198,7 +198,9 @@ pub(super) fn not_before_the_last_entry(
 /// The time of the last entry, if it can be read (a tampered one is verify's to report).
 pub(super) fn last_entry_at(tx: &Connection) -> StoreResult<Option<DateTime<FixedOffset>>> {
     let at: Option<String> = tx
-        .query_row("SELECT at FROM audit ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+        .query_row("SELECT at FROM audit ORDER BY seq DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
         .optional()?;
     Ok(at.and_then(|text| DateTime::parse_from_rfc3339(&text).ok()))
 }

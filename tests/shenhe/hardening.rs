@@ -1,0 +1,196 @@
+//! What an attacker and a faulty machine found (issue 12): an import that keeps others
+//! waiting while it reads, an input without end, an array held whole in memory.
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+fn ndjson(records: &[serde_json::Value]) -> Vec<u8> {
+    records
+        .iter()
+        .map(|r| format!("{r}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+#[test]
+fn an_import_reading_a_slow_pipe_keeps_no_one_waiting() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1"), record("SQ2")]);
+    let mut import = env
+        .command()
+        .args(["import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn import");
+    let mut stdin = import.stdin.take().expect("stdin");
+    // More than a batch of good records has come, and more is still to come: a decision
+    // made now must not wait for the import (it would fail after 10 s if the import held
+    // the write lock while reading).
+    let first: Vec<_> = (0..700).map(|i| record(&format!("P{i}"))).collect();
+    stdin.write_all(&ndjson(&first)).expect("write");
+    stdin.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let out = env
+        .command()
+        .args(["approve", "SQ1"])
+        .env("SHENHE_BUSY_STATS", "1")
+        .output()
+        .expect("approve");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("busy retries: 0"),
+        "the decision waited: {}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let rest: Vec<_> = (700..800).map(|i| record(&format!("P{i}"))).collect();
+    stdin.write_all(&ndjson(&rest)).expect("write");
+    drop(stdin);
+    let out = import.wait_with_output().expect("import");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("imported 800 new"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(env.state_of("SQ1"), "pending_integration");
+}
+
+#[test]
+fn an_input_without_end_is_stopped_at_the_file_limit() {
+    let env = Env::new();
+    let out = env
+        .command()
+        .args(["import", "/dev/zero"])
+        .output()
+        .expect("import /dev/zero");
+    assert_user_error(&out, &["import", "/dev/zero"]);
+    assert!(
+        stderr(&out).contains("larger than the limit of 4 GiB"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(count_rows(&env.db(), "applications"), 0);
+}
+
+/// Runs `shenhe import -` on what `input` makes and returns its output and peak resident
+/// memory (KiB). The input is made after the child started: a child forked while this
+/// process held it would count it as its own.
+#[cfg(target_os = "linux")]
+fn import_measured(
+    env: &Env,
+    input: impl FnOnce() -> Vec<u8> + Send + 'static,
+) -> (std::process::Output, i64) {
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives its peak memory
+    let mut child = env
+        .command()
+        .args(["import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input());
+    });
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr_pipe = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        use std::io::Read;
+        let _ = stdout.read_to_end(&mut out);
+        let _ = stderr_pipe.read_to_end(&mut err);
+        (out, err)
+    });
+    let mut status = 0;
+    // SAFETY: waiting for our own child, with buffers we own.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        assert_eq!(libc::wait4(pid, &mut status, 0, &mut usage), pid);
+        usage
+    };
+    writer.join().expect("writer");
+    let (out, err) = reader.join().expect("reader");
+    use std::os::unix::process::ExitStatusExt;
+    let output = std::process::Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: out,
+        stderr: err,
+    };
+    (output, usage.ru_maxrss)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_json_array_is_read_one_record_at_a_time() {
+    let env = Env::new();
+    // 100 MB in one array: a record padded far past the limit, then good ones.
+    let (out, peak_kib) = import_measured(&env, || {
+        let mut input = b"[{\"id\": \"PAD\", \"pad\": \"".to_vec();
+        input.resize(input.len() + 100_000_000, b'x');
+        input.extend_from_slice(b"\"},\n");
+        let good: Vec<String> = (0..3)
+            .map(|i| record(&format!("A{i}")).to_string())
+            .collect();
+        input.extend_from_slice(good.join(",\n").as_bytes());
+        input.extend_from_slice(b"]");
+        input
+    });
+    assert_user_error(&out, &["import"]);
+    assert!(
+        stderr(&out).contains("record 0: the record is longer than the limit of 64 KiB"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("1 bad record"),
+        "the good ones are read too: {}",
+        stderr(&out)
+    );
+    // The array is 100 MB; a reader that held it would need at least that.
+    assert!(peak_kib < 50 * 1024, "peak memory {peak_kib} KiB");
+
+    let records: Vec<String> = (0..3)
+        .map(|i| record(&format!("A{i}")).to_string())
+        .collect();
+    let array = format!("[\n{}\n]", records.join(" ,\n"));
+    let (out, _) = import_measured(&env, move || array.into_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("imported 3 new"));
+}
+
+#[test]
+fn a_json_array_that_is_broken_between_records_says_where() {
+    let env = Env::new();
+    let one = record("A1").to_string();
+    for (input, said) in [
+        (
+            format!("[{one}\n{one}]"),
+            "a , is missing between two records at line 2",
+        ),
+        (
+            format!("[{one},\n,{one}]"),
+            "an element is missing at line 2",
+        ),
+        (
+            format!("[{one}] trailing"),
+            "something follows its closing ]",
+        ),
+        (format!("[{one},\n{one}"), "it ends before its closing ]"),
+        ("[".to_string(), "it ends before its closing ]"),
+    ] {
+        let file = env.path("broken.json");
+        std::fs::write(&file, &input).expect("write");
+        let err = env.fails(&["import", file.to_str().expect("utf-8")]);
+        assert!(err.contains(said), "{said}: {err}");
+        assert_eq!(count_rows(&env.db(), "applications"), 0);
+    }
+}
