@@ -335,3 +335,64 @@ fn the_trail_never_goes_back_in_time_whatever_the_clock_says() {
         .expect("record");
     assert_eq!(entry.entry.at, later);
 }
+
+/// A BEGIN IMMEDIATE that meets another writer's lock without the busy handler being
+/// asked (as when another process is recovering the WAL) is retried by the store itself
+/// until the lock is free, within the same timeout. Here the handler is removed
+/// (`busy_timeout(0)`), so every BUSY reaches the store's own retry loop.
+#[test]
+fn a_busy_result_that_bypasses_the_handler_is_retried_until_the_lock_is_free() {
+    let (dir, mut store) = store_with_one();
+    store
+        .connection()
+        .busy_timeout(std::time::Duration::ZERO)
+        .expect("no busy handler");
+    let other = rusqlite::Connection::open(dir.path().join("t.db")).expect("open");
+    other.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let before = sqlite::busy_retries();
+    let (entry, done, released) = std::thread::scope(|scope| {
+        // The deliberate hold: long enough for several retries, far below the timeout.
+        let holder = scope.spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let released = std::time::Instant::now();
+            other.execute_batch("COMMIT").expect("unlock");
+            released
+        });
+        let entry = store.record(audit_entry("reveal_password", None));
+        let done = std::time::Instant::now();
+        (entry, done, holder.join().expect("holder"))
+    });
+    let entry = entry.expect("the write waits for the lock instead of failing");
+    assert!(done >= released, "the write met the lock and waited for it");
+    assert!(sqlite::busy_retries() > before, "its retries are counted");
+    assert_eq!(entry.seq, 2);
+    assert_eq!(chain_len(&store), 2);
+}
+
+/// A write refused for a reason other than a lock (here a connection told to be
+/// read-only) is reported at once, not retried until the busy timeout or for ever.
+#[test]
+fn a_write_refused_for_another_reason_than_a_lock_fails_at_once() {
+    let (_dir, mut store) = store_with_one();
+    store
+        .connection()
+        .pragma_update(None, "query_only", true)
+        .expect("query_only");
+    // In a thread of its own, so that a write retried for ever fails the test instead of
+    // hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = store.record(audit_entry("reveal_password", None));
+        let _ = tx.send(result.map(|e| e.seq));
+    });
+    let result = rx
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .expect("an answer within 5 s (the busy timeout is 10 s)");
+    match result {
+        Err(StoreError::Database(message)) => {
+            assert!(message.contains("readonly"), "{message}");
+            assert!(!message.contains("busy"), "{message}");
+        }
+        other => panic!("expected a read-only error, got {other:?}"),
+    }
+}
