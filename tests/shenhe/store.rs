@@ -457,3 +457,158 @@ fn a_bulk_load_sorts_in_memory_when_the_temporary_directory_is_full() {
         .expect("indexes");
     assert_eq!(indexes, 4);
 }
+
+/// A database in a directory that does not exist yet: opening creates the directory.
+#[test]
+fn a_database_in_a_missing_directory_is_created_with_it() {
+    let env = Env::new();
+    let db = env.path("team/reviews/shenhe.db");
+    assert!(!env.path("team").exists());
+    let db_arg = db.to_str().expect("utf-8 path");
+    env.ok(&["--db", db_arg, "init"]);
+    assert!(db.is_file(), "{}", db.display());
+    let file = env.path("one.ndjson");
+    write_ndjson(&file, &[record("SQ1")]);
+    env.ok(&["--db", db_arg, "import", file.to_str().expect("path")]);
+    let listed = env.json(&["--db", db_arg, "list", "--json"]);
+    assert_eq!(listed["total"], 1, "{listed}");
+}
+
+/// Starts `count` commands `args` that all wait, before they open their database, for
+/// the test to let them go at once: each reads the policy from a directory of its own
+/// whose last file (holidays.toml) is a named pipe, and blocks in reading it until the
+/// test has written every pipe and closes them. Returns the commands just let go.
+#[cfg(unix)]
+fn start_together(env: &Env, name: &str, count: usize, args: &[&str]) -> Vec<std::process::Child> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::time::{Duration, Instant};
+
+    let (pipe_file, others) = shenhe::domain::policy::FILES
+        .split_last()
+        .expect("policy files");
+    let mut children = Vec::new();
+    let mut pipes = Vec::new();
+    for i in 0..count {
+        let data = env.path(&format!("{name}-data{i}"));
+        std::fs::create_dir(&data).expect("mkdir");
+        for (file, text) in others {
+            std::fs::write(data.join(file), text).expect("write policy file");
+        }
+        let pipe = data.join(pipe_file.0);
+        let c_path = std::ffi::CString::new(pipe.to_str().expect("utf-8 path")).expect("path");
+        // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+        let child = env
+            .command()
+            .env("SHENHE_DATA", &data)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        children.push(child);
+        pipes.push(pipe);
+    }
+    // A pipe opens for writing without blocking once its reader has it open: then that
+    // command waits in reading it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut writers = Vec::new();
+    let mut failure = None;
+    'pipes: for (pipe, child) in pipes.iter().zip(&mut children) {
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(pipe)
+            {
+                Ok(writer) => {
+                    writers.push(writer);
+                    break;
+                }
+                Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+                    if let Some(status) = child.try_wait().expect("try_wait") {
+                        failure = Some(format!("a command ended ({status}) before its policy"));
+                        break 'pipes;
+                    }
+                    if Instant::now() >= deadline {
+                        failure = Some("the commands did not start within 30 s".into());
+                        break 'pipes;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(e) => {
+                    failure = Some(format!("open {}: {e}", pipe.display()));
+                    break 'pipes;
+                }
+            }
+        }
+    }
+    if let Some(failure) = failure {
+        // None is left waiting on its pipe for ever.
+        for child in &mut children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("{failure}");
+    }
+    // The policy file is a few KiB, less than a pipe holds: written whole at once.
+    for writer in &mut writers {
+        writer
+            .write_all(pipe_file.1.as_bytes())
+            .expect("write policy");
+    }
+    // Closing the pipes is the start: each command reads to the end and goes on.
+    drop(writers);
+    children
+}
+
+/// Elsewhere the commands are started one after another, as fast as they can be.
+#[cfg(not(unix))]
+fn start_together(env: &Env, _name: &str, count: usize, args: &[&str]) -> Vec<std::process::Child> {
+    (0..count)
+        .map(|_| {
+            env.command()
+                .args(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect()
+}
+
+/// Several commands opening one new database at the same moment (reviewers starting
+/// shenhe on a fresh shared path): all of them succeed and the schema is made once,
+/// however their creating the file and migrating it interleave.
+#[test]
+fn commands_opening_one_new_database_at_once_all_succeed() {
+    const PROCESSES: usize = 6;
+    const ROUNDS: usize = 16;
+    let env = Env::new();
+    for round in 0..ROUNDS {
+        let db = env.path(&format!("fresh{round}.db"));
+        let db_arg = db.to_str().expect("utf-8 path");
+        let children = start_together(
+            &env,
+            &format!("r{round}"),
+            PROCESSES,
+            &["--db", db_arg, "list"],
+        );
+        for child in children {
+            let out = child.wait_with_output().expect("wait");
+            assert!(
+                out.status.success(),
+                "round {round}: {}{}",
+                stderr(&out),
+                stdout(&out)
+            );
+        }
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, 1);
+        assert_eq!(integrity_check(&conn), "ok");
+    }
+}
