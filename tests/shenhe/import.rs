@@ -348,3 +348,226 @@ fn a_conflict_and_a_bad_record_are_counted_and_named_together() {
     );
     assert_eq!(count_rows(&env.db(), "applications"), 1);
 }
+
+/// `value` as one line of exactly `bytes` bytes: spaces before its closing brace, which
+/// JSON ignores.
+fn padded(value: &Value, bytes: usize) -> String {
+    let text = value.to_string();
+    assert!(text.len() <= bytes, "{} bytes already", text.len());
+    let mut line = text[..text.len() - 1].to_string();
+    line.push_str(&" ".repeat(bytes - text.len()));
+    line.push('}');
+    assert_eq!(line.len(), bytes);
+    line
+}
+
+/// Found by the whole mutation run (docs/mutants-whole-run.md): every limit of the
+/// format holds at its exact value and refuses the next one.
+#[test]
+fn limits_hold_at_their_exact_boundaries() {
+    use shenhe::review::import::limits;
+    let env = Env::new();
+    let materials: Vec<Value> = (0..limits::MATERIALS)
+        .map(|i| json!({"kind": "qualification", "reference": format!("Q{i}")}))
+        .collect();
+    let mut all_three = record("SEC3");
+    all_three["applicant"]["security"] = json!(["digital_certificate", "payment_shield", "token"]);
+    let boundary = [
+        // An hour after the clock (SHENHE_NOW, 10:00 China time) is not yet the future.
+        with(
+            record("HOUR"),
+            &[("/submitted_at", json!("2026-11-24T11:00:00+08:00"))],
+        ),
+        with(
+            record("Y2K"),
+            &[("/submitted_at", json!("2000-01-01T00:00:00Z"))],
+        ),
+        all_three,
+        with(record("MAT20"), &[("/materials", json!(materials))]),
+        with(
+            record("PAY"),
+            &[("/payment/amount_yuan", json!(limits::AMOUNT_YUAN))],
+        ),
+    ];
+    let out = env.import_records(&boundary);
+    assert!(out.contains("imported 5 new"), "{out}");
+    assert_eq!(env.state_of("Y2K"), "pending_review");
+
+    rejects_record(
+        with(
+            record("BAD1"),
+            &[("/submitted_at", json!("2026-11-24T11:00:01+08:00"))],
+        ),
+        &["field `submitted_at`", "is in the future"],
+    );
+    rejects_record(
+        with(
+            record("BAD1"),
+            &[("/submitted_at", json!("1999-12-31T23:59:59Z"))],
+        ),
+        &["field `submitted_at`", "before the year 2000"],
+    );
+    let mut repeated = record("BAD1");
+    repeated["applicant"]["security"] =
+        json!(["digital_certificate", "payment_shield", "token", "token"]);
+    rejects_record(
+        repeated,
+        &[
+            "field `applicant.security`",
+            "more than the three security products",
+        ],
+    );
+    let mut one_more = materials.clone();
+    one_more.push(json!({"kind": "qualification", "reference": "Q20"}));
+    rejects_record(
+        with(record("BAD1"), &[("/materials", json!(one_more))]),
+        &["field `materials`", "holds 21 items; the limit is 20"],
+    );
+    rejects_record(
+        with(
+            record("BAD1"),
+            &[("/payment/amount_yuan", json!(limits::AMOUNT_YUAN + 1))],
+        ),
+        &[
+            "field `payment.amount_yuan`",
+            "10000001 is larger than the limit of 10000000",
+        ],
+    );
+}
+
+/// A record of exactly 64 KiB is accepted, the last one of an NDJSON file too (no
+/// newline after it), and so is an element of a JSON array; a byte more is refused.
+#[test]
+fn a_record_of_exactly_the_size_limit_is_accepted_and_one_byte_more_refused() {
+    use shenhe::review::import::limits::RECORD_BYTES;
+    let env = Env::new();
+    let file = env.path("exact.ndjson");
+    let exact = padded(&record("EXACT1"), RECORD_BYTES);
+    let last = padded(&record("EXACT2"), RECORD_BYTES);
+    std::fs::write(&file, format!("{exact}\n{}\n{last}", record("MID"))).expect("write");
+    let out = env.ok(&["import", file.to_str().expect("path")]);
+    assert!(out.contains("imported 3 new"), "{out}");
+    assert_eq!(env.state_of("EXACT2"), "pending_review");
+
+    // The same sizes as JSON array elements: the element is measured, not the blanks
+    // and the comma around it.
+    let env = Env::new();
+    let file = env.path("exact.json");
+    let array = format!(
+        "[\n  {},\n  {}\n]\n",
+        padded(&record("ARR1"), RECORD_BYTES),
+        record("ARR2")
+    );
+    std::fs::write(&file, array).expect("write");
+    let out = env.ok(&["import", file.to_str().expect("path")]);
+    assert!(out.contains("imported 2 new"), "{out}");
+
+    let env = Env::new();
+    let file = env.path("over.json");
+    for bytes in [RECORD_BYTES + 1, 70_000] {
+        let array = format!("[{},\n{}]", record("ARR1"), padded(&record("ARR2"), bytes));
+        std::fs::write(&file, array).expect("write");
+        let err = env.fails(&["import", file.to_str().expect("path")]);
+        assert!(
+            err.contains("1 bad record;")
+                && err.contains("record 1: the record is longer than the limit of 64 KiB"),
+            "{bytes}: {err}"
+        );
+        assert_eq!(count_rows(&env.db(), "applications"), 0);
+    }
+    let file = env.path("over.ndjson");
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n{}",
+            record("OK1"),
+            padded(&record("BIG"), RECORD_BYTES + 1)
+        ),
+    )
+    .expect("write");
+    let err = env.fails(&["import", file.to_str().expect("path")]);
+    assert!(
+        err.contains("1 bad record;")
+            && err.contains("line 2: the record is longer than the limit of 64 KiB"),
+        "{err}"
+    );
+}
+
+/// An overlong NDJSON line is one bad record: the rest of it is skipped up to and with
+/// its newline, and the lines after it keep their numbers.
+#[test]
+fn an_overlong_line_is_one_bad_record_and_the_next_lines_keep_their_numbers() {
+    use shenhe::review::import::limits::RECORD_BYTES;
+    let env = Env::new();
+    let file = env.path("long.ndjson");
+    let lines = [
+        record("OK1").to_string(),
+        // One byte over: its newline is the next byte after what was read of it.
+        padded(&record("LONG1"), RECORD_BYTES + 1),
+        record("OK2").to_string(),
+        // Far over: the rest of it spans more than the first read.
+        padded(&record("LONG2"), 150_000),
+        with(record("BAD"), &[("/product", json!("x"))]).to_string(),
+        record("OK3").to_string(),
+    ];
+    std::fs::write(&file, lines.join("\n") + "\n").expect("write");
+    let err = env.fails(&["import", file.to_str().expect("path")]);
+    let reported: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("line "))
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "2: the record is longer than the limit of 64 KiB",
+            "4: the record is longer than the limit of 64 KiB",
+            "5 (BAD), field `product`: unknown product `x`",
+        ],
+        "{err}"
+    );
+    assert!(err.contains("3 bad records;"), "{err}");
+    assert_eq!(count_rows(&env.db(), "applications"), 0);
+}
+
+/// A JSON array (one text, not lines) that is not UTF-8 is refused with the line of the
+/// first bad byte.
+#[test]
+fn a_json_array_that_is_not_utf8_names_the_line() {
+    let env = Env::new();
+    let file = env.path("bad.json");
+    let mut bytes = format!("[\n{},\n", record("OK1")).into_bytes();
+    bytes.extend_from_slice(b"{\"id\": \"\xff\"}\n]\n");
+    std::fs::write(&file, bytes).expect("write");
+    let err = env.fails(&["import", file.to_str().expect("path")]);
+    assert!(
+        err.contains("the input is not valid UTF-8 (line 3)"),
+        "{err}"
+    );
+    // On the first line it is line 1.
+    std::fs::write(&file, b"[{\"id\": \"\xff\"}]").expect("write");
+    let err = env.fails(&["import", file.to_str().expect("path")]);
+    assert!(
+        err.contains("the input is not valid UTF-8 (line 1)"),
+        "{err}"
+    );
+    assert_eq!(count_rows(&env.db(), "applications"), 0);
+}
+
+/// Blank lines and spaces before the first record, more than one read of the input
+/// holds (the command reads through a 1 MiB buffer), are skipped, from a file and from
+/// standard input.
+#[test]
+fn a_long_blank_start_before_the_first_record_is_skipped() {
+    let blank = " \n\t\r\n".repeat(600_000); // 3 MB
+    let env = Env::new();
+    let file = env.path("blank.ndjson");
+    std::fs::write(&file, format!("{blank}{}\n", record("LATE1"))).expect("write");
+    let out = env.ok(&["import", file.to_str().expect("path")]);
+    assert!(out.contains("imported 1 new"), "{out}");
+    assert_eq!(env.state_of("LATE1"), "pending_review");
+
+    let array = format!("{blank}[{}]", record("LATE2"));
+    let out = env.run_stdin(&["import", "-"], array.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(env.state_of("LATE2"), "pending_review");
+}
