@@ -547,3 +547,147 @@ fn a_foreign_sqlite_file_is_left_alone_and_long_reports_say_what_they_left_out()
         }
     }
 }
+
+/// `cmd` run to its end, but for no longer than `limit`: one still running then is killed
+/// and the test fails (a loop that never ends fails, not hangs). For short outputs only:
+/// nothing is read until the command ends.
+fn output_within(
+    cmd: &mut std::process::Command,
+    limit: std::time::Duration,
+) -> std::process::Output {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + limit;
+    while child.try_wait().expect("try_wait").is_none() {
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}: killed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// Found by the whole mutation run: a sweep goes on past an order it cannot expire (here
+/// one whose product the policy no longer offers), says why, and expires the others.
+#[test]
+fn a_sweep_goes_on_past_an_order_it_cannot_expire() {
+    let env = Env::new();
+    let lapsed = |id: &str, product: &str, day: u32| {
+        with(
+            record(id),
+            &[
+                ("/applicant/verified", json!(false)),
+                ("/product", json!(product)),
+                (
+                    "/submitted_at",
+                    json!(format!("2026-11-{day:02}T09:00:00+08:00")),
+                ),
+            ],
+        )
+    };
+    // The order that cannot be expired comes first, on the first page.
+    env.import_records(&[
+        lapsed("GONE", "escrow", 1),
+        lapsed("LAPSED1", "platform_instant", 2),
+        lapsed("LAPSED2", "instant", 3),
+    ]);
+    let data = env.policy_copy();
+    let products = std::fs::read_to_string(data.join("products.toml")).expect("read");
+    let start = products
+        .find("[[product]]\ncode = \"escrow\"")
+        .expect("escrow");
+    let end = start + 1 + products[start + 1..].find("[[product]]").expect("next");
+    let without = format!("{}{}", &products[..start], &products[end..]);
+    assert!(!without.contains("code = \"escrow\""), "{without}");
+    std::fs::write(data.join("products.toml"), without).expect("write");
+
+    let out = output_within(
+        env.command()
+            .args(["--data", data.to_str().expect("path"), "sweep", "--json"]),
+        std::time::Duration::from_secs(30),
+    );
+    assert_user_error(&out, &["sweep"]);
+    assert!(
+        stderr(&out).contains("some orders could not be expired"),
+        "{}",
+        stderr(&out)
+    );
+    let swept: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let items = swept["items"].as_array().expect("items");
+    let summary: Vec<(&str, bool)> = items
+        .iter()
+        .map(|i| (i["id"].as_str().expect("id"), i["expired"] == true))
+        .collect();
+    assert_eq!(
+        summary,
+        [("GONE", false), ("LAPSED1", true), ("LAPSED2", true)],
+        "{swept}"
+    );
+    let error = items[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("product `escrow` is no longer in the catalogue"),
+        "{swept}"
+    );
+    assert_eq!(env.state_of("GONE"), "pending_verification");
+    assert_eq!(env.state_of("LAPSED1"), "cancelled");
+    assert_eq!(env.state_of("LAPSED2"), "cancelled");
+}
+
+/// Found by the whole mutation run: judging a second manual check of an application keeps
+/// the judgement of the first, in the queue's counts as in the detail.
+#[test]
+fn two_manual_checks_judged_one_after_the_other_are_both_judged() {
+    let env = Env::new();
+    // A forum: whether its posts are the users' own is a person's call, as is whether
+    // the site is built.
+    env.import_records(&[with(record("FORUM"), &[("/website/kind", json!("forum"))])]);
+    let manual = |shown: &serde_json::Value| -> Vec<String> {
+        shown["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter(|c| c["outcome"] == "manual")
+            .map(|c| c["id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    let shown = env.json(&["show", "FORUM", "--json"]);
+    assert_eq!(
+        manual(&shown),
+        ["website_built", "forum_content"],
+        "{shown}"
+    );
+    let row = |env: &Env| env.json(&["list", "--json"])["rows"][0].clone();
+    assert_eq!(
+        (row(&env)["manual"].clone(), row(&env)["failed"].clone()),
+        (json!(2), json!(0))
+    );
+
+    env.ok(&["judge", "FORUM", "website_built", "pass"]);
+    env.ok(&[
+        "judge",
+        "FORUM",
+        "forum_content",
+        "fail",
+        "--note",
+        "只有站长发帖",
+    ]);
+    let listed = row(&env);
+    assert_eq!(listed["manual"], 0, "both judged: {listed}");
+    assert_eq!(listed["failed"], 1, "the failed judgement counts: {listed}");
+    let shown = env.json(&["show", "FORUM", "--json"]);
+    let outcome = |id: &str| {
+        shown["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["outcome"].clone())
+    };
+    assert_eq!(outcome("website_built"), Some(json!("pass")), "{shown}");
+    assert_eq!(outcome("forum_content"), Some(json!("fail")), "{shown}");
+}

@@ -442,3 +442,63 @@ fn the_clock_cannot_be_set_on_a_real_database() {
         stderr(&out)
     );
 }
+
+/// Found by the whole mutation run: the count of busy retries is 0 when nobody else writes
+/// (the contended tests only ask for more than 0).
+#[test]
+fn an_uncontended_command_waits_for_nobody() {
+    let env = Env::new();
+    env.import_records(&[record("B1")]);
+    let out = env
+        .command()
+        .env("SHENHE_BUSY_STATS", "1")
+        .args(["approve", "B1"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(busy_retries(&stderr(&out)), 0, "{}", stderr(&out));
+}
+
+/// A session acts as its reviewer (the console's own claims are told from others' by
+/// it); only the demo acts as someone else, at another time.
+#[test]
+fn a_session_acts_as_its_reviewer_and_the_demo_as_its_team() {
+    let env = Env::new();
+    let mut review = review_as(&env, "alice");
+    assert_eq!(review.actor(), "alice");
+    let then = chrono::DateTime::parse_from_rfc3339("2026-11-02T15:00:00+08:00").expect("time");
+    review.act_as("lina", shenhe::review::Clock::Fixed(then));
+    assert_eq!((review.actor(), review.now()), ("lina", then));
+    drop(review);
+
+    // `shenhe demo` builds its database, decides the past as its team at past times,
+    // then asks for a terminal it does not have here.
+    let db = env.path("demo.db");
+    let out = env.run(&["--db", db.to_str().expect("path"), "demo", "--count", "120"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("already decided by the demo team")
+            && err.contains("shenhe: error: the console needs a terminal"),
+        "{err}"
+    );
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let decisions: Vec<(String, String)> = conn
+        .prepare("SELECT actor, at FROM audit WHERE action IN ('approve', 'return')")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(decisions.len() >= 10, "{decisions:?}");
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).expect("now");
+    let team = ["lina", "wangwei", "zhaomin", "chenjie"];
+    for (actor, at) in &decisions {
+        assert!(
+            team.contains(&actor.as_str()),
+            "{actor} is not of the demo team"
+        );
+        let at = chrono::DateTime::parse_from_rfc3339(at).expect("at");
+        assert!(at < now, "decided in the past, not at {at}");
+    }
+}

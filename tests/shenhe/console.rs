@@ -39,7 +39,7 @@ impl Harness {
         let app = App::new(
             lang,
             Arc::clone(review.policy()),
-            actor.to_string(),
+            review.actor().to_string(),
             review.now(),
             width,
             height,
