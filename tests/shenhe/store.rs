@@ -461,7 +461,7 @@ fn a_bulk_load_sorts_in_memory_when_the_temporary_directory_is_full() {
 /// A database in a directory that does not exist yet: opening creates the directory.
 #[test]
 fn a_database_in_a_missing_directory_is_created_with_it() {
-    let env = Env::new();
+    let env = Env::real();
     let db = env.path("team/reviews/shenhe.db");
     assert!(!env.path("team").exists());
     let db_arg = db.to_str().expect("utf-8 path");
@@ -585,7 +585,7 @@ fn start_together(env: &Env, _name: &str, count: usize, args: &[&str]) -> Vec<st
 fn commands_opening_one_new_database_at_once_all_succeed() {
     const PROCESSES: usize = 6;
     const ROUNDS: usize = 16;
-    let env = Env::new();
+    let env = Env::real();
     for round in 0..ROUNDS {
         let db = env.path(&format!("fresh{round}.db"));
         let db_arg = db.to_str().expect("utf-8 path");
@@ -608,7 +608,7 @@ fn commands_opening_one_new_database_at_once_all_succeed() {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
-        assert_eq!(version, 1);
+        assert_eq!(version, shenhe::store::sqlite::SCHEMA_VERSION);
         assert_eq!(integrity_check(&conn), "ok");
     }
 }

@@ -28,6 +28,7 @@ use busy::{is_busy, on_busy};
 use shenhe_domain::checks::Judgement;
 
 pub use busy::{BUSY_TIMEOUT, busy_retries};
+pub use schema::SCHEMA_VERSION;
 
 /// How long opening a database waits for a first bulk load to finish.
 const BULK_LOAD_WAIT: Duration = Duration::from_secs(600);

@@ -4,6 +4,9 @@
 use super::SqliteStore;
 use crate::{StoreError, StoreResult};
 
+/// The schema version this build creates and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 /// The schema, one step per version. Never edit a step that has shipped: add one.
 const MIGRATIONS: &[&str] = &[
     // 1: applications, the audit trail, judgements of manual checks, claims.
