@@ -246,7 +246,8 @@ pub fn database_path(flag: Option<&Path>) -> Result<PathBuf, CliError> {
 }
 
 fn data_dir() -> Result<PathBuf, CliError> {
-    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|p| !p.is_empty()) {
+    // The XDG spec: a relative path is invalid and is ignored.
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|p| Path::new(p).is_absolute()) {
         return Ok(PathBuf::from(dir).join("shenhe"));
     }
     match std::env::var_os("HOME").filter(|p| !p.is_empty()) {

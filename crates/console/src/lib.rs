@@ -56,7 +56,7 @@ pub fn has_terminal() -> bool {
 
 /// Runs the console on `review` (opened by the caller) until the reviewer quits. The
 /// terminal is restored on every way out: quit, Ctrl-c, an error, a panic, or
-/// SIGTERM/SIGHUP (the SSH session went away).
+/// SIGTERM/SIGHUP (the SSH session went away), SIGINT/SIGQUIT sent from outside.
 pub fn run(review: Review, lang: Lang) -> Result<(), ConsoleError> {
     let _ = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
@@ -100,11 +100,15 @@ async fn event_loop(
     let worker = std::thread::spawn(move || Worker::new(review, worker_tx).run(worker_requests));
 
     #[cfg(unix)]
-    let (mut term, mut hangup) = {
+    let (mut term, mut hangup, mut interrupt, mut quit) = {
         use tokio::signal::unix::{SignalKind, signal};
+        // In raw mode Ctrl-c and Ctrl-\ are keys, not signals: these come from outside
+        // (`kill -INT`, a supervisor), and must leave a usable terminal like SIGTERM does.
         (
             signal(SignalKind::terminate())?,
             signal(SignalKind::hangup())?,
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::quit())?,
         )
     };
 
@@ -125,6 +129,8 @@ async fn event_loop(
             },
             _ = term.recv() => true,
             _ = hangup.recv() => true,
+            _ = interrupt.recv() => true,
+            _ = quit.recv() => true,
             else => true,
         };
         #[cfg(not(unix))]

@@ -197,8 +197,14 @@ fn page_sql(
          ORDER BY p.k {dir}, p.id {dir}",
         selects.join(" UNION ALL ")
     );
-    values.push(rusqlite::types::Value::Integer(limit as i64));
-    values.push(rusqlite::types::Value::Integer(offset as i64));
+    // SQLite's integers are signed: an offset past i64::MAX (as typed, or wrapped) must
+    // not become a negative one, which SQLite reads as none at all: the first page.
+    values.push(rusqlite::types::Value::Integer(saturating_i64(limit)));
+    values.push(rusqlite::types::Value::Integer(saturating_i64(offset)));
     values.push(rusqlite::types::Value::Integer(ts(now)));
     (sql, values)
+}
+
+fn saturating_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
