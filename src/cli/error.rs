@@ -91,6 +91,9 @@ fn hint(e: &ReviewError) -> Option<&'static str> {
         ReviewError::WindowOpen { .. } => Some("`expire --force --note TEXT` expires it anyway"),
         ReviewError::ReasonNeeded => Some("`shenhe reasons` lists them; pass one or more --reason"),
         ReviewError::UnknownReason { .. } => Some("`shenhe reasons` lists them with their texts"),
+        ReviewError::OverrideNeedsNote { .. } => {
+            Some("say why with --note TEXT (it is kept internal, never sent to the applicant)")
+        }
         _ => None,
     }
 }

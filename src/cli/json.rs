@@ -13,7 +13,7 @@ use crate::domain::text::needs_placeholder;
 use crate::domain::calendar::TimeLeft;
 use crate::domain::policy::Policy;
 use crate::present::Lang;
-use crate::review::{ApplicationView, Review};
+use crate::review::{ApplicationView, ApprovalPlan, Review};
 use crate::store::{AuditEntry, QueueRow};
 
 pub fn print(out: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
@@ -156,6 +156,7 @@ pub fn show(review: &Review, view: &ApplicationView, password: Option<&str>) -> 
         "revision": stored.revision,
         "version": stored.version,
         "submitted_at": stored.app.submitted_at.to_rfc3339(),
+        "reviewable_at": stored.reviewable_at.map(|at| at.to_rfc3339()),
         "due_at": view.due.at.to_rfc3339(),
         "time_left": time_left(view.time_left),
         "calendar_warning": Lang::En.calendar_warning(&view.due.uncovered_years),
@@ -164,10 +165,25 @@ pub fn show(review: &Review, view: &ApplicationView, password: Option<&str>) -> 
         "suggested_reasons": view.suggested_reasons,
         "judgements": view.judgements,
         "claimed_by": view.claim.as_ref().map(|c| c.reviewer.clone()),
+        "approval": view.approval.as_ref().map(approval),
         "password_revealed": password.is_some(),
         "application": application,
         "history": history(&view.history),
         "now": review.now().to_rfc3339(),
+    })
+}
+
+/// What approving would do and need (`ApprovalPlan`).
+fn approval(plan: &ApprovalPlan) -> Value {
+    json!({
+        "to": plan.to.id(),
+        "override": plan.is_override(),
+        "note_needed": plan.is_override(),
+        "failed_checks": plan.failed.iter().map(|c| c.id()).collect::<Vec<_>>(),
+        "second_approval_needed": !plan.second_approval.is_empty(),
+        "second_approval_reasons": plan.second_approval.iter().map(|r| r.id()).collect::<Vec<_>>(),
+        "second_approval_of": plan.second_approval_of,
+        "product_already_effective": plan.product_effective,
     })
 }
 

@@ -19,9 +19,10 @@ use crate::domain::checks::CheckId;
 use crate::domain::policy::{self, Policy, PolicyError};
 use crate::domain::state::State;
 use crate::present::Lang;
+use crate::review::queue::{Filter, Sort};
 use crate::review::{Clock, Review, identity, test_pause};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{QueueQuery, SortKey, Store};
+use crate::store::{QueueQuery, Store};
 pub use error::CliError;
 
 #[derive(Parser, Debug)]
@@ -36,7 +37,7 @@ pub struct Cli {
     pub db: Option<PathBuf>,
 
     /// A policy directory (products.toml, checks.toml, reasons.toml, goods.toml,
-    /// holidays.toml) instead of the built-in copy of data/ [env: SHENHE_DATA]
+    /// holidays.toml, approvals.toml) instead of the built-in copy of data/ [env: SHENHE_DATA]
     #[arg(long, global = true, value_name = "DIR")]
     pub data: Option<PathBuf>,
 
@@ -178,10 +179,12 @@ pub enum AuditCommand {
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    /// A state id, or `open` (pending_review + pending_verification, the default) or `all`
+    /// A state id, or `open` (pending_review, pending_second_approval and
+    /// pending_verification: the default) or `all`
     #[arg(long, default_value = "open")]
     pub state: String,
-    /// Only those past their due time
+    /// Only those under review (pending_review, pending_second_approval) past their due
+    /// time: the console's overdue filter
     #[arg(long)]
     pub overdue: bool,
     /// A product code
@@ -270,7 +273,7 @@ pub fn load_policy(flag: Option<&Path>) -> Result<Policy, CliError> {
     }
 }
 
-/// The five policy files of `dir`, read and then parsed by the domain.
+/// The policy files of `dir` (`policy::FILES`), read and then parsed by the domain.
 fn load_policy_dir(dir: &Path) -> Result<Policy, PolicyError> {
     let mut texts = Vec::new();
     for (name, _) in policy::FILES {
@@ -524,14 +527,15 @@ fn run(cli: Cli) -> CliResult {
 }
 
 fn list(review: &Review, args: &ListArgs, out: &mut impl Write) -> CliResult {
-    let states = match args.state.as_str() {
-        "open" => vec![State::PendingReview, State::PendingVerification],
-        "all" => Vec::new(),
-        other => vec![
+    // The console's filters, so that both faces mean the same by each.
+    let filter = match args.state.as_str() {
+        "open" => Filter::AllOpen,
+        "all" => Filter::AllStates,
+        other => Filter::State(
             other
                 .parse::<State>()
                 .map_err(|e| CliError::Usage(format!("--state: {e}; or `open`, `all`")))?,
-        ],
+        ),
     };
     if let Some(product) = &args.product
         && review.policy().product(product).is_none()
@@ -547,14 +551,25 @@ fn list(review: &Review, args: &ListArgs, out: &mut impl Write) -> CliResult {
             codes.join(", ")
         )));
     }
-    let query = QueueQuery {
-        states,
-        product: args.product.clone(),
-        due_before: args.overdue.then(|| review.now()),
-        search: args.search.clone(),
-        sort: SortKey::Due,
-        ..Default::default()
+    let search = args.search.as_deref().unwrap_or("");
+    let mut query = if args.overdue {
+        let overdue = Filter::Overdue.query(review.now(), Sort::Due, search);
+        // --state narrows --overdue to those of its states that can be overdue.
+        let states: Vec<State> = match &filter {
+            Filter::State(state) if !overdue.states.contains(state) => {
+                return Err(CliError::Usage(format!(
+                    "--overdue lists orders under review ({}); a {state} order is never overdue",
+                    State::UNDER_REVIEW.map(State::id).join(", ")
+                )));
+            }
+            Filter::State(state) => vec![*state],
+            _ => overdue.states.clone(),
+        };
+        QueueQuery { states, ..overdue }
+    } else {
+        filter.query(review.now(), Sort::Due, search)
     };
+    query.product = args.product.clone();
     let rows = review.page(&query, args.offset, args.limit)?;
     if args.json {
         let total = review.count(&query)?;

@@ -36,7 +36,9 @@ pub fn list(
     )?;
     for r in rows {
         let left_text = match r.state {
-            State::PendingReview => EN.time_left(policy.calendar.time_left(now, r.due_at)),
+            State::PendingReview | State::PendingSecondApproval => {
+                EN.time_left(policy.calendar.time_left(now, r.due_at))
+            }
             State::PendingVerification => {
                 EN.verification_left(verification_days_left(r.submitted_at, now))
             }
@@ -100,9 +102,20 @@ pub fn show(
         "submitted",
         &format!("{} UTC+8", china_seconds(app.submitted_at)),
     )?;
+    match s.reviewable_at {
+        Some(at) => field(out, "reviewable", &format!("{} UTC+8", china_seconds(at)))?,
+        None => field(
+            out,
+            "reviewable",
+            "not yet: the review clock starts when real-name verification passes",
+        )?,
+    }
     field(out, "due", &format!("{} UTC+8", china_seconds(view.due.at)))?;
-    if s.state == State::PendingReview {
+    if s.state.under_review() {
         field(out, "left", &EN.time_left(view.time_left))?;
+    }
+    if let Some(plan) = &view.approval {
+        field(out, "approving", &approving(plan))?;
     }
     if let Some(warning) = EN.calendar_warning(&view.due.uncovered_years) {
         field(out, "warning", &warning)?;
@@ -323,4 +336,32 @@ pub fn sweep(out: &mut impl Write, items: &[SweepItem], dry_run: bool) -> io::Re
     } else {
         writeln!(out, "{done} order(s) expired")
     }
+}
+
+/// What `approve` would do and need, in one line.
+fn approving(plan: &crate::review::ApprovalPlan) -> String {
+    let mut text = format!("leads to {}", plan.to.id());
+    if !plan.second_approval.is_empty() {
+        let why: Vec<&str> = plan.second_approval.iter().map(|r| r.id()).collect();
+        text.push_str(&format!(
+            "; a second reviewer must approve again ({})",
+            why.join(", ")
+        ));
+    }
+    if let Some(first) = &plan.second_approval_of {
+        text.push_str(&format!(
+            "; second approval of {first}'s, by another reviewer"
+        ));
+    }
+    if plan.product_effective {
+        text.push_str("; the account already has this product effective: no integration");
+    }
+    if plan.is_override() {
+        let failed: Vec<&str> = plan.failed.iter().map(|c| c.id()).collect();
+        text.push_str(&format!(
+            "; over failing checks ({}): an override, needs --note",
+            failed.join(", ")
+        ));
+    }
+    text
 }

@@ -470,7 +470,8 @@ fn ids_with_dashes_failed_approvals_non_manual_judgements_and_uncovered_years() 
     env.import_records(&[record("SQ-1_A"), failing, old]);
     assert_eq!(env.state_of("SQ-1_A"), "pending_review");
 
-    env.ok(&["approve", "LATE"]);
+    // Over a failing check: an override, with its reason (lifecycle.rs says the rest).
+    env.ok(&["approve", "LATE", "--note", "site seen built on a call"]);
     let history = env.ok(&["history", "LATE", "--json"]);
     assert!(
         history.contains("approved despite failed checks: website_built"),

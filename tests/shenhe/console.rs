@@ -554,7 +554,14 @@ fn filter_and_sort() {
         menu.contains("overdue") && menu.contains("failing checks"),
         "{menu}"
     );
-    for _ in 0..8 {
+    // Down to the overdue filter, wherever the states before it put it.
+    let overdue = h
+        .app
+        .filters
+        .iter()
+        .position(|f| *f == shenhe::review::queue::Filter::Overdue)
+        .expect("an overdue filter");
+    for _ in 0..overdue {
         h.press(KeyCode::Char('j'));
     }
     h.press(KeyCode::Enter);

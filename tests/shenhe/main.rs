@@ -15,6 +15,7 @@ mod hardening;
 mod hostile;
 mod import;
 mod layers;
+mod lifecycle;
 mod pty;
 mod snapshots;
 mod store;

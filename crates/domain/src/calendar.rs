@@ -204,14 +204,15 @@ pub enum Urgency {
 
 impl Calendar {
     /// The urgency of an order due at `due`; `None` for an order that is not waiting for a
-    /// reviewer (only pending review runs on the three-business-day clock).
+    /// reviewer (only pending review and pending second approval run on the
+    /// three-business-day clock).
     pub fn urgency(
         &self,
         state: State,
         now: DateTime<FixedOffset>,
         due: DateTime<FixedOffset>,
     ) -> Option<Urgency> {
-        if state != State::PendingReview {
+        if !state.under_review() {
             return None;
         }
         Some(if self.time_left(now, due).is_overdue() {

@@ -2,6 +2,7 @@
 //! no SQL, no terminal.
 
 pub mod application;
+pub mod approval;
 pub mod calendar;
 pub mod checks;
 pub mod events;

@@ -56,6 +56,13 @@ pub fn error_message(lang: Lang, e: &ReviewError) -> String {
         ReviewError::NotManual { id, check } => {
             format!("{id} 的检查 {check} 不需要人工判断")
         }
+        ReviewError::OverrideNeedsNote { id, failed } => format!(
+            "{id} 有未通过的检查（{}）：强制通过须在备注中写明原因，并记录为强制通过",
+            failed.iter().map(|c| c.id()).collect::<Vec<_>>().join("、")
+        ),
+        ReviewError::SameReviewer { id, first } => {
+            format!("{id} 的第一次通过由 {first} 做出：复核须由另一位审核员完成")
+        }
         // Failures of the file or the machine: said in the words of what failed.
         ReviewError::Import(e) => e.to_string(),
         ReviewError::Store(e) => e.to_string(),

@@ -34,6 +34,7 @@ impl Lang {
             (Lang::En, State::PendingIntegration) => "integr.",
             (Lang::En, State::Effective) => "effective",
             (Lang::En, State::Cancelled) => "cancelled",
+            (Lang::En, State::PendingSecondApproval) => "2nd appr.",
         }
     }
 

@@ -11,6 +11,7 @@
 
 pub mod errors;
 pub mod facts;
+pub mod lifecycle;
 pub mod queue;
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ impl Lang {
                 match state {
                     State::PendingReview => self.pick("待审核", "pending review"),
                     State::PendingVerification => self.pick("待认证", "pending verification"),
+                    State::PendingSecondApproval => self.pick("待复核", "pending second approval"),
                     State::Returned => self.pick("已退回", "returned"),
                     State::PendingIntegration => self.pick("待集成", "pending integration"),
                     State::Effective => self.pick("已生效", "effective"),

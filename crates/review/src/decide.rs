@@ -7,11 +7,12 @@ use shenhe_domain::calendar;
 use shenhe_domain::checks::{self, CheckId, Judgement, Outcome};
 use shenhe_domain::events::EventKind;
 use shenhe_domain::policy::{Policy, ProductKind};
-use shenhe_domain::state::{self, Event, State};
+use shenhe_domain::state::{self, Event, Facts, State};
 use shenhe_store::{Claim, NewAuditEntry, NewEvent, QueueQuery, StateChange, StoredApplication};
 
 use crate::{
-    AuditEntry, CLAIM_SECONDS, Decided, Review, ReviewError, ReviewResult, SweepItem, derive,
+    ApprovalPlan, AuditEntry, CLAIM_SECONDS, Decided, Review, ReviewError, ReviewResult, SweepItem,
+    derive,
 };
 
 impl Review {
@@ -28,7 +29,8 @@ impl Review {
     }
 
     /// Decides `stored` (as the caller read it) if it is still at `version`; the store
-    /// checks that again in the transaction that writes.
+    /// checks that again in the transaction that writes. `approval` is the plan of an
+    /// approval (where it leads besides the product's kind).
     fn decide(
         &mut self,
         stored: StoredApplication,
@@ -36,6 +38,7 @@ impl Review {
         event: Event,
         mut entry: NewAuditEntry,
         mut published: NewEvent,
+        approval: Option<&ApprovalPlan>,
     ) -> ReviewResult<Decided> {
         let id = stored.app.id.as_str();
         if stored.version != version {
@@ -47,7 +50,15 @@ impl Review {
             });
         }
         let kind = product_kind(&self.policy, &stored)?;
-        let to = state::transition(stored.state, event, kind).map_err(|refused| {
+        let verified = stored.app.applicant.verified;
+        let facts = match approval {
+            Some(plan) => plan.facts(kind, verified),
+            None => Facts {
+                verified,
+                ..Facts::of_kind(kind)
+            },
+        };
+        let to = state::transition_with(stored.state, event, facts).map_err(|refused| {
             if stored.state == state::initial_state(true)
                 || stored.state == state::initial_state(false)
             {
@@ -103,7 +114,10 @@ impl Review {
     }
 
     /// Approves at `version`. Manual checks not yet judged are attested as passing by
-    /// the approval; the audit entry names them.
+    /// the approval; the audit entry names them. Over failing checks it needs a note and
+    /// is recorded as an override; when the policy asks for four eyes it goes to a second
+    /// reviewer, who must be another; an interface product the account already has
+    /// effective takes effect at once (`ApprovalPlan`).
     pub fn approve(
         &mut self,
         id: &str,
@@ -111,8 +125,15 @@ impl Review {
         note: Option<String>,
     ) -> ReviewResult<Decided> {
         let view = self.show(id)?;
+        let note = clean(note);
+        let plan = view.approval.clone();
+        // A view at another version, or a state that allows no approval: `decide` says so.
+        if let Some(plan) = plan.as_ref().filter(|_| view.stored.version == version) {
+            plan.check_reviewer(id, &self.actor)?;
+            plan.check_note(id, note.as_deref())?;
+        }
         let mut entry = self.entry(id, "approve");
-        entry.note = clean(note);
+        entry.note = note;
         let attested: Vec<&str> = view.unjudged_manual().iter().map(|c| c.id()).collect();
         let failed: Vec<&str> = view.failed().iter().map(|c| c.id()).collect();
         let mut detail = Vec::new();
@@ -121,13 +142,38 @@ impl Review {
         }
         if !failed.is_empty() {
             detail.push(format!(
-                "approved despite failed checks: {}",
+                "override: approved despite failed checks: {}",
                 failed.join(", ")
             ));
         }
+        let mut published = NewEvent::new(EventKind::Approved);
+        if let Some(plan) = &plan {
+            let reasons: Vec<&str> = plan.second_approval.iter().map(|r| r.id()).collect();
+            if !reasons.is_empty() {
+                detail.push(format!("second approval needed: {}", reasons.join(", ")));
+                published = NewEvent::new(EventKind::ApprovalPendingSecond);
+                published.data["second_approval_reasons"] = reasons.into();
+            }
+            if let Some(first) = &plan.second_approval_of {
+                detail.push(format!("second approval of {first}'s"));
+                published.data["second_approval_of"] = first.clone().into();
+            }
+            if plan.product_effective {
+                detail.push("account already has this product effective: no integration".into());
+            }
+            published.data["product_already_effective"] = plan.product_effective.into();
+        }
+        published.data["override"] = (!failed.is_empty()).into();
+        published.data["failed_checks"] = failed.into();
         entry.detail = (!detail.is_empty()).then(|| detail.join("; "));
-        let published = NewEvent::new(EventKind::Approved);
-        self.decide(view.stored, version, Event::Approve, entry, published)
+        self.decide(
+            view.stored,
+            version,
+            Event::Approve,
+            entry,
+            published,
+            plan.as_ref(),
+        )
     }
 
     /// Returns at `version` with at least one reason of the catalogue.
@@ -169,7 +215,7 @@ impl Review {
         published.data["message"] = entry.message.clone().into();
         entry.reasons = unique;
         let stored = self.load(id)?;
-        self.decide(stored, version, Event::Return, entry, published)
+        self.decide(stored, version, Event::Return, entry, published, None)
     }
 
     /// Expires an order waiting for real-name verification past its 15-day window.
@@ -204,7 +250,7 @@ impl Review {
         }
         entry.note = note;
         let published = NewEvent::new(EventKind::Expired);
-        self.decide(stored, version, Event::Expire, entry, published)
+        self.decide(stored, version, Event::Expire, entry, published, None)
     }
 
     /// Expires every order past its verification window, each with its own audit entry.
@@ -290,7 +336,7 @@ impl Review {
         let mut all = view.judgements.clone();
         all.retain(|j| j.check != check);
         all.push(judgement.clone());
-        let derived = derive(&self.policy, &stored.app, &all);
+        let derived = derive(&self.policy, &stored.app, stored.reviewable_at, &all);
         let mut entry = self.entry(id, "judge");
         entry.revision = stored.revision;
         entry.detail = Some(format!("{check}: {}", if passed { "pass" } else { "fail" }));

@@ -65,10 +65,25 @@ pub enum ReviewError {
     Closed { id: String, state: State },
     #[error("{check} does not need a person's judgement for {id}")]
     NotManual { id: String, check: CheckId },
+    /// Approving over failing checks is an override: it needs a written reason.
+    #[error(
+        "approving {id} over failing checks ({}) is an override and needs a note saying why",
+        check_ids(failed)
+    )]
+    OverrideNeedsNote { id: String, failed: Vec<CheckId> },
+    /// Four eyes: the second approval must come from another reviewer than the first.
+    #[error(
+        "{id} was first approved by {first}: the second approval must come from another reviewer"
+    )]
+    SameReviewer { id: String, first: String },
     #[error(transparent)]
     Import(#[from] ImportError),
     #[error(transparent)]
     Store(StoreError),
+}
+
+fn check_ids(checks: &[CheckId]) -> String {
+    checks.iter().map(|c| c.id()).collect::<Vec<_>>().join(", ")
 }
 
 fn china_seconds(at: &DateTime<FixedOffset>) -> String {

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use shenhe_domain::application::Application;
+use shenhe_domain::calendar;
 use shenhe_domain::events::EventKind;
 use shenhe_domain::policy::Policy;
-use shenhe_domain::state::{self, Event, State};
+use shenhe_domain::state::{self, Event, Facts, State};
 use shenhe_store::{Derived, ImportRecord, NewAuditEntry, NewEvent, StoreError};
 
 use crate::import::{self, ImportError, RecordError};
@@ -39,7 +40,9 @@ impl Review {
                     batch.push(Prepared {
                         position,
                         hash: content_hash_of(&body),
-                        derived: derive(&policy, &app, &[]),
+                        // Due from the submission: right for a new order and for a
+                        // resubmission; a verification moves it (write_prepared).
+                        derived: derive(&policy, &app, None, &[]),
                         body,
                         app,
                     });
@@ -169,6 +172,9 @@ fn write_prepared(
         note: None,
         detail: None,
     };
+    // When it becomes reviewable: on entering pending review, at its submission (a new
+    // order or a resubmission of a verified account); see the verification below.
+    let reviewable = |state: State| (state == State::PendingReview).then_some(app.submitted_at);
     let record = |state, revision| ImportRecord {
         app,
         body: &p.body,
@@ -177,6 +183,7 @@ fn write_prepared(
         revision,
         derived: &p.derived,
         content_hash: &p.hash,
+        reviewable_at: reviewable(state),
     };
     // What a consumer needs to know of a submission: which product and plan it asks for.
     let published = |kind| {
@@ -213,8 +220,12 @@ fn write_prepared(
                 ));
                 return Ok(());
             }
-            let to =
-                state::transition(e.state, Event::Resubmit, product.kind).expect("in the table");
+            // A resubmission of an account not (or no longer) verified waits for it.
+            let facts = Facts {
+                verified: app.applicant.verified,
+                ..Facts::of_kind(product.kind)
+            };
+            let to = state::transition_with(e.state, Event::Resubmit, facts).expect("in the table");
             let revision = e.revision + 1;
             session.replace(
                 record(to, revision),
@@ -224,10 +235,34 @@ fn write_prepared(
             report.resubmitted += 1;
         }
         Some(e) if e.state == State::PendingVerification && app.applicant.verified => {
+            // Too late: the order stays due for expiry; the whole file is refused, like
+            // any other record that cannot be taken.
+            if calendar::verification_days_left(e.submitted_at, now).is_none() {
+                let deadline = calendar::verification_deadline(e.submitted_at)
+                    .with_timezone(&calendar::china());
+                conflicts.push(conflict(
+                    "applicant.verified",
+                    format!(
+                        "the verification arrived after the 15-day window closed ({}); the order is not revived and stays due for expiry",
+                        deadline.format("%Y-%m-%d %H:%M %:z")
+                    ),
+                ));
+                return Ok(());
+            }
             let to =
                 state::transition(e.state, Event::Verified, product.kind).expect("in the table");
+            // Reviewable from the moment verification arrived (this import): the review
+            // clock starts now, not at the submission it waited since.
+            let derived = Derived {
+                due_at: policy.calendar.due_at(now).at,
+                ..p.derived.clone()
+            };
             session.replace(
-                record(to, e.revision),
+                ImportRecord {
+                    derived: &derived,
+                    reviewable_at: Some(now),
+                    ..record(to, e.revision)
+                },
                 entry("verified", e.revision, Some(e.state), to),
                 NewEvent::new(EventKind::Verified),
             )?;

@@ -3,6 +3,7 @@
 //! the domain's rules with the store; the command line and the console both call them
 //! and nothing else decides.
 
+mod approval;
 pub mod clock;
 mod decide;
 mod error;
@@ -28,6 +29,7 @@ use shenhe_domain::state::State;
 use shenhe_store::audit::{ChainBreak, ChainVerifier};
 use shenhe_store::{CountBounds, Derived, Store};
 
+pub use approval::ApprovalPlan;
 pub use clock::Clock;
 pub use decide::may_decide;
 pub use error::{ReviewError, ReviewResult};
@@ -73,6 +75,8 @@ pub struct ApplicationView {
     pub claim: Option<Claim>,
     /// Return reasons the failed checks offer, in check order, without repeats.
     pub suggested_reasons: Vec<String>,
+    /// What approving would do and need; `None` when the state allows no approval.
+    pub approval: Option<ApprovalPlan>,
 }
 
 impl ApplicationView {
@@ -226,7 +230,10 @@ impl Review {
             let mut updates = Vec::with_capacity(stale.len());
             for s in &stale {
                 let judgements = self.store.judgements(&s.app.id, s.revision)?;
-                updates.push((s.app.id.clone(), derive(&self.policy, &s.app, &judgements)));
+                updates.push((
+                    s.app.id.clone(),
+                    derive(&self.policy, &s.app, s.reviewable_at, &judgements),
+                ));
             }
             updated += updates.len() as u64;
             self.store.update_derived(&updates)?;
@@ -263,7 +270,10 @@ impl Review {
         let judgements = self.store.judgements(id, stored.revision)?;
         let mut results = checks::evaluate(&self.policy, &stored.app);
         checks::apply_judgements(&self.policy, &mut results, &judgements);
-        let due = self.policy.calendar.due_at(stored.app.submitted_at);
+        let due = self
+            .policy
+            .calendar
+            .due_at(review_clock_start(&stored.app, stored.reviewable_at));
         let time_left = self.policy.calendar.time_left(self.now(), due.at);
         let mut suggested: Vec<String> = Vec::new();
         for reason in results.iter().filter_map(|r| r.reason.clone()) {
@@ -275,9 +285,12 @@ impl Review {
             .store
             .claim_of(id, self.now())?
             .filter(|c| c.session != self.session);
+        let history = self.store.history(id)?;
+        let approval = approval::plan(&self.policy, self.store(), &stored, &results, &history)?;
         Ok(ApplicationView {
             verification_deadline: calendar::verification_deadline(stored.app.submitted_at),
-            history: self.store.history(id)?,
+            history,
+            approval,
             stored,
             checks: results,
             judgements,
@@ -356,13 +369,32 @@ pub fn content_hash_of(body: &str) -> String {
     shenhe_store::audit::hex(&Sha256::digest(body.as_bytes())[..16])
 }
 
-/// The derived columns of an application under `policy`.
-pub fn derive(policy: &Policy, app: &Application, judgements: &[Judgement]) -> Derived {
+/// Where the three-business-day clock of `app` starts: when it became reviewable (its
+/// submission when verified, else the moment verification arrived; a resubmission
+/// restarts it). An order still waiting for verification has no clock yet: its due time
+/// is counted from its submission only so that it has a place in the queue's order.
+pub fn review_clock_start(
+    app: &Application,
+    reviewable_at: Option<DateTime<FixedOffset>>,
+) -> DateTime<FixedOffset> {
+    reviewable_at.unwrap_or(app.submitted_at)
+}
+
+/// The derived columns of an application under `policy`, reviewable since `reviewable_at`.
+pub fn derive(
+    policy: &Policy,
+    app: &Application,
+    reviewable_at: Option<DateTime<FixedOffset>>,
+    judgements: &[Judgement],
+) -> Derived {
     let mut results = checks::evaluate(policy, app);
     checks::apply_judgements(policy, &mut results, judgements);
     let summary = checks::summarise(&results);
     Derived {
-        due_at: policy.calendar.due_at(app.submitted_at).at,
+        due_at: policy
+            .calendar
+            .due_at(review_clock_start(app, reviewable_at))
+            .at,
         failed: summary.failed,
         manual: summary.manual,
         policy_version: policy.version.clone(),

@@ -10,15 +10,18 @@ use shenhe_store::{QueueQuery, SortKey};
 /// Which applications the queue lists.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Filter {
-    /// Pending review or verification: what is still someone's work.
+    /// Pending review, second approval or verification: what is still someone's work.
     #[default]
     AllOpen,
     /// One state.
     State(State),
     AllStates,
-    /// Pending review, past the due time.
+    /// Under review (pending review or second approval), past the due time. The one
+    /// meaning of "overdue": the console's filter and `shenhe list --overdue` both ask
+    /// this query. An order waiting for verification is never overdue: its review clock
+    /// has not started.
     Overdue,
-    /// Pending review, due before the end of today.
+    /// Under review, due before the end of today.
     DueToday,
     /// Open, with at least one failed check.
     Failing,
@@ -48,7 +51,7 @@ impl Filter {
     /// The query for this filter at `now`, sorted by `sort`, searching `search`.
     pub fn query(&self, now: DateTime<FixedOffset>, sort: Sort, search: &str) -> QueueQuery {
         let mut q = QueueQuery {
-            states: vec![State::PendingReview, State::PendingVerification],
+            states: State::ALL.into_iter().filter(|s| s.is_open()).collect(),
             ..Default::default()
         };
         match self {
@@ -56,11 +59,11 @@ impl Filter {
             Filter::State(state) => q.states = vec![*state],
             Filter::AllStates => q.states = Vec::new(),
             Filter::Overdue => {
-                q.states = vec![State::PendingReview];
+                q.states = State::UNDER_REVIEW.to_vec();
                 q.due_before = Some(now);
             }
             Filter::DueToday => {
-                q.states = vec![State::PendingReview];
+                q.states = State::UNDER_REVIEW.to_vec();
                 q.due_from = Some(now);
                 q.due_before = Some(calendar::end_of_today(now) + Duration::seconds(1));
             }

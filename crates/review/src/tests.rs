@@ -26,10 +26,15 @@ fn every_filter_asks_the_store_for_what_its_name_says() {
     let now = at(NOW);
     let policy = Policy::builtin();
     let all = Filter::all(&policy);
-    assert_eq!(all.len(), 12 + policy.groups.len(), "{all:?}");
+    assert_eq!(all.len(), 13 + policy.groups.len(), "{all:?}");
     assert_eq!(all[0], Filter::AllOpen);
+    assert!(all.contains(&Filter::State(State::PendingSecondApproval)));
 
-    let open = vec![State::PendingReview, State::PendingVerification];
+    let open = vec![
+        State::PendingReview,
+        State::PendingVerification,
+        State::PendingSecondApproval,
+    ];
     let q = Filter::AllOpen.query(now, Sort::Due, "");
     assert_eq!((q.states, q.search, q.failing), (open.clone(), None, false));
     assert_eq!(
@@ -46,10 +51,12 @@ fn every_filter_asks_the_store_for_what_its_name_says() {
     );
 
     let overdue = Filter::Overdue.query(now, Sort::Due, "");
-    assert_eq!(overdue.states, vec![State::PendingReview]);
+    let under_review = vec![State::PendingReview, State::PendingSecondApproval];
+    assert_eq!(overdue.states, under_review);
     assert_eq!((overdue.due_before, overdue.due_from), (Some(now), None));
 
     let today = Filter::DueToday.query(now, Sort::Due, "");
+    assert_eq!(today.states, under_review);
     assert_eq!(today.due_from, Some(now));
     assert_eq!(today.due_before, Some(at("2026-12-03T00:00:00+08:00")));
 
@@ -99,8 +106,9 @@ fn stored(state: State, product: &str) -> StoredApplication {
     let mut app: Application =
         serde_json::from_value(fixtures::record("SQ1")).expect("a valid record");
     app.product = product.to_string();
-    let derived = derive(&policy, &app, &[]);
+    let derived = derive(&policy, &app, Some(app.submitted_at), &[]);
     StoredApplication {
+        reviewable_at: Some(app.submitted_at),
         changed_at: app.submitted_at,
         app,
         state,
@@ -145,4 +153,26 @@ fn a_decision_is_refused_by_the_same_rules_before_and_when_it_is_written() {
         may_decide(&policy, &gone, Event::Approve, inside),
         Err(ReviewError::ProductGone { product, .. }) if product == "no_such_product"
     ));
+}
+
+#[test]
+fn the_review_clock_starts_when_the_order_became_reviewable() {
+    let policy = Policy::builtin();
+    let app: Application = serde_json::from_value(fixtures::record("SQ1")).expect("a valid record");
+    // Submitted Friday 20 November 2026; verified the next Wednesday.
+    let verified = at("2026-11-25T16:00:00+08:00");
+    assert_eq!(
+        derive(&policy, &app, None, &[]).due_at,
+        at("2026-11-25T23:59:59+08:00"),
+        "from the submission: three business days after Friday"
+    );
+    assert_eq!(
+        derive(&policy, &app, Some(app.submitted_at), &[]).due_at,
+        at("2026-11-25T23:59:59+08:00")
+    );
+    assert_eq!(
+        derive(&policy, &app, Some(verified), &[]).due_at,
+        at("2026-11-30T23:59:59+08:00"),
+        "from the verification: three business days after Wednesday"
+    );
 }

@@ -29,6 +29,11 @@ pub struct StoredApplication {
     pub derived: Derived,
     pub changed_at: DateTime<FixedOffset>,
     pub changed_by: String,
+    /// When this revision became reviewable (entered pending review): its submission
+    /// when the account was verified, else the moment verification arrived. None while
+    /// it waits for verification (and for rows written before schema 2 that were never
+    /// reviewable).
+    pub reviewable_at: Option<DateTime<FixedOffset>>,
 }
 
 /// Columns computed from the application and the policy, kept for sorting and the
@@ -242,6 +247,8 @@ pub struct ImportRecord<'a> {
     pub revision: u32,
     pub derived: &'a Derived,
     pub content_hash: &'a str,
+    /// When it became reviewable; None while it waits for verification.
+    pub reviewable_at: Option<DateTime<FixedOffset>>,
 }
 
 /// A moment inside an open write transaction, where a crash test may stop a process to
@@ -346,4 +353,11 @@ pub trait Store {
     fn data_version(&self) -> StoreResult<i64>;
     fn meta(&self, key: &str) -> StoreResult<Option<String>>;
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()>;
+
+    // ---- lifecycle rules (effective directly) ----
+
+    /// Whether another application than `except_id` of `account` for `product` is
+    /// effective: the account bought this product before, and needs no integration again.
+    fn product_effective(&self, account: &str, product: &str, except_id: &str)
+    -> StoreResult<bool>;
 }

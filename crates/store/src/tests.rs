@@ -43,6 +43,7 @@ fn import_sq1(store: &mut SqliteStore, commit: bool) {
                 revision: 1,
                 derived: &derived,
                 content_hash: "test",
+                reviewable_at: Some(app.submitted_at),
             },
             NewAuditEntry {
                 actor: "importer".into(),
@@ -66,6 +67,53 @@ fn store_with_one() -> (tempfile::TempDir, SqliteStore) {
     let stored = store.get("SQ1").expect("get").expect("SQ1");
     assert_eq!((stored.state, stored.version), (State::PendingReview, 1));
     (dir, store)
+}
+
+#[test]
+fn reviewable_at_is_kept_and_an_accounts_effective_products_are_found() {
+    let (_dir, mut store) = store_with_one();
+    let stored = store.get("SQ1").expect("get").expect("SQ1");
+    assert_eq!(stored.reviewable_at, Some(stored.app.submitted_at));
+    let account = stored.app.applicant.account.clone();
+    let product = stored.app.product.clone();
+    assert!(
+        !store
+            .product_effective(&account, &product, "OTHER")
+            .expect("query")
+    );
+    store
+        .change_state(
+            StateChange {
+                id: "SQ1".into(),
+                expected_version: 1,
+                to: State::Effective,
+                audit: audit_entry("integration_passed", Some(State::Effective)),
+                event: NewEvent::new(EventKind::Effective),
+            },
+            None,
+        )
+        .expect("effective");
+    assert!(
+        store
+            .product_effective(&account, &product, "OTHER")
+            .expect("query")
+    );
+    assert!(
+        !store
+            .product_effective(&account, &product, "SQ1")
+            .expect("query"),
+        "the application itself is not another"
+    );
+    assert!(
+        !store
+            .product_effective(&account, "large_transfer", "OTHER")
+            .expect("query")
+    );
+    assert!(
+        !store
+            .product_effective("someone@else", &product, "OTHER")
+            .expect("query")
+    );
 }
 
 fn audit_entry(action: &str, to: Option<State>) -> NewAuditEntry {

@@ -47,13 +47,18 @@ pub struct JudgeDialog {
 impl App {
     /// A decision key: open its dialog once the application's detail is here.
     pub(super) fn begin(&mut self, what: Pending) -> Vec<Request> {
-        let current = self.detail.as_ref().map(|d| d.id().to_string());
+        // The detail held is used only at the version the queue shows: an order decided
+        // since (a first approval stays in the queue, pending second approval) is read again.
+        let current = self
+            .detail
+            .as_ref()
+            .map(|d| (d.id().to_string(), d.stored.version));
         let wanted = match self.screen {
             Screen::Detail => current.clone(),
-            Screen::Queue => self.queue.selected_row().map(|r| r.id.clone()),
+            Screen::Queue => self.queue.selected_row().map(|r| (r.id.clone(), r.version)),
         };
         match wanted {
-            Some(id) if current.as_deref() == Some(id.as_str()) => {
+            Some(row) if current.as_ref() == Some(&row) => {
                 self.open_dialog(what);
                 Vec::new()
             }
@@ -71,6 +76,14 @@ impl App {
         };
         // The review layer's own rules, so that a reviewer is refused before writing a note.
         if let Err(refused) = may_decide(&self.policy, &view.stored, event, self.now) {
+            self.error(error_message(self.lang, &refused));
+            return;
+        }
+        // Four eyes: the first approver is refused before writing a note.
+        if what == Pending::Approve
+            && let Some(plan) = &view.approval
+            && let Err(refused) = plan.check_reviewer(view.id(), &self.actor)
+        {
             self.error(error_message(self.lang, &refused));
             return;
         }
@@ -146,6 +159,17 @@ impl App {
                     return Vec::new();
                 };
                 let note = non_empty(confirm.note.value());
+                // An override needs its written reason: asked for here, by the rule the
+                // approval applies when it writes.
+                if confirm.decision == Decision::Approve
+                    && let Some(plan) = &view.approval
+                    && let Err(refused) = plan.check_note(view.id(), note.as_deref())
+                {
+                    confirm.note_focused = true;
+                    let text = error_message(self.lang, &refused);
+                    self.error(text);
+                    return Vec::new();
+                }
                 let id = view.id().to_string();
                 let version = view.stored.version;
                 let claim = view.claim.clone();

@@ -102,7 +102,7 @@ fn header<'a>(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> 
         Span::styled(fit(&s.app.applicant.name, 30), theme.title()),
         Span::raw(format!("  [{}]", app.lang.state(s.state))),
     ];
-    if s.state == State::PendingReview {
+    if s.state.under_review() {
         let style = if view.time_left.is_overdue() {
             theme.overdue()
         } else {
@@ -188,6 +188,12 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     let mut lines = Vec::new();
 
     lines.extend(field(ui.submitted, &china_minutes(a.submitted_at), width));
+    // The review clock starts when the order became reviewable, not at its submission.
+    let reviewable = match s.reviewable_at {
+        Some(at) => china_minutes(at),
+        None => lang.not_reviewable_yet().to_string(),
+    };
+    lines.extend(field(lang.reviewable_label(), &reviewable, width));
     lines.extend(field(ui.due, &china_minutes(view.due.at), width));
     if let Some(warning) = lang.calendar_warning(&view.due.uncovered_years) {
         lines.extend(wrapped("⚠", &warning, width, theme.warn()));

@@ -166,11 +166,13 @@ pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {
     let ui = app.ui;
     let (title, to) = match confirm.decision {
         Decision::Approve => {
+            // Where this approval leads, by the review layer's rules (a second reviewer,
+            // effective at once); the product's kind only if it has none to say.
             let kind = app.policy.product(&view.stored.app.product).map(|p| p.kind);
-            let to = if kind == Some(ProductKind::Settlement) {
-                State::Effective
-            } else {
-                State::PendingIntegration
+            let to = match &view.approval {
+                Some(plan) => plan.to,
+                None if kind == Some(ProductKind::Settlement) => State::Effective,
+                None => State::PendingIntegration,
             };
             (ui.approve_title, to)
         }
@@ -197,6 +199,12 @@ pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {
                     fit(&format!("{label}{}", names.join(", ")), text_width),
                     style,
                 ));
+            }
+        }
+        if let Some(plan) = &view.approval {
+            for (text, warning) in app.lang.approval_lines(plan) {
+                let style = if warning { theme.warn() } else { theme.pass() };
+                lines.push(Line::styled(fit(&text, text_width), style));
             }
         }
     }

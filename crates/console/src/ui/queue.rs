@@ -265,7 +265,7 @@ fn row_line<'a>(
             Column::Due => (pad(&china_short(row.due_at), *w), Style::new()),
             Column::Left => {
                 let text = match row.state {
-                    State::PendingReview => {
+                    State::PendingReview | State::PendingSecondApproval => {
                         lang.time_left_short(policy.calendar.time_left(app.now, row.due_at))
                     }
                     State::PendingVerification => {

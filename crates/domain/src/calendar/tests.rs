@@ -563,8 +563,13 @@ fn urgency_is_for_orders_pending_review_only() {
         c.urgency(State::PendingReview, now, due_friday),
         Some(Urgency::InTime)
     );
+    // A second approval is still the order's review: its clock runs on.
+    assert_eq!(
+        c.urgency(State::PendingSecondApproval, now, due_yesterday),
+        Some(Urgency::Overdue)
+    );
     for state in State::ALL {
-        if state != State::PendingReview {
+        if !State::UNDER_REVIEW.contains(&state) {
             assert_eq!(c.urgency(state, now, due_yesterday), None, "{state:?}");
         }
     }

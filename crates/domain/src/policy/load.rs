@@ -13,6 +13,7 @@ use super::{
     CheckRule, FILES, GoodsCategory, GoodsStatus, Group, Plan, Policy, PolicyError, Product,
     ProductKind, Reason,
 };
+use crate::approval::SecondApprovalPolicy;
 use crate::calendar::{Calendar, YearSchedule};
 use crate::checks::CheckId;
 
@@ -113,6 +114,19 @@ struct YearEntry {
     workdays: Vec<Spanned<String>>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApprovalsFile {
+    second_approval: SecondApprovalEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecondApprovalEntry {
+    over_failed_checks: bool,
+    restricted_goods: bool,
+}
+
 /// One file's text and where it came from, for error messages.
 struct Source<'a> {
     path: PathBuf,
@@ -153,15 +167,15 @@ impl Policy {
         Policy::from_texts(&texts).expect("the built-in policy in data/ is valid (tested)")
     }
 
-    /// The policy in `texts`: the five files' paths (for error messages) and contents, in
+    /// The policy in `texts`: the six files' paths (for error messages) and contents, in
     /// the order of [`FILES`]. Reading them is the caller's business: the domain does no I/O.
     pub fn from_texts(texts: &[(PathBuf, String)]) -> Result<Policy, PolicyError> {
         let src = |i: usize| Source {
             path: texts[i].0.clone(),
             text: &texts[i].1,
         };
-        let (products_src, checks_src, reasons_src, goods_src, holidays_src) =
-            (src(0), src(1), src(2), src(3), src(4));
+        let (products_src, checks_src, reasons_src, goods_src, holidays_src, approvals_src) =
+            (src(0), src(1), src(2), src(3), src(4), src(5));
 
         // Reasons first: checks refer to them.
         let reasons = load_reasons(&reasons_src)?;
@@ -173,6 +187,7 @@ impl Policy {
         let checks = load_checks(&checks_src, &reasons, &groups, &products)?;
         let goods = load_goods(&goods_src)?;
         let years = load_holidays(&holidays_src)?;
+        let second_approval = load_approvals(&approvals_src)?;
 
         Ok(Policy {
             groups,
@@ -182,10 +197,20 @@ impl Policy {
             reasons,
             goods,
             calendar: Calendar::new(years),
-            version: digest(&texts[0..5]),
+            second_approval,
+            version: digest(&texts[0..6]),
             calendar_version: digest(&texts[4..5]),
         })
     }
+}
+
+/// `approvals.toml`: both rules of the second approval, written out.
+fn load_approvals(src: &Source<'_>) -> Result<SecondApprovalPolicy, PolicyError> {
+    let file: ApprovalsFile = src.parse()?;
+    Ok(SecondApprovalPolicy {
+        over_failed_checks: file.second_approval.over_failed_checks,
+        restricted_goods: file.second_approval.restricted_goods,
+    })
 }
 
 /// `reasons.toml`.

@@ -18,7 +18,7 @@ use super::calendar::Calendar;
 use super::checks::CheckId;
 
 /// The files of a policy directory, and the copies built into the binary.
-pub const FILES: [(&str, &str); 5] = [
+pub const FILES: [(&str, &str); 6] = [
     (
         "products.toml",
         include_str!("../../../../data/products.toml"),
@@ -32,6 +32,10 @@ pub const FILES: [(&str, &str); 5] = [
     (
         "holidays.toml",
         include_str!("../../../../data/holidays.toml"),
+    ),
+    (
+        "approvals.toml",
+        include_str!("../../../../data/approvals.toml"),
     ),
 ];
 
@@ -118,6 +122,8 @@ pub struct Policy {
     pub reasons: Vec<Reason>,
     pub goods: Vec<GoodsCategory>,
     pub calendar: Calendar,
+    /// Which approvals need a second reviewer (`approvals.toml`).
+    pub second_approval: crate::approval::SecondApprovalPolicy,
     /// A digest of every policy file: derived data computed under another version is stale.
     pub version: String,
     /// A digest of the holiday file alone: due times depend on it.

@@ -462,3 +462,49 @@ fn date_ranges() {
     assert!(parse_date_range("2026-10-1").is_err());
     assert!(parse_date_range("+2026-04-04").is_err());
 }
+
+#[test]
+fn approvals_toml_is_validated_and_names_file_and_line() {
+    let (texts, _) = texts_with(
+        "approvals.toml",
+        "restricted_goods = true",
+        "restricted_goods = false",
+    );
+    let lenient = Policy::from_texts(&texts).expect("valid");
+    assert!(lenient.second_approval.over_failed_checks);
+    assert!(!lenient.second_approval.restricted_goods);
+    assert_ne!(
+        lenient.version,
+        Policy::builtin().version,
+        "a policy change"
+    );
+
+    for (needle, replacement, says) in [
+        (
+            "restricted_goods = true",
+            "restricted_goods = \"yes\"",
+            "invalid type",
+        ),
+        (
+            "restricted_goods = true",
+            "restricted_good = true",
+            "unknown field `restricted_good`",
+        ),
+        ("over_failed_checks = true", "over_failed_checks = tru", ""),
+    ] {
+        let (err, path, line) = load_error("approvals.toml", needle, replacement);
+        assert_eq!(err.file, path, "{says}: {err}");
+        assert!(
+            err.line.is_some_and(|l| l.abs_diff(line) <= 2),
+            "{says}: {err} (near {line})"
+        );
+        assert!(err.message.contains(says), "{says}: {}", err.message);
+    }
+    let (err, path, _) = load_error("approvals.toml", "over_failed_checks = true\n", "");
+    assert_eq!(err.file, path);
+    assert!(
+        err.message.contains("over_failed_checks"),
+        "{}",
+        err.message
+    );
+}

@@ -166,12 +166,13 @@ impl SqliteImport<'_> {
         let body = rec.body;
         let sql = if new {
             "INSERT INTO applications (id, revision, state, product, product_group, plan, merchant, account, url,
-                submitted_at, submitted_ts, due_ts, failed, manual, derived_version, content_hash, body, changed_at, changed_by, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, 1)"
+                submitted_at, submitted_ts, due_ts, failed, manual, derived_version, content_hash, body, changed_at, changed_by, reviewable_at, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 1)"
         } else {
             "UPDATE applications SET revision = ?2, state = ?3, product = ?4, product_group = ?5, plan = ?6, merchant = ?7,
                 account = ?8, url = ?9, submitted_at = ?10, submitted_ts = ?11, due_ts = ?12, failed = ?13, manual = ?14,
-                derived_version = ?15, content_hash = ?16, body = ?17, changed_at = ?18, changed_by = ?19, version = version + 1
+                derived_version = ?15, content_hash = ?16, body = ?17, changed_at = ?18, changed_by = ?19, reviewable_at = ?20,
+                version = version + 1
              WHERE id = ?1"
         };
         self.tx().prepare_cached(sql)?.execute(params![
@@ -194,6 +195,7 @@ impl SqliteImport<'_> {
             body,
             audit.at.to_rfc3339(),
             audit.actor,
+            rec.reviewable_at.map(|at| at.to_rfc3339()),
         ])?;
         let head = std::mem::take(&mut self.head);
         let entry = append_audit_after(self.tx(), head, audit)?;

@@ -263,4 +263,21 @@ impl Store for SqliteStore {
             .map(|_| ())
             .map_err(StoreError::from)
     }
+
+    // ---- lifecycle rules (effective directly) ----
+
+    fn product_effective(
+        &self,
+        account: &str,
+        product: &str,
+        except_id: &str,
+    ) -> StoreResult<bool> {
+        // Read from the (account, product) index of schema 2.
+        self.conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM applications WHERE account = ? AND product = ? AND state = 'effective' AND id <> ?)",
+            )?
+            .query_row([account, product, except_id], |r| r.get(0))
+            .map_err(StoreError::from)
+    }
 }

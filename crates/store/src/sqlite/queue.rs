@@ -47,12 +47,13 @@ pub(super) fn counts(conn: &Connection, b: CountBounds) -> StoreResult<QueueCoun
             "SELECT count(*) FROM applications WHERE state = 'pending_review'",
             &[],
         )?,
+        // Overdue and due today: the states whose review clock runs (State::UNDER_REVIEW).
         overdue: one(
-            "SELECT count(*) FROM applications WHERE state = 'pending_review' AND due_ts < ?",
+            "SELECT count(*) FROM applications WHERE state IN ('pending_review', 'pending_second_approval') AND due_ts < ?",
             &[ts(b.now)],
         )?,
         due_today: one(
-            "SELECT count(*) FROM applications WHERE state = 'pending_review' AND due_ts >= ? AND due_ts <= ?",
+            "SELECT count(*) FROM applications WHERE state IN ('pending_review', 'pending_second_approval') AND due_ts >= ? AND due_ts <= ?",
             &[ts(b.now), ts(b.end_of_today)],
         )?,
         pending_verification: one(

@@ -43,10 +43,11 @@ pub(super) fn stored_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredT
         r.get(7)?,
         r.get(8)?,
         r.get(9)?,
+        r.get(10)?,
     ))
 }
 
-pub(super) const STORED_COLUMNS: &str = "body, state, revision, version, due_ts, failed, manual, derived_version, changed_at, changed_by";
+pub(super) const STORED_COLUMNS: &str = "body, state, revision, version, due_ts, failed, manual, derived_version, changed_at, changed_by, reviewable_at";
 
 pub(super) type StoredTuple = (
     String,
@@ -59,6 +60,7 @@ pub(super) type StoredTuple = (
     String,
     String,
     String,
+    Option<String>,
 );
 
 pub(super) fn stored_from_tuple(t: StoredTuple) -> StoreResult<StoredApplication> {
@@ -73,6 +75,7 @@ pub(super) fn stored_from_tuple(t: StoredTuple) -> StoreResult<StoredApplication
         policy_version,
         changed_at,
         changed_by,
+        reviewable_at,
     ) = t;
     let app: Application = serde_json::from_str(&body)
         .map_err(|e| StoreError::Schema(format!("stored application body is not readable: {e}")))?;
@@ -89,6 +92,7 @@ pub(super) fn stored_from_tuple(t: StoredTuple) -> StoreResult<StoredApplication
         },
         changed_at: parse_instant(&changed_at)?,
         changed_by,
+        reviewable_at: reviewable_at.as_deref().map(parse_instant).transpose()?,
     })
 }
 

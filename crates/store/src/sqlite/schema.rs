@@ -129,10 +129,29 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER events_no_replace BEFORE INSERT ON events
         WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
         BEGIN SELECT RAISE(ABORT, 'events are append-only: an event cannot be replaced'); END;
+    -- (lifecycle rules) When an application already in the queue became reviewable: the
+    -- verification recorded for its revision, else its submission; its due time then
+    -- follows from it, so every row's derived columns are computed again at the next start.
+    UPDATE applications SET reviewable_at = COALESCE(
+        (SELECT max(at) FROM audit
+          WHERE audit.application_id = applications.id
+            AND audit.revision = applications.revision
+            AND audit.action = 'verified'),
+        submitted_at)
+      WHERE state <> 'pending_verification';
+    -- (derived_policy_version: the review layer's mark that every row is up to date.)
+    UPDATE applications SET derived_version = '';
+    DELETE FROM meta WHERE key = 'derived_policy_version';
+    -- An account's effective products: approving an interface product it already has
+    -- effective needs no integration again.
+    -- (Also in SECONDARY_INDEXES, so a bulk import builds it once at the end; a new
+    -- database has it from step 1 already.)
+    CREATE INDEX IF NOT EXISTS applications_account_product ON applications(account, product);
     "#,
 ];
 
-/// The secondary indexes of schema version 1: (name, definition). An import into an
+/// The secondary indexes (of schema version 1, and the account's products of version 2):
+/// (name, definition). An import into an
 /// empty database drops them and builds them once at the end, inside its transaction,
 /// which is several times faster than maintaining them row by row.
 pub(super) const SECONDARY_INDEXES: &[(&str, &str)] = &[
@@ -149,6 +168,10 @@ pub(super) const SECONDARY_INDEXES: &[(&str, &str)] = &[
     (
         "applications_state_submitted",
         "CREATE INDEX applications_state_submitted ON applications(state, submitted_ts, id)",
+    ),
+    (
+        "applications_account_product",
+        "CREATE INDEX applications_account_product ON applications(account, product)",
     ),
     (
         "audit_application",
