@@ -479,7 +479,12 @@ fn list_overdue_is_the_console_s_overdue_filter() {
         .map(|r| r.id)
         .collect();
     assert_eq!(cli, console);
-    assert_eq!(review.counts().expect("counts").overdue, 2);
+    let counts = review.counts().expect("counts");
+    assert_eq!(counts.overdue, 2);
+    assert_eq!(
+        counts.pending_review, 3,
+        "the header's pending: OLD, OLD2 (second approval) and NEW"
+    );
 
     // --state narrows it, to a state that can be overdue.
     assert_eq!(

@@ -109,6 +109,8 @@ pub struct QueueQuery {
 /// The counts at the head of the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct QueueCounts {
+    /// Under review: pending review or pending second approval (the header's "pending",
+    /// of which overdue and due today are parts).
     pub pending_review: u64,
     pub overdue: u64,
     pub due_today: u64,

@@ -43,11 +43,12 @@ pub(super) fn counts(conn: &Connection, b: CountBounds) -> StoreResult<QueueCoun
             .map_err(StoreError::from)
     };
     Ok(QueueCounts {
+        // Pending, overdue and due today: the states whose review clock runs
+        // (State::UNDER_REVIEW).
         pending_review: one(
-            "SELECT count(*) FROM applications WHERE state = 'pending_review'",
+            "SELECT count(*) FROM applications WHERE state IN ('pending_review', 'pending_second_approval')",
             &[],
         )?,
-        // Overdue and due today: the states whose review clock runs (State::UNDER_REVIEW).
         overdue: one(
             "SELECT count(*) FROM applications WHERE state IN ('pending_review', 'pending_second_approval') AND due_ts < ?",
             &[ts(b.now)],
