@@ -80,3 +80,65 @@ impl Lang {
         lines
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shenhe_domain::checks::CheckId;
+    use shenhe_domain::state::State;
+
+    fn plan() -> ApprovalPlan {
+        ApprovalPlan {
+            to: State::Effective,
+            failed: Vec::new(),
+            second_approval: Vec::new(),
+            second_approval_of: None,
+            product_effective: false,
+        }
+    }
+
+    #[test]
+    fn an_approval_says_each_thing_the_reviewer_must_know_in_both_languages() {
+        assert!(
+            Lang::En.approval_lines(&plan()).is_empty(),
+            "a plain approval"
+        );
+        let all = ApprovalPlan {
+            failed: vec![CheckId::IcpFiling],
+            second_approval: vec![
+                SecondApprovalReason::FailedChecks,
+                SecondApprovalReason::RestrictedGoods,
+            ],
+            second_approval_of: Some("lina".into()),
+            product_effective: true,
+            ..plan()
+        };
+        for (lang, expected) in [
+            (
+                Lang::En,
+                [
+                    ("write why in the note", true),
+                    ("(failing checks, restricted goods)", true),
+                    ("first approved by lina", false),
+                    ("takes effect at once", false),
+                ],
+            ),
+            (
+                Lang::Zh,
+                [
+                    ("须在备注中写明原因", true),
+                    ("（有检查不通过、限售商品）", true),
+                    ("lina 已第一次通过", false),
+                    ("通过即生效", false),
+                ],
+            ),
+        ] {
+            let lines = lang.approval_lines(&all);
+            assert_eq!(lines.len(), expected.len(), "{lines:?}");
+            for ((text, warning), (needle, warns)) in lines.iter().zip(expected) {
+                assert!(text.contains(needle), "{text} should say {needle}");
+                assert_eq!(*warning, warns, "{text}");
+            }
+        }
+    }
+}
