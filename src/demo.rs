@@ -44,6 +44,8 @@ pub fn create(db: &Path, policy: &Arc<Policy>, count: u64, seed: u64) -> Result<
     let mut review = Review::new(Box::new(store), Arc::clone(policy), importer.clone(), clock)?;
     let (imported, decided) = replay_the_past(&mut review, &ndjson, &importer, seed)?;
     review.act_as(&importer, clock);
+    // Whoever opens the demo is its lead: reopening can be tried too.
+    review.make_first_lead(true, true)?;
     eprintln!(
         "demo database {} with {imported} applications ({decided} already decided by the demo team)",
         db.display(),

@@ -94,6 +94,11 @@ fn hint(e: &ReviewError) -> Option<&'static str> {
         ReviewError::OverrideNeedsNote { .. } => {
             Some("say why with --note TEXT (it is kept internal, never sent to the applicant)")
         }
+        ReviewError::ReopenNeedsNote => Some("`shenhe reopen ID --note TEXT`"),
+        ReviewError::NotLead { .. } => Some("`shenhe reviewers list` names the leads"),
+        ReviewError::NoLeadYet { .. } => {
+            Some("the owner of the database file runs `shenhe reviewers add NAME --lead`")
+        }
         _ => None,
     }
 }

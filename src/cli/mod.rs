@@ -6,6 +6,7 @@ mod error;
 mod events;
 mod json;
 mod output;
+mod roles;
 mod spool;
 
 use std::io::{BufReader, IsTerminal, Write};
@@ -151,6 +152,29 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Record that merchants' integration tests passed: pending_integration → effective
+    Integrated {
+        /// The application (or --file)
+        id: Option<String>,
+        /// NDJSON of {"id", "passed_at"} (`-` for standard input); all or nothing
+        #[arg(long, value_name = "FILE", conflicts_with = "id")]
+        file: Option<PathBuf>,
+        /// An internal note (the applicant never sees it)
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reopen a decided application: back to pending_review, due three business days from now (leads only)
+    Reopen {
+        id: String,
+        /// Why it is reopened (required)
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The reviewers and leads of this database
+    Reviewers {
+        #[command(subcommand)]
+        command: roles::ReviewersCommand,
     },
     /// Create an empty database (or check an existing one)
     Init {
@@ -499,6 +523,21 @@ fn run(cli: Cli) -> CliResult {
                 AuditCommand::Head { json } => audit::head(&review, json, &mut out)?,
             }
         }
+        Command::Integrated { id, file, note } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            roles::integrated(&mut review, id, file, note, &mut out)?;
+        }
+        Command::Reopen { id, note } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            roles::reopen(&mut review, &id, note, &mut out)?;
+        }
+        Command::Reviewers { command } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            roles::reviewers(&mut review, &db, command, &mut out)?;
+        }
         Command::Init {
             allow_reviewer_override,
         } => {
@@ -519,6 +558,20 @@ fn run(cli: Cli) -> CliResult {
                     )));
                 }
                 store.set_meta(identity::OVERRIDE_META_KEY, "1")?;
+            }
+            drop(store);
+            // The account that creates the database is its first lead. On one from before
+            // roles (no lead yet), only the file's owner becomes it.
+            let mut review = open_review(&db, policy)?;
+            match review.make_first_lead(!existed, roles::owns_database(&db)) {
+                Ok(true) => writeln!(out, "{}: first lead", review.actor())?,
+                Ok(false) => {}
+                Err(crate::review::ReviewError::NoLeadYet { .. }) => writeln!(
+                    out,
+                    "no lead yet: the owner of {} makes the first one with `shenhe reviewers add NAME --lead`",
+                    db.display()
+                )?,
+                Err(e) => return Err(e.into()),
             }
             writeln!(out, "database ready: {}", db.display())?;
         }

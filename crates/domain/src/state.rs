@@ -126,6 +126,8 @@ pub enum Event {
     Verified,
     /// The interface test passed after integration.
     IntegrationPassed,
+    /// A lead reviewer reopens a decided order: back to the review queue, with a note.
+    Reopen,
 }
 
 impl Event {
@@ -137,6 +139,7 @@ impl Event {
             Event::Resubmit => "resubmit",
             Event::Verified => "verified",
             Event::IntegrationPassed => "integration_passed",
+            Event::Reopen => "reopen",
         }
     }
 }
@@ -224,6 +227,27 @@ pub const TRANSITIONS: &[(State, Event, Target)] = &[
         State::PendingIntegration,
         Event::IntegrationPassed,
         Target::To(State::Effective),
+    ),
+    // A lead reopens a decided order (`shenhe reopen`): it is reviewed again.
+    (
+        State::Returned,
+        Event::Reopen,
+        Target::To(State::PendingReview),
+    ),
+    (
+        State::PendingIntegration,
+        Event::Reopen,
+        Target::To(State::PendingReview),
+    ),
+    (
+        State::Effective,
+        Event::Reopen,
+        Target::To(State::PendingReview),
+    ),
+    (
+        State::Cancelled,
+        Event::Reopen,
+        Target::To(State::PendingReview),
     ),
 ];
 
@@ -339,13 +363,14 @@ mod tests {
         }
     }
 
-    const EVENTS: [Event; 6] = [
+    const EVENTS: [Event; 7] = [
         Event::Approve,
         Event::Return,
         Event::Expire,
         Event::Resubmit,
         Event::Verified,
         Event::IntegrationPassed,
+        Event::Reopen,
     ];
 
     /// Every (state, event) pair, written out: what it leads to for an interface and a
@@ -363,6 +388,9 @@ mod tests {
             (PendingVerification, Verified) => Some((PendingReview, PendingReview)),
             (Returned, Resubmit) => Some((PendingReview, PendingReview)),
             (PendingIntegration, IntegrationPassed) => Some((Effective, Effective)),
+            (Returned | PendingIntegration | Effective | Cancelled, Reopen) => {
+                Some((PendingReview, PendingReview))
+            }
             _ => None,
         }
     }
@@ -506,7 +534,13 @@ mod tests {
         let err = transition(State::Effective, Event::Approve, ProductKind::Interface).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "cannot approve an application in state effective (a final state)"
+            "cannot approve an application in state effective (allowed there: reopen)"
+        );
+        let err =
+            transition(State::PendingReview, Event::Reopen, ProductKind::Interface).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot reopen an application in state pending_review (allowed there: approve, return)"
         );
         let err = transition(
             State::PendingVerification,

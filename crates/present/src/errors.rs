@@ -63,6 +63,32 @@ pub fn error_message(lang: Lang, e: &ReviewError) -> String {
         ReviewError::SameReviewer { id, first } => {
             format!("{id} 的第一次通过由 {first} 做出：复核须由另一位审核员完成")
         }
+        ReviewError::NotPendingIntegration { id, state } => {
+            format!(
+                "{id} 当前为{}，不是待集成：只有已通过审核的接口类产品等待集成测试",
+                state.zh()
+            )
+        }
+        ReviewError::NotDecided { id, state } => {
+            format!("{id} 当前为{}：只有已处理的申请可以重新打开", state.zh())
+        }
+        ReviewError::ReopenNeedsNote => "重新打开申请需要写明原因".to_string(),
+        ReviewError::NotLead { actor } => {
+            format!("只有审核组长可以执行此操作，{actor} 不是组长")
+        }
+        ReviewError::NoLeadYet { actor } => format!(
+            "此数据库还没有审核组长：只有数据库文件的所有者可以指定第一位组长，{actor} 不是所有者"
+        ),
+        ReviewError::LastLead { name } => {
+            format!("{name} 是最后一位审核组长：请先指定另一位组长；未做任何更改")
+        }
+        ReviewError::UnknownReviewer { name } => {
+            format!("没有名为 `{}` 的审核员", shenhe_domain::text::fit(name, 40))
+        }
+        ReviewError::BadReviewerName { name } => format!(
+            "`{}` 不是有效的审核员名称：1 到 32 个 ASCII 字母、数字、`.`、`_` 或 `-`",
+            shenhe_domain::text::fit(name, 40)
+        ),
         // Failures of the file or the machine: said in the words of what failed.
         ReviewError::Import(e) => e.to_string(),
         ReviewError::Store(e) => e.to_string(),
@@ -78,5 +104,6 @@ fn event_zh(event: shenhe_domain::state::Event) -> &'static str {
         Event::Resubmit => "重新提交",
         Event::Verified => "完成认证",
         Event::IntegrationPassed => "通过集成测试",
+        Event::Reopen => "重新打开",
     }
 }

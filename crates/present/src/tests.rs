@@ -96,6 +96,30 @@ fn errors() -> Vec<ReviewError> {
             id: "SQ1".into(),
             check: CheckId::WebsiteBuilt,
         },
+        ReviewError::NotPendingIntegration {
+            id: "SQ1".into(),
+            state: State::PendingReview,
+        },
+        ReviewError::NotDecided {
+            id: "SQ1".into(),
+            state: State::PendingReview,
+        },
+        ReviewError::ReopenNeedsNote,
+        ReviewError::NotLead {
+            actor: "bob".into(),
+        },
+        ReviewError::NoLeadYet {
+            actor: "bob".into(),
+        },
+        ReviewError::LastLead {
+            name: "lina".into(),
+        },
+        ReviewError::UnknownReviewer {
+            name: "nobody".into(),
+        },
+        ReviewError::BadReviewerName {
+            name: "li na".into(),
+        },
     ]
 }
 

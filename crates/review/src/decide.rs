@@ -397,12 +397,15 @@ impl Review {
     }
 }
 
-fn clean(text: Option<String>) -> Option<String> {
+pub(crate) fn clean(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
 }
 
 /// The kind of product `stored` applies for, which decides where approval leads.
-fn product_kind(policy: &Policy, stored: &StoredApplication) -> ReviewResult<ProductKind> {
+pub(crate) fn product_kind(
+    policy: &Policy,
+    stored: &StoredApplication,
+) -> ReviewResult<ProductKind> {
     policy
         .product(&stored.app.product)
         .map(|p| p.kind)

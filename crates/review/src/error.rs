@@ -76,6 +76,36 @@ pub enum ReviewError {
         "{id} was first approved by {first}: the second approval must come from another reviewer"
     )]
     SameReviewer { id: String, first: String },
+    // ---- integration, reviewers and reopening (roles) ----
+    /// Recording a passed integration test is for approved interface products only.
+    #[error(
+        "{id} is {state}, not pending_integration: only an approved interface product waits for its integration test"
+    )]
+    NotPendingIntegration { id: String, state: State },
+    /// Only a decided application (returned, pending integration, effective, cancelled)
+    /// can be reopened.
+    #[error("{id} is {state}: only a decided application can be reopened")]
+    NotDecided { id: String, state: State },
+    #[error("reopening needs a note saying why")]
+    ReopenNeedsNote,
+    /// A lead's operation asked by someone who is not a lead.
+    #[error("only a lead reviewer may do this, and {actor} is not one")]
+    NotLead { actor: String },
+    /// A database from before roles: nobody is a lead yet, and the first lead may be
+    /// made only by the account that owns the database file.
+    #[error(
+        "this database has no lead reviewer yet: only the owner of the database file may make the first one, and {actor} does not own it"
+    )]
+    NoLeadYet { actor: String },
+    #[error("{name} is the last lead reviewer: make another lead first; nothing was written")]
+    LastLead { name: String },
+    #[error("no reviewer named `{}`", fit(name, 40))]
+    UnknownReviewer { name: String },
+    #[error(
+        "`{}` is not a reviewer's name: 1 to 32 ASCII letters, digits, `.`, `_` or `-`",
+        fit(name, 40)
+    )]
+    BadReviewerName { name: String },
     #[error(transparent)]
     Import(#[from] ImportError),
     #[error(transparent)]
@@ -105,6 +135,8 @@ impl From<StoreError> for ReviewError {
                 ReviewError::Conflict { id, state, by, at }
             }
             StoreError::NotFound(id) => ReviewError::NotFound { id },
+            StoreError::LastLead(name) => ReviewError::LastLead { name },
+            StoreError::UnknownReviewer(name) => ReviewError::UnknownReviewer { name },
             other => ReviewError::Store(other),
         }
     }

@@ -48,6 +48,12 @@ pub fn reviewer(override_allowed: bool) -> String {
     }
 }
 
+/// Whether `name` may name a reviewer (in the reviewers table, or as the override): a
+/// short plain identifier, safe to print anywhere.
+pub fn valid_name(name: &str) -> bool {
+    valid_override(name)
+}
+
 fn valid_override(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 32

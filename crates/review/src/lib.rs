@@ -10,7 +10,9 @@ mod error;
 pub mod identity;
 pub mod import;
 mod importing;
+mod integration;
 pub mod queue;
+mod roles;
 pub mod test_pause;
 #[cfg(test)]
 mod tests;
@@ -35,10 +37,13 @@ pub use decide::may_decide;
 pub use error::{ReviewError, ReviewResult};
 // What the faces read is the review layer's vocabulary: they need no store of their own.
 pub use import::{ImportError, RecordError};
+pub use integration::PASSED_AT_SKEW_MINUTES;
+pub use roles::may_reopen;
 pub use shenhe_store::{
     AuditEntry, Claim, Disagreement, EventRecord, QueueCounts, QueueQuery, QueueRow, SortKey,
     StoreError, StoredApplication,
 };
+pub use shenhe_store::{Reviewer, TEAM_AUDIT_ID};
 
 /// Records handed from the reading thread to the writing one at a time.
 const IMPORT_BATCH: usize = 512;

@@ -178,6 +178,23 @@ pub struct EventRecord {
     pub audit_hash: String,
 }
 
+/// A reviewer as the database knows them, and whether a lead (docs/json-output.md,
+/// `reviewers list --json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reviewer {
+    pub name: String,
+    /// A lead may reopen decided applications and add and remove reviewers.
+    pub lead: bool,
+    #[serde(serialize_with = "crate::ser_instant")]
+    pub added_at: DateTime<FixedOffset>,
+    pub added_by: String,
+}
+
+/// The `application_id` of audit entries about the team rather than an application (a
+/// reviewer added, removed, made a lead). It can never be an application's id: those hold
+/// only ASCII letters, digits, `-` and `_`.
+pub const TEAM_AUDIT_ID: &str = "#reviewers";
+
 /// A reviewer's claim on an application: others are warned before deciding it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Claim {
@@ -228,6 +245,11 @@ pub enum StoreError {
     },
     #[error("no application with id `{0}`")]
     NotFound(String),
+    /// Removing this reviewer, or taking the lead from them, would leave no lead.
+    #[error("{0} is the last lead reviewer; nothing was written")]
+    LastLead(String),
+    #[error("no reviewer named `{0}`")]
+    UnknownReviewer(String),
     /// The database is not one of ours, or is newer than this binary.
     #[error("database: {0}")]
     Schema(String),
@@ -362,4 +384,25 @@ pub trait Store {
     /// effective: the account bought this product before, and needs no integration again.
     fn product_effective(&self, account: &str, product: &str, except_id: &str)
     -> StoreResult<bool>;
+    // ---- integration, reviewers and reopening (roles) ----
+    /// Writes every change, each with its audit entry and its event, in order, in ONE
+    /// transaction: when any one fails (a conflict, an unknown id) nothing is written.
+    fn change_states(&mut self, changes: &[StateChange]) -> StoreResult<Vec<AuditEntry>>;
+    /// A change back to the review queue with a fresh clock: the change (audit entry and
+    /// event), the derived columns, and `reviewable_at` set to the audit entry's time, in
+    /// one transaction.
+    fn reopen(&mut self, change: StateChange, derived: &Derived) -> StoreResult<AuditEntry>;
+    /// Every reviewer the database knows, by name.
+    fn reviewers(&self) -> StoreResult<Vec<Reviewer>>;
+    /// Adds a reviewer, or changes whether an existing one is a lead (their `added_at`
+    /// and `added_by` stay), with its audit entry (none only for the creator of a new
+    /// database). Refused with [`StoreError::LastLead`] when it would take the lead from
+    /// the last lead.
+    fn put_reviewer(
+        &mut self,
+        reviewer: &Reviewer,
+        audit: Option<NewAuditEntry>,
+    ) -> StoreResult<()>;
+    /// Removes a reviewer, with its audit entry; refused for the last lead.
+    fn remove_reviewer(&mut self, name: &str, audit: NewAuditEntry) -> StoreResult<()>;
 }

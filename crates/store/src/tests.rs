@@ -444,3 +444,167 @@ fn a_write_refused_for_another_reason_than_a_lock_fails_at_once() {
         other => panic!("expected a read-only error, got {other:?}"),
     }
 }
+// ---- integration, reviewers and reopening (roles) ----
+
+fn integrate(version: i64) -> StateChange {
+    let mut audit = audit_entry("integrated", Some(State::Effective));
+    audit.from_state = Some(State::PendingIntegration.id().into());
+    StateChange {
+        id: "SQ1".into(),
+        expected_version: version,
+        to: State::Effective,
+        audit,
+        event: NewEvent::new(EventKind::Effective),
+    }
+}
+
+fn count(store: &SqliteStore, table: &str) -> i64 {
+    store
+        .connection()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
+fn many_changes_are_written_together_or_not_at_all() {
+    let (_dir, mut store) = store_with_one();
+    approve_at(&mut store, 1).expect("approve");
+    let (audit, events) = (count(&store, "audit"), count(&store, "events"));
+    // The first change is good; the second is at a version that is not there: the
+    // first must be rolled back with it.
+    let bad_second = store.change_states(&[integrate(2), integrate(2)]);
+    assert!(
+        matches!(bad_second, Err(StoreError::Conflict { .. })),
+        "{bad_second:?}"
+    );
+    let unknown = StateChange {
+        id: "NOPE".into(),
+        ..integrate(2)
+    };
+    let bad_unknown = store.change_states(&[integrate(2), unknown]);
+    assert!(
+        matches!(bad_unknown, Err(StoreError::NotFound(ref id)) if id == "NOPE"),
+        "{bad_unknown:?}"
+    );
+    let stored = store.get("SQ1").expect("get").expect("SQ1");
+    assert_eq!(
+        (stored.state, stored.version),
+        (State::PendingIntegration, 2)
+    );
+    assert_eq!(
+        count(&store, "audit"),
+        audit,
+        "no audit entry of a rolled-back change"
+    );
+    assert_eq!(
+        count(&store, "events"),
+        events,
+        "no event of a rolled-back change"
+    );
+
+    let entries = store.change_states(&[integrate(2)]).expect("written");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        store.get("SQ1").expect("get").expect("SQ1").state,
+        State::Effective
+    );
+    assert_eq!(count(&store, "events"), events + 1);
+    assert_eq!(chain_len(&store) as i64, audit + 1);
+}
+
+#[test]
+fn a_reopened_application_gets_its_derived_columns_and_reviewable_at_in_the_same_change() {
+    let (_dir, mut store) = store_with_one();
+    approve_at(&mut store, 1).expect("approve");
+    let mut audit = audit_entry("reopen", Some(State::PendingReview));
+    audit.from_state = Some(State::PendingIntegration.id().into());
+    let due = DateTime::parse_from_rfc3339("2026-11-27T23:59:59+08:00").expect("due");
+    let derived = Derived {
+        due_at: due,
+        failed: 0,
+        manual: 1,
+        policy_version: "test".into(),
+    };
+    let change = StateChange {
+        id: "SQ1".into(),
+        expected_version: 2,
+        to: State::PendingReview,
+        audit,
+        event: NewEvent::new(EventKind::Reopened),
+    };
+    // At a stale version: nothing.
+    let stale = StateChange {
+        expected_version: 1,
+        ..change.clone()
+    };
+    assert!(store.reopen(stale, &derived).is_err());
+    store.reopen(change, &derived).expect("reopen");
+    let stored = store.get("SQ1").expect("get").expect("SQ1");
+    assert_eq!(stored.state, State::PendingReview);
+    assert_eq!(stored.derived.due_at, due);
+    let reviewable: String = store
+        .connection()
+        .query_row(
+            "SELECT reviewable_at FROM applications WHERE id = 'SQ1'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("reviewable_at");
+    assert_eq!(reviewable, NOW);
+}
+
+#[test]
+fn the_last_lead_is_never_removed_nor_demoted() {
+    let (_dir, mut store) = store_with_one();
+    let lead = |name: &str, lead: bool| Reviewer {
+        name: name.into(),
+        lead,
+        added_at: now(),
+        added_by: "lina".into(),
+    };
+    let team = |action: &str| NewAuditEntry {
+        application_id: TEAM_AUDIT_ID.into(),
+        revision: 0,
+        from_state: None,
+        to_state: None,
+        ..audit_entry(action, None)
+    };
+    let audit = count(&store, "audit");
+    // The first lead, as a new database's creator: no audit entry.
+    store
+        .put_reviewer(&lead("lina", true), None)
+        .expect("first lead");
+    store
+        .put_reviewer(&lead("bob", false), Some(team("add_reviewer")))
+        .expect("bob");
+    assert_eq!(count(&store, "audit"), audit + 1);
+    assert!(matches!(
+        store.put_reviewer(&lead("lina", false), Some(team("change_reviewer"))),
+        Err(StoreError::LastLead(ref n)) if n == "lina"
+    ));
+    assert!(matches!(
+        store.remove_reviewer("lina", team("remove_reviewer")),
+        Err(StoreError::LastLead(_))
+    ));
+    assert!(matches!(
+        store.remove_reviewer("nobody", team("remove_reviewer")),
+        Err(StoreError::UnknownReviewer(_))
+    ));
+    assert_eq!(count(&store, "audit"), audit + 1, "refusals write nothing");
+    let names: Vec<(String, bool)> = store
+        .reviewers()
+        .expect("reviewers")
+        .into_iter()
+        .map(|r| (r.name, r.lead))
+        .collect();
+    assert_eq!(names, [("bob".into(), false), ("lina".into(), true)]);
+    // With a second lead, the first may go.
+    store
+        .put_reviewer(&lead("bob", true), Some(team("change_reviewer")))
+        .expect("bob lead");
+    store
+        .remove_reviewer("lina", team("remove_reviewer"))
+        .expect("lina removed");
+    assert_eq!(store.reviewers().expect("reviewers").len(), 1);
+    assert_eq!(chain_len(&store) as i64, audit + 3);
+}

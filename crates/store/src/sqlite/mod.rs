@@ -9,6 +9,7 @@ mod events;
 mod import;
 mod queue;
 mod read;
+mod roles;
 mod rows;
 mod schema;
 mod write;
@@ -22,7 +23,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use super::audit::{AuditEntry, NewAuditEntry};
 use super::{
     Claim, CountBounds, Derived, Disagreement, EventRecord, ImportSession, PauseHook, QueueCounts,
-    QueueQuery, QueueRow, StateChange, Store, StoreError, StoreResult, StoredApplication,
+    QueueQuery, QueueRow, Reviewer, StateChange, Store, StoreError, StoreResult, StoredApplication,
 };
 use busy::{is_busy, on_busy};
 use shenhe_domain::checks::Judgement;
@@ -279,5 +280,30 @@ impl Store for SqliteStore {
             )?
             .query_row([account, product, except_id], |r| r.get(0))
             .map_err(StoreError::from)
+    }
+
+    // ---- integration, reviewers and reopening (roles) ----
+    fn change_states(&mut self, changes: &[StateChange]) -> StoreResult<Vec<AuditEntry>> {
+        roles::change_states(self, changes)
+    }
+
+    fn reopen(&mut self, change: StateChange, derived: &Derived) -> StoreResult<AuditEntry> {
+        roles::reopen(self, change, derived)
+    }
+
+    fn reviewers(&self) -> StoreResult<Vec<Reviewer>> {
+        roles::reviewers(&self.conn)
+    }
+
+    fn put_reviewer(
+        &mut self,
+        reviewer: &Reviewer,
+        audit: Option<NewAuditEntry>,
+    ) -> StoreResult<()> {
+        roles::put_reviewer(self, reviewer, audit)
+    }
+
+    fn remove_reviewer(&mut self, name: &str, audit: NewAuditEntry) -> StoreResult<()> {
+        roles::remove_reviewer(self, name, audit)
     }
 }

@@ -126,7 +126,7 @@ pub(super) fn claim_in(
 }
 
 /// Refuses, naming who changed it and when, unless the application is at `expected`.
-fn check_version(tx: &Connection, id: &str, expected: i64) -> StoreResult<()> {
+pub(super) fn check_version(tx: &Connection, id: &str, expected: i64) -> StoreResult<()> {
     let current: Option<(i64, String, String, String)> = tx
         .prepare_cached(
             "SELECT version, state, changed_by, changed_at FROM applications WHERE id = ?",
@@ -217,7 +217,7 @@ pub(super) fn audit_head(tx: &Connection) -> StoreResult<(i64, String)> {
         .unwrap_or((0, GENESIS.to_string())))
 }
 
-fn append_audit(tx: &Connection, entry: NewAuditEntry) -> StoreResult<AuditEntry> {
+pub(super) fn append_audit(tx: &Connection, entry: NewAuditEntry) -> StoreResult<AuditEntry> {
     let head = audit_head(tx)?;
     append_audit_after(tx, head, entry)
 }

@@ -1,0 +1,156 @@
+//! Integration coming in, reviewers and leads, and reopening: many state changes in one
+//! transaction (a bulk `shenhe integrated --file`), a change back to the queue with a
+//! fresh clock, and the `reviewers` table, whose every change is in the audit trail.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::SqliteStore;
+use super::rows::parse_instant;
+use super::write::{append_audit, append_event, check_version, write_derived};
+use crate::audit::{AuditEntry, NewAuditEntry};
+use crate::{Derived, PausePoint, Reviewer, StateChange, StoreError, StoreResult};
+use shenhe_domain::calendar::china;
+
+/// One change inside an open transaction: only at the version read, with its audit
+/// entry and its event; any claim on the application goes.
+fn apply(tx: &Connection, change: &StateChange) -> StoreResult<AuditEntry> {
+    check_version(tx, &change.id, change.expected_version)?;
+    tx.prepare_cached(
+        "UPDATE applications SET state = ?2, version = version + 1, changed_at = ?3, changed_by = ?4 WHERE id = ?1",
+    )?
+    .execute(params![
+        change.id,
+        change.to.id(),
+        change.audit.at.to_rfc3339(),
+        change.audit.actor
+    ])?;
+    tx.prepare_cached("DELETE FROM claims WHERE application_id = ?")?
+        .execute([&change.id])?;
+    let entry = append_audit(tx, change.audit.clone())?;
+    append_event(tx, &entry, &change.event)?;
+    Ok(entry)
+}
+
+pub(super) fn change_states(
+    store: &SqliteStore,
+    changes: &[StateChange],
+) -> StoreResult<Vec<AuditEntry>> {
+    let tx = store.immediate()?;
+    let mut entries = Vec::with_capacity(changes.len());
+    for change in changes {
+        // A failure returns before the commit: dropping `tx` rolls back every change.
+        entries.push(apply(&tx, change)?);
+    }
+    if let Some(pause) = &store.pause {
+        pause(PausePoint::DecisionCommit);
+    }
+    tx.commit()?;
+    Ok(entries)
+}
+
+pub(super) fn reopen(
+    store: &SqliteStore,
+    change: StateChange,
+    derived: &Derived,
+) -> StoreResult<AuditEntry> {
+    let tx = store.immediate()?;
+    let entry = apply(&tx, &change)?;
+    write_derived(&tx, &change.id, derived)?;
+    // Reviewable again from now: the three business days start at the reopening.
+    tx.prepare_cached("UPDATE applications SET reviewable_at = ?2 WHERE id = ?1")?
+        .execute(params![
+            change.id,
+            change.audit.at.with_timezone(&china()).to_rfc3339()
+        ])?;
+    if let Some(pause) = &store.pause {
+        pause(PausePoint::DecisionCommit);
+    }
+    tx.commit()?;
+    Ok(entry)
+}
+
+pub(super) fn reviewers(conn: &Connection) -> StoreResult<Vec<Reviewer>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT name, lead, added_at, added_by FROM reviewers ORDER BY name")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, bool>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (name, lead, added_at, added_by) = row?;
+        Ok(Reviewer {
+            name,
+            lead,
+            added_at: parse_instant(&added_at)?,
+            added_by,
+        })
+    })
+    .collect()
+}
+
+fn leads(tx: &Connection) -> StoreResult<i64> {
+    Ok(
+        tx.query_row("SELECT count(*) FROM reviewers WHERE lead", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Refuses a change that took the last lead away (a database that had one keeps one).
+fn keep_a_lead(tx: &Connection, before: i64, name: &str) -> StoreResult<()> {
+    if before > 0 && leads(tx)? == 0 {
+        return Err(StoreError::LastLead(name.to_string()));
+    }
+    Ok(())
+}
+
+pub(super) fn put_reviewer(
+    store: &SqliteStore,
+    reviewer: &Reviewer,
+    audit: Option<NewAuditEntry>,
+) -> StoreResult<()> {
+    let tx = store.immediate()?;
+    let before = leads(&tx)?;
+    tx.execute(
+        "INSERT INTO reviewers (name, lead, added_at, added_by) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (name) DO UPDATE SET lead = excluded.lead",
+        params![
+            reviewer.name,
+            reviewer.lead,
+            reviewer.added_at.to_rfc3339(),
+            reviewer.added_by
+        ],
+    )?;
+    keep_a_lead(&tx, before, &reviewer.name)?;
+    if let Some(audit) = audit {
+        append_audit(&tx, audit)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn remove_reviewer(
+    store: &SqliteStore,
+    name: &str,
+    audit: NewAuditEntry,
+) -> StoreResult<()> {
+    let tx = store.immediate()?;
+    let known: Option<bool> = tx
+        .query_row("SELECT lead FROM reviewers WHERE name = ?", [name], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if known.is_none() {
+        return Err(StoreError::UnknownReviewer(name.to_string()));
+    }
+    let before = leads(&tx)?;
+    tx.execute("DELETE FROM reviewers WHERE name = ?", [name])?;
+    keep_a_lead(&tx, before, name)?;
+    append_audit(&tx, audit)?;
+    tx.commit()?;
+    Ok(())
+}

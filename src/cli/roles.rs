@@ -1,0 +1,153 @@
+//! Integration coming in, reviewers and leads, and reopening: `shenhe integrated`,
+//! `shenhe reviewers list|add|remove`, `shenhe reopen`, and the first lead of `init`.
+
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+
+use super::{CliError, json};
+use crate::domain::text::{display_safe, pad};
+use crate::present::time::china_minutes;
+use crate::review::Review;
+
+#[derive(Subcommand, Debug)]
+pub enum ReviewersCommand {
+    /// Every reviewer the database knows, and who is a lead
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a reviewer, or make one a lead with --lead (leads only)
+    Add {
+        name: String,
+        /// A lead: may reopen decided applications and add and remove reviewers
+        #[arg(long)]
+        lead: bool,
+    },
+    /// Remove a reviewer (leads only; never the last lead)
+    Remove { name: String },
+}
+
+/// Whether the account running shenhe owns the database file: on a database without any
+/// lead (one created before roles), only its owner may make the first lead.
+#[cfg(unix)]
+pub fn owns_database(db: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    std::fs::metadata(db).is_ok_and(|m| m.uid() == uid)
+}
+
+#[cfg(not(unix))]
+pub fn owns_database(_: &Path) -> bool {
+    false
+}
+
+pub fn integrated(
+    review: &mut Review,
+    id: Option<String>,
+    file: Option<PathBuf>,
+    note: Option<String>,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    match (id, file) {
+        (Some(id), None) => {
+            let version = review.current_version(&id)?;
+            let decided = review.integrated(&id, version, note)?;
+            writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
+        }
+        (None, Some(file)) => {
+            let decided = if file.as_os_str() == "-" {
+                review.integrated_file(BufReader::new(std::io::stdin()), note)?
+            } else {
+                let f = std::fs::File::open(&file)
+                    .map_err(CliError::context(format!("cannot read {}", file.display())))?;
+                review
+                    .integrated_file(BufReader::new(f), note)
+                    .map_err(CliError::context(format!(
+                        "cannot record the integrations of {}",
+                        file.display()
+                    )))?
+            };
+            writeln!(
+                out,
+                "{} application{} effective (integration test passed)",
+                decided.len(),
+                if decided.len() == 1 { "" } else { "s" }
+            )?;
+        }
+        _ => {
+            return Err(CliError::Usage(
+                "integrated: give an application id or --file FILE (not both)".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn reopen(
+    review: &mut Review,
+    id: &str,
+    note: Option<String>,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let version = review.current_version(id)?;
+    let decided = review.reopen(id, version, note)?;
+    writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
+    Ok(())
+}
+
+pub fn reviewers(
+    review: &mut Review,
+    db: &Path,
+    command: ReviewersCommand,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    match command {
+        ReviewersCommand::List { json } => {
+            let reviewers = review.reviewers()?;
+            if json {
+                json::print(out, &serde_json::json!({ "reviewers": reviewers }))?;
+            } else {
+                writeln!(
+                    out,
+                    "{} {} {} ADDED BY",
+                    pad("NAME", 32),
+                    pad("ROLE", 8),
+                    pad("ADDED (UTC+8)", 16)
+                )?;
+                for r in &reviewers {
+                    writeln!(
+                        out,
+                        "{} {} {} {}",
+                        pad(&r.name, 32),
+                        pad(if r.lead { "lead" } else { "reviewer" }, 8),
+                        pad(&china_minutes(r.added_at), 16),
+                        display_safe(&r.added_by)
+                    )?;
+                }
+                if !reviewers.iter().any(|r| r.lead) {
+                    writeln!(
+                        out,
+                        "no lead yet: the owner of the database file makes the first one with `shenhe reviewers add NAME --lead`"
+                    )?;
+                }
+            }
+        }
+        ReviewersCommand::Add { name, lead } => {
+            let reviewer = review.add_reviewer(&name, lead, owns_database(db))?;
+            writeln!(
+                out,
+                "{}: {}",
+                reviewer.name,
+                if reviewer.lead { "lead" } else { "reviewer" }
+            )?;
+        }
+        ReviewersCommand::Remove { name } => {
+            review.remove_reviewer(&name)?;
+            writeln!(out, "{}: removed", display_safe(&name))?;
+        }
+    }
+    Ok(())
+}
