@@ -8,6 +8,7 @@ mod audit;
 mod cli;
 mod concurrency;
 mod console;
+mod console_roles;
 mod crash;
 mod events;
 mod fuzz;

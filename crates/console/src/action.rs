@@ -38,6 +38,8 @@ pub enum Action {
     Expire,
     Judge,
     RevealPassword,
+    /// O: a lead reopens a decided application.
+    Reopen,
     /// Enter in a dialog.
     Confirm,
     /// Space in the return dialog's reason list.

@@ -131,6 +131,11 @@ const EXPIRE: Binding = Binding {
     what: |k| k.expire,
 };
 
+const REOPEN: Binding = Binding {
+    presses: &[(k('O'), Action::Reopen)],
+    what: |k| k.reopen,
+};
+
 const HELP: Binding = Binding {
     presses: &[(k('?'), Action::Help)],
     what: |k| k.help,
@@ -198,6 +203,8 @@ static QUEUE: &[Binding] = &[
         presses: &[(code(KeyCode::Esc), Action::Back)],
         what: |k| k.clear,
     },
+    // Rare, and for leads only: last, so that the footer keeps the daily keys.
+    REOPEN,
 ];
 
 static DETAIL: &[Binding] = &[
@@ -250,6 +257,7 @@ static DETAIL: &[Binding] = &[
     },
     TOP_BOTTOM,
     HALF_PAGE,
+    REOPEN,
 ];
 
 static SEARCH: &[Binding] = &[

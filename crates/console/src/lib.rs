@@ -85,6 +85,8 @@ async fn event_loop(
         size.width,
         size.height,
     );
+    // Unreadable: not a lead here; the review layer checks again when it writes.
+    app.lead = review.is_lead().unwrap_or(false);
     let theme = ui::Theme::from_env();
 
     let (input_tx, mut input) = unbounded_channel::<Event>();

@@ -62,6 +62,13 @@ pub enum Request {
         note: Option<String>,
         claim: Option<Claim>,
     },
+    /// A lead reopens a decided application (the note is required).
+    Reopen {
+        id: String,
+        version: i64,
+        note: String,
+        claim: Option<Claim>,
+    },
     Judge {
         id: String,
         version: i64,
@@ -243,6 +250,14 @@ impl Worker {
                 claim,
             } => self.decide(id, claim, |review, id| {
                 review.expire(id, version, note, false)
+            }),
+            Request::Reopen {
+                id,
+                version,
+                note,
+                claim,
+            } => self.decide(id, claim, |review, id| {
+                review.reopen(id, version, Some(note))
             }),
             Request::Judge {
                 id,

@@ -85,6 +85,10 @@ pub struct Ui {
     pub help_close: &'static str,
     pub verdict_pass: &'static str,
     pub verdict_fail: &'static str,
+    /// Reopening a decided application (leads only).
+    pub reopen_title: &'static str,
+    pub reopen_note_label: &'static str,
+    pub reopened: &'static str,
     pub key_help: KeyHelp,
 }
 
@@ -119,6 +123,7 @@ pub struct KeyHelp {
     pub choose: &'static str,
     pub pass_fail: &'static str,
     pub accept_search: &'static str,
+    pub reopen: &'static str,
 }
 
 pub static UI_ZH: Ui = Ui {
@@ -204,6 +209,9 @@ pub static UI_ZH: Ui = Ui {
     help_close: "按任意键关闭",
     verdict_pass: "合格",
     verdict_fail: "不合格",
+    reopen_title: "重新打开（回到待审核）",
+    reopen_note_label: "原因（必填）",
+    reopened: "已重新打开",
     key_help: KeyHelp {
         move_: "上下移动",
         top_bottom: "首/末",
@@ -234,6 +242,7 @@ pub static UI_ZH: Ui = Ui {
         choose: "选择",
         pass_fail: "合格/不合格",
         accept_search: "完成搜索",
+        reopen: "重新打开（组长）",
     },
 };
 
@@ -320,6 +329,9 @@ pub static UI_EN: Ui = Ui {
     help_close: "any key closes",
     verdict_pass: "pass",
     verdict_fail: "fail",
+    reopen_title: "Reopen (back to pending review)",
+    reopen_note_label: "Why (required)",
+    reopened: "reopened",
     key_help: KeyHelp {
         move_: "move",
         top_bottom: "top/bottom",
@@ -350,5 +362,6 @@ pub static UI_EN: Ui = Ui {
         choose: "choose",
         pass_fail: "pass/fail",
         accept_search: "keep search",
+        reopen: "reopen (lead)",
     },
 };

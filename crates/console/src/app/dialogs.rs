@@ -7,6 +7,8 @@ use super::*;
 pub enum Decision {
     Approve,
     Expire,
+    /// A lead reopens a decided application; the note is required.
+    Reopen,
 }
 
 /// The approve / expire confirmation.
@@ -73,6 +75,27 @@ impl App {
             Pending::Approve => Event::Approve,
             Pending::Return => Event::Return,
             Pending::Expire => Event::Expire,
+            Pending::Reopen => {
+                // Refused before the note is written: not a lead, or not decided.
+                let refused = if self.lead {
+                    may_reopen(&self.policy, &view.stored).err()
+                } else {
+                    Some(ReviewError::NotLead {
+                        actor: self.actor.clone(),
+                    })
+                };
+                match refused {
+                    Some(e) => self.error(error_message(self.lang, &e)),
+                    None => {
+                        self.overlay = Overlay::Confirm(Confirm {
+                            decision: Decision::Reopen,
+                            note: Input::default(),
+                            note_focused: true,
+                        })
+                    }
+                }
+                return;
+            }
         };
         // The review layer's own rules, so that a reviewer is refused before writing a note.
         if let Err(refused) = may_decide(&self.policy, &view.stored, event, self.now) {
@@ -113,6 +136,7 @@ impl App {
                 note: Input::default(),
                 note_focused: false,
             }),
+            Pending::Reopen => return,
         };
     }
 
@@ -186,6 +210,19 @@ impl App {
                         note,
                         claim,
                     },
+                    Decision::Reopen => {
+                        let Some(note) = note else {
+                            confirm.note_focused = true;
+                            self.error(error_message(self.lang, &ReviewError::ReopenNeedsNote));
+                            return Vec::new();
+                        };
+                        Request::Reopen {
+                            id,
+                            version,
+                            note,
+                            claim,
+                        }
+                    }
                 };
                 return self.send_decision(request);
             }

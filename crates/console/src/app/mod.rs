@@ -19,7 +19,9 @@ use shenhe_domain::policy::Policy;
 use shenhe_domain::state::{Event, State};
 use shenhe_present::{Lang, Ui, error_message};
 use shenhe_review::queue::{Filter, Sort};
-use shenhe_review::{ApplicationView, QueueCounts, QueueQuery, QueueRow, may_decide};
+use shenhe_review::{
+    ApplicationView, QueueCounts, QueueQuery, QueueRow, ReviewError, may_decide, may_reopen,
+};
 
 pub use dialogs::{Confirm, Decision, JudgeDialog, ReturnDialog, ReturnFocus};
 pub use queue::QueueView;
@@ -56,6 +58,7 @@ enum Pending {
     Approve,
     Return,
     Expire,
+    Reopen,
 }
 
 pub struct App {
@@ -91,6 +94,9 @@ pub struct App {
     pub quit: bool,
     /// Ctrl-l: the next frame goes out whole (the event loop takes it).
     pub repaint: bool,
+    /// The reviewer is a lead (may reopen), as the database said when the console
+    /// started; the review layer checks again when it writes.
+    pub lead: bool,
     pending: Option<Pending>,
     /// After a decision or a refresh: select this application when it shows up.
     follow: Option<String>,
@@ -142,6 +148,7 @@ impl App {
             height,
             quit: false,
             repaint: false,
+            lead: false,
             pending: None,
             follow: None,
         }
@@ -261,6 +268,7 @@ impl App {
             Action::Approve => return self.begin(Pending::Approve),
             Action::Return => return self.begin(Pending::Return),
             Action::Expire => return self.begin(Pending::Expire),
+            Action::Reopen => return self.begin(Pending::Reopen),
             Action::Judge => return self.open_judge(),
             Action::RevealPassword => {
                 if let Some(view) = &self.detail {

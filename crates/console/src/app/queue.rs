@@ -160,6 +160,7 @@ impl App {
             Action::Approve => self.begin(Pending::Approve),
             Action::Return => self.begin(Pending::Return),
             Action::Expire => self.begin(Pending::Expire),
+            Action::Reopen => self.begin(Pending::Reopen),
             _ => Vec::new(),
         }
     }

@@ -60,11 +60,14 @@ impl App {
                 let word = match to {
                     State::Returned => self.ui.returned,
                     State::Cancelled => self.ui.expired,
+                    State::PendingReview => self.ui.reopened,
                     _ => self.ui.approved,
                 };
                 // Only an approval can lead to two states: say which.
                 let text = match to {
-                    State::Returned | State::Cancelled => format!("{id} {word}"),
+                    State::Returned | State::Cancelled | State::PendingReview => {
+                        format!("{id} {word}")
+                    }
                     _ => format!("{id} {word} → {}", self.lang.state(to)),
                 };
                 self.status = Some(Status { text, error: false });

@@ -177,6 +177,7 @@ pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {
             (ui.approve_title, to)
         }
         Decision::Expire => (ui.expire_title, State::Cancelled),
+        Decision::Reopen => (ui.reopen_title, State::PendingReview),
     };
     let w = 72u16;
     let text_width = w as usize - 4;
@@ -227,7 +228,11 @@ pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {
         frame,
         inner,
         row,
-        ui.note_label,
+        if confirm.decision == Decision::Reopen {
+            ui.reopen_note_label
+        } else {
+            ui.note_label
+        },
         &confirm.note,
         confirm.note_focused,
         theme,
