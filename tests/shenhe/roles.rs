@@ -169,6 +169,20 @@ fn leads_add_and_remove_reviewers_others_are_refused_and_the_last_lead_stays() {
     );
     let verified = env.ok(&["audit", "verify"]);
     assert!(verified.contains("intact: 3 entries"), "{verified}");
+    // The team's own history, as a lead reads it.
+    let history = env.json(&["history", "#reviewers", "--json"]);
+    let actions: Vec<&str> = history
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(
+        actions,
+        ["add_reviewer", "change_reviewer", "remove_reviewer"]
+    );
+    let text = env.ok(&["history", "#reviewers"]);
+    assert!(text.contains("bob: now lead"), "{text}");
 }
 
 #[test]
