@@ -58,7 +58,7 @@ pub fn integrated(
             writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
         }
         (None, Some(file)) => {
-            let decided = if file.as_os_str() == "-" {
+            let effective = if file.as_os_str() == "-" {
                 review.integrated_file(BufReader::new(std::io::stdin()), note)?
             } else {
                 let f = std::fs::File::open(&file)
@@ -73,8 +73,8 @@ pub fn integrated(
             writeln!(
                 out,
                 "{} application{} effective (integration test passed)",
-                decided.len(),
-                if decided.len() == 1 { "" } else { "s" }
+                effective,
+                if effective == 1 { "" } else { "s" }
             )?;
         }
         _ => {

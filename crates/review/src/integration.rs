@@ -27,6 +27,16 @@ use crate::{Decided, Review, ReviewError, ReviewResult};
 /// integration tests are not ours.
 pub const PASSED_AT_SKEW_MINUTES: i64 = 5;
 
+/// One application to make effective, checked, as small as it can be kept: a file may
+/// hold millions, and all of them wait in memory for the one transaction.
+struct Passed {
+    id: String,
+    version: i64,
+    revision: u32,
+    to: State,
+    passed_at: DateTime<FixedOffset>,
+}
+
 /// One line of an integration file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,8 +62,9 @@ impl Review {
                 at: stored.changed_at,
             });
         }
-        let change = self.integration_change(&stored, self.now(), clean(note))?;
-        let to = change.to;
+        let passed = self.passed(&stored, self.now())?;
+        let to = passed.to;
+        let change = integration_change(&self.actor, self.now(), passed, clean(note));
         let entry = self.store.change_state(change, None)?;
         Ok(Decided {
             id: id.to_string(),
@@ -65,32 +76,34 @@ impl Review {
 
     /// Records every passed integration test of an NDJSON file, all or nothing: a file
     /// with any bad line writes nothing, and the error names every bad line (up to
-    /// [`limits::REPORTED`], and how many in all). The decisions come back in file order.
+    /// [`limits::REPORTED`], and how many in all). Returns how many took effect; they are
+    /// written (audit entries and events) in file order.
     pub fn integrated_file<R: BufRead>(
         &mut self,
-        input: R,
+        mut input: R,
         note: Option<String>,
-    ) -> ReviewResult<Vec<Decided>> {
+    ) -> ReviewResult<u64> {
         let note = clean(note);
-        let lines = read_lines(input)?;
         let now = self.now();
         let mut errors = Vec::new();
         let mut bad = 0u64;
         let mut seen: HashMap<String, u64> = HashMap::new();
-        let mut changes = Vec::with_capacity(lines.len());
-        let mut from = Vec::with_capacity(lines.len());
-        for (number, text) in &lines {
-            let position = Position::Line(*number);
-            match self.check_line(text, now, &mut seen, *number) {
-                Ok((stored, passed_at)) => {
-                    from.push(stored.state);
-                    changes.push(self.integration_change(&stored, passed_at, note.clone())?);
-                }
+        let mut passed = Vec::new();
+        let mut line = Vec::new();
+        let mut number = 0u64;
+        while next_line(&mut input, &mut line, &mut number)? {
+            let text = std::str::from_utf8(&line)
+                .map_err(|_| ImportError::File(format!("line {number} is not UTF-8 text")))?;
+            if text.trim().is_empty() {
+                continue;
+            }
+            match self.check_line(text, now, &mut seen, number) {
+                Ok((stored, passed_at)) => passed.push(self.passed(&stored, passed_at)?),
                 Err((id, field, message)) => {
                     bad += 1;
                     if errors.len() < limits::REPORTED {
                         errors.push(RecordError {
-                            position,
+                            position: Position::Line(number),
                             id,
                             field,
                             message,
@@ -102,24 +115,18 @@ impl Review {
         if bad > 0 {
             return Err(ImportError::Records { errors, total: bad }.into());
         }
-        if changes.is_empty() {
+        if passed.is_empty() {
             return Err(ImportError::File(
                 "the input holds no lines: expected NDJSON of {\"id\", \"passed_at\"}".into(),
             )
             .into());
         }
-        let entries = self.store.change_states(&changes)?;
-        Ok(changes
+        // Each change (with its audit entry and event) is made only as it is written.
+        let actor = self.actor.clone();
+        let mut changes = passed
             .into_iter()
-            .zip(from)
-            .zip(entries)
-            .map(|((change, from), entry)| Decided {
-                id: change.id,
-                from,
-                to: change.to,
-                entry,
-            })
-            .collect())
+            .map(|p| integration_change(&actor, now, p, note.clone()));
+        Ok(self.store.change_states(&mut changes)?)
     }
 
     /// One line checked: its application, and when its test passed; or what is wrong
@@ -198,13 +205,12 @@ impl Review {
         Ok((stored, passed_at))
     }
 
-    /// The change that makes `stored` effective, its audit entry and its event.
-    fn integration_change(
+    /// `stored`, whose integration test passed at `passed_at`, if it waits for one.
+    fn passed(
         &self,
         stored: &StoredApplication,
         passed_at: DateTime<FixedOffset>,
-        note: Option<String>,
-    ) -> ReviewResult<StateChange> {
+    ) -> ReviewResult<Passed> {
         let id = stored.app.id.as_str();
         if stored.state != State::PendingIntegration {
             return Err(ReviewError::NotPendingIntegration {
@@ -217,72 +223,81 @@ impl Review {
             Event::IntegrationPassed,
             product_kind(&self.policy, stored)?,
         )?;
-        let passed_at = passed_at.with_timezone(&china()).to_rfc3339();
-        let audit = NewAuditEntry {
-            application_id: id.to_string(),
-            revision: stored.revision,
-            at: self.now(),
-            actor: self.actor.clone(),
-            action: "integrated".to_string(),
-            from_state: Some(stored.state.id().to_string()),
-            to_state: Some(to.id().to_string()),
-            reasons: Vec::new(),
-            message: None,
-            note,
-            detail: Some(format!("integration test passed at {passed_at}")),
-        };
-        let mut event = NewEvent::new(EventKind::Effective);
-        event.data["passed_at"] = passed_at.into();
-        Ok(StateChange {
+        Ok(Passed {
             id: id.to_string(),
-            expected_version: stored.version,
+            version: stored.version,
+            revision: stored.revision,
             to,
-            audit,
-            event,
+            passed_at,
         })
     }
 }
 
-/// The non-blank lines of an NDJSON input with their numbers (from 1), each at most
-/// [`limits::RECORD_BYTES`]; a file error when the input cannot be read.
-fn read_lines<R: BufRead>(mut input: R) -> Result<Vec<(u64, String)>, ImportError> {
-    let read_error = |e: std::io::Error| ImportError::File(format!("cannot read the input: {e}"));
-    let mut lines = Vec::new();
-    let mut line = Vec::new();
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        let n = input
-            .by_ref()
-            .take(limits::RECORD_BYTES as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .map_err(read_error)?;
-        if n == 0 {
-            break;
-        }
-        number += 1;
-        if line.len() > limits::RECORD_BYTES && !line.ends_with(b"\n") {
-            return Err(ImportError::File(format!(
-                "line {number} is longer than the limit of {} KiB",
-                limits::RECORD_BYTES / 1024
-            )));
-        }
-        if number > limits::RECORDS {
-            return Err(ImportError::File(format!(
-                "the input has more than {} lines",
-                limits::RECORDS
-            )));
-        }
-        let bytes = if number == 1 {
-            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line)
-        } else {
-            &line
-        };
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| ImportError::File(format!("line {number} is not UTF-8 text")))?;
-        if !text.trim().is_empty() {
-            lines.push((number, text.trim_end().to_string()));
-        }
+/// The change that makes an application effective, recorded by `actor` at `at`: its audit
+/// entry and its event.
+fn integration_change(
+    actor: &str,
+    at: DateTime<FixedOffset>,
+    passed: Passed,
+    note: Option<String>,
+) -> StateChange {
+    let passed_at = passed.passed_at.with_timezone(&china()).to_rfc3339();
+    let audit = NewAuditEntry {
+        application_id: passed.id.clone(),
+        revision: passed.revision,
+        at,
+        actor: actor.to_string(),
+        action: "integrated".to_string(),
+        from_state: Some(State::PendingIntegration.id().to_string()),
+        to_state: Some(passed.to.id().to_string()),
+        reasons: Vec::new(),
+        message: None,
+        note,
+        detail: Some(format!("integration test passed at {passed_at}")),
+    };
+    let mut event = NewEvent::new(EventKind::Effective);
+    event.data["passed_at"] = passed_at.into();
+    StateChange {
+        id: passed.id,
+        expected_version: passed.version,
+        to: passed.to,
+        audit,
+        event,
     }
-    Ok(lines)
+}
+
+/// Reads the next line of an NDJSON input into `line` (without a UTF-8 byte order mark
+/// on the first), counting it in `number`; false at the end. A line over
+/// [`limits::RECORD_BYTES`], or more than [`limits::RECORDS`] of them, is a file error.
+fn next_line<R: BufRead>(
+    input: &mut R,
+    line: &mut Vec<u8>,
+    number: &mut u64,
+) -> Result<bool, ImportError> {
+    line.clear();
+    let n = input
+        .by_ref()
+        .take(limits::RECORD_BYTES as u64 + 1)
+        .read_until(b'\n', line)
+        .map_err(|e| ImportError::File(format!("cannot read the input: {e}")))?;
+    if n == 0 {
+        return Ok(false);
+    }
+    *number += 1;
+    if line.len() > limits::RECORD_BYTES && !line.ends_with(b"\n") {
+        return Err(ImportError::File(format!(
+            "line {number} is longer than the limit of {} KiB",
+            limits::RECORD_BYTES / 1024
+        )));
+    }
+    if *number > limits::RECORDS {
+        return Err(ImportError::File(format!(
+            "the input has more than {} lines",
+            limits::RECORDS
+        )));
+    }
+    if *number == 1 && line.starts_with(b"\xEF\xBB\xBF") {
+        line.drain(..3);
+    }
+    Ok(true)
 }

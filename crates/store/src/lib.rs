@@ -387,7 +387,10 @@ pub trait Store {
     // ---- integration, reviewers and reopening (roles) ----
     /// Writes every change, each with its audit entry and its event, in order, in ONE
     /// transaction: when any one fails (a conflict, an unknown id) nothing is written.
-    fn change_states(&mut self, changes: &[StateChange]) -> StoreResult<Vec<AuditEntry>>;
+    /// Returns how many were written (all of them). An iterator, so that a caller with
+    /// millions need not hold them all at once.
+    fn change_states(&mut self, changes: &mut dyn Iterator<Item = StateChange>)
+    -> StoreResult<u64>;
     /// A change back to the review queue with a fresh clock: the change (audit entry and
     /// event), the derived columns, and `reviewable_at` set to the audit entry's time, in
     /// one transaction.

@@ -472,7 +472,7 @@ fn many_changes_are_written_together_or_not_at_all() {
     let (audit, events) = (count(&store, "audit"), count(&store, "events"));
     // The first change is good; the second is at a version that is not there: the
     // first must be rolled back with it.
-    let bad_second = store.change_states(&[integrate(2), integrate(2)]);
+    let bad_second = store.change_states(&mut [integrate(2), integrate(2)].into_iter());
     assert!(
         matches!(bad_second, Err(StoreError::Conflict { .. })),
         "{bad_second:?}"
@@ -481,7 +481,7 @@ fn many_changes_are_written_together_or_not_at_all() {
         id: "NOPE".into(),
         ..integrate(2)
     };
-    let bad_unknown = store.change_states(&[integrate(2), unknown]);
+    let bad_unknown = store.change_states(&mut [integrate(2), unknown].into_iter());
     assert!(
         matches!(bad_unknown, Err(StoreError::NotFound(ref id)) if id == "NOPE"),
         "{bad_unknown:?}"
@@ -502,8 +502,10 @@ fn many_changes_are_written_together_or_not_at_all() {
         "no event of a rolled-back change"
     );
 
-    let entries = store.change_states(&[integrate(2)]).expect("written");
-    assert_eq!(entries.len(), 1);
+    let written = store
+        .change_states(&mut [integrate(2)].into_iter())
+        .expect("written");
+    assert_eq!(written, 1);
     assert_eq!(
         store.get("SQ1").expect("get").expect("SQ1").state,
         State::Effective

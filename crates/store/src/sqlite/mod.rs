@@ -283,7 +283,10 @@ impl Store for SqliteStore {
     }
 
     // ---- integration, reviewers and reopening (roles) ----
-    fn change_states(&mut self, changes: &[StateChange]) -> StoreResult<Vec<AuditEntry>> {
+    fn change_states(
+        &mut self,
+        changes: &mut dyn Iterator<Item = StateChange>,
+    ) -> StoreResult<u64> {
         roles::change_states(self, changes)
     }
 

@@ -33,19 +33,20 @@ fn apply(tx: &Connection, change: &StateChange) -> StoreResult<AuditEntry> {
 
 pub(super) fn change_states(
     store: &SqliteStore,
-    changes: &[StateChange],
-) -> StoreResult<Vec<AuditEntry>> {
+    changes: &mut dyn Iterator<Item = StateChange>,
+) -> StoreResult<u64> {
     let tx = store.immediate()?;
-    let mut entries = Vec::with_capacity(changes.len());
+    let mut written = 0;
     for change in changes {
         // A failure returns before the commit: dropping `tx` rolls back every change.
-        entries.push(apply(&tx, change)?);
+        apply(&tx, &change)?;
+        written += 1;
     }
     if let Some(pause) = &store.pause {
         pause(PausePoint::DecisionCommit);
     }
     tx.commit()?;
-    Ok(entries)
+    Ok(written)
 }
 
 pub(super) fn reopen(
