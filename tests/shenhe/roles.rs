@@ -363,3 +363,26 @@ fn a_lead_reopens_each_decided_state_with_a_note_and_a_fresh_clock() {
     ok_as(&env, "bob", &["approve", "RET"]);
     assert_eq!(env.state_of("RET"), "pending_integration");
 }
+
+#[test]
+fn init_on_a_database_without_a_lead_makes_the_owner_of_its_file_the_first() {
+    let env = team();
+    rusqlite::Connection::open(env.db())
+        .expect("open")
+        .execute("DELETE FROM reviewers", [])
+        .expect("empty the table");
+    // The tests' account owns the file: init makes its caller the first lead, and says so
+    // in the audit trail (the database existed before).
+    let out = ok_as(&env, "zhaomin", &["init"]);
+    assert!(out.contains("zhaomin: first lead"), "{out}");
+    assert_eq!(roster(&env), [("zhaomin".to_string(), true)]);
+    assert_eq!(
+        team_entries(&env),
+        [(
+            "zhaomin".into(),
+            "add_reviewer".into(),
+            "zhaomin (lead); first lead, by the owner of the database file".into()
+        )]
+    );
+    assert!(env.ok(&["audit", "verify"]).contains("intact: 1 entries"));
+}
