@@ -27,6 +27,15 @@ impl Env {
         env
     }
 
+    /// No database yet, and the tests' clock: for a test that makes its database itself
+    /// (`init --allow-reviewer-override` as someone, whose first lead it then is).
+    pub fn fresh() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+            now: NOW.to_string(),
+        }
+    }
+
     /// No database yet, and the system's clock: what a real team's first command meets.
     pub fn real() -> Env {
         Env {

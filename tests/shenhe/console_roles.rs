@@ -12,7 +12,7 @@ use crate::console::Harness;
 
 /// SQ1 returned, SQ2 pending review, on a database whose first lead is lina.
 fn env() -> Env {
-    let env = Env::new();
+    let env = Env::fresh();
     let out = env
         .command()
         .env("SHENHE_REVIEWER", "lina")

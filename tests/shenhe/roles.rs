@@ -9,7 +9,7 @@ use crate::integration::{events_after, last_event_id};
 
 /// A test database whose first lead is lina (`init` run as her).
 fn team() -> Env {
-    let env = Env::new();
+    let env = Env::fresh();
     let out = run_as(&env, "lina", &["init", "--allow-reviewer-override"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -89,7 +89,7 @@ fn init_makes_the_account_that_creates_the_database_its_first_lead() {
     assert_eq!(roster(&env), [("lina".to_string(), true)]);
 
     // Without the override, the operating-system account.
-    let real = Env::new();
+    let real = Env::real();
     let out = real.ok(&["init"]);
     assert!(out.contains(&format!("{}: first lead", whoami())), "{out}");
     let text = real.ok(&["reviewers", "list"]);

@@ -170,8 +170,10 @@ pub(super) fn audit_disagreements(conn: &Connection, limit: u64) -> StoreResult<
         }
     }
     let mut stmt = conn.prepare(
+        // `#reviewers` and the like are the trail's own subjects, never an application.
         "SELECT DISTINCT application_id FROM audit
-         WHERE application_id NOT IN (SELECT id FROM applications) LIMIT ?",
+         WHERE application_id NOT IN (SELECT id FROM applications)
+           AND application_id NOT LIKE '#%' LIMIT ?",
     )?;
     for id in stmt.query_map([limit], |r| r.get(0))? {
         found.push(Disagreement::Missing { id: id? });

@@ -6,30 +6,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
 use super::rows::parse_instant;
-use super::write::{append_audit, append_event, check_version, write_derived};
+use super::write::{append_audit, apply_change, write_derived};
 use crate::audit::{AuditEntry, NewAuditEntry};
 use crate::{Derived, PausePoint, Reviewer, StateChange, StoreError, StoreResult};
 use shenhe_domain::calendar::china;
-
-/// One change inside an open transaction: only at the version read, with its audit
-/// entry and its event; any claim on the application goes.
-fn apply(tx: &Connection, change: &StateChange) -> StoreResult<AuditEntry> {
-    check_version(tx, &change.id, change.expected_version)?;
-    tx.prepare_cached(
-        "UPDATE applications SET state = ?2, version = version + 1, changed_at = ?3, changed_by = ?4 WHERE id = ?1",
-    )?
-    .execute(params![
-        change.id,
-        change.to.id(),
-        change.audit.at.to_rfc3339(),
-        change.audit.actor
-    ])?;
-    tx.prepare_cached("DELETE FROM claims WHERE application_id = ?")?
-        .execute([&change.id])?;
-    let entry = append_audit(tx, change.audit.clone())?;
-    append_event(tx, &entry, &change.event)?;
-    Ok(entry)
-}
 
 pub(super) fn change_states(
     store: &SqliteStore,
@@ -39,7 +19,7 @@ pub(super) fn change_states(
     let mut written = 0;
     for change in changes {
         // A failure returns before the commit: dropping `tx` rolls back every change.
-        apply(&tx, &change)?;
+        apply_change(&tx, change)?;
         written += 1;
     }
     if let Some(pause) = &store.pause {
@@ -55,13 +35,14 @@ pub(super) fn reopen(
     derived: &Derived,
 ) -> StoreResult<AuditEntry> {
     let tx = store.immediate()?;
-    let entry = apply(&tx, &change)?;
-    write_derived(&tx, &change.id, derived)?;
-    // Reviewable again from now: the three business days start at the reopening.
+    let id = change.id.clone();
+    let entry = apply_change(&tx, change)?;
+    write_derived(&tx, &id, derived)?;
+    // Reviewable again from the reopening: the three business days start there.
     tx.prepare_cached("UPDATE applications SET reviewable_at = ?2 WHERE id = ?1")?
         .execute(params![
-            change.id,
-            change.audit.at.with_timezone(&china()).to_rfc3339()
+            id,
+            entry.entry.at.with_timezone(&china()).to_rfc3339()
         ])?;
     if let Some(pause) = &store.pause {
         pause(PausePoint::DecisionCommit);

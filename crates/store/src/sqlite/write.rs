@@ -18,24 +18,36 @@ pub(super) fn change_state(
     derived: Option<&Derived>,
 ) -> StoreResult<AuditEntry> {
     let tx = store.immediate()?;
-    check_version(&tx, &change.id, change.expected_version)?;
-    let mut change = change;
-    change.audit.at = not_before_the_last_entry(&tx, change.audit.at)?;
-    let at = change.audit.at.to_rfc3339();
-    tx.execute(
-        "UPDATE applications SET state = ?2, version = version + 1, changed_at = ?3, changed_by = ?4 WHERE id = ?1",
-        params![change.id, change.to.id(), at, change.audit.actor],
-    )?;
+    let id = change.id.clone();
+    let entry = apply_change(&tx, change)?;
     if let Some(d) = derived {
-        write_derived(&tx, &change.id, d)?;
+        write_derived(&tx, &id, d)?;
     }
-    tx.execute("DELETE FROM claims WHERE application_id = ?", [&change.id])?;
-    let entry = append_audit(&tx, change.audit)?;
-    append_event(&tx, &entry, &change.event)?;
     if let Some(pause) = &store.pause {
         pause(PausePoint::DecisionCommit);
     }
     tx.commit()?;
+    Ok(entry)
+}
+
+/// One change inside an open transaction: only at the version read, at a time not before
+/// the trail's last entry, with its audit entry and its event; any claim on it goes.
+pub(super) fn apply_change(tx: &Connection, mut change: StateChange) -> StoreResult<AuditEntry> {
+    check_version(tx, &change.id, change.expected_version)?;
+    change.audit.at = not_before_the_last_entry(tx, change.audit.at)?;
+    tx.prepare_cached(
+        "UPDATE applications SET state = ?2, version = version + 1, changed_at = ?3, changed_by = ?4 WHERE id = ?1",
+    )?
+    .execute(params![
+        change.id,
+        change.to.id(),
+        change.audit.at.to_rfc3339(),
+        change.audit.actor
+    ])?;
+    tx.prepare_cached("DELETE FROM claims WHERE application_id = ?")?
+        .execute([&change.id])?;
+    let entry = append_audit(tx, change.audit)?;
+    append_event(tx, &entry, &change.event)?;
     Ok(entry)
 }
 
@@ -217,7 +229,9 @@ pub(super) fn audit_head(tx: &Connection) -> StoreResult<(i64, String)> {
         .unwrap_or((0, GENESIS.to_string())))
 }
 
-pub(super) fn append_audit(tx: &Connection, entry: NewAuditEntry) -> StoreResult<AuditEntry> {
+/// Appends `entry` to the trail, at a time not before the last entry's.
+pub(super) fn append_audit(tx: &Connection, mut entry: NewAuditEntry) -> StoreResult<AuditEntry> {
+    entry.at = not_before_the_last_entry(tx, entry.at)?;
     let head = audit_head(tx)?;
     append_audit_after(tx, head, entry)
 }
