@@ -22,3 +22,4 @@ mod pty;
 mod roles;
 mod snapshots;
 mod store;
+mod widths;

@@ -929,3 +929,151 @@ fn pty_scrolling_leaves_the_screen_a_repaint_would_draw() {
         "the table was scrolled down by the terminal"
     );
 }
+
+/// Each cell's contents, row by row: "" for the right half of a wide character, " " for
+/// a blank cell (whether cleared or written a space).
+fn screen_cells(c: &Console) -> Vec<Vec<String>> {
+    let out = c.output.lock().expect("lock");
+    let screen = out.parser.screen();
+    let (rows, cols) = screen.size();
+    (0..rows.get())
+        .map(|r| {
+            (0..cols.get())
+                .map(|col| match screen.cell(r, col) {
+                    Some(cell) if cell.is_wide_continuation() => String::new(),
+                    Some(cell) if !cell.contents().is_empty() => cell.contents().to_string(),
+                    _ => " ".to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Every application of the corpus on one row of its own, its id where ids start, and
+/// the column after the merchant's name at the same x on every row, with the same text
+/// from there to the checks (the merchants differ, and their addresses' checks).
+fn assert_rows_aligned(cells: &[Vec<String>], ids: &[String]) {
+    let text: String = cells
+        .iter()
+        .map(|r| r.concat())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let checks_x = cells[1]
+        .iter()
+        .position(|cell| cell == "检")
+        .unwrap_or_else(|| panic!("the checks column's title:\n{text}"));
+    let mut product_x = None;
+    let mut tail: Option<Vec<String>> = None;
+    for id in ids {
+        let rows: Vec<&Vec<String>> = cells
+            .iter()
+            .filter(|r| r.concat().contains(id.as_str()))
+            .collect();
+        assert_eq!(rows.len(), 1, "{id} on one row:\n{text}");
+        let row = rows[0];
+        assert_eq!(
+            row[2..2 + id.len()].concat(),
+            *id,
+            "{id} where ids start:\n{text}"
+        );
+        let x = row
+            .iter()
+            .position(|cell| cell == "平")
+            .unwrap_or_else(|| panic!("{id}: no product column:\n{text}"));
+        assert_eq!(
+            *product_x.get_or_insert(x),
+            x,
+            "{id}: the column after the merchant moved:\n{text}"
+        );
+        let rest = row[x..checks_x].to_vec();
+        assert_eq!(
+            tail.get_or_insert_with(|| rest.clone()),
+            &rest,
+            "{id}: the row after the merchant differs:\n{text}"
+        );
+    }
+}
+
+/// Clusters whose width terminals disagree on (tests/corpus/ambiguous-width.txt) in the
+/// merchants' names and addresses: what shenhe sends holds none of them, and the rows
+/// line up as vt100 draws them, after the cursor has moved over every row as after a
+/// repaint.
+#[test]
+fn pty_clusters_of_disputed_width_keep_the_rows_aligned() {
+    let records = crate::widths::records();
+    let total = records.len();
+    let ids: Vec<String> = records
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_string())
+        .collect();
+    let env = env_with(&records);
+    let mut c = Console::start(
+        &env,
+        Opts {
+            lang: "zh_CN.UTF-8",
+            cols: 120,
+            rows: 40,
+            ..Opts::default()
+        },
+    );
+    c.wait_footer(&format!("1/{total}"));
+    assert_rows_aligned(&screen_cells(&c), &ids);
+
+    // Down over every row (each move redraws two rows), then a whole repaint.
+    for n in 2..=total {
+        c.send("j");
+        c.wait_footer(&format!("{n}/{total}"));
+    }
+    let moved = screen_cells(&c);
+    assert_rows_aligned(&moved, &ids);
+    let repaints = |c: &Console| {
+        let out = c.output.lock().expect("lock");
+        out.raw.windows(4).filter(|w| w == b"\x1b[2J").count()
+    };
+    let before = repaints(&c);
+    c.send("\x0c");
+    wait_until("the repaint", || repaints(&c) > before);
+    c.wait_footer(&format!("{total}/{total}"));
+    let repainted = screen_cells(&c);
+    let show = |cells: &[Vec<String>]| {
+        cells
+            .iter()
+            .map(|r| r.concat())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        moved == repainted,
+        "what the moves left on screen:\n{}\nis not what a repaint draws:\n{}",
+        show(&moved),
+        show(&repainted)
+    );
+
+    // Every detail: the name and the address, wrapped.
+    c.send("g");
+    c.wait_footer(&format!("1/{total}"));
+    c.send(ENTER);
+    for (i, id) in ids.iter().enumerate() {
+        c.wait_for(&format!("the detail of {id}"), |rows| {
+            rows.first()
+                .is_some_and(|r| r.starts_with(&format!(" {id} ")))
+        });
+        if i + 1 < total {
+            c.send("J");
+        }
+    }
+    let done = quit(c);
+    assert_restored(&done, "q");
+
+    // What was sent: in every run of text between two control sequences, no cluster of a
+    // disputed width and no mark without a base before it in the same run.
+    let text = std::str::from_utf8(&done.raw).expect("UTF-8");
+    for run in text.split('\x1b') {
+        let run = run
+            .trim_start_matches(|c: char| c == '[' || c == '?' || c == ';' || c.is_ascii_digit());
+        let run = run.get(1..).unwrap_or("");
+        if let Some(bad) = crate::widths::offence(run) {
+            panic!("{bad} sent to the terminal in {run:?}");
+        }
+    }
+}

@@ -115,7 +115,11 @@ fn header<'a>(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> 
     }
     if let Some(claim) = &view.claim {
         spans.push(Span::styled(
-            format!("  ⚑ {}{}", app.ui.being_reviewed_by, claim.reviewer),
+            format!(
+                "  ⚑ {}{}",
+                app.ui.being_reviewed_by,
+                display_safe(&claim.reviewer)
+            ),
             theme.warn(),
         ));
     }

@@ -11,7 +11,7 @@ use super::{Theme, footer};
 use crate::app::App;
 use shenhe_domain::calendar::{Urgency, verification_days_left};
 use shenhe_domain::state::State;
-use shenhe_domain::text::{fit, pad, pad_left, width};
+use shenhe_domain::text::{display_safe, fit, pad, pad_left, width};
 use shenhe_present::time::china_short;
 use shenhe_present::urgency_mark;
 use shenhe_review::QueueRow;
@@ -210,7 +210,8 @@ fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
         right.push_str(&format!(" · {}: {}", ui.sort, app.lang.sort(app.sort)));
     }
     if !app.search.value().is_empty() {
-        right.push_str(&format!(" · /{}", app.search.value()));
+        // Typed or pasted by the reviewer: made safe like applicant text.
+        right.push_str(&format!(" · /{}", display_safe(app.search.value())));
     }
     spans.push(Span::styled(right, theme.heading()));
     let used: usize = spans.iter().map(|s| width(&s.content)).sum();
