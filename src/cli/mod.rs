@@ -312,8 +312,21 @@ fn load_policy_dir(dir: &Path) -> Result<Policy, PolicyError> {
     Policy::from_texts(&texts)
 }
 
-/// Opens the database and a review session on it, the same way for every command.
+/// Opens the database and a review session on it, the same way for every command. Only
+/// `init`, `import` and `demo` create a database: a mistyped path is an error, not a new
+/// empty database that lists "(no applications)".
 pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
+    if !db.exists() {
+        return Err(CliError::Usage(format!(
+            "no database at {}: `shenhe init` creates one, `shenhe import FILE` creates and fills one (is --db or SHENHE_DB mistyped?)",
+            db.display()
+        )));
+    }
+    open_or_create_review(db, policy)
+}
+
+/// [`open_review`], creating the database (and its directory) when it is not there.
+pub fn open_or_create_review(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
     let clock = Clock::from_env().map_err(CliError::Usage)?;
     let mut store = SqliteStore::open(db).map_err(CliError::context(format!(
         "cannot open the database {}",
@@ -364,7 +377,7 @@ fn run(cli: Cli) -> CliResult {
     match command {
         Command::Import { file } => {
             let db = database_path(cli.db.as_deref())?;
-            let mut review = open_review(&db, policy)?;
+            let mut review = open_or_create_review(&db, policy)?;
             let report = if file.as_os_str() == "-" {
                 let input = spool::stdin_as_file()?;
                 review.import(BufReader::with_capacity(1 << 20, input))?

@@ -580,8 +580,8 @@ fn start_together(env: &Env, _name: &str, count: usize, args: &[&str]) -> Vec<st
         .collect()
 }
 
-/// Several commands opening one new database at the same moment (reviewers starting
-/// shenhe on a fresh shared path): all of them succeed and the schema is made once,
+/// Several commands opening one new database at the same moment (a team's `init`s on a
+/// fresh shared path): all of them succeed and the schema is made once,
 /// however their creating the file and migrating it interleave.
 #[test]
 fn commands_opening_one_new_database_at_once_all_succeed() {
@@ -595,7 +595,8 @@ fn commands_opening_one_new_database_at_once_all_succeed() {
             &env,
             &format!("r{round}"),
             PROCESSES,
-            &["--db", db_arg, "list"],
+            // Only the commands that may create a database (init, import, demo) do so.
+            &["--db", db_arg, "init"],
         );
         for child in children {
             let out = child.wait_with_output().expect("wait");
@@ -612,5 +613,26 @@ fn commands_opening_one_new_database_at_once_all_succeed() {
             .expect("version");
         assert_eq!(version, shenhe::store::sqlite::SCHEMA_VERSION);
         assert_eq!(integrity_check(&conn), "ok");
+    }
+}
+
+#[test]
+fn a_mistyped_database_path_is_an_error_not_a_new_database() {
+    let env = Env::real();
+    let typo = env.path("shenhe.bd");
+    let typo_arg = typo.to_str().expect("utf-8 path");
+    for args in [
+        &["--db", typo_arg, "list"][..],
+        &["--db", typo_arg, "show", "SQ1"],
+        &["--db", typo_arg, "events"],
+        &["--db", typo_arg, "audit", "verify"],
+        &["--db", typo_arg, "approve", "SQ1"],
+    ] {
+        let err = env.fails(args);
+        assert!(
+            err.contains(&format!("no database at {typo_arg}")),
+            "{args:?}: {err}"
+        );
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
     }
 }
