@@ -2,6 +2,7 @@
 //! layer: nothing here decides anything.
 
 mod audit;
+mod deliver;
 mod error;
 mod events;
 mod json;
@@ -148,6 +149,8 @@ pub enum Command {
         #[arg(long)]
         follow: bool,
     },
+    /// Push the published events to a webhook endpoint (Standard Webhooks), in order, at least once
+    Deliver(deliver::DeliverArgs),
     /// The audit trail as a whole
     Audit {
         #[command(subcommand)]
@@ -518,6 +521,11 @@ fn run(cli: Cli) -> CliResult {
             let db = database_path(cli.db.as_deref())?;
             let review = open_review(&db, policy)?;
             events::run(&review, after, limit, follow, &mut out)?;
+        }
+        Command::Deliver(args) => {
+            let db = database_path(cli.db.as_deref())?;
+            let review = open_review(&db, policy)?;
+            deliver::run(review, args, &mut out)?;
         }
         Command::Reasons { json } => {
             if json {

@@ -72,6 +72,27 @@ fn each_layer_reaches_only_the_layers_below_it() {
         &["shenhe-present"],
     );
 
+    // Only the deliverer speaks HTTP: no layer below it, and no face but the command line
+    // that starts it, reaches the client.
+    const HTTP: [&str; 3] = ["ureq", "rustls", "shenhe-deliver"];
+    for layer in [
+        "shenhe-domain",
+        "shenhe-store",
+        "shenhe-review",
+        "shenhe-present",
+        "shenhe-console",
+    ] {
+        assert_none(layer, &dependencies(layer, None), &HTTP);
+    }
+    let deliver = dependencies("shenhe-deliver", None);
+    assert!(deliver.contains("ureq") && deliver.contains("shenhe-review"));
+    assert_none("shenhe-deliver", &deliver, &TERMINAL);
+    assert_none("shenhe-deliver", &deliver, &FACES);
+    assert_none("shenhe-deliver", &deliver, &["shenhe-present"]);
+    // Positions and failures are written through the review layer's operations.
+    let direct = dependencies("shenhe-deliver", Some(1));
+    assert_none("shenhe-deliver", &direct, &["shenhe-store", "rusqlite"]);
+
     // The console sees the review layer's vocabulary, not the store's, and never the
     // command line.
     let console = dependencies("shenhe-console", None);

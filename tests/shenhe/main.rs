@@ -10,6 +10,7 @@ mod concurrency;
 mod console;
 mod console_roles;
 mod crash;
+mod deliver;
 mod events;
 mod fuzz;
 mod hardening;

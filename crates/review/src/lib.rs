@@ -6,6 +6,7 @@
 mod approval;
 pub mod clock;
 mod decide;
+pub mod delivery;
 mod error;
 pub mod identity;
 pub mod import;
@@ -34,14 +35,15 @@ use shenhe_store::{CountBounds, Derived, Store};
 pub use approval::ApprovalPlan;
 pub use clock::Clock;
 pub use decide::may_decide;
+pub use delivery::{DeliveryHealth, DeliveryStatus};
 pub use error::{ReviewError, ReviewResult};
 // What the faces read is the review layer's vocabulary: they need no store of their own.
 pub use import::{ImportError, RecordError};
 pub use integration::PASSED_AT_SKEW_MINUTES;
 pub use roles::may_reopen;
 pub use shenhe_store::{
-    AuditEntry, Claim, Disagreement, EventRecord, QueueCounts, QueueQuery, QueueRow, SortKey,
-    StoreError, StoredApplication,
+    AuditEntry, Claim, DeliveryFailure, DeliveryRow, Disagreement, EventRecord, QueueCounts,
+    QueueQuery, QueueRow, SortKey, StoreError, StoredApplication,
 };
 pub use shenhe_store::{Reviewer, TEAM_AUDIT_ID};
 

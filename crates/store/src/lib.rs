@@ -6,6 +6,8 @@ pub mod audit;
 pub mod sqlite;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_deliveries;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
@@ -194,6 +196,48 @@ pub struct Reviewer {
 /// reviewer added, removed, made a lead). It can never be an application's id: those hold
 /// only ASCII letters, digits, `-` and `_`.
 pub const TEAM_AUDIT_ID: &str = "#reviewers";
+/// Where the delivery of events to one webhook endpoint stands (`shenhe deliver`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryRow {
+    /// The endpoint's URL, as given to `shenhe deliver --url`.
+    pub endpoint: String,
+    /// The id of the last event done with (accepted, or failed for good); 0 before any.
+    pub position: i64,
+    /// Attempts at the next event that were not accepted and will be retried.
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    #[serde(serialize_with = "crate::ser_opt_instant")]
+    pub last_error_at: Option<DateTime<FixedOffset>>,
+    /// The first of the current run of failed attempts; none while it is healthy.
+    #[serde(serialize_with = "crate::ser_opt_instant")]
+    pub failing_since: Option<DateTime<FixedOffset>>,
+    #[serde(serialize_with = "crate::ser_instant")]
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+/// An event an endpoint refused for good (a 4xx other than 408 and 429): kept for a
+/// person to read, and delivery went on with the next event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryFailure {
+    pub endpoint: String,
+    pub event_id: i64,
+    /// The response's status.
+    pub status: Option<u16>,
+    /// The first 200 bytes of the response's body (as UTF-8, invalid bytes replaced).
+    pub body: String,
+    #[serde(serialize_with = "crate::ser_instant")]
+    pub failed_at: DateTime<FixedOffset>,
+}
+
+pub(crate) fn ser_opt_instant<S: serde::Serializer>(
+    at: &Option<DateTime<FixedOffset>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => ser_instant(at, s),
+        None => s.serialize_none(),
+    }
+}
 
 /// A reviewer's claim on an application: others are warned before deciding it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -408,4 +452,36 @@ pub trait Store {
     ) -> StoreResult<()>;
     /// Removes a reviewer, with its audit entry; refused for the last lead.
     fn remove_reviewer(&mut self, name: &str, audit: NewAuditEntry) -> StoreResult<()>;
+
+    // ---- webhook delivery (`shenhe deliver`): positions and failures per endpoint ----
+
+    /// Where delivery to `endpoint` stands; none before its first attempt.
+    fn delivery(&self, endpoint: &str) -> StoreResult<Option<DeliveryRow>>;
+    /// Every endpoint ever delivered to, by URL.
+    fn deliveries(&self) -> StoreResult<Vec<DeliveryRow>>;
+    /// The newest `limit` events `endpoint` refused for good, newest first.
+    fn delivery_failures(&self, endpoint: &str, limit: u64) -> StoreResult<Vec<DeliveryFailure>>;
+    /// How many events `endpoint` refused for good.
+    fn delivery_failure_count(&self, endpoint: &str) -> StoreResult<u64>;
+    /// How many events have an id after `after`.
+    fn count_events_after(&self, after: i64) -> StoreResult<u64>;
+    /// Done with event `event_id` at `endpoint`: accepted, or refused for good (then
+    /// `failure` is recorded). The position moves to it and the retry state is cleared,
+    /// in one transaction.
+    fn delivery_advance(
+        &mut self,
+        endpoint: &str,
+        event_id: i64,
+        failure: Option<&DeliveryFailure>,
+        at: DateTime<FixedOffset>,
+    ) -> StoreResult<()>;
+    /// An attempt at the event after `position` failed and will be retried: one more
+    /// attempt, its error, and when the failing began.
+    fn delivery_retry(
+        &mut self,
+        endpoint: &str,
+        position: i64,
+        error: &str,
+        at: DateTime<FixedOffset>,
+    ) -> StoreResult<()>;
 }

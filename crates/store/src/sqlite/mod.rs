@@ -5,6 +5,7 @@
 //! carried out in the submodule of its kind.
 
 mod busy;
+mod deliveries;
 mod events;
 mod import;
 mod queue;
@@ -22,8 +23,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::audit::{AuditEntry, NewAuditEntry};
 use super::{
-    Claim, CountBounds, Derived, Disagreement, EventRecord, ImportSession, PauseHook, QueueCounts,
-    QueueQuery, QueueRow, Reviewer, StateChange, Store, StoreError, StoreResult, StoredApplication,
+    Claim, CountBounds, DeliveryFailure, DeliveryRow, Derived, Disagreement, EventRecord,
+    ImportSession, PauseHook, QueueCounts, QueueQuery, QueueRow, Reviewer, StateChange, Store,
+    StoreError, StoreResult, StoredApplication,
 };
 use busy::{is_busy, on_busy};
 use shenhe_domain::checks::Judgement;
@@ -308,5 +310,47 @@ impl Store for SqliteStore {
 
     fn remove_reviewer(&mut self, name: &str, audit: NewAuditEntry) -> StoreResult<()> {
         roles::remove_reviewer(self, name, audit)
+    }
+
+    // ---- webhook delivery (`shenhe deliver`) ----
+
+    fn delivery(&self, endpoint: &str) -> StoreResult<Option<DeliveryRow>> {
+        deliveries::get(&self.conn, endpoint)
+    }
+
+    fn deliveries(&self) -> StoreResult<Vec<DeliveryRow>> {
+        deliveries::all(&self.conn)
+    }
+
+    fn delivery_failures(&self, endpoint: &str, limit: u64) -> StoreResult<Vec<DeliveryFailure>> {
+        deliveries::failures(&self.conn, endpoint, limit)
+    }
+
+    fn delivery_failure_count(&self, endpoint: &str) -> StoreResult<u64> {
+        deliveries::failure_count(&self.conn, endpoint)
+    }
+
+    fn count_events_after(&self, after: i64) -> StoreResult<u64> {
+        deliveries::count_events_after(&self.conn, after)
+    }
+
+    fn delivery_advance(
+        &mut self,
+        endpoint: &str,
+        event_id: i64,
+        failure: Option<&DeliveryFailure>,
+        at: DateTime<FixedOffset>,
+    ) -> StoreResult<()> {
+        deliveries::advance(self, endpoint, event_id, failure, at)
+    }
+
+    fn delivery_retry(
+        &mut self,
+        endpoint: &str,
+        position: i64,
+        error: &str,
+        at: DateTime<FixedOffset>,
+    ) -> StoreResult<()> {
+        deliveries::retry(self, endpoint, position, error, at)
     }
 }

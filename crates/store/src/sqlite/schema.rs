@@ -147,6 +147,9 @@ const MIGRATIONS: &[&str] = &[
     -- (Also in SECONDARY_INDEXES, so a bulk import builds it once at the end; a new
     -- database has it from step 1 already.)
     CREATE INDEX IF NOT EXISTS applications_account_product ON applications(account, product);
+    -- shenhe deliver: when an endpoint began failing (its first retried attempt since
+    -- its last accepted event), for "failing since …".
+    ALTER TABLE deliveries ADD COLUMN failing_since TEXT;
     "#,
 ];
 
