@@ -611,3 +611,45 @@ fn the_test_backoff_is_refused_on_a_real_database() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_console_header_marks_a_failing_delivery_until_it_is_healthy() {
+    use crate::console::{Harness, queue_records};
+    use shenhe::present::Lang;
+
+    let mut h = Harness::new(&queue_records(), Lang::Zh, 80, 24);
+    let header = |h: &mut Harness| h.screen()[0].clone();
+    assert!(!header(&mut h).contains("推送失败"), "{}", header(&mut h));
+    write_secret(&h.env, "secret", &secret_text(), 0o600);
+    let hook = Hook::start(Duration::ZERO, |_, _| Reply::Status(410, "gone"));
+    // The real deliverer, on the console's database, while the console runs.
+    let out = h
+        .env
+        .command()
+        .args(["deliver", "--once", "--url", &hook.url, "--secret-file"])
+        .arg(h.env.path("secret"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // The worker notices another process's write and asks for the counts again.
+    h.poll();
+    let screen = h.text();
+    assert!(
+        screen.lines().next().expect("header").contains("推送失败"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("zh_80x24_queue_delivery_failing", screen);
+
+    let mut en = Harness::new(&queue_records(), Lang::En, 160, 45);
+    en.app.delivery = shenhe::review::DeliveryHealth {
+        retrying: 1,
+        failed: 0,
+    };
+    assert!(
+        header(&mut en).contains("webhook failing"),
+        "{}",
+        header(&mut en)
+    );
+    en.app.delivery = Default::default();
+    assert!(!header(&mut en).contains("webhook failing"));
+}

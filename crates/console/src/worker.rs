@@ -11,7 +11,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use shenhe_domain::checks::CheckId;
 use shenhe_domain::state::State;
 use shenhe_review::{ApplicationView, CLAIM_SECONDS, Decided, Review, ReviewError};
-use shenhe_review::{Claim, QueueCounts, QueueQuery, QueueRow};
+use shenhe_review::{Claim, DeliveryHealth, QueueCounts, QueueQuery, QueueRow};
 
 /// How often the worker looks for other reviewers' writes: changes show within 2 s.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -90,6 +90,8 @@ pub enum Response {
         total: u64,
     },
     Counts(QueueCounts),
+    /// Whether webhook delivery is failing (sent with the counts).
+    Delivery(DeliveryHealth),
     Detail(Box<ApplicationView>),
     Decided {
         id: String,
@@ -202,10 +204,16 @@ impl Worker {
                 }),
                 Err(e) => self.fail(e),
             },
-            Request::Counts => match self.review.counts() {
-                Ok(c) => self.send(Response::Counts(c)),
-                Err(e) => self.fail(e),
-            },
+            Request::Counts => {
+                match self.review.counts() {
+                    Ok(c) => self.send(Response::Counts(c)),
+                    Err(e) => self.fail(e),
+                }
+                // The header's marker; a database that cannot say is not marked failing.
+                if let Ok(health) = self.review.delivery_health() {
+                    self.send(Response::Delivery(health));
+                }
+            }
             Request::Open { id } => {
                 if self.open.as_deref() != Some(id.as_str()) {
                     if let Some(old) = self.open.take() {

@@ -20,7 +20,8 @@ use shenhe_domain::state::{Event, State};
 use shenhe_present::{Lang, Ui, error_message};
 use shenhe_review::queue::{Filter, Sort};
 use shenhe_review::{
-    ApplicationView, QueueCounts, QueueQuery, QueueRow, ReviewError, may_decide, may_reopen,
+    ApplicationView, DeliveryHealth, QueueCounts, QueueQuery, QueueRow, ReviewError, may_decide,
+    may_reopen,
 };
 
 pub use dialogs::{Confirm, Decision, JudgeDialog, ReturnDialog, ReturnFocus};
@@ -77,6 +78,8 @@ pub struct App {
     pub sort: Sort,
     pub queue: QueueView,
     pub counts: Option<QueueCounts>,
+    /// Webhook delivery: the header shows a marker while it is failing.
+    pub delivery: DeliveryHealth,
     pub detail: Option<Box<ApplicationView>>,
     /// Detail scroll, in lines.
     pub scroll: u16,
@@ -137,6 +140,7 @@ impl App {
             sort: Sort::default(),
             queue: QueueView::default(),
             counts: None,
+            delivery: DeliveryHealth::default(),
             detail: None,
             scroll: 0,
             at_end: false,

@@ -40,6 +40,10 @@ impl App {
                 self.counts = Some(counts);
                 Vec::new()
             }
+            Response::Delivery(health) => {
+                self.delivery = health;
+                Vec::new()
+            }
             Response::Detail(view) => {
                 let same = self.detail.as_ref().is_some_and(|d| d.id() == view.id());
                 if !same {

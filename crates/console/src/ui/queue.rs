@@ -205,6 +205,12 @@ fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
         }
         None => spans.push(Span::styled(format!(" {}", ui.loading), theme.dim())),
     }
+    if app.delivery.failing() {
+        spans.push(Span::styled(
+            format!("  {}", ui.delivery_failing),
+            theme.overdue(),
+        ));
+    }
     let mut right = format!("  {}: {}", ui.filter, app.filter_name(&app.filter));
     if app.sort != Sort::default() {
         right.push_str(&format!(" · {}: {}", ui.sort, app.lang.sort(app.sort)));
