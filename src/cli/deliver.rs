@@ -35,6 +35,9 @@ pub struct DeliverArgs {
     /// With --status: as JSON
     #[arg(long, requires = "status")]
     pub json: bool,
+    /// Forget the events --url refused (after reading them in --status), and send nothing
+    #[arg(long, requires = "url", conflicts_with_all = ["once", "status"])]
+    pub clear_failures: bool,
 }
 
 /// The request body of an event: the line `shenhe events` prints for it, without its
@@ -54,6 +57,16 @@ pub fn run(mut review: Review, args: DeliverArgs, out: &mut impl Write) -> Resul
         } else {
             print_status(out, &status)?;
         }
+        return Ok(());
+    }
+    if args.clear_failures {
+        let url = args.url.unwrap_or_default();
+        let cleared = review.delivery_clear_failures(url.trim())?;
+        writeln!(
+            out,
+            "cleared {cleared} refused events of {}",
+            display_safe(url.trim())
+        )?;
         return Ok(());
     }
     let (Some(url), Some(secret_file)) = (args.url, args.secret_file) else {
@@ -151,7 +164,7 @@ fn deliver(
             fit(&error, 200)
         ))),
         _ if options.once && summary.refused > 0 => Err(CliError::Usage(format!(
-            "{} events were refused by {url}; `shenhe deliver --status` shows them",
+            "{} events were refused by {url}; `shenhe deliver --status` shows them, `--clear-failures` forgets them",
             summary.refused
         ))),
         Stopped::Done | Stopped::Signal => Ok(()),

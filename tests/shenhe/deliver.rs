@@ -398,6 +398,16 @@ fn a_refused_event_is_kept_for_a_person_and_the_later_ones_still_go() {
     assert!(text.contains("event 2  HTTP 400"), "{text}");
     assert!(text.contains("unknown merchant"), "{text}");
     assert!(!text.contains('\u{1b}'), "display-safe: {text:?}");
+
+    // Read by a person: forgotten, and the endpoint is no longer failing.
+    let cleared = env.ok(&["deliver", "--url", &hook.url, "--clear-failures"]);
+    assert!(cleared.contains("cleared 2 refused events"), "{cleared}");
+    let status = status_json(&env, &hook.url);
+    assert_eq!(
+        (status["failed"].clone(), status["failing"].clone()),
+        (0.into(), false.into())
+    );
+    assert_eq!(status["position"], 4, "the position stays");
 }
 
 #[test]

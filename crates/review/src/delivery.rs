@@ -91,6 +91,12 @@ impl Review {
         Ok(self.store.delivery_retry(endpoint, position, error, now)?)
     }
 
+    /// Forgets the events `endpoint` refused, once a person has read them (and the
+    /// console's marker goes out with them); how many there were.
+    pub fn delivery_clear_failures(&mut self, endpoint: &str) -> ReviewResult<u64> {
+        Ok(self.store.delivery_clear_failures(endpoint)?)
+    }
+
     /// Where delivery stands at `endpoint` (one not delivered to yet is at position 0),
     /// or at every endpoint ever delivered to.
     pub fn delivery_status(&self, endpoint: Option<&str>) -> ReviewResult<Vec<DeliveryStatus>> {
@@ -197,5 +203,7 @@ mod tests {
             (0, 0, false)
         );
         assert_eq!(review.delivery_status(None).expect("status").len(), 1);
+        assert_eq!(review.delivery_clear_failures(URL).expect("clear"), 1);
+        assert!(!review.delivery_health().expect("health").failing());
     }
 }

@@ -484,4 +484,6 @@ pub trait Store {
         error: &str,
         at: DateTime<FixedOffset>,
     ) -> StoreResult<()>;
+    /// Forgets the events `endpoint` refused (a person has read them); how many.
+    fn delivery_clear_failures(&mut self, endpoint: &str) -> StoreResult<u64>;
 }

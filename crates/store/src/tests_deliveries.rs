@@ -87,4 +87,17 @@ fn a_refused_event_is_recorded_with_the_advance_past_it() {
     );
     assert_eq!(newest[0].failed_at, at(4));
     assert_eq!(store.count_events_after(0).expect("count"), 0);
+    assert_eq!(
+        store
+            .delivery_clear_failures("http://other/")
+            .expect("clear"),
+        0
+    );
+    assert_eq!(store.delivery_clear_failures(URL).expect("clear"), 2);
+    assert_eq!(store.delivery_failure_count(URL).expect("count"), 0);
+    assert_eq!(
+        store.delivery(URL).expect("read").expect("row").position,
+        4,
+        "kept"
+    );
 }

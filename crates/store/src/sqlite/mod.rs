@@ -353,4 +353,14 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         deliveries::retry(self, endpoint, position, error, at)
     }
+
+    fn delivery_clear_failures(&mut self, endpoint: &str) -> StoreResult<u64> {
+        self.conn
+            .execute(
+                "DELETE FROM delivery_failures WHERE endpoint = ?",
+                [endpoint],
+            )
+            .map(|n| n as u64)
+            .map_err(StoreError::from)
+    }
 }
