@@ -58,6 +58,7 @@ fn the_tests_own_hmac_matches_rfc_4231() {
 /// One request as the endpoint received it.
 #[derive(Debug, Clone)]
 struct Received {
+    at: Instant,
     path: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
@@ -99,6 +100,8 @@ enum Reply {
     /// Close the connection without answering.
     Reset,
     Redirect(&'static str),
+    /// This status with `Retry-After: seconds`.
+    RetryAfter(u16, u32),
 }
 
 type Script = dyn Fn(usize, &Received) -> Reply + Send + Sync;
@@ -185,6 +188,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Received>>, script: &Script, delay: 
             return;
         }
         let request = Received {
+            at: Instant::now(),
             path,
             headers,
             body,
@@ -202,6 +206,9 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Received>>, script: &Script, delay: 
             }
             Reply::Status(status, text) => (status, String::new(), text),
             Reply::Redirect(to) => (302, format!("Location: {to}\r\n"), ""),
+            Reply::RetryAfter(status, seconds) => {
+                (status, format!("Retry-After: {seconds}\r\n"), "later")
+            }
         };
         let response = format!(
             "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n{extra}\r\n{text}",
@@ -662,4 +669,56 @@ fn the_console_header_marks_a_failing_delivery_until_it_is_healthy() {
     );
     en.app.delivery = Default::default();
     assert!(!header(&mut en).contains("webhook failing"));
+}
+
+#[cfg(unix)]
+#[test]
+fn retry_after_is_honoured_and_a_silent_endpoint_times_out_after_ten_seconds() {
+    let env = setup(2);
+    // 429 asking for a second: the test backoff alone would come back within milliseconds.
+    let hook = Hook::start(Duration::ZERO, |n, _| match n {
+        0 => Reply::RetryAfter(429, 1),
+        _ => Reply::Status(200, ""),
+    });
+    let out = deliver_once(&env, &hook.url);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let received = hook.received();
+    assert_eq!(hook.ids(), [1, 1, 2]);
+    let waited = received[1].at - received[0].at;
+    assert!(waited >= Duration::from_millis(950), "waited {waited:?}");
+
+    // An endpoint that never answers: the request gives up after 10 s and is retried.
+    let silent = Hook::start(Duration::from_secs(60), |_, _| Reply::Status(200, ""));
+    let started = Instant::now();
+    let mut child = deliver_command(&env, &silent.url, false)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let status = loop {
+        let status = status_json(&env, &silent.url);
+        if status["attempts"].as_u64().unwrap_or(0) >= 1 {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no timeout recorded: {status}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(30),
+        "timed out after {took:?}"
+    );
+    assert!(
+        status["last_error"]
+            .as_str()
+            .expect("error")
+            .contains("timeout"),
+        "{status}"
+    );
+    assert_eq!(status["position"], 0);
+    // SAFETY: a signal to the child this test started.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let exit = wait_exit(&mut child, Duration::from_secs(15));
+    assert!(exit.success(), "{exit:?}");
 }
