@@ -6,6 +6,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -111,6 +112,8 @@ type Script = dyn Fn(usize, &Received) -> Reply + Send + Sync;
 struct Hook {
     url: String,
     received: Arc<Mutex<Vec<Received>>>,
+    /// (webhook-id, status) of each answer, in the order they were given.
+    answers: Arc<Mutex<Vec<(i64, u16)>>>,
 }
 
 impl Hook {
@@ -121,21 +124,32 @@ impl Hook {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
         let received = Arc::new(Mutex::new(Vec::new()));
+        let answers = Arc::new(Mutex::new(Vec::new()));
         let script: Arc<Script> = Arc::new(script);
         let log = Arc::clone(&received);
+        let answered = Arc::clone(&answers);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let log = Arc::clone(&log);
+                let answered = Arc::clone(&answered);
                 let script = Arc::clone(&script);
-                std::thread::spawn(move || serve(stream, &log, &*script, delay));
+                std::thread::spawn(move || serve(stream, &log, &answered, &*script, delay));
             }
         });
-        Hook { url, received }
+        Hook {
+            url,
+            received,
+            answers,
+        }
     }
 
     fn received(&self) -> Vec<Received> {
         self.received.lock().expect("lock").clone()
+    }
+
+    fn answers(&self) -> Vec<(i64, u16)> {
+        self.answers.lock().expect("lock").clone()
     }
 
     fn ids(&self) -> Vec<i64> {
@@ -155,7 +169,13 @@ impl Hook {
     }
 }
 
-fn serve(stream: TcpStream, log: &Mutex<Vec<Received>>, script: &Script, delay: Duration) {
+fn serve(
+    stream: TcpStream,
+    log: &Mutex<Vec<Received>>,
+    answered: &Mutex<Vec<(i64, u16)>>,
+    script: &Script,
+    delay: Duration,
+) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut stream = stream;
     loop {
@@ -210,6 +230,11 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Received>>, script: &Script, delay: 
                 (status, format!("Retry-After: {seconds}\r\n"), "later")
             }
         };
+        let id = request
+            .header("webhook-id")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        answered.lock().expect("lock").push((id, status));
         let response = format!(
             "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n{extra}\r\n{text}",
             text.len()
@@ -461,55 +486,66 @@ fn an_endpoint_that_keeps_failing_is_given_up_by_once_and_shown_failing() {
 #[test]
 fn a_deliverer_killed_mid_stream_resumes_and_every_event_arrives_in_order() {
     const EVENTS: usize = 30;
+    // The ninth request is held until the deliverer has been killed, then answered 503:
+    // that event was never accepted, and the restart must send it again.
+    const HELD: usize = 8;
     let env = setup(EVENTS);
-    // Slow answers, so that the kill lands with a request in flight.
-    let slow = Hook::start(Duration::from_millis(40), |_, _| Reply::Status(200, ""));
-    let mut child = deliver_command(&env, &slow.url, false)
+    let killed = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&killed);
+    let hook = Hook::start(Duration::from_millis(5), move |n, _| {
+        if n == HELD {
+            while !flag.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            return Reply::Status(503, "too late");
+        }
+        Reply::Status(200, "")
+    });
+    let mut child = deliver_command(&env, &hook.url, false)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    slow.wait_for(8, Duration::from_secs(30));
+    hook.wait_for(HELD + 1, Duration::from_secs(30));
     child.kill().expect("kill -9");
     child.wait().expect("reaped");
-    let before = slow.ids();
-    assert!(
-        before.len() < EVENTS,
-        "killed mid-stream, after {}",
-        before.len()
+    killed.store(true, Ordering::SeqCst);
+    let before = hook.ids();
+    assert_eq!(
+        before.len(),
+        HELD + 1,
+        "nothing after the request in flight"
     );
-    let position = status_json(&env, &slow.url)["position"]
-        .as_i64()
-        .expect("position");
-    assert!(
-        position >= 7 && position <= before.len() as i64,
-        "{position}"
+    let in_flight = before[HELD];
+    assert_eq!(
+        status_json(&env, &hook.url)["position"],
+        in_flight - 1,
+        "the event in flight is not done with"
     );
 
-    // The same endpoint, answered at once now.
-    let fast = Hook {
-        url: slow.url.clone(),
-        received: Arc::clone(&slow.received),
-    };
-    let out = deliver_once(&env, &fast.url);
+    let out = deliver_once(&env, &hook.url);
     assert!(out.status.success(), "{}", stderr(&out));
-    let ids = slow.ids();
+    let all: Vec<i64> = (1..=EVENTS as i64).collect();
+    // What the endpoint accepted (answered 2xx): every event, in order, at most one twice.
+    let accepted: Vec<i64> = hook
+        .answers()
+        .into_iter()
+        .filter(|(_, status)| (200..300).contains(status))
+        .map(|(id, _)| id)
+        .collect();
+    let mut unique = accepted.clone();
+    unique.dedup();
+    assert_eq!(unique, all, "every event accepted, in order: {accepted:?}");
+    assert!(accepted.len() - unique.len() <= 1, "{accepted:?}");
+    // What it received: in order, and only the one in flight sent twice.
+    let ids = hook.ids();
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted, "in order: {ids:?}");
-    let mut unique = ids.clone();
-    unique.dedup();
-    assert_eq!(
-        unique,
-        (1..=EVENTS as i64).collect::<Vec<_>>(),
-        "none missing"
-    );
-    assert!(
-        ids.len() - unique.len() <= 1,
-        "at most the one in flight again: {ids:?}"
-    );
-    assert!(slow.received().iter().all(Received::signed));
-    assert_eq!(status_json(&env, &slow.url)["position"], EVENTS);
+    assert_eq!(ids.len(), EVENTS + 1, "{ids:?}");
+    assert_eq!(ids[HELD..HELD + 2], [in_flight, in_flight]);
+    assert!(hook.received().iter().all(Received::signed));
+    assert_eq!(status_json(&env, &hook.url)["position"], EVENTS);
 }
 
 #[cfg(unix)]
