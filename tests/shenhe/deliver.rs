@@ -649,7 +649,7 @@ fn bad_secret_files_and_urls_are_refused_and_the_secret_never_shows() {
 
 #[test]
 fn the_test_backoff_is_refused_on_a_real_database() {
-    let env = Env::new();
+    let env = Env::real();
     env.ok(&["init"]);
     write_secret(&env, "secret", &secret_text(), 0o600);
     let out = deliver_command(&env, "http://127.0.0.1:9/hook", true)
