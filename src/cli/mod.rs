@@ -22,7 +22,7 @@ use crate::domain::policy::{self, Policy, PolicyError};
 use crate::domain::state::State;
 use crate::present::Lang;
 use crate::review::queue::{Filter, Sort};
-use crate::review::{Clock, Review, identity, test_pause};
+use crate::review::{Claim, Clock, Review, identity, test_pause};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{QueueQuery, Store};
 pub use error::CliError;
@@ -442,8 +442,9 @@ fn run(cli: Cli) -> CliResult {
         Command::Approve { id, note } => {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
-            let version = review.current_version(&id)?;
+            let (version, claim) = version_and_claim(&review, &id)?;
             let decided = review.approve(&id, version, note)?;
+            record_claim_override(&mut review, &id, claim)?;
             writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
         }
         Command::Return {
@@ -454,8 +455,9 @@ fn run(cli: Cli) -> CliResult {
         } => {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
-            let version = review.current_version(&id)?;
+            let (version, claim) = version_and_claim(&review, &id)?;
             let decided = review.return_application(&id, version, &reasons, message, note)?;
+            record_claim_override(&mut review, &id, claim)?;
             writeln!(
                 out,
                 "{}: {} → {} ({})",
@@ -468,8 +470,9 @@ fn run(cli: Cli) -> CliResult {
         Command::Expire { id, note, force } => {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
-            let version = review.current_version(&id)?;
+            let (version, claim) = version_and_claim(&review, &id)?;
             let decided = review.expire(&id, version, note, force)?;
+            record_claim_override(&mut review, &id, claim)?;
             writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
         }
         Command::Sweep { dry_run, json } => {
@@ -597,6 +600,30 @@ fn run(cli: Cli) -> CliResult {
             writeln!(out, "database ready: {}", db.display())?;
         }
     }
+    Ok(())
+}
+
+/// The version to decide at, and another reviewer's live claim on it (they have it open in
+/// their console), if any.
+fn version_and_claim(review: &Review, id: &str) -> Result<(i64, Option<Claim>), CliError> {
+    let view = review.show(id)?;
+    Ok((view.stored.version, view.claim))
+}
+
+/// A decision made while another reviewer had the application open: said on standard
+/// error, and kept in the audit trail as the console keeps it.
+fn record_claim_override(review: &mut Review, id: &str, claim: Option<Claim>) -> CliResult {
+    let Some(claim) = claim else {
+        return Ok(());
+    };
+    review.record_claim_override(id, &claim)?;
+    let _ = writeln!(
+        std::io::stderr(),
+        "shenhe: warning: {} had {} open in their console (until {}); your decision was made anyway, and recorded as overriding their claim",
+        crate::domain::text::display_safe(&claim.reviewer),
+        crate::domain::text::display_safe(id),
+        crate::present::time::china_clock(claim.expires_at),
+    );
     Ok(())
 }
 

@@ -190,3 +190,131 @@ fn a_json_array_that_is_broken_between_records_says_where() {
         assert_eq!(count_rows(&env.db(), "applications"), 0);
     }
 }
+
+#[test]
+fn a_foreign_sqlite_file_is_refused_before_anything_in_it_changes() {
+    let env = Env::real();
+    let foreign = env.path("invoices.db");
+    {
+        let conn = rusqlite::Connection::open(&foreign).expect("open");
+        conn.execute_batch(
+            "CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (7);",
+        )
+        .expect("a foreign database");
+    }
+    let before = std::fs::read(&foreign).expect("read");
+    let err = env.fails(&["--db", foreign.to_str().expect("utf-8"), "list"]);
+    assert!(
+        err.contains("an SQLite database, but not a shenhe one"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read(&foreign).expect("read") == before,
+        "the file changed (its journal mode?)"
+    );
+    assert!(!env.path("invoices.db-wal").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn init_on_an_empty_file_gives_it_the_mode_of_a_new_database() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::real();
+    let db = env.path("team.db");
+    std::fs::write(&db, b"").expect("touch");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    env.ok(&["--db", db.to_str().expect("utf-8"), "init"]);
+    let mode = std::fs::metadata(&db).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o660, "{mode:o}");
+}
+
+#[test]
+fn a_decision_from_the_command_line_on_an_application_open_elsewhere_warns_and_is_recorded() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1"), record("SQ2")]);
+    let mut lina = review_as(&env, "lina");
+    assert!(lina.claim("SQ1").expect("claim").is_none());
+    let out = env
+        .command()
+        .env("SHENHE_REVIEWER", "bob")
+        .args(["approve", "SQ1"])
+        .output()
+        .expect("approve");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: lina had SQ1 open in their console"),
+        "{}",
+        stderr(&out)
+    );
+    let history = env.json(&["history", "SQ1", "--json"]);
+    let actions: Vec<&str> = history
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(actions, ["submit", "approve", "claim_override"]);
+    assert!(
+        history[2]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("claimed by lina"))
+    );
+    // Not claimed: no warning, no entry; and a refused decision records nothing either.
+    let out = env
+        .command()
+        .env("SHENHE_REVIEWER", "bob")
+        .args(["approve", "SQ2"])
+        .output()
+        .expect("approve");
+    assert!(
+        out.status.success() && !stderr(&out).contains("warning"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(lina.claim("SQ2").expect("claim").is_none());
+    env.fails(&["expire", "SQ2"]);
+    assert_eq!(
+        env.json(&["history", "SQ2", "--json"])
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+}
+
+#[test]
+fn an_offset_past_the_end_is_an_empty_page_however_large() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1")]);
+    for offset in [
+        "1",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551615",
+    ] {
+        let page = env.json(&["list", "--json", "--offset", offset]);
+        assert_eq!(
+            page["rows"].as_array().map(Vec::len),
+            Some(0),
+            "--offset {offset}: {page}"
+        );
+    }
+}
+
+#[test]
+fn a_relative_xdg_data_home_is_ignored() {
+    let env = Env::real();
+    let home = env.path("home");
+    std::fs::create_dir(&home).expect("mkdir");
+    let out = env
+        .command()
+        .env_remove("SHENHE_DB")
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", "relative/data")
+        .current_dir(env.dir.path())
+        .args(["init"])
+        .output()
+        .expect("init");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(home.join(".local/share/shenhe/shenhe.db").is_file());
+    assert!(!env.path("relative").exists());
+}

@@ -698,7 +698,12 @@ fn pty_the_terminal_is_restored_on_every_way_out() {
     c.send(CTRL_C);
     assert_restored(&c.finish(), "Ctrl-c in the return dialog");
 
-    for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGHUP, "SIGHUP")] {
+    for (signal, name) in [
+        (libc::SIGTERM, "SIGTERM"),
+        (libc::SIGHUP, "SIGHUP"),
+        (libc::SIGINT, "SIGINT"),
+        (libc::SIGQUIT, "SIGQUIT"),
+    ] {
         let mut c = Console::start(&env, Opts::default());
         c.wait_footer("1/5");
         c.open("SQ0002");

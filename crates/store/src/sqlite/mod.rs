@@ -46,6 +46,11 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
         let created = !path.exists();
+        // An empty file (made by `touch`, or left by a failed first open) is a database
+        // not made yet: it gets the mode of a new one, whatever the umask gave it.
+        if !created && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            set_group_mode(path)?;
+        }
         if created {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| {
@@ -82,7 +87,24 @@ impl SqliteStore {
         // that, however long it takes, rather than failing.
         let started = Instant::now();
         loop {
-            match conn.pragma_update(None, "journal_mode", "WAL") {
+            // Another program's database is refused before anything in it changes (even
+            // its journal mode, which is written in the file's header).
+            let foreign = conn.query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version) = 0
+                    AND EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table')",
+                [],
+                |r| r.get::<_, bool>(0),
+            );
+            let configured = match foreign {
+                Ok(true) => {
+                    return Err(StoreError::Schema(
+                        "the file is an SQLite database, but not a shenhe one".into(),
+                    ));
+                }
+                Ok(false) => conn.pragma_update(None, "journal_mode", "WAL"),
+                Err(e) => Err(e),
+            };
+            match configured {
                 Ok(()) => break,
                 Err(e) if is_busy(&e) && started.elapsed() < BULK_LOAD_WAIT => {
                     std::thread::sleep(Duration::from_millis(200));
@@ -133,6 +155,19 @@ fn create_group_file(path: &Path) -> StoreResult<()> {
 
 #[cfg(not(unix))]
 fn create_group_file(_: &Path) -> StoreResult<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_group_mode(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660)).map_err(|e| {
+        StoreError::Database(format!("cannot set the mode of {}: {e}", path.display()))
+    })
+}
+
+#[cfg(not(unix))]
+fn set_group_mode(_: &Path) -> StoreResult<()> {
     Ok(())
 }
 
