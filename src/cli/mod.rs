@@ -330,11 +330,30 @@ pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
 
 /// [`open_review`], creating the database (and its directory) when it is not there.
 pub fn open_or_create_review(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
+    open_store_review(db, policy, false)
+}
+
+/// For a command that only reads (list, show, history, events, audit, status): the
+/// database as every command opens it or, where it cannot be written here (a copy on
+/// read-only storage, a file this account may only read), opened read-only.
+pub fn open_review_for_reading(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
+    if !db.exists() {
+        return open_review(db, policy);
+    }
+    open_store_review(db, policy, true)
+}
+
+fn open_store_review(db: &Path, policy: Arc<Policy>, reading: bool) -> Result<Review, CliError> {
     let clock = Clock::from_env().map_err(CliError::Usage)?;
-    let mut store = SqliteStore::open(db).map_err(CliError::context(format!(
-        "cannot open the database {}",
-        db.display()
-    )))?;
+    let context = || format!("cannot open the database {}", db.display());
+    let (mut store, read_only) = match SqliteStore::open(db) {
+        Ok(store) => (store, false),
+        Err(crate::store::StoreError::ReadOnly) if reading => (
+            SqliteStore::open_read_only(db).map_err(CliError::context(context()))?,
+            true,
+        ),
+        Err(e) => return Err(CliError::context(context())(e)),
+    };
     let override_allowed = store.meta(identity::OVERRIDE_META_KEY)?.as_deref() == Some("1");
     if clock.is_fixed() && !override_allowed {
         return Err(CliError::Usage(format!(
@@ -354,6 +373,9 @@ pub fn open_or_create_review(db: &Path, policy: Arc<Policy>) -> Result<Review, C
         store.set_pause(Some(test_pause::hook(point)));
     }
     let actor = identity::reviewer(override_allowed);
+    if read_only {
+        return Ok(Review::reader(Box::new(store), policy, actor, clock));
+    }
     Ok(Review::new(Box::new(store), policy, actor, clock)?)
 }
 
@@ -421,12 +443,16 @@ fn run(cli: Cli) -> CliResult {
         }
         Command::List(args) => {
             let db = database_path(cli.db.as_deref())?;
-            let review = open_review(&db, policy)?;
+            let review = open_review_for_reading(&db, policy)?;
             list(&review, &args, &mut out)?;
         }
         Command::Show { id, json, reveal } => {
             let db = database_path(cli.db.as_deref())?;
-            let mut review = open_review(&db, policy)?;
+            let mut review = if reveal {
+                open_review(&db, policy)?
+            } else {
+                open_review_for_reading(&db, policy)?
+            };
             let password = if reveal {
                 review.reveal_password(&id)?
             } else {
@@ -508,7 +534,7 @@ fn run(cli: Cli) -> CliResult {
         }
         Command::History { id, json } => {
             let db = database_path(cli.db.as_deref())?;
-            let review = open_review(&db, policy)?;
+            let review = open_review_for_reading(&db, policy)?;
             let history = review.history(&id)?;
             if json {
                 json::print(&mut out, &json::history(&history))?;
@@ -522,7 +548,7 @@ fn run(cli: Cli) -> CliResult {
             follow,
         } => {
             let db = database_path(cli.db.as_deref())?;
-            let review = open_review(&db, policy)?;
+            let review = open_review_for_reading(&db, policy)?;
             events::run(&review, after, limit, follow, &mut out)?;
         }
         Command::Deliver(args) => {
@@ -539,7 +565,7 @@ fn run(cli: Cli) -> CliResult {
         }
         Command::Audit { command } => {
             let db = database_path(cli.db.as_deref())?;
-            let review = open_review(&db, policy)?;
+            let review = open_review_for_reading(&db, policy)?;
             match command {
                 AuditCommand::Verify { expect } => {
                     audit::verify(&review, expect.as_deref(), &mut out)?

@@ -318,3 +318,64 @@ fn a_relative_xdg_data_home_is_ignored() {
     assert!(home.join(".local/share/shenhe/shenhe.db").is_file());
     assert!(!env.path("relative").exists());
 }
+
+/// A copy of a database on storage this account cannot write: made read-only by mode, and
+/// the commands run as `nobody` when the tests run as root (root writes whatever the mode).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_read_only_copy_can_be_listed_shown_and_verified_but_not_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.import_records(&[record("SQ1"), record("SQ2")]);
+    env.ok(&["approve", "SQ1"]);
+    let shelf = env.path("shelf");
+    std::fs::create_dir(&shelf).expect("mkdir");
+    let copy = shelf.join("backup.db");
+    std::fs::copy(env.db(), &copy).expect("copy");
+    assert!(
+        !env.path("shenhe.db-wal").exists(),
+        "the WAL was checkpointed into the file"
+    );
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    std::fs::set_permissions(&shelf, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let before = std::fs::read(&copy).expect("read");
+    let as_reader = |args: &[&str]| {
+        let mut cmd = if unsafe { libc::geteuid() } == 0 {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(env!("CARGO_BIN_EXE_shenhe"));
+            c
+        } else {
+            std::process::Command::new(env!("CARGO_BIN_EXE_shenhe"))
+        };
+        cmd.env("SHENHE_NOW", NOW)
+            .env_remove("SHENHE_DATA")
+            .env_remove("SHENHE_REVIEWER")
+            .arg("--db")
+            .arg(&copy)
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    for args in [
+        &["list", "--json"][..],
+        &["show", "SQ1", "--json"],
+        &["history", "SQ1"],
+        &["events"],
+        &["audit", "verify"],
+    ] {
+        let out = as_reader(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    assert!(stdout(&as_reader(&["list", "--json"])).contains("SQ2"));
+    let out = as_reader(&["approve", "SQ2"]);
+    assert_user_error(&out, &["approve"]);
+    assert!(stderr(&out).contains("read-only"), "{}", stderr(&out));
+    assert!(
+        std::fs::read(&copy).expect("read") == before,
+        "the copy changed"
+    );
+    std::fs::set_permissions(&shelf, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
+}

@@ -1,7 +1,7 @@
 //! Errors of the review layer in words, for both faces. English is the error's own
 //! `Display` (beside each variant in `shenhe_review`, naming no flag); Chinese is here.
 
-use shenhe_review::ReviewError;
+use shenhe_review::{ReviewError, StoreError};
 
 use crate::Lang;
 use crate::time::{china_minutes, china_seconds};
@@ -91,6 +91,12 @@ pub fn error_message(lang: Lang, e: &ReviewError) -> String {
         ),
         // Failures of the file or the machine: said in the words of what failed.
         ReviewError::Import(e) => e.to_string(),
+        ReviewError::Store(StoreError::DiskFull) => {
+            "存放数据库的磁盘已满：未写入任何内容（请释放空间后重试）".into()
+        }
+        ReviewError::Store(StoreError::ReadOnly) => {
+            "数据库在此处只读（只读存储，或没有写权限）：未写入任何内容".into()
+        }
         ReviewError::Store(e) => e.to_string(),
     }
 }

@@ -192,6 +192,24 @@ impl Review {
         Ok(review)
     }
 
+    /// A session that only reads (a database opened read-only): derived columns are
+    /// taken as stored, even if computed under another policy.
+    pub fn reader(
+        store: Box<dyn Store + Send>,
+        policy: Arc<Policy>,
+        actor: String,
+        clock: Clock,
+    ) -> Review {
+        let session = format!("{actor}-{}-reader", std::process::id());
+        Review {
+            store,
+            policy,
+            actor,
+            clock,
+            session,
+        }
+    }
+
     pub fn policy(&self) -> &Arc<Policy> {
         &self.policy
     }

@@ -300,6 +300,16 @@ pub enum StoreError {
     /// What the database engine said.
     #[error("database error: {0}")]
     Database(String),
+    /// The disk (or quota) holding the database is full; the transaction was rolled back.
+    #[error(
+        "the disk holding the database is full: nothing was written (free some space, then try again)"
+    )]
+    DiskFull,
+    /// The database can be read here but not written (read-only storage, or no permission).
+    #[error(
+        "the database is read-only here (read-only storage, or no permission to write it): nothing was written"
+    )]
+    ReadOnly,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -64,7 +64,11 @@ impl From<rusqlite::Error> for StoreError {
         if is_busy(&e) {
             return busy_error();
         }
-        StoreError::Database(e.to_string())
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull,
+            Some(rusqlite::ErrorCode::ReadOnly) => StoreError::ReadOnly,
+            _ => StoreError::Database(e.to_string()),
+        }
     }
 }
 

@@ -69,6 +69,36 @@ impl SqliteStore {
         Self::configure(conn)
     }
 
+    /// Opens an existing database for reading only (a copy on read-only storage, a file
+    /// this account may read but not write): nothing in the file changes, its journal mode
+    /// and schema included. Its schema must be this build's.
+    pub fn open_read_only(path: &Path) -> StoreResult<SqliteStore> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let open = |immutable: bool| -> StoreResult<SqliteStore> {
+            let uri = file_uri(path, immutable);
+            let mut conn = Connection::open_with_flags(&uri, flags).map_err(|e| {
+                StoreError::Database(format!("cannot open {}: {e}", path.display()))
+            })?;
+            conn.busy_handler(Some(on_busy))?;
+            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version != SCHEMA_VERSION {
+                return Err(StoreError::Schema(format!(
+                    "schema version {version}, this shenhe reads {SCHEMA_VERSION}: read-only, it cannot be upgraded here"
+                )));
+            }
+            Ok(SqliteStore { conn, pause: None })
+        };
+        // A WAL database needs its shared-memory file, which a read-only directory cannot
+        // hold: then it is read as immutable (nobody can be writing to such storage).
+        match open(false) {
+            Err(StoreError::ReadOnly) => open(true),
+            Err(StoreError::Database(m)) if m.contains("unable to open") => open(true),
+            other => other,
+        }
+    }
+
     /// A private in-memory database, for tests of the layers above.
     pub fn in_memory() -> StoreResult<SqliteStore> {
         Self::configure(Connection::open_in_memory()?)
@@ -79,6 +109,10 @@ impl SqliteStore {
         let schema_error = |e: rusqlite::Error| match e {
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
                 StoreError::Schema("the file is not a shenhe database (not SQLite)".into())
+            }
+            // A WAL database whose shared-memory file cannot be made here: read-only.
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::CannotOpen => {
+                StoreError::ReadOnly
             }
             other => other.into(),
         };
@@ -156,6 +190,24 @@ fn create_group_file(path: &Path) -> StoreResult<()> {
 #[cfg(not(unix))]
 fn create_group_file(_: &Path) -> StoreResult<()> {
     Ok(())
+}
+
+/// `path` as an SQLite URI (`?`, `#` and `%` escaped), read-only and, if asked, immutable.
+fn file_uri(path: &Path, immutable: bool) -> String {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?mode=ro");
+    if immutable {
+        uri.push_str("&immutable=1");
+    }
+    uri
 }
 
 #[cfg(unix)]
