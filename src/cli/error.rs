@@ -73,8 +73,42 @@ impl CliError {
         if let Some(hint) = error.downcast_ref::<ReviewError>().and_then(hint) {
             lines.push(format!("  hint: {hint}"));
         }
+        if disk_full(error)
+            && let Some(db) = super::DATABASE.get()
+        {
+            let dir = db.parent().filter(|d| !d.as_os_str().is_empty());
+            let dir = dir.unwrap_or(std::path::Path::new("."));
+            lines.push(format!(
+                "  hint: the database is {}: free space on the disk that holds {} (`df -h {}`)",
+                db.display(),
+                dir.display(),
+                dir.display()
+            ));
+        }
         lines
     }
+}
+
+/// Whether the disk holding the database filled up, anywhere in `e`'s causes.
+fn disk_full(e: &(dyn Error + 'static)) -> bool {
+    use crate::review::ImportError;
+    use crate::store::StoreError;
+    let mut cause = Some(e);
+    while let Some(e) = cause {
+        let full = matches!(e.downcast_ref::<StoreError>(), Some(StoreError::DiskFull))
+            || matches!(
+                e.downcast_ref::<ReviewError>(),
+                Some(ReviewError::Store(StoreError::DiskFull))
+                    | Some(ReviewError::Import(ImportError::Store(
+                        StoreError::DiskFull
+                    )))
+            );
+        if full {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// A review error in the words both faces use; anything else as it describes itself.

@@ -343,7 +343,11 @@ pub fn open_review_for_reading(db: &Path, policy: Arc<Policy>) -> Result<Review,
     open_store_review(db, policy, true)
 }
 
+/// The database this process opened: where a full disk is, when one is reported.
+static DATABASE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
 fn open_store_review(db: &Path, policy: Arc<Policy>, reading: bool) -> Result<Review, CliError> {
+    let _ = DATABASE.set(std::path::absolute(db).unwrap_or_else(|_| db.to_path_buf()));
     let clock = Clock::from_env().map_err(CliError::Usage)?;
     let context = || format!("cannot open the database {}", db.display());
     let (mut store, read_only) = match SqliteStore::open(db) {

@@ -379,3 +379,76 @@ fn a_read_only_copy_can_be_listed_shown_and_verified_but_not_written() {
     );
     std::fs::set_permissions(&shelf, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
 }
+
+/// A small filesystem of its own, unmounted when dropped.
+#[cfg(target_os = "linux")]
+struct SmallDisk(std::path::PathBuf);
+
+#[cfg(target_os = "linux")]
+impl SmallDisk {
+    /// Needs root (mount); None where the tests cannot mount.
+    fn mount(at: std::path::PathBuf, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&at).ok()?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(SmallDisk(at))
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_said_as_such_and_nothing_is_half_written() {
+    let env = Env::new();
+    let Some(disk) = SmallDisk::mount(env.path("small"), "400k") else {
+        eprintln!("a_full_disk…: cannot mount a small filesystem here (not root?); not tested");
+        return;
+    };
+    let db = disk.0.join("team.db");
+    let db_arg = db.to_str().expect("utf-8");
+    env.ok(&["--db", db_arg, "init", "--allow-reviewer-override"]);
+    env.ok(&[
+        "--db",
+        db_arg,
+        "import",
+        write_records(&env, "few", 3).as_str(),
+    ]);
+    let err = env.fails(&[
+        "--db",
+        db_arg,
+        "import",
+        write_records(&env, "many", 2000).as_str(),
+    ]);
+    assert!(
+        err.contains("the disk holding the database is full"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(
+        err.contains(&format!("hint: the database is {db_arg}")),
+        "{err}"
+    );
+    let listed = env.json(&["--db", db_arg, "list", "--json"]);
+    assert_eq!(listed["total"], 3, "all or nothing: {listed}");
+    assert!(
+        env.ok(&["--db", db_arg, "audit", "verify"])
+            .contains("intact")
+    );
+}
+
+#[cfg(target_os = "linux")]
+fn write_records(env: &Env, name: &str, count: usize) -> String {
+    let file = env.path(&format!("{name}.ndjson"));
+    let records: Vec<_> = (0..count).map(|i| record(&format!("{name}{i}"))).collect();
+    write_ndjson(&file, &records);
+    file.to_str().expect("utf-8").to_string()
+}
