@@ -41,14 +41,7 @@ impl Review {
         approval: Option<&ApprovalPlan>,
     ) -> ReviewResult<Decided> {
         let id = stored.app.id.as_str();
-        if stored.version != version {
-            return Err(ReviewError::Conflict {
-                id: id.to_string(),
-                state: stored.state,
-                by: stored.changed_by,
-                at: stored.changed_at,
-            });
-        }
+        unchanged_since(&stored, version)?;
         let kind = product_kind(&self.policy, &stored)?;
         let verified = stored.app.applicant.verified;
         let facts = match approval {
@@ -97,20 +90,8 @@ impl Review {
         })
     }
 
-    fn entry(&self, id: &str, action: &str) -> NewAuditEntry {
-        NewAuditEntry {
-            application_id: id.to_string(),
-            revision: 0,
-            at: self.now(),
-            actor: self.actor.clone(),
-            action: action.to_string(),
-            from_state: None,
-            to_state: None,
-            reasons: Vec::new(),
-            message: None,
-            note: None,
-            detail: None,
-        }
+    pub(crate) fn entry(&self, id: &str, action: &str) -> NewAuditEntry {
+        NewAuditEntry::new(id, 0, self.now(), &self.actor, action)
     }
 
     /// Approves at `version`. Manual checks not yet judged are attested as passing by
@@ -433,4 +414,18 @@ pub fn may_decide(
         });
     }
     Ok(to)
+}
+
+/// Refuses, naming who changed it and when, unless `stored` is still at `version` (the
+/// one the reviewer saw). The store checks again in the transaction that writes.
+pub(crate) fn unchanged_since(stored: &StoredApplication, version: i64) -> ReviewResult<()> {
+    if stored.version == version {
+        return Ok(());
+    }
+    Err(ReviewError::Conflict {
+        id: stored.app.id.clone(),
+        state: stored.state,
+        by: stored.changed_by.clone(),
+        at: stored.changed_at,
+    })
 }

@@ -159,18 +159,11 @@ fn write_prepared(
     let product = policy
         .product(&app.product)
         .expect("validated against this policy");
-    let entry = |action: &str, revision: u32, from: Option<State>, to: State| NewAuditEntry {
-        application_id: app.id.clone(),
-        revision,
-        at: now,
-        actor: actor.to_string(),
-        action: action.to_string(),
-        from_state: from.map(|s| s.id().to_string()),
-        to_state: Some(to.id().to_string()),
-        reasons: Vec::new(),
-        message: None,
-        note: None,
-        detail: None,
+    let entry = |action: &str, revision: u32, from: Option<State>, to: State| {
+        let mut entry = NewAuditEntry::new(&app.id, revision, now, actor, action);
+        entry.from_state = from.map(|s| s.id().to_string());
+        entry.to_state = Some(to.id().to_string());
+        entry
     };
     // When it becomes reviewable: on entering pending review, at its submission (a new
     // order or a resubmission of a verified account); see the verification below.

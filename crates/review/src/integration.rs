@@ -8,6 +8,7 @@
 //! recorded it; when the test passed is `passed_at`, in the event's data and the audit
 //! entry's detail.
 
+use crate::decide::unchanged_since;
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
 
@@ -54,14 +55,7 @@ impl Review {
         note: Option<String>,
     ) -> ReviewResult<Decided> {
         let stored = self.load(id)?;
-        if stored.version != version {
-            return Err(ReviewError::Conflict {
-                id: id.to_string(),
-                state: stored.state,
-                by: stored.changed_by,
-                at: stored.changed_at,
-            });
-        }
+        unchanged_since(&stored, version)?;
         let passed = self.passed(&stored, self.now())?;
         let to = passed.to;
         let change = integration_change(&self.actor, self.now(), passed, clean(note));
@@ -242,19 +236,11 @@ fn integration_change(
     note: Option<String>,
 ) -> StateChange {
     let passed_at = passed.passed_at.with_timezone(&china()).to_rfc3339();
-    let audit = NewAuditEntry {
-        application_id: passed.id.clone(),
-        revision: passed.revision,
-        at,
-        actor: actor.to_string(),
-        action: "integrated".to_string(),
-        from_state: Some(State::PendingIntegration.id().to_string()),
-        to_state: Some(passed.to.id().to_string()),
-        reasons: Vec::new(),
-        message: None,
-        note,
-        detail: Some(format!("integration test passed at {passed_at}")),
-    };
+    let mut audit = NewAuditEntry::new(&passed.id, passed.revision, at, actor, "integrated");
+    audit.from_state = Some(State::PendingIntegration.id().to_string());
+    audit.to_state = Some(passed.to.id().to_string());
+    audit.note = note;
+    audit.detail = Some(format!("integration test passed at {passed_at}"));
     let mut event = NewEvent::new(EventKind::Effective);
     event.data["passed_at"] = passed_at.into();
     StateChange {

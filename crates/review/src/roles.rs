@@ -2,6 +2,7 @@
 //! A lead reopens and adds or removes reviewers; every change of the team is an entry of
 //! the audit trail under [`TEAM_AUDIT_ID`], chained like every other.
 
+use crate::decide::unchanged_since;
 use shenhe_domain::events::EventKind;
 use shenhe_domain::policy::Policy;
 use shenhe_domain::state::{self, Event, State};
@@ -38,19 +39,9 @@ impl Review {
     }
 
     fn team_entry(&self, action: &str, detail: String) -> NewAuditEntry {
-        NewAuditEntry {
-            application_id: TEAM_AUDIT_ID.to_string(),
-            revision: 0,
-            at: self.now(),
-            actor: self.actor.clone(),
-            action: action.to_string(),
-            from_state: None,
-            to_state: None,
-            reasons: Vec::new(),
-            message: None,
-            note: None,
-            detail: Some(detail),
-        }
+        let mut entry = self.entry(TEAM_AUDIT_ID, action);
+        entry.detail = Some(detail);
+        entry
     }
 
     /// `shenhe init`: the acting reviewer becomes the first lead of a database that has
@@ -155,33 +146,17 @@ impl Review {
     ) -> ReviewResult<Decided> {
         self.require_lead()?;
         let stored = self.load(id)?;
-        if stored.version != version {
-            return Err(ReviewError::Conflict {
-                id: id.to_string(),
-                state: stored.state,
-                by: stored.changed_by,
-                at: stored.changed_at,
-            });
-        }
+        unchanged_since(&stored, version)?;
         let to = may_reopen(&self.policy, &stored)?;
         let note = clean(note).ok_or(ReviewError::ReopenNeedsNote)?;
         let now = self.now();
         let judgements = self.store.judgements(id, stored.revision)?;
         // A fresh clock: reviewable again from the reopening.
         let derived = derive(&self.policy, &stored.app, Some(now), &judgements);
-        let mut entry = NewAuditEntry {
-            application_id: id.to_string(),
-            revision: stored.revision,
-            at: now,
-            actor: self.actor.clone(),
-            action: "reopen".to_string(),
-            from_state: Some(stored.state.id().to_string()),
-            to_state: Some(to.id().to_string()),
-            reasons: Vec::new(),
-            message: None,
-            note: Some(note),
-            detail: None,
-        };
+        let mut entry = NewAuditEntry::new(id, stored.revision, now, &self.actor, "reopen");
+        entry.from_state = Some(stored.state.id().to_string());
+        entry.to_state = Some(to.id().to_string());
+        entry.note = Some(note);
         entry.detail = Some(format!(
             "due again {}",
             derived

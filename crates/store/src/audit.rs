@@ -32,6 +32,32 @@ pub struct NewAuditEntry {
     pub detail: Option<String>,
 }
 
+impl NewAuditEntry {
+    /// `actor` did `action` to `application_id` at `at`; the rest is filled in by the
+    /// caller where it applies.
+    pub fn new(
+        application_id: &str,
+        revision: u32,
+        at: DateTime<FixedOffset>,
+        actor: &str,
+        action: &str,
+    ) -> NewAuditEntry {
+        NewAuditEntry {
+            application_id: application_id.to_string(),
+            revision,
+            at,
+            actor: actor.to_string(),
+            action: action.to_string(),
+            from_state: None,
+            to_state: None,
+            reasons: Vec::new(),
+            message: None,
+            note: None,
+            detail: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
     pub seq: i64,
