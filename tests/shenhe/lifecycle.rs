@@ -321,6 +321,20 @@ fn restricted_goods_go_to_a_second_reviewer_who_may_return_them() {
         "{out}"
     );
 
+    // The first approver cannot take the second decision the other way either.
+    let out = env
+        .command()
+        .env("SHENHE_REVIEWER", "alice")
+        .args(["return", "RG", "--reason", "restricted_no_qualification"])
+        .output()
+        .expect("run");
+    assert_user_error(&out, &["return"]);
+    assert!(
+        stderr(&out).contains("first approved by alice"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.state_of("RG"), "pending_second_approval");
     ok_as(
         &env,
         "bob",

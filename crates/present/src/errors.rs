@@ -61,7 +61,7 @@ pub fn error_message(lang: Lang, e: &ReviewError) -> String {
             failed.iter().map(|c| c.id()).collect::<Vec<_>>().join("、")
         ),
         ReviewError::SameReviewer { id, first } => {
-            format!("{id} 的第一次通过由 {first} 做出：复核须由另一位审核员完成")
+            format!("{id} 的第一次通过由 {first} 做出：复核（通过或退回）须由另一位审核员完成")
         }
         ReviewError::NotPendingIntegration { id, state } => {
             format!(

@@ -195,8 +195,15 @@ impl Review {
             .collect();
         published.data["message"] = entry.message.clone().into();
         entry.reasons = unique;
-        let stored = self.load(id)?;
-        self.decide(stored, version, Event::Return, entry, published, None)
+        // Four eyes: whoever gave the first approval cannot give the second decision
+        // either way (their own approval, returned by them, would be one pair of eyes).
+        let view = self.show(id)?;
+        if view.stored.state == State::PendingSecondApproval
+            && let Some(plan) = &view.approval
+        {
+            plan.check_reviewer(id, &self.actor)?;
+        }
+        self.decide(view.stored, version, Event::Return, entry, published, None)
     }
 
     /// Expires an order waiting for real-name verification past its 15-day window.

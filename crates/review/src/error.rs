@@ -73,7 +73,7 @@ pub enum ReviewError {
     OverrideNeedsNote { id: String, failed: Vec<CheckId> },
     /// Four eyes: the second approval must come from another reviewer than the first.
     #[error(
-        "{id} was first approved by {first}: the second approval must come from another reviewer"
+        "{id} was first approved by {first}: the second decision (approval or return) must come from another reviewer"
     )]
     SameReviewer { id: String, first: String },
     // ---- integration, reviewers and reopening (roles) ----
