@@ -21,7 +21,7 @@ pub(crate) const CITIES: &[City] = &[
     City { name: "宁波", province: "浙", districts: &["330203", "330212"], weight: 3 },
     City { name: "南京", province: "苏", districts: &["320106", "320105", "320104"], weight: 4 },
     City { name: "苏州", province: "苏", districts: &["320505", "320506", "320508"], weight: 4 },
-    City { name: "成都", province: "川", districts: &["510107", "510104", "510105"], weight: 4 },
+    City { name: "成都", province: "蜀", districts: &["510107", "510104", "510105"], weight: 4 },
     City { name: "武汉", province: "鄂", districts: &["420106", "420111"], weight: 3 },
     City { name: "厦门", province: "闽", districts: &["350203", "350206"], weight: 3 },
     City { name: "福州", province: "闽", districts: &["350102", "350104"], weight: 2 },

@@ -6,11 +6,20 @@
 //! - ICP licence: province + `ICP证` + 6–8 digits + `号`, optional `-N`;
 //! - value-added telecom licence: province + `B2-` + 8 digits, optional `号`, optional `-N`.
 
-/// Province (and municipality, region) abbreviations used in ICP numbers.
+/// The abbreviations MIIT prints in ICP numbers, one for each of the 31 provinces,
+/// municipalities and regions of the mainland. Four are not the everyday abbreviation:
+/// Sichuan's numbers begin 蜀 (not 川), Guizhou's 黔 (not 贵), Yunnan's 滇 (not 云) and
+/// Gansu's 陇 (not 甘); see `OTHER_ABBREVIATIONS`.
 const PROVINCES: &[&str] = &[
-    "京", "津", "沪", "渝", "冀", "豫", "云", "辽", "黑", "湘", "皖", "鲁", "新", "苏", "浙", "赣",
-    "鄂", "桂", "甘", "晋", "蒙", "陕", "吉", "闽", "贵", "粤", "青", "藏", "川", "宁", "琼",
+    "京", "津", "冀", "晋", "蒙", "辽", "吉", "黑", "沪", "苏", "浙", "皖", "闽", "赣", "鲁", "豫",
+    "鄂", "湘", "粤", "桂", "琼", "渝", "蜀", "黔", "滇", "藏", "陕", "陇", "青", "宁", "新",
 ];
+
+/// Everyday abbreviations that MIIT numbers do not use, with the one they do. A number
+/// that starts with one of these is not in the register as written: it is refused, and
+/// the problem names the abbreviation the register uses.
+const OTHER_ABBREVIATIONS: &[(&str, &str)] =
+    &[("川", "蜀"), ("贵", "黔"), ("云", "滇"), ("甘", "陇")];
 
 /// Years a 10-digit serial may start with: filing began in 2004; later years are typos.
 const SERIAL_YEARS: std::ops::RangeInclusive<u32> = 2004..=2099;
@@ -22,6 +31,12 @@ pub enum IcpProblem {
     /// Starts with `ICP` or `B2` and has no province.
     MissingProvince,
     UnknownProvince(String),
+    /// The province's everyday abbreviation where MIIT numbers use another one
+    /// (`川` for `蜀`).
+    OtherAbbreviation {
+        given: String,
+        official: String,
+    },
     /// Full-width characters (`１２３`, `ＩＣＰ`, `－`) where half-width ones belong.
     FullWidth(String),
     /// Spaces inside the number.
@@ -42,6 +57,9 @@ impl IcpProblem {
                 "the number must start with a province abbreviation such as 京 or 浙".into()
             }
             IcpProblem::UnknownProvince(p) => format!("`{p}` is not a province abbreviation"),
+            IcpProblem::OtherAbbreviation { given, official } => format!(
+                "ICP numbers of this province begin `{official}`, not `{given}`: check the number in the MIIT register"
+            ),
             IcpProblem::FullWidth(s) => {
                 format!("`{s}` is full-width: use half-width letters, digits and `-`")
             }
@@ -65,6 +83,9 @@ impl IcpProblem {
             IcpProblem::Empty => "备案号为空".into(),
             IcpProblem::MissingProvince => "备案号应以省份简称开头，如“京”“浙”".into(),
             IcpProblem::UnknownProvince(p) => format!("“{p}”不是省份简称"),
+            IcpProblem::OtherAbbreviation { given, official } => {
+                format!("该省备案号以“{official}”开头，而非“{given}”，请到工信部备案系统核对")
+            }
             IcpProblem::FullWidth(s) => format!("“{s}”为全角字符，请使用半角字母、数字和“-”"),
             IcpProblem::Whitespace => "备案号中不应有空格".into(),
             IcpProblem::MissingIcpMarker => "省份简称后应为“ICP备”“ICP证”或“B2-”".into(),
@@ -106,6 +127,12 @@ pub fn validate_icp(number: &str) -> Result<(), IcpProblem> {
         });
     }
     let province = &number[..first.len_utf8()];
+    if let Some((_, official)) = OTHER_ABBREVIATIONS.iter().find(|(p, _)| *p == province) {
+        return Err(IcpProblem::OtherAbbreviation {
+            given: province.to_string(),
+            official: official.to_string(),
+        });
+    }
     if !PROVINCES.contains(&province) {
         return Err(IcpProblem::UnknownProvince(province.to_string()));
     }
@@ -157,6 +184,54 @@ pub fn validate_icp(number: &str) -> Result<(), IcpProblem> {
         _ => return Err(IcpProblem::BadSerial(serial.to_string())),
     }
     site_suffix(after)
+}
+
+/// The ICP numbers printed in a page's text (usually its footer), in the order they
+/// appear, without the spaces people put after `备` (`蜀ICP备 12005138号-1`). Plain text
+/// scanning: the caller has already taken the text out of the HTML with a parser.
+pub fn find_icp_numbers(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, c) in text.char_indices() {
+        let p = &text[i..i + c.len_utf8()];
+        let known = PROVINCES.contains(&p) || OTHER_ABBREVIATIONS.iter().any(|(a, _)| *a == p);
+        if !known {
+            continue;
+        }
+        let rest = &text[i + p.len()..];
+        let Some((marker, after)) = ["ICP备", "ICP证", "B2-"]
+            .iter()
+            .find_map(|m| rest.strip_prefix(m).map(|a| (*m, a)))
+        else {
+            continue;
+        };
+        let after = after.trim_start_matches([' ', '\u{3000}', '\u{a0}']);
+        let tail: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '号' || *c == '-')
+            .collect();
+        let tail = tail.trim_end_matches('-');
+        if tail.chars().any(|c| c.is_ascii_digit()) {
+            found.push(format!("{p}{marker}{tail}"));
+        }
+    }
+    found
+}
+
+/// Whether two ICP numbers name the same filing: the same number up to its `号`, whatever
+/// site suffix (`-1`, `-2`) follows, since one filing covers all of an entity's sites.
+pub fn same_filing(a: &str, b: &str) -> bool {
+    fn stem(n: &str) -> &str {
+        let n = n.trim();
+        if let Some(i) = n.find('号') {
+            return &n[..i];
+        }
+        // A `B2-` licence without 号: its eight digits, without a site suffix.
+        match n.find("B2-") {
+            Some(b) => n[b + 3..].find('-').map_or(n, |j| &n[..b + 3 + j]),
+            None => n,
+        }
+    }
+    !a.trim().is_empty() && stem(a) == stem(b)
 }
 
 /// Nothing, or `-` and a site number of at most three digits.
@@ -244,6 +319,10 @@ mod tests {
             Empty,
             MissingProvince,
             UnknownProvince("港".into()),
+            OtherAbbreviation {
+                given: "川".into(),
+                official: "蜀".into(),
+            },
             FullWidth("１".into()),
             Whitespace,
             MissingIcpMarker,
@@ -256,6 +335,87 @@ mod tests {
             assert!(!p.en().is_empty() && !p.zh().is_empty(), "{p:?}");
             assert_ne!(p.en(), p.zh(), "{p:?}");
         }
+    }
+
+    /// One number per province, each as published on a site's footer (collected from
+    /// public pages in December 2026), so that every abbreviation is checked against what
+    /// MIIT actually issues rather than against this file's own list.
+    const PUBLISHED: &[(&str, &str)] = &[
+        ("北京", "京ICP证030173号"),
+        ("天津", "津ICP备05004140号-10"),
+        ("河北", "冀ICP备05023975号-1"),
+        ("山西", "晋ICP备13008414号-3"),
+        ("内蒙古", "蒙ICP备05002717号"),
+        ("辽宁", "辽ICP备06021230号-2"),
+        ("吉林", "吉ICP备10002740号-1"),
+        ("黑龙江", "黑ICP备17009694号-2"),
+        ("上海", "沪ICP备14033591号-8"),
+        ("江苏", "苏ICP备05003446号"),
+        ("浙江", "浙B2-20080224"),
+        ("安徽", "皖ICP备17005514号-1"),
+        ("福建", "闽ICP备14008589号-1"),
+        ("江西", "赣ICP备12007816号-23"),
+        ("山东", "鲁ICP备17035173号-1"),
+        ("河南", "豫ICP备16015506号"),
+        ("湖北", "鄂ICP备17016655号-3"),
+        ("湖南", "湘ICP备12003586号-55"),
+        ("广东", "粤B2-20090059"),
+        ("广西", "桂ICP备12002922号-1"),
+        ("海南", "琼ICP备15000297号-4"),
+        ("重庆", "渝ICP备14000653号-3"),
+        ("四川", "蜀ICP备11017033号"),
+        ("贵州", "黔ICP备17003900号-1"),
+        ("云南", "滇ICP备12006807号-1"),
+        ("西藏", "藏ICP备05000064号"),
+        ("陕西", "陕ICP备15011477号"),
+        ("甘肃", "陇ICP备15000343号-1"),
+        ("青海", "青ICP备15000618号"),
+        ("宁夏", "宁ICP备14000922号-2"),
+        ("新疆", "新ICP备2024015133号-3"),
+    ];
+
+    #[test]
+    fn a_published_number_of_every_province_is_accepted() {
+        assert_eq!(PUBLISHED.len(), 31);
+        for (province, number) in PUBLISHED {
+            assert_eq!(validate_icp(number), Ok(()), "{province}: {number}");
+        }
+        // Each of the 31 abbreviations is used by exactly one published number.
+        let mut firsts: Vec<&str> = PUBLISHED
+            .iter()
+            .map(|(_, n)| &n[..n.chars().next().unwrap().len_utf8()])
+            .collect();
+        firsts.sort_unstable();
+        let mut provinces = PROVINCES.to_vec();
+        provinces.sort_unstable();
+        assert_eq!(firsts, provinces);
+    }
+
+    #[test]
+    fn an_everyday_abbreviation_names_the_one_miit_uses() {
+        for (given, official) in [("川", "蜀"), ("贵", "黔"), ("云", "滇"), ("甘", "陇")] {
+            assert_eq!(
+                validate_icp(&format!("{given}ICP备11017033号")),
+                Err(OtherAbbreviation {
+                    given: given.into(),
+                    official: official.into(),
+                }),
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_are_found_in_page_text() {
+        let text = "Copyright © 2017 成都问界科技有限公司 | 蜀ICP备 15021053号-1 川公网安备 51010702001234号\n京ICP证030173号 浙B2-20080224-1。";
+        assert_eq!(
+            find_icp_numbers(text),
+            ["蜀ICP备15021053号-1", "京ICP证030173号", "浙B2-20080224-1"]
+        );
+        assert!(find_icp_numbers("ICP备案：待定 京ICP备 号").is_empty());
+        assert!(same_filing("京ICP备12345678号", "京ICP备12345678号-3"));
+        assert!(same_filing("浙B2-20080224", "浙B2-20080224-1"));
+        assert!(!same_filing("京ICP备12345678号", "京ICP备12345679号"));
+        assert!(!same_filing("", ""));
     }
 
     #[test]

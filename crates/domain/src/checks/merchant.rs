@@ -2,7 +2,7 @@
 //! security products and the prepayment of a fee plan.
 
 use super::*;
-use crate::application::{ApplicantKind, MaterialKind, SecurityProduct};
+use crate::application::{ApplicantKind, MaterialKind, PaymentMethod, SecurityProduct};
 use crate::policy::GoodsStatus;
 
 pub(super) fn goods_allowed(policy: &Policy, app: &Application) -> (Outcome, Detail, bool) {
@@ -197,6 +197,34 @@ pub(super) fn materials_complete(app: &Application) -> (Outcome, Detail) {
     )
 }
 
+/// Condition 3 of the process: the materials are true and lawful. Only a person can
+/// tell, by comparing the scans with each other and with the registration: names, numbers,
+/// dates and seals that agree, nothing altered.
+pub(super) fn materials_genuine(app: &Application) -> (Outcome, Detail) {
+    if app.materials.is_empty() {
+        return (
+            Outcome::Manual,
+            Detail::new(
+                "no materials submitted: nothing to compare (see materials_complete)",
+                "未提交材料，无从核对（见“材料齐全”）",
+            ),
+        );
+    }
+    (
+        Outcome::Manual,
+        Detail::new(
+            format!(
+                "compare the {} document(s) with the registration: names, numbers, dates and seals agree, nothing altered",
+                app.materials.len()
+            ),
+            format!(
+                "请核对{}份材料与登记信息：名称、号码、日期、印章一致，无涂改",
+                app.materials.len()
+            ),
+        ),
+    )
+}
+
 fn security_product_name(product: SecurityProduct) -> (&'static str, &'static str) {
     match product {
         SecurityProduct::DigitalCertificate => ("digital certificate", "数字证书"),
@@ -281,6 +309,32 @@ pub(super) fn prepayment(policy: &Policy, app: &Application) -> (Outcome, Detail
                 format!("{price}元套餐：仅付款{}元", p.amount_yuan),
             ),
         ),
+        // An offline payment is "paid" on the applicant's word until the money is seen in
+        // the company's account: a person confirms its receipt.
+        Some(p)
+            if matches!(
+                p.method,
+                PaymentMethod::BankTransfer | PaymentMethod::PostalRemittance
+            ) =>
+        {
+            let (how_en, how_zh) = match p.method {
+                PaymentMethod::PostalRemittance => ("postal remittance", "邮局汇款"),
+                _ => ("bank transfer", "线下银行转账"),
+            };
+            (
+                Outcome::Manual,
+                Detail::new(
+                    format!(
+                        "package of {price} yuan: {} yuan by {how_en}, as the applicant says: confirm it was received",
+                        p.amount_yuan
+                    ),
+                    format!(
+                        "{price}元套餐：申请人称已通过{how_zh}付款{}元，请确认款项已到账",
+                        p.amount_yuan
+                    ),
+                ),
+            )
+        }
         Some(p) => (
             Outcome::Pass,
             Detail::new(

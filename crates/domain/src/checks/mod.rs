@@ -9,9 +9,10 @@ mod taobao;
 mod tests;
 mod website;
 
-pub use icp::{IcpProblem, validate_icp};
+pub use icp::{IcpProblem, find_icp_numbers, same_filing, validate_icp};
 use merchant::{
-    goods_allowed, materials_complete, prepayment, real_name_verified, security_product,
+    goods_allowed, materials_complete, materials_genuine, prepayment, real_name_verified,
+    security_product,
 };
 pub use merchant::{material_name, required_materials};
 pub use taobao::is_taobao_url;
@@ -39,12 +40,13 @@ pub enum CheckId {
     GoodsAllowed,
     RealNameVerified,
     MaterialsComplete,
+    MaterialsGenuine,
     SecurityProduct,
     Prepayment,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 10] = [
+    pub const ALL: [CheckId; 11] = [
         CheckId::WebsiteBuilt,
         CheckId::NotTaobaoShop,
         CheckId::IcpFiling,
@@ -53,6 +55,7 @@ impl CheckId {
         CheckId::GoodsAllowed,
         CheckId::RealNameVerified,
         CheckId::MaterialsComplete,
+        CheckId::MaterialsGenuine,
         CheckId::SecurityProduct,
         CheckId::Prepayment,
     ];
@@ -67,6 +70,7 @@ impl CheckId {
             CheckId::GoodsAllowed => "goods_allowed",
             CheckId::RealNameVerified => "real_name_verified",
             CheckId::MaterialsComplete => "materials_complete",
+            CheckId::MaterialsGenuine => "materials_genuine",
             CheckId::SecurityProduct => "security_product",
             CheckId::Prepayment => "prepayment",
         }
@@ -205,6 +209,7 @@ fn run(id: CheckId, policy: &Policy, app: &Application) -> (Outcome, Detail, boo
         CheckId::GoodsAllowed => return goods_allowed(policy, app),
         CheckId::RealNameVerified => real_name_verified(app),
         CheckId::MaterialsComplete => materials_complete(app),
+        CheckId::MaterialsGenuine => materials_genuine(app),
         CheckId::SecurityProduct => security_product(app),
         CheckId::Prepayment => prepayment(policy, app),
     };

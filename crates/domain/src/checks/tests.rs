@@ -140,7 +140,7 @@ fn the_good_application_passes_every_computed_check() {
     assert_eq!(ids, policy_order, "results come in policy order");
     for r in &results {
         let expected = match r.id {
-            CheckId::WebsiteBuilt => Outcome::Manual,
+            CheckId::WebsiteBuilt | CheckId::MaterialsGenuine => Outcome::Manual,
             CheckId::TestCredentials | CheckId::ForumContent => Outcome::NotApplicable,
             _ => Outcome::Pass,
         };
@@ -150,9 +150,56 @@ fn the_good_application_passes_every_computed_check() {
         summarise(&results),
         CheckSummary {
             failed: 0,
-            manual: 1
+            manual: 2
         }
     );
+}
+
+#[test]
+fn materials_genuine_is_for_a_person_and_offers_its_reason() {
+    let policy = policy();
+    let mut app = good_app();
+    for product in &policy.products {
+        app.product = product.code.clone();
+        let results = evaluate(&policy, &app);
+        let r = results
+            .iter()
+            .find(|r| r.id == CheckId::MaterialsGenuine)
+            .expect("on every product");
+        assert_eq!(r.outcome, Outcome::Manual, "{}", product.code);
+        assert!(
+            r.detail.en.contains("compare the 4 document(s)"),
+            "{:?}",
+            r.detail
+        );
+    }
+    app.materials.clear();
+    let mut results = evaluate(&policy, &app);
+    let r = results
+        .iter()
+        .find(|r| r.id == CheckId::MaterialsGenuine)
+        .unwrap();
+    assert!(
+        r.detail.en.starts_with("no materials submitted"),
+        "{:?}",
+        r.detail
+    );
+    apply_judgements(
+        &policy,
+        &mut results,
+        &[judgement(
+            CheckId::MaterialsGenuine,
+            false,
+            "2026-03-03T09:00:00+08:00",
+            Some("seal altered"),
+        )],
+    );
+    let r = results
+        .iter()
+        .find(|r| r.id == CheckId::MaterialsGenuine)
+        .unwrap();
+    assert_eq!(r.outcome, Outcome::Fail);
+    assert_eq!(r.reason.as_deref(), Some("materials_not_genuine"));
 }
 
 #[test]
@@ -766,7 +813,7 @@ fn security_product() {
 fn prepayment() {
     fn pay(a: &mut Application, paid: bool, amount_yuan: u32) {
         a.payment = Some(Payment {
-            method: PaymentMethod::BankTransfer,
+            method: PaymentMethod::OnlineBanking,
             paid,
             amount_yuan,
         });
@@ -795,6 +842,42 @@ fn prepayment() {
                 &|a| pay(a, false, 600),
                 Outcome::Fail,
                 "payment not received",
+            ),
+            (
+                "offline bank transfer: its receipt is confirmed by a person",
+                &|a| {
+                    pay(a, true, 600);
+                    a.payment.as_mut().unwrap().method = PaymentMethod::BankTransfer;
+                },
+                Outcome::Manual,
+                "600 yuan by bank transfer, as the applicant says: confirm it was received",
+            ),
+            (
+                "postal remittance: its receipt is confirmed by a person",
+                &|a| {
+                    pay(a, true, 600);
+                    a.payment.as_mut().unwrap().method = PaymentMethod::PostalRemittance;
+                },
+                Outcome::Manual,
+                "by postal remittance",
+            ),
+            (
+                "offline and underpaid fails without a person",
+                &|a| {
+                    pay(a, true, 599);
+                    a.payment.as_mut().unwrap().method = PaymentMethod::BankTransfer;
+                },
+                Outcome::Fail,
+                "only 599 yuan paid",
+            ),
+            (
+                "Alipay card counts as received",
+                &|a| {
+                    pay(a, true, 600);
+                    a.payment.as_mut().unwrap().method = PaymentMethod::AlipayCard;
+                },
+                Outcome::Pass,
+                "600 yuan paid",
             ),
             (
                 "package underpaid",
@@ -857,6 +940,7 @@ fn checks_outside_a_product_are_not_applicable() {
             r.id,
             CheckId::RealNameVerified
                 | CheckId::MaterialsComplete
+                | CheckId::MaterialsGenuine
                 | CheckId::SecurityProduct
                 | CheckId::Prepayment
         );
@@ -1035,7 +1119,8 @@ fn judgements_settle_manual_checks() {
         summarise(&results),
         CheckSummary {
             failed: 1,
-            manual: 0
+            // materials_genuine is still to be judged.
+            manual: 1
         }
     );
 }
