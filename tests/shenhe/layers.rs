@@ -72,9 +72,17 @@ fn each_layer_reaches_only_the_layers_below_it() {
         &["shenhe-present"],
     );
 
-    // Only the deliverer speaks HTTP: no layer below it, and no face but the command line
-    // that starts it, reaches the client.
-    const HTTP: [&str; 3] = ["ureq", "rustls", "shenhe-deliver"];
+    // Only the deliverer and the site probe speak HTTP, and only the probe parses HTML:
+    // no layer below them, and no face but the command line that starts them, reaches
+    // the client or the parser.
+    const HTTP: [&str; 6] = [
+        "ureq",
+        "rustls",
+        "shenhe-deliver",
+        "shenhe-probe",
+        "scraper",
+        "html5ever",
+    ];
     for layer in [
         "shenhe-domain",
         "shenhe-store",
@@ -89,6 +97,27 @@ fn each_layer_reaches_only_the_layers_below_it() {
     assert_none("shenhe-deliver", &deliver, &TERMINAL);
     assert_none("shenhe-deliver", &deliver, &FACES);
     assert_none("shenhe-deliver", &deliver, &["shenhe-present"]);
+    assert_none(
+        "shenhe-deliver",
+        &deliver,
+        &["scraper", "html5ever", "shenhe-probe"],
+    );
+    // The probe fetches and reads; it keeps nothing itself and draws nothing.
+    let probe = dependencies("shenhe-probe", None);
+    assert!(probe.contains("ureq") && probe.contains("scraper") && probe.contains("shenhe-domain"));
+    assert_none("shenhe-probe", &probe, &TERMINAL);
+    assert_none("shenhe-probe", &probe, &FACES);
+    assert_none(
+        "shenhe-probe",
+        &probe,
+        &[
+            "shenhe-store",
+            "rusqlite",
+            "shenhe-review",
+            "shenhe-present",
+            "shenhe-deliver",
+        ],
+    );
     // Positions and failures are written through the review layer's operations.
     let direct = dependencies("shenhe-deliver", Some(1));
     assert_none("shenhe-deliver", &direct, &["shenhe-store", "rusqlite"]);

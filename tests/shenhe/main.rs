@@ -19,6 +19,7 @@ mod import;
 mod integration;
 mod layers;
 mod lifecycle;
+mod probe;
 mod pty;
 mod roles;
 mod snapshots;

@@ -1,0 +1,287 @@
+//! The site probe against a real HTTP server on loopback serving fixture pages: a built
+//! site, a mismatched ICP number, a parked domain, nginx's default page, 网站建设中, a
+//! redirect chain ending on a Taobao shop, a 500, a server that never answers, a 50 MiB
+//! body, and redirects to addresses the probe must refuse.
+//!
+//! The server listens on 127.0.0.2 (all of 127/8 is loopback on Linux); the probe is
+//! told to allow that one address, so that its rule still refuses every other private
+//! address, 127.0.0.1 included, the way it does for a real site.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use shenhe_probe::{Declared, Options, Probe, probe};
+
+const BUILT: &str = "<!DOCTYPE html><html><head><meta charset=utf-8><title>示例商城</title></head>\
+<body><h1>欢迎光临</h1><p>手机、电脑配件</p><footer>©2026 示例科技有限公司 \
+<a href=\"https://beian.miit.gov.cn/\">京ICP备12345678号-1</a></footer></body></html>";
+
+/// A fixture's status, headers and body.
+type Fixture = (u16, Vec<(&'static str, String)>, String);
+
+fn page(path: &str, port: u16) -> Option<Fixture> {
+    let html = |s: &str| {
+        Some((
+            200,
+            vec![("Content-Type", "text/html; charset=utf-8".to_string())],
+            s.to_string(),
+        ))
+    };
+    let redirect = |to: String| Some((302, vec![("Location", to)], String::new()));
+    match path {
+        "/built" => html(BUILT),
+        "/mismatch" => html(&BUILT.replace("京ICP备12345678号-1", "京ICP备87654321号")),
+        "/parked" => html(
+            "<html><head><title>example.cn</title></head><body><h1>This domain is for sale!</h1>\
+             <p>此域名出售，请联系</p></body></html>",
+        ),
+        "/nginx" => html(
+            "<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>\
+             <h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is \
+             successfully installed and working.</p></body></html>",
+        ),
+        "/building" => {
+            html("<html><head><title>首页</title></head><body><h1>网站建设中……</h1></body></html>")
+        }
+        "/r1" => redirect("/r2".into()),
+        "/r2" => redirect(format!("http://127.0.0.2:{port}/r3")),
+        "/r3" => redirect("https://shop123456.taobao.com/".into()),
+        "/error" => Some((500, vec![], "<h1>Internal Server Error</h1>".into())),
+        "/to-loopback" => redirect(format!("http://127.0.0.1:{port}/built")),
+        "/to-metadata" => redirect("http://169.254.169.254/latest/meta-data/".into()),
+        "/to-file" => redirect("file:///etc/passwd".into()),
+        "/loop" => redirect("/loop".into()),
+        _ => None,
+    }
+}
+
+fn answer(stream: TcpStream, port: u16) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() {
+        return;
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    loop {
+        let mut header = String::new();
+        match reader.read_line(&mut header) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if header == "\r\n" => break,
+            Ok(_) => {}
+        }
+    }
+    let mut stream = stream;
+    match path.as_str() {
+        "/slow" => {
+            // Headers, then a body that never comes: the probe's own deadline must end it.
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n<html>");
+            std::thread::sleep(Duration::from_secs(30));
+        }
+        "/huge" => {
+            let size = 50u64 << 20;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {size}\r\n\r\n"
+            );
+            let chunk = vec![b'a'; 64 << 10];
+            for _ in 0..(size / chunk.len() as u64) {
+                if stream.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+        }
+        _ => {
+            let (status, headers, body) =
+                page(&path, port).unwrap_or((404, vec![], "not found".into()));
+            let mut out = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
+            for (k, v) in headers {
+                out.push_str(&format!("{k}: {v}\r\n"));
+            }
+            out.push_str("\r\n");
+            out.push_str(&body);
+            let _ = stream.write_all(out.as_bytes());
+        }
+    }
+}
+
+/// The fixture server, started once for every test of this module.
+fn server() -> SocketAddr {
+    static ADDR: OnceLock<SocketAddr> = OnceLock::new();
+    *ADDR.get_or_init(|| {
+        let listener = TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                std::thread::spawn(move || answer(stream, addr.port()));
+            }
+        });
+        addr
+    })
+}
+
+fn options() -> Options {
+    Options {
+        also_allow: vec![IpAddr::from([127, 0, 0, 2])],
+        any_port: true,
+        ..Options::default()
+    }
+}
+
+fn run(path: &str, declared: &Declared) -> Probe {
+    let url = format!("http://{}{path}", server());
+    probe(&url, declared, &options())
+}
+
+fn codes(p: &Probe) -> Vec<(&str, &str)> {
+    p.findings
+        .iter()
+        .map(|f| (f.check.id(), f.finding))
+        .collect()
+}
+
+const DECLARED: Declared = Declared {
+    icp: Some("京ICP备12345678号"),
+    icp_required: true,
+};
+
+#[test]
+fn a_built_site_with_its_footer_icp_has_no_findings() {
+    let p = run("/built", &DECLARED);
+    assert_eq!(p.error, None);
+    assert_eq!(p.status, Some(200));
+    assert_eq!(p.title.as_deref(), Some("示例商城"));
+    assert_eq!(p.footer_icp.as_deref(), Some("京ICP备12345678号-1"));
+    assert_eq!(p.tls_ok, None, "plain http");
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+}
+
+#[test]
+fn a_different_icp_on_the_page_is_flagged() {
+    let p = run("/mismatch", &DECLARED);
+    assert_eq!(codes(&p), [("icp_filing", "icp_mismatch")]);
+    assert_eq!(p.footer_icp.as_deref(), Some("京ICP备87654321号"));
+    assert!(p.findings[0].detail.en.contains("京ICP备87654321号"));
+}
+
+#[test]
+fn parked_default_and_unfinished_pages_are_flagged_on_website_built() {
+    let none = Declared::default();
+    assert_eq!(
+        codes(&run("/parked", &none)),
+        [("website_built", "parked_domain")]
+    );
+    assert_eq!(
+        codes(&run("/nginx", &none)),
+        [("website_built", "server_default_page")]
+    );
+    assert_eq!(
+        codes(&run("/building", &none)),
+        [("website_built", "under_construction")]
+    );
+    let p = run("/error", &none);
+    assert_eq!(p.status, Some(500));
+    assert_eq!(codes(&p), [("website_built", "error_status")]);
+    // Where the filing is required, a page without a number says so as well.
+    assert!(codes(&run("/nginx", &DECLARED)).contains(&("icp_filing", "icp_not_on_page")));
+}
+
+#[test]
+fn a_redirect_chain_to_a_taobao_shop_is_flagged_at_that_hop() {
+    let p = run("/r1", &Declared::default());
+    assert_eq!(codes(&p), [("not_taobao_shop", "redirect_to_taobao")]);
+    assert_eq!(p.hops.len(), 3, "{:?}", p.hops);
+    assert!(p.hops.iter().all(|(_, s)| *s == 302));
+    assert_eq!(p.final_url, "https://shop123456.taobao.com/");
+    assert!(
+        p.findings[0]
+            .detail
+            .en
+            .ends_with("/r3 redirects to a Taobao/Tmall shop: https://shop123456.taobao.com/")
+    );
+    assert_eq!(p.error, None, "the shop itself is not fetched");
+}
+
+#[test]
+fn a_server_that_never_finishes_is_given_up_within_ten_seconds() {
+    let started = Instant::now();
+    let p = run("/slow", &Declared::default());
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(12), "{took:?}");
+    assert!(took >= Duration::from_secs(9), "{took:?}");
+    let error = p.error.expect("a failed probe says why");
+    assert!(
+        error.en.contains("10 s") || error.en.contains("timed out") || error.en.contains("imeout"),
+        "{error:?}"
+    );
+    assert!(p.findings.is_empty());
+}
+
+#[test]
+fn a_fifty_mib_body_is_not_read_past_two_mib() {
+    let started = Instant::now();
+    let p = run("/huge", &Declared::default());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(
+        p.error.expect("refused").en,
+        "the page is longer than 2 MiB: not read"
+    );
+}
+
+#[test]
+fn redirects_to_private_addresses_and_other_schemes_are_refused_at_the_hop() {
+    let none = Declared::default();
+    let p = run("/to-loopback", &none);
+    let error = p.error.expect("refused");
+    assert!(
+        error
+            .en
+            .starts_with("refused: 127.0.0.1 is at 127.0.0.1, a loopback address"),
+        "{error:?}"
+    );
+    assert_eq!(
+        p.final_url,
+        format!("http://127.0.0.1:{}/built", server().port())
+    );
+    assert!(p.title.is_none(), "nothing fetched from the refused hop");
+    let p = run("/to-metadata", &none);
+    assert!(p.error.expect("refused").en.contains("169.254.169.254"));
+    let p = run("/to-file", &none);
+    assert!(p.error.expect("refused").en.contains("only http and https"));
+    let p = run("/loop", &none);
+    assert_eq!(p.error.expect("refused").en, "more than 5 redirects");
+    assert_eq!(p.hops.len(), 6);
+}
+
+#[test]
+fn loopback_is_refused_without_the_switch_and_fetched_with_it() {
+    let url = format!("http://127.0.0.1:{}/built", server().port());
+    // The default options: the port is refused before any lookup.
+    let p = probe(&url, &DECLARED, &Options::default());
+    assert!(p.error.expect("refused").en.contains("port"));
+    // Any port, but the address rule: refused for being loopback, nothing sent.
+    let any_port = Options {
+        any_port: true,
+        ..Options::default()
+    };
+    let p = probe(&url.replace("127.0.0.1", "127.0.0.2"), &DECLARED, &any_port);
+    assert!(p.error.expect("refused").en.contains("loopback"));
+    let p = probe(
+        &format!("http://localhost:{}/built", server().port()),
+        &DECLARED,
+        &any_port,
+    );
+    assert!(p.error.expect("refused").en.contains("loopback"));
+    // --allow-private lifts the rule.
+    let allow = Options {
+        allow_private: true,
+        ..Options::default()
+    };
+    let p = probe(&url.replace("127.0.0.1", "127.0.0.2"), &DECLARED, &allow);
+    assert_eq!(p.error, None);
+    assert_eq!(p.title.as_deref(), Some("示例商城"));
+}
