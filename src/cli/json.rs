@@ -166,6 +166,7 @@ pub fn show(review: &Review, view: &ApplicationView, password: Option<&str>) -> 
         "judgements": view.judgements,
         "claimed_by": view.claim.as_ref().map(|c| c.reviewer.clone()),
         "approval": view.approval.as_ref().map(approval),
+        "probe": view.probe.as_ref().map(probe),
         "password_revealed": password.is_some(),
         "application": application,
         "history": history(&view.history),
@@ -174,6 +175,29 @@ pub fn show(review: &Review, view: &ApplicationView, password: Option<&str>) -> 
 }
 
 /// What approving would do and need (`ApprovalPlan`).
+/// What the site probe saw (`show --json`'s `probe`, `probe --json`).
+pub fn probe(r: &crate::domain::probe::ProbeRecord) -> Value {
+    json!({
+        "fetched_at": r.fetched_at.to_rfc3339(),
+        "revision": r.revision,
+        "url": r.url,
+        "status": r.status,
+        "final_url": r.final_url,
+        "tls_ok": r.tls_ok,
+        "elapsed_ms": r.elapsed_ms,
+        "title": r.title,
+        "footer_icp": r.footer_icp,
+        "error": r.error.as_ref().map(|e| e.en.clone()),
+        "error_zh": r.error.as_ref().map(|e| e.zh.clone()),
+        "findings": r.findings.iter().map(|f| json!({
+            "check": f.check.id(),
+            "finding": f.finding,
+            "detail": f.detail.en,
+            "detail_zh": f.detail.zh,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 fn approval(plan: &ApprovalPlan) -> Value {
     json!({
         "to": plan.to.id(),

@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod json;
 mod output;
+mod probe;
 mod roles;
 mod spool;
 
@@ -151,6 +152,8 @@ pub enum Command {
     },
     /// Push the published events to a webhook endpoint (Standard Webhooks), in order, at least once
     Deliver(deliver::DeliverArgs),
+    /// Fetch an application's website (or every unprobed pending one) and keep what was seen
+    Probe(probe::ProbeArgs),
     /// The audit trail as a whole
     Audit {
         #[command(subcommand)]
@@ -554,6 +557,11 @@ fn run(cli: Cli) -> CliResult {
             let db = database_path(cli.db.as_deref())?;
             let review = open_review_for_reading(&db, policy)?;
             events::run(&review, after, limit, follow, &mut out)?;
+        }
+        Command::Probe(args) => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            probe::run(&mut review, args, &mut out)?;
         }
         Command::Deliver(args) => {
             let db = database_path(cli.db.as_deref())?;

@@ -234,6 +234,33 @@ pub fn show(
                 )?,
             }
         }
+        match &view.probe {
+            None => field(out, "probed", "not yet (shenhe probe ID)")?,
+            Some(p) => {
+                let at = crate::present::time::china_minutes(p.fetched_at);
+                let seen = match (&p.error, p.status) {
+                    (Some(e), _) => format!("failed: {}", fit(&e.en, 200)),
+                    (None, Some(s)) => format!(
+                        "HTTP {s} at {} ({} ms)",
+                        fit(&p.final_url, 120),
+                        p.elapsed_ms
+                    ),
+                    (None, None) => format!("stopped at {}", fit(&p.final_url, 120)),
+                };
+                field(out, "probed", &format!("{at}: {seen}"))?;
+                if let Some(t) = &p.title {
+                    field(out, "page title", &fit(t, 120))?;
+                }
+                field(
+                    out,
+                    "page ICP",
+                    p.footer_icp.as_deref().unwrap_or("none found"),
+                )?;
+                for f in &p.findings {
+                    field(out, &format!("! {}", f.check.id()), &fit(&f.detail.en, 200))?;
+                }
+            }
+        }
     }
     if !app.goods.is_empty() {
         writeln!(out, "\nGoods")?;

@@ -285,3 +285,86 @@ fn loopback_is_refused_without_the_switch_and_fetched_with_it() {
     assert_eq!(p.error, None);
     assert_eq!(p.title.as_deref(), Some("示例商城"));
 }
+
+/// The command line: `shenhe probe ID`, `--pending`, and what `show` then says.
+mod command {
+    use super::server;
+    use crate::common::Env;
+    use crate::fixtures::{record, with};
+    use serde_json::json;
+
+    fn site(id: &str, path: &str) -> serde_json::Value {
+        with(
+            record(id),
+            &[
+                ("/website/url", json!(format!("http://{}{path}", server()))),
+                ("/website/icp", json!("浙ICP备12345678号-1")),
+            ],
+        )
+    }
+
+    #[test]
+    fn probe_keeps_what_it_saw_and_show_tells_it() {
+        let env = Env::new();
+        env.import_records(&[site("PB1", "/mismatch"), site("PB2", "/building")]);
+        // Without the switch the fixture server's address and port are refused, and the
+        // failed probe is kept with its reason.
+        let said = env.ok(&["probe", "PB1"]);
+        assert!(
+            said.starts_with("PB1: probe failed: refused: port"),
+            "{said}"
+        );
+        let shown = env.json(&["show", "PB1", "--json"]);
+        assert!(
+            shown["probe"]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("port")),
+            "{}",
+            shown["probe"]
+        );
+        let said = env.ok(&["probe", "PB1", "--allow-private"]);
+        assert!(
+            said.contains("HTTP 200") && said.contains("1 finding(s)"),
+            "{said}"
+        );
+        let shown = env.json(&["show", "PB1", "--json"]);
+        let probe = &shown["probe"];
+        assert_eq!(probe["status"], 200, "{probe}");
+        assert_eq!(probe["title"], "示例商城");
+        assert_eq!(probe["footer_icp"], "京ICP备87654321号");
+        assert_eq!(probe["fetched_at"], shown["now"], "the review clock's time");
+        assert_eq!(probe["findings"][0]["check"], "icp_filing");
+        assert_eq!(probe["findings"][0]["finding"], "icp_mismatch");
+        let text = env.ok(&["show", "PB1"]);
+        assert!(text.contains("京ICP备87654321号"), "{text}");
+        assert!(text.contains("! icp_filing"), "{text}");
+
+        // --pending: PB2 only (PB1's revision is probed already), then nothing.
+        let said = env.ok(&["probe", "--pending", "--allow-private"]);
+        assert!(
+            said.contains("PB2: HTTP 200") && said.ends_with("1 probed\n"),
+            "{said}"
+        );
+        let shown = env.json(&["show", "PB2", "--json"]);
+        assert_eq!(
+            shown["probe"]["findings"][0]["finding"],
+            "under_construction"
+        );
+        assert!(env.ok(&["probe", "--pending"]).ends_with("0 probed\n"));
+    }
+
+    #[test]
+    fn an_application_without_a_website_or_id_is_refused() {
+        let env = Env::new();
+        let mut r = record("NOSITE");
+        r.as_object_mut().unwrap().remove("website");
+        r["product"] = json!("large_transfer");
+        r["plan"] = json!("tiered");
+        env.import_records(&[r]);
+        let err = env.fails(&["probe", "NOSITE"]);
+        assert!(err.contains("declares no website"), "{err}");
+        let err = env.fails(&["probe", "MISSING"]);
+        assert!(err.contains("MISSING"), "{err}");
+        assert!(env.json(&["show", "NOSITE", "--json"])["probe"].is_null());
+    }
+}

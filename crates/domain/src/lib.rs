@@ -7,5 +7,6 @@ pub mod calendar;
 pub mod checks;
 pub mod events;
 pub mod policy;
+pub mod probe;
 pub mod state;
 pub mod text;

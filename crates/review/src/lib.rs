@@ -12,6 +12,7 @@ pub mod identity;
 pub mod import;
 mod importing;
 mod integration;
+pub mod probe;
 pub mod queue;
 mod roles;
 pub mod test_pause;
@@ -84,6 +85,8 @@ pub struct ApplicationView {
     pub suggested_reasons: Vec<String>,
     /// What approving would do and need; `None` when the state allows no approval.
     pub approval: Option<ApprovalPlan>,
+    /// The newest look the site probe took at the website, of whichever revision.
+    pub probe: Option<shenhe_domain::probe::ProbeRecord>,
 }
 
 impl ApplicationView {
@@ -312,7 +315,9 @@ impl Review {
             .filter(|c| c.session != self.session);
         let history = self.store.history(id)?;
         let approval = approval::plan(&self.policy, self.store(), &stored, &results, &history)?;
+        let probe = self.store.latest_probe(id)?;
         Ok(ApplicationView {
+            probe,
             verification_deadline: calendar::verification_deadline(stored.app.submitted_at),
             history,
             approval,

@@ -15,6 +15,7 @@ use serde::Serialize;
 use shenhe_domain::application::Application;
 use shenhe_domain::checks::Judgement;
 use shenhe_domain::events::EventKind;
+pub use shenhe_domain::probe::ProbeRecord;
 use shenhe_domain::state::State;
 
 pub use audit::{AuditEntry, NewAuditEntry};
@@ -496,4 +497,11 @@ pub trait Store {
     ) -> StoreResult<()>;
     /// Forgets the events `endpoint` refused (a person has read them); how many.
     fn delivery_clear_failures(&mut self, endpoint: &str) -> StoreResult<u64>;
+    /// Keeps what the site probe saw (appended; the newest is the one shown).
+    fn record_probe(&mut self, probe: &ProbeRecord) -> StoreResult<()>;
+    /// The newest probe of an application, of whichever revision.
+    fn latest_probe(&self, id: &str) -> StoreResult<Option<ProbeRecord>>;
+    /// Applications waiting for review or verification, with a website and no probe of
+    /// their current revision: (id, revision), oldest submission first.
+    fn unprobed(&self, limit: u64) -> StoreResult<Vec<(String, u32)>>;
 }

@@ -8,6 +8,7 @@ mod busy;
 mod deliveries;
 mod events;
 mod import;
+mod probes;
 mod queue;
 mod read;
 mod roles;
@@ -24,8 +25,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use super::audit::{AuditEntry, NewAuditEntry};
 use super::{
     Claim, CountBounds, DeliveryFailure, DeliveryRow, Derived, Disagreement, EventRecord,
-    ImportSession, PauseHook, QueueCounts, QueueQuery, QueueRow, Reviewer, StateChange, Store,
-    StoreError, StoreResult, StoredApplication,
+    ImportSession, PauseHook, ProbeRecord, QueueCounts, QueueQuery, QueueRow, Reviewer,
+    StateChange, Store, StoreError, StoreResult, StoredApplication,
 };
 use busy::{is_busy, on_busy};
 use shenhe_domain::checks::Judgement;
@@ -439,6 +440,18 @@ impl Store for SqliteStore {
         at: DateTime<FixedOffset>,
     ) -> StoreResult<()> {
         deliveries::retry(self, endpoint, position, error, at)
+    }
+
+    fn record_probe(&mut self, probe: &ProbeRecord) -> StoreResult<()> {
+        probes::record(self, probe)
+    }
+
+    fn latest_probe(&self, id: &str) -> StoreResult<Option<ProbeRecord>> {
+        probes::latest(&self.conn, id)
+    }
+
+    fn unprobed(&self, limit: u64) -> StoreResult<Vec<(String, u32)>> {
+        probes::unprobed(&self.conn, limit)
     }
 
     fn delivery_clear_failures(&mut self, endpoint: &str) -> StoreResult<u64> {

@@ -150,6 +150,25 @@ const MIGRATIONS: &[&str] = &[
     -- shenhe deliver: when an endpoint began failing (its first retried attempt since
     -- its last accepted event), for "failing since …".
     ALTER TABLE deliveries ADD COLUMN failing_since TEXT;
+    -- (site probe, issue 17) What the probe saw at an application's declared website, one
+    -- row a probe, the newest last; error and findings are JSON ({en, zh} and
+    -- [{check, finding, detail}]). Evidence only: nothing here changes a state.
+    CREATE TABLE probes (
+        seq INTEGER PRIMARY KEY,
+        application_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        fetched_at TEXT NOT NULL,
+        url TEXT NOT NULL,
+        status INTEGER,
+        final_url TEXT NOT NULL,
+        tls_ok INTEGER,
+        elapsed_ms INTEGER NOT NULL,
+        title TEXT,
+        footer_icp TEXT,
+        error TEXT,
+        findings TEXT NOT NULL
+    );
+    CREATE INDEX probes_application ON probes(application_id, revision, seq);
     "#,
 ];
 

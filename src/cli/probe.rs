@@ -1,0 +1,174 @@
+//! `shenhe probe ID` and `shenhe probe --pending`: fetch applications' declared websites
+//! (crates/probe) and keep what was seen as evidence on their checks. A few at a time;
+//! the fetching runs on worker threads, the database is written from this thread only.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, mpsc};
+
+use clap::Args;
+use serde_json::json;
+
+use super::{CliError, json};
+use crate::domain::probe::{ProbeFinding, ProbeRecord};
+use crate::domain::text::{display_safe, fit};
+use crate::review::Review;
+use crate::review::probe::ProbeTarget;
+
+/// At most this many probes at a time, whatever --jobs asks.
+const MAX_JOBS: usize = 8;
+/// `--pending` looks at most at this many applications a run.
+const PENDING_LIMIT: u64 = 500;
+
+#[derive(Args, Debug)]
+pub struct ProbeArgs {
+    /// The application whose website to probe
+    #[arg(required_unless_present = "pending", conflicts_with = "pending")]
+    pub id: Option<String>,
+    /// Probe every application waiting for review whose current revision has not been probed
+    #[arg(long)]
+    pub pending: bool,
+    /// How many probes at a time (1-8)
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=8))]
+    pub jobs: u8,
+    /// For tests only: let the probe reach loopback and private addresses, on any port
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Print what was seen as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn record(target: &ProbeTarget, seen: shenhe_probe::Probe, review: &Review) -> ProbeRecord {
+    ProbeRecord {
+        application_id: target.id.clone(),
+        revision: target.revision,
+        fetched_at: review.now(),
+        url: seen.url,
+        status: seen.status,
+        final_url: seen.final_url,
+        tls_ok: seen.tls_ok,
+        elapsed_ms: seen.elapsed_ms,
+        title: seen.title,
+        footer_icp: seen.footer_icp,
+        error: seen.error,
+        findings: seen
+            .findings
+            .into_iter()
+            .map(|f| ProbeFinding {
+                check: f.check,
+                finding: f.finding.to_string(),
+                detail: f.detail,
+            })
+            .collect(),
+    }
+}
+
+/// Runs the probes of `targets`, `jobs` at a time, and records each as it comes in.
+fn probe_all(
+    review: &mut Review,
+    targets: Vec<ProbeTarget>,
+    jobs: usize,
+    options: &shenhe_probe::Options,
+) -> Result<Vec<ProbeRecord>, CliError> {
+    let queue = Arc::new(Mutex::new(targets.into_iter().rev().collect::<Vec<_>>()));
+    let (tx, rx) = mpsc::channel();
+    let mut workers = Vec::new();
+    for _ in 0..jobs.clamp(1, MAX_JOBS) {
+        let queue = Arc::clone(&queue);
+        let tx = tx.clone();
+        let options = options.clone();
+        workers.push(std::thread::spawn(move || {
+            loop {
+                let next = queue.lock().expect("probe queue").pop();
+                let Some(target) = next else { break };
+                let declared = shenhe_probe::Declared {
+                    icp: target.declared_icp.as_deref(),
+                    icp_required: target.icp_required,
+                };
+                let seen = shenhe_probe::probe(&target.url, &declared, &options);
+                if tx.send((target, seen)).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let mut done = Vec::new();
+    for (target, seen) in rx {
+        let r = record(&target, seen, review);
+        review.record_probe(r.clone())?;
+        done.push(r);
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+    Ok(done)
+}
+
+pub fn run(review: &mut Review, args: ProbeArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let options = shenhe_probe::Options {
+        allow_private: args.allow_private,
+        ..shenhe_probe::Options::default()
+    };
+    let targets = match &args.id {
+        Some(id) => match review.probe_target(id)? {
+            Some(t) => vec![t],
+            None => {
+                return Err(CliError::Usage(format!(
+                    "{}: the application declares no website: nothing to probe",
+                    fit(id, 60)
+                )));
+            }
+        },
+        None => review.unprobed(PENDING_LIMIT)?,
+    };
+    let done = probe_all(review, targets, args.jobs as usize, &options)?;
+    if args.json {
+        let items: Vec<_> = done
+            .iter()
+            .map(|r| json!({"id": r.application_id, "probe": json::probe(r)}))
+            .collect();
+        json::print(out, &json!({ "probed": items }))?;
+        return Ok(());
+    }
+    for r in &done {
+        writeln!(out, "{}", summary(r))?;
+        for f in &r.findings {
+            writeln!(
+                out,
+                "  {}: {}",
+                f.check.id(),
+                display_safe(&fit(&f.detail.en, 200))
+            )?;
+        }
+    }
+    if args.pending {
+        writeln!(out, "{} probed", done.len())?;
+    }
+    Ok(())
+}
+
+/// One line: the id, then what answered, or why nothing did.
+pub fn summary(r: &ProbeRecord) -> String {
+    let id = display_safe(&r.application_id).into_owned();
+    if let Some(e) = &r.error {
+        return format!("{id}: probe failed: {}", display_safe(&fit(&e.en, 200)));
+    }
+    let status = r.status.map_or("-".to_string(), |s| s.to_string());
+    let title = r
+        .title
+        .as_deref()
+        .map(|t| format!(" \"{}\"", display_safe(&fit(t, 60))))
+        .unwrap_or_default();
+    let icp = r
+        .footer_icp
+        .as_deref()
+        .map(|i| format!(", ICP {}", display_safe(&fit(i, 40))))
+        .unwrap_or_default();
+    format!(
+        "{id}: HTTP {status} {}{title}{icp} ({} ms), {} finding(s)",
+        display_safe(&fit(&r.final_url, 120)),
+        r.elapsed_ms,
+        r.findings.len()
+    )
+}
