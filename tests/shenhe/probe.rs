@@ -368,3 +368,47 @@ mod command {
         assert!(env.json(&["show", "NOSITE", "--json"])["probe"].is_null());
     }
 }
+
+/// The console's detail at 80×24 shows what the probe saw under the website.
+mod console {
+    use super::server;
+    use crate::common::Env;
+    use crate::console::Harness;
+    use crate::fixtures::{record, with};
+    use ratatui::crossterm::event::KeyCode;
+    use serde_json::json;
+    use shenhe::present::Lang;
+
+    #[test]
+    fn the_detail_shows_the_findings_under_the_website() {
+        let env = Env::new();
+        env.import_records(&[with(
+            record("PBC"),
+            &[(
+                "/website/url",
+                json!(format!("http://{}/building", server())),
+            )],
+        )]);
+        env.ok(&["probe", "PBC", "--allow-private"]);
+        let mut h = Harness::on(env, "alice", Lang::Zh, 80, 24);
+        h.select("PBC");
+        h.press(KeyCode::Enter);
+        let mut seen = String::new();
+        for _ in 0..40 {
+            seen = h.text();
+            if seen.contains("页面显示网站建设中") {
+                break;
+            }
+            h.press(KeyCode::Char('j'));
+        }
+        assert!(seen.contains("网站探测"), "{seen}");
+        assert!(seen.contains("HTTP 200"), "{seen}");
+        assert!(seen.contains("! 网站已建成"), "{seen}");
+        assert!(seen.contains("页面显示网站建设中"), "{seen}");
+        assert!(seen.contains("页面备案号"), "{seen}");
+        assert!(seen.contains("未找到"), "{seen}");
+        for line in seen.lines() {
+            assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
+        }
+    }
+}

@@ -183,6 +183,69 @@ fn wrapped(label: &str, value: &str, width: usize, style: Style) -> Vec<Line<'st
         .collect()
 }
 
+/// What the site probe saw, under the website: when and what answered (or why nothing
+/// did), the page's title and ICP number, and each finding on its check. All of it but
+/// the labels is the applicant's site's text: `wrapped` makes it safe.
+fn probe(
+    lines: &mut Vec<Line<'static>>,
+    app: &App,
+    theme: Theme,
+    view: &ApplicationView,
+    width: usize,
+) {
+    let ui = app.ui;
+    let lang = app.lang;
+    let Some(p) = &view.probe else {
+        lines.extend(field(ui.probed, ui.not_probed, width));
+        return;
+    };
+    let at = china_minutes(p.fetched_at);
+    match (&p.error, p.status) {
+        (Some(e), _) => lines.extend(styled_field(
+            ui.probed,
+            &format!(
+                "{at} {}{}{}",
+                ui.probe_failed,
+                lang.pick("：", ": "),
+                lang.pick(&e.zh, &e.en)
+            ),
+            width,
+            theme.warn(),
+        )),
+        (None, status) => {
+            let status = status.map_or("-".to_string(), |s| s.to_string());
+            lines.extend(field(
+                ui.probed,
+                &format!(
+                    "{at} · HTTP {status} · {} ms · {}",
+                    p.elapsed_ms, p.final_url
+                ),
+                width,
+            ));
+            if let Some(t) = &p.title {
+                lines.extend(field(ui.page_title, t, width));
+            }
+            lines.extend(field(
+                ui.page_icp,
+                p.footer_icp.as_deref().unwrap_or(ui.none_found),
+                width,
+            ));
+        }
+    }
+    for f in &p.findings {
+        let check = app
+            .policy
+            .check_rule(f.check)
+            .map_or(f.check.id(), |r| lang.pick(&r.zh, &r.en));
+        lines.extend(styled_field(
+            &format!("! {check}"),
+            lang.pick(&f.detail.zh, &f.detail.en),
+            width,
+            theme.fail(),
+        ));
+    }
+}
+
 fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Line<'static>> {
     let ui = app.ui;
     let lang = app.lang;
@@ -324,6 +387,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
                 )),
             }
         }
+        probe(&mut lines, app, theme, view, width);
     }
 
     if !a.goods.is_empty() {
