@@ -12,6 +12,7 @@ mod console_roles;
 mod crash;
 mod deliver;
 mod events;
+mod friction;
 mod fuzz;
 mod hardening;
 mod hostile;

@@ -15,11 +15,11 @@ use crate::common::*;
 use crate::console::queue_records;
 
 /// Generous: a debug build on two busy cores can take seconds to start.
-const DEADLINE: Duration = Duration::from_secs(15);
-const POLL: Duration = Duration::from_millis(20);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(15);
+pub(crate) const POLL: Duration = Duration::from_millis(20);
 
-const ESC: &str = "\x1b";
-const ENTER: &str = "\r";
+pub(crate) const ESC: &str = "\x1b";
+pub(crate) const ENTER: &str = "\r";
 const CTRL_C: &str = "\x03";
 
 /// What the emulator was asked to do beyond drawing text: none of it should happen.
@@ -340,7 +340,7 @@ impl Drop for Console {
 }
 
 /// For what the screen cannot show (the database): polls until `cond` holds.
-fn wait_until(what: &str, cond: impl Fn() -> bool) {
+pub(crate) fn wait_until(what: &str, cond: impl Fn() -> bool) {
     let deadline = Instant::now() + DEADLINE;
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -349,7 +349,7 @@ fn wait_until(what: &str, cond: impl Fn() -> bool) {
 }
 
 /// A database where SHENHE_REVIEWER names the reviewer, holding `records`.
-fn env_with(records: &[Value]) -> Env {
+pub(crate) fn env_with(records: &[Value]) -> Env {
     let env = Env::new();
     env.ok(&["init", "--allow-reviewer-override"]);
     env.import_records(records);
@@ -369,7 +369,7 @@ fn nonzero(n: u16) -> std::num::NonZeroU16 {
     std::num::NonZeroU16::new(n).expect("a terminal has a size")
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
@@ -377,7 +377,7 @@ fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
-fn history(env: &Env, id: &str) -> Vec<Value> {
+pub(crate) fn history(env: &Env, id: &str) -> Vec<Value> {
     env.json(&["history", id, "--json"])
         .as_array()
         .expect("entries")
@@ -385,14 +385,14 @@ fn history(env: &Env, id: &str) -> Vec<Value> {
 }
 
 /// The queue's column titles are on screen (not the detail, not a dialog over row 1).
-fn in_queue(rows: &[String]) -> bool {
+pub(crate) fn in_queue(rows: &[String]) -> bool {
     rows.get(1).is_some_and(|r| {
         (r.contains("ID") && r.contains("Merchant")) || (r.contains("订单号") && r.contains("商户"))
     })
 }
 
 /// `q` from wherever the console is: Esc back to the queue first.
-fn quit(mut console: Console) -> Finished {
+pub(crate) fn quit(mut console: Console) -> Finished {
     if !in_queue(&console.rows()) {
         console.esc();
         console.wait_for("the queue", in_queue);
@@ -403,7 +403,7 @@ fn quit(mut console: Console) -> Finished {
 
 /// The process exited 0 and left the terminal as it found it: the alternate screen left
 /// last, the cursor shown, and the line discipline cooked again.
-fn assert_restored(done: &Finished, how: &str) {
+pub(crate) fn assert_restored(done: &Finished, how: &str) {
     assert!(done.status.success(), "{how}: {:?}", done.status);
     let raw = &done.raw;
     let entered = rfind(raw, b"\x1b[?1049h").expect("the alternate screen was entered");
@@ -674,10 +674,21 @@ fn pty_two_consoles_see_each_other_without_a_keypress() {
     assert_restored(&quit(a), "q in A");
     assert_restored(&quit(b), "q in B");
     assert_eq!(env.state_of("SQ0001"), "pending_integration");
-    let last = history(&env, "SQ0001").pop().expect("an entry");
+    // The decision, then (once it was written) the claim it overrode.
+    let entries = history(&env, "SQ0001");
+    let last_two: Vec<(&Value, &Value)> = entries
+        .iter()
+        .rev()
+        .take(2)
+        .rev()
+        .map(|e| (&e["action"], &e["actor"]))
+        .collect();
     assert_eq!(
-        (&last["action"], &last["actor"]),
-        (&json!("approve"), &json!("bob"))
+        last_two,
+        [
+            (&json!("approve"), &json!("bob")),
+            (&json!("claim_override"), &json!("bob"))
+        ]
     );
 }
 
@@ -789,7 +800,7 @@ fn pty_hostile_text_reaches_the_terminal_inert() {
         let ok = match end {
             // The presenter's: moves, rendition, erase, scroll margins and scrolls.
             'H' | 'm' | 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'J' | 'r' | 'S' | 'T' => true,
-            'h' | 'l' => matches!(params.as_str(), "?1049" | "?25"),
+            'h' | 'l' => matches!(params.as_str(), "?1049" | "?25" | "?2004"),
             _ => false,
         };
         assert!(ok, "the console emitted ESC[{params}{end}");

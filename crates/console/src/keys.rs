@@ -310,11 +310,17 @@ static CONFIRM: &[Binding] = &[
     },
 ];
 
-/// A text field inside a dialog: editing keys first (see [`text`]), then these.
+/// A text field inside a dialog: editing keys first (see [`text`]), then these. The
+/// message and the notes take several lines: Enter sends, Ctrl-j adds a line (a paste
+/// keeps its lines: it is text, never keys).
 static FIELD: &[Binding] = &[
     Binding {
         presses: &[(code(KeyCode::Enter), Action::Confirm)],
         what: |k| k.submit,
+    },
+    Binding {
+        presses: &[(ctrl('j'), Action::Edit(InputRequest::InsertChar('\n')))],
+        what: |k| k.new_line,
     },
     Binding {
         presses: &[
@@ -383,7 +389,7 @@ pub fn keymap(mode: Mode) -> &'static [Binding] {
 }
 
 /// Whether a mode edits text: its printable keys type rather than command.
-fn edits_text(mode: Mode) -> bool {
+pub fn edits_text(mode: Mode) -> bool {
     matches!(
         mode,
         Mode::Search | Mode::ConfirmText | Mode::ReturnText | Mode::JudgeText

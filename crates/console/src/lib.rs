@@ -61,13 +61,13 @@ pub fn run(review: Review, lang: Lang) -> Result<(), ConsoleError> {
     let _ = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .install();
-    let mut screen = screen::init().inspect_err(|_| ratatui::restore())?;
+    let mut screen = screen::init().inspect_err(|_| screen::restore())?;
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(ConsoleError::from)
         .and_then(|rt| rt.block_on(event_loop(&mut screen, review, lang)));
-    ratatui::restore();
+    screen::restore();
     result
 }
 
@@ -189,6 +189,8 @@ fn handle(app: &mut App, e: Event, requests: &std::sync::mpsc::Sender<Request>) 
             }
         }
         Event::Resize(w, h) => app.resize(w, h),
+        // Text, never keys: a pasted newline is a new line of the field, not Enter.
+        Event::Paste(text) => app.paste(&text),
         _ => Vec::new(),
     };
     send(requests, out);

@@ -18,6 +18,7 @@ mod ansi;
 use ansi::{Bytes, Pen, csi, cup, glyph, sgr};
 use ratatui::backend::{Backend, ClearType, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
 use ratatui::layout::{Position, Rect, Size};
@@ -25,17 +26,26 @@ use ratatui::{Frame, Terminal};
 
 /// Raw mode, the alternate screen, and a panic hook that leaves both before the panic is
 /// reported: what `ratatui::init` does, with the console's own presenter for drawing.
-/// Leave with `ratatui::restore()`; the cursor comes back when the `Screen` is dropped.
+/// Bracketed paste is on, so that a paste arrives as text, never as keys (a pasted
+/// newline would otherwise be Enter). Leave with [`restore`]; the cursor comes back when
+/// the `Screen` is dropped.
 pub fn init() -> io::Result<Screen<Stdout>> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        ratatui::restore();
+        restore();
         hook(info);
     }));
     enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen)?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     let (width, height) = ratatui::crossterm::terminal::size()?;
     Screen::new(io::stdout(), Size::new(width, height))
+}
+
+/// The terminal as it was: bracketed paste off, then what `ratatui::restore` undoes
+/// (the alternate screen left last, raw mode off).
+pub fn restore() {
+    let _ = execute!(io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
 }
 
 /// A list drawn on consecutive rows that scrolls: which rows, and the index of the item

@@ -227,7 +227,7 @@ impl Worker {
                 }
                 self.show(&id);
             }
-            Request::Refresh { id } => self.show(&id),
+            Request::Refresh { id } => self.show_again(&id),
             Request::Active => self.active_at = Instant::now(),
             Request::Close => {
                 if let Some(id) = self.open.take() {
@@ -284,39 +284,61 @@ impl Worker {
         }
     }
 
-    fn show(&mut self, id: &str) {
-        match self.review.show(id) {
-            Ok(view) => self.send(Response::Detail(Box::new(view))),
-            Err(e) => self.fail(e),
+    /// The detail of `id` again. Decided by someone else while open here: nothing is
+    /// left to hold, and other consoles must not go on showing this reviewer on it.
+    fn show_again(&mut self, id: &str) {
+        if self.show(id).is_some_and(|s| !s.is_open()) && self.open.as_deref() == Some(id) {
+            let _ = self.review.release(id);
+            self.open = None;
+            self.claimed_at = None;
         }
     }
 
-    /// Deciding despite another reviewer's claim is itself recorded.
-    /// A decision: when the reviewer overrode another's claim, that is recorded first.
+    /// Sends the detail of `id`; returns its state.
+    fn show(&mut self, id: &str) -> Option<State> {
+        match self.review.show(id) {
+            Ok(view) => {
+                let state = view.stored.state;
+                self.send(Response::Detail(Box::new(view)));
+                Some(state)
+            }
+            Err(e) => {
+                self.fail(e);
+                None
+            }
+        }
+    }
+
+    /// A decision; when the reviewer overrode another's claim, that is recorded once the
+    /// decision is written. A decision refused (someone else decided first) writes
+    /// nothing at all: the loser of a race leaves no trace in the audit trail.
     fn decide(
         &mut self,
         id: String,
         claim: Option<Claim>,
         act: impl FnOnce(&mut Review, &str) -> Result<Decided, ReviewError>,
     ) {
-        let overridden = match claim {
-            Some(c) => self.review.record_claim_override(&id, &c),
-            None => Ok(()),
-        };
-        let result = overridden
-            .and_then(|_| act(&mut self.review, &id))
-            .map(|d| d.to);
-        match result {
+        match act(&mut self.review, &id).map(|d| d.to) {
             Ok(to) => {
+                let overridden = match &claim {
+                    Some(c) => self.review.record_claim_override(&id, c),
+                    None => Ok(()),
+                };
+                // Decided: nobody holds it any more, so other consoles stop showing a claim.
+                let _ = self.review.release(&id);
                 if self.open.as_deref() == Some(id.as_str()) {
                     self.open = None;
+                    self.claimed_at = None;
                 }
                 self.send(Response::Decided { id, to });
+                if let Err(e) = overridden {
+                    self.fail(e);
+                }
             }
             Err(e) => {
                 // The detail on screen is stale: show what is there now.
                 self.fail(e);
-                self.show(&id);
+                self.show_again(&id);
             }
         }
     }

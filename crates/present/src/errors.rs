@@ -9,7 +9,19 @@ use crate::time::{china_minutes, china_seconds};
 /// What a person is told when an operation did nothing.
 pub fn error_message(lang: Lang, e: &ReviewError) -> String {
     if lang == Lang::En {
-        return e.to_string();
+        return match e {
+            // Who, when and into what first: the console's status line is one row, and a
+            // reviewer who lost a race must read that before the line is cut.
+            ReviewError::RefusedAfter {
+                refused,
+                by,
+                at,
+                id,
+                ..
+            } => decided_already_en(id, by, *at, refused.from),
+            ReviewError::Conflict { id, state, by, at } => decided_already_en(id, by, *at, *state),
+            _ => e.to_string(),
+        };
     }
     match e {
         ReviewError::NotFound { id } => {
@@ -27,12 +39,12 @@ pub fn error_message(lang: Lang, e: &ReviewError) -> String {
             id,
             ..
         } => format!(
-            "{id} 已由 {by} 于 {} 处理，当前状态：{}；未做任何更改",
+            "{id} 已由 {by} 于 {} 处理（现为{}）；未做任何更改",
             china_seconds(*at),
             refused.from.zh()
         ),
         ReviewError::Conflict { id, state, by, at } => format!(
-            "{id} 已由 {by} 于 {} 处理，当前状态：{}；未做任何更改",
+            "{id} 已由 {by} 于 {} 处理（现为{}）；未做任何更改",
             china_seconds(*at),
             state.zh()
         ),
@@ -112,4 +124,17 @@ fn event_zh(event: shenhe_domain::state::Event) -> &'static str {
         Event::IntegrationPassed => "通过集成测试",
         Event::Reopen => "重新打开",
     }
+}
+
+fn decided_already_en(
+    id: &str,
+    by: &str,
+    at: chrono::DateTime<chrono::FixedOffset>,
+    state: shenhe_domain::state::State,
+) -> String {
+    format!(
+        "{id} was already decided by {by} at {}: it is now {}; nothing was written",
+        china_seconds(at),
+        state.en()
+    )
 }

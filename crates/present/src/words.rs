@@ -133,6 +133,8 @@ pub struct KeyHelp {
     pub pass_fail: &'static str,
     pub accept_search: &'static str,
     pub reopen: &'static str,
+    /// Ctrl-j in a message or note: a new line (Enter sends).
+    pub new_line: &'static str,
 }
 
 pub static UI_ZH: Ui = Ui {
@@ -259,6 +261,7 @@ pub static UI_ZH: Ui = Ui {
         pass_fail: "合格/不合格",
         accept_search: "完成搜索",
         reopen: "重新打开（组长）",
+        new_line: "换行",
     },
 };
 
@@ -386,5 +389,6 @@ pub static UI_EN: Ui = Ui {
         pass_fail: "pass/fail",
         accept_search: "keep search",
         reopen: "reopen (lead)",
+        new_line: "new line",
     },
 };

@@ -183,6 +183,29 @@ impl App {
         }
     }
 
+    /// A paste (bracketed by the terminal): text for the field that has the focus,
+    /// never keys. The message and notes keep its lines; the search takes one line; where
+    /// no field has the focus, nothing happens.
+    pub fn paste(&mut self, text: &str) -> Vec<Request> {
+        let mode = self.mode();
+        if !crate::keys::edits_text(mode) {
+            return Vec::new();
+        }
+        let lines = mode != Mode::Search;
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        let mut out = Vec::new();
+        for c in text.chars() {
+            let c = match c {
+                '\n' if lines => '\n',
+                '\n' | '\t' => ' ',
+                c if c.is_control() => continue,
+                c => c,
+            };
+            out.extend(self.update(Action::Edit(tui_input::InputRequest::InsertChar(c))));
+        }
+        out
+    }
+
     /// Rows of the queue table on screen: the header, column titles and footer take three.
     pub fn table_height(&self) -> u64 {
         u64::from(self.height.saturating_sub(3)).max(1)

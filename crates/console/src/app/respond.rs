@@ -51,7 +51,17 @@ impl App {
                     self.at_end = false;
                     self.revealed = None;
                 }
+                let decided_elsewhere = if same {
+                    self.decided_elsewhere(&view)
+                } else {
+                    None
+                };
                 self.detail = Some(view);
+                if let Some(e) = decided_elsewhere {
+                    // A dialog open on what someone else just decided: said now, in the
+                    // console's words, before the reviewer confirms anything.
+                    self.error(error_message(self.lang, &e));
+                }
                 if let Some(what) = self.pending.take() {
                     self.open_dialog(what);
                     if matches!(self.overlay, Overlay::None) {
@@ -75,10 +85,14 @@ impl App {
                     _ => format!("{id} {word} → {}", self.lang.state(to)),
                 };
                 self.status = Some(Status { text, error: false });
+                // What opens next was chosen with the decision: read before the reload,
+                // which would otherwise make the decided row the one to follow (and open
+                // it again, claiming what nobody needs to hold any more).
+                let next = self.follow.clone();
                 let mut requests = self.reload_window();
                 requests.push(Request::Counts);
                 if self.screen == Screen::Detail {
-                    match self.follow.clone() {
+                    match next {
                         Some(next) => requests.push(Request::Open { id: next }),
                         None => {
                             self.screen = Screen::Queue;
@@ -128,6 +142,35 @@ impl App {
                 self.now = now;
                 vec![Request::Counts]
             }
+        }
+    }
+}
+
+impl App {
+    /// While a decision dialog is open on the detail held, `view` (the same application,
+    /// read again) shows it decided by someone else: who, when and into what.
+    fn decided_elsewhere(&self, view: &ApplicationView) -> Option<ReviewError> {
+        let old = self.detail.as_ref()?;
+        let event = match &self.overlay {
+            Overlay::Confirm(c) => match c.decision {
+                Decision::Approve => Event::Approve,
+                Decision::Expire => Event::Expire,
+                Decision::Reopen => return None,
+            },
+            Overlay::Return(_) => Event::Return,
+            _ => return None,
+        };
+        if old.stored.version == view.stored.version || view.stored.changed_by == self.actor {
+            return None;
+        }
+        match may_decide(&self.policy, &view.stored, event, self.now) {
+            Err(ReviewError::Refused(refused)) => Some(ReviewError::RefusedAfter {
+                refused,
+                id: view.id().to_string(),
+                by: view.stored.changed_by.clone(),
+                at: view.stored.changed_at,
+            }),
+            _ => None,
         }
     }
 }

@@ -64,19 +64,29 @@ fn text_field(
     }
     let label = format!("{} ", pad(label, 18));
     let room = (inner.width as usize).saturating_sub(width(&label) + 1);
+    // A new line shows as ↵ (the field keeps one row); the cursor is counted on what shows.
+    let shown_chars: Vec<char> = input
+        .value()
+        .chars()
+        .map(|c| if c == '\n' { '↵' } else { c })
+        .collect();
+    let char_width = |c: &char| unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+    let cursor: usize = shown_chars
+        .iter()
+        .take(input.cursor())
+        .map(char_width)
+        .sum();
     // Keep the cursor on screen for long text: show the end of it.
-    let value = input.value();
-    let scroll = input.visual_cursor().saturating_sub(room.saturating_sub(1));
+    let scroll = cursor.saturating_sub(room.saturating_sub(1));
     let shown: String = {
         let mut skipped = 0;
         let mut out = String::new();
-        for c in value.chars() {
-            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        for c in &shown_chars {
             if skipped < scroll {
-                skipped += w;
+                skipped += char_width(c);
                 continue;
             }
-            out.push(c);
+            out.push(*c);
         }
         out
     };
@@ -98,7 +108,7 @@ fn text_field(
         ]),
     );
     if focused {
-        let x = inner.x + width(&label) as u16 + (input.visual_cursor() - scroll).min(room) as u16;
+        let x = inner.x + width(&label) as u16 + (cursor - scroll).min(room) as u16;
         frame.set_cursor_position(Position::new(
             x.min(inner.x + inner.width - 1),
             inner.y + row,

@@ -1,0 +1,118 @@
+//! Issue 15, "a reviewer's whole day, without friction": each numbered item through the
+//! real console in a pseudo-terminal (see `pty` for the driver).
+
+use serde_json::Value;
+
+use crate::console::queue_records;
+use crate::pty::*;
+
+fn actions_by(env: &crate::common::Env, id: &str, actor: &str) -> Vec<String> {
+    history(env, id)
+        .iter()
+        .filter(|e| e["actor"] == actor)
+        .map(|e| e["action"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn claimed_by(env: &crate::common::Env, id: &str) -> Value {
+    env.json(&["show", id, "--json"])["claimed_by"].clone()
+}
+
+/// Item 1. Two reviewers open the same application; alice approves; bob, in Chinese, with his
+/// confirmation open, is told at once who decided it, when and into what, in his language,
+/// and confirming a moment later writes nothing for him (no claim override either).
+#[test]
+fn pty_race_the_loser_is_told_who_decided_and_writes_nothing() {
+    let env = env_with(&queue_records());
+    let mut alice = Console::start(&env, Opts::default());
+    let mut bob = Console::start(
+        &env,
+        Opts {
+            reviewer: "bob",
+            lang: "zh_CN.UTF-8",
+            ..Opts::default()
+        },
+    );
+    alice.wait_footer("1/5");
+    bob.wait_footer("1/5");
+    bob.open("SQ0001");
+    bob.send("a");
+    bob.wait_text("Enter 确认");
+
+    alice.open("SQ0001");
+    alice.send("a");
+    alice.wait_text("another reviewer has this open");
+    alice.send(ENTER);
+    alice.wait_text("SQ0001 approved → pending integration");
+
+    // Bob has pressed nothing: his console read the change and says who won.
+    let said = "SQ0001 已由 alice 于 2026-11-24 10:00:00 处理（现为待集成）；未做任何更改";
+    let rows = bob.wait_text("已由 alice");
+    assert!(
+        rows.iter().any(|r| r.contains(said)),
+        "whole, in Chinese:\n{}",
+        rows.join("\n")
+    );
+    // He confirms anyway, a moment later: refused in the same words, nothing written.
+    bob.send(ENTER);
+    bob.wait_for("the dialog gone and the refusal shown", |rows| {
+        !rows.iter().any(|r| r.contains("Enter 确认")) && rows.iter().any(|r| r.contains(said))
+    });
+    // Alice's decision released the claims: nobody is shown holding it.
+    wait_until("no claim left on the decided application", || {
+        claimed_by(&env, "SQ0001").is_null()
+    });
+    assert_restored(&quit(bob), "q in bob's console");
+    assert_restored(&quit(alice), "q in alice's console");
+
+    assert_eq!(env.state_of("SQ0001"), "pending_integration");
+    assert_eq!(actions_by(&env, "SQ0001", "bob"), Vec::<String>::new());
+    assert_eq!(
+        actions_by(&env, "SQ0001", "alice"),
+        ["approve", "claim_override"],
+        "alice overrode bob's claim, after her decision was written"
+    );
+}
+
+/// Item 2. A paste is text, never keys: a pasted newline is a line of the message, not Enter;
+/// Ctrl-j adds a line by hand; Enter sends. The terminal is asked for bracketed paste and
+/// given it back off.
+#[test]
+fn pty_a_pasted_newline_is_a_line_of_the_message_not_enter() {
+    let env = env_with(&queue_records());
+    let mut c = Console::start(
+        &env,
+        Opts {
+            reviewer: "wangwei",
+            lang: "zh_CN.UTF-8",
+            ..Opts::default()
+        },
+    );
+    c.wait_footer("1/5");
+    c.search("SQ0003");
+    c.send("r");
+    c.wait_text("[x] 申请的网站为淘宝");
+    c.send(ENTER);
+    c.send("\x1b[200~第一行说明\r\n第二行说明\x1b[201~");
+    c.wait_text("第一行说明↵第二行说明");
+    assert_eq!(env.state_of("SQ0003"), "pending_review", "nothing sent yet");
+    // Ctrl-j: a line by hand; then a paste with a newline only and typed text.
+    c.send("\x0a第三行");
+    c.wait_text("第二行说明↵第三行");
+    assert_eq!(env.state_of("SQ0003"), "pending_review", "nothing sent yet");
+    c.send(ENTER);
+    c.wait_text("SQ0003 已退回");
+    let done = quit(c);
+    assert_restored(&done, "q");
+    let on = find(&done.raw, b"\x1b[?2004h").expect("bracketed paste asked for");
+    let off = find(&done.raw, b"\x1b[?2004l").expect("bracketed paste given back");
+    let left = find(&done.raw, b"\x1b[?1049l").expect("the alternate screen left");
+    assert!(
+        on < off && off < left,
+        "off before the alternate screen is left"
+    );
+
+    let last = history(&env, "SQ0003").pop().expect("an entry");
+    assert_eq!(last["action"], "return");
+    assert_eq!(last["message"], "第一行说明\n第二行说明\n第三行");
+}
