@@ -116,3 +116,59 @@ fn pty_a_pasted_newline_is_a_line_of_the_message_not_enter() {
     assert_eq!(last["action"], "return");
     assert_eq!(last["message"], "第一行说明\n第二行说明\n第三行");
 }
+
+/// Item 3. At 80 columns who has an application open is readable: in the queue (an
+/// overdue row keeps its `!` and says `@bob` too) and whole in the detail's header; once
+/// bob has decided, no console shows his claim any more.
+#[test]
+fn pty_who_has_it_open_is_readable_at_80_columns_and_gone_after_the_decision() {
+    let env = env_with(&queue_records());
+    let mut alice = Console::start(
+        &env,
+        Opts {
+            lang: "zh_CN.UTF-8",
+            ..Opts::default()
+        },
+    );
+    let mut bob = Console::start(
+        &env,
+        Opts {
+            reviewer: "bob",
+            ..Opts::default()
+        },
+    );
+    alice.wait_footer("1/5");
+    bob.wait_footer("1/5");
+    bob.open("SQ0002");
+    let rows = alice.wait_for("bob on the overdue row", |rows| {
+        rows.iter()
+            .any(|r| r.starts_with("! SQ0002") && r.contains("@bob"))
+    });
+    assert!(
+        rows.iter().any(|r| r.contains("深圳")),
+        "the merchant still shows:\n{}",
+        rows.join("\n")
+    );
+    alice.search("SQ0002");
+    alice.send(ENTER);
+    let rows = alice.wait_for("the detail's header", |rows| {
+        rows.first().is_some_and(|r| r.starts_with(" SQ0002 "))
+    });
+    assert!(
+        rows[0].contains("[待审核]") && rows[0].ends_with("⚑ 正在审核：bob"),
+        "the whole claim in the header: {:?}",
+        rows[0]
+    );
+
+    bob.send("a");
+    bob.wait_text("Enter confirm");
+    bob.send(ENTER);
+    bob.wait_text("SQ0002 approved");
+    alice.wait_for("the decision in alice's header, with no claim", |rows| {
+        rows.first()
+            .is_some_and(|r| r.contains("[待集成]") && !r.contains("正在审核"))
+    });
+    wait_until("no claim left", || claimed_by(&env, "SQ0002").is_null());
+    assert_restored(&quit(alice), "q in alice's console");
+    assert_restored(&quit(bob), "q in bob's console");
+}

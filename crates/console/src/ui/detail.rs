@@ -93,13 +93,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
 
 fn header<'a>(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Line<'a> {
     let s = &view.stored;
+    // The merchant's name is the one part that gives way: the state, the time left and
+    // who has it open are what a reviewer must read (the name is in the body too).
+    const NAME: usize = 2;
     let mut spans = vec![
         Span::styled(
             format!(" {} ", display_safe(&s.app.id)),
             theme.title().patch(theme.selected()),
         ),
         Span::raw(" "),
-        Span::styled(fit(&s.app.applicant.name, 30), theme.title()),
+        Span::styled(String::new(), theme.title()),
         Span::raw(format!("  [{}]", app.lang.state(s.state))),
     ];
     if s.state.under_review() {
@@ -123,10 +126,15 @@ fn header<'a>(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> 
             theme.warn(),
         ));
     }
-    let text_width: usize = spans
+    let others: usize = spans
         .iter()
         .map(|s| shenhe_domain::text::width(&s.content))
         .sum();
+    let room = width.saturating_sub(others).min(30);
+    if room >= 4 {
+        spans[NAME].content = fit(&s.app.applicant.name, room).into();
+    }
+    let text_width = others + shenhe_domain::text::width(&spans[NAME].content);
     if text_width > width {
         let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
         return Line::raw(fit(&text, width));

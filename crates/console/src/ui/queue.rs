@@ -246,6 +246,9 @@ fn row_line<'a>(
         _ => Style::new(),
     };
     let claimed = row.claimed_by.as_deref().filter(|who| *who != app.actor);
+    // Too narrow for the reviewer column: who has it open leads the merchant's cell, so
+    // that an overdue row (whose marker is `!`) still says it.
+    let reviewer_shown = columns.iter().any(|(c, _)| *c == Column::Reviewer);
     let mut spans = Vec::with_capacity(columns.len());
     for (column, w) in columns {
         let (text, style) = match column {
@@ -258,7 +261,15 @@ fn row_line<'a>(
                 (mark.to_string(), style)
             }
             Column::Id => (pad(&row.id, *w), Style::new()),
-            Column::Merchant => (pad(&row.merchant, *w), Style::new()),
+            Column::Merchant => match claimed.filter(|_| !reviewer_shown) {
+                Some(who) => {
+                    let who = format!("@{} ", fit(who, (*w / 2).max(4)));
+                    spans.push(Span::styled(who.clone(), theme.warn()));
+                    let rest = w.saturating_sub(width(&who));
+                    (pad(&row.merchant, rest), Style::new())
+                }
+                None => (pad(&row.merchant, *w), Style::new()),
+            },
             Column::Product => (pad(lang.product(policy, &row.product), *w), Style::new()),
             Column::Plan => (pad(&lang.plan_short(&row.plan), *w), Style::new()),
             Column::State => (pad(lang.state_short(row.state), *w), Style::new()),
