@@ -172,3 +172,42 @@ fn pty_who_has_it_open_is_readable_at_80_columns_and_gone_after_the_decision() {
     assert_restored(&quit(alice), "q in alice's console");
     assert_restored(&quit(bob), "q in bob's console");
 }
+
+/// Item 4. The judge dialog keeps every verdict made in it: `m p j f Enter` records two
+/// judgements, one a pass and one a fail, in one trip.
+#[test]
+fn pty_the_judge_dialog_keeps_every_verdict() {
+    let goods_unknown = crate::common::with(
+        crate::common::record("SQ0009"),
+        &[("/goods", serde_json::json!([]))],
+    );
+    let env = env_with(&[goods_unknown]);
+    let mut c = Console::start(&env, Opts::default());
+    c.wait_footer("1/1");
+    c.open("SQ0009");
+    c.send("m");
+    c.wait_text("Judge");
+    c.send("p");
+    c.wait_text("→ pass");
+    c.send("j");
+    c.send("f");
+    let rows = c.wait_text("→ fail");
+    assert!(
+        rows.iter().any(|r| r.contains("→ pass")),
+        "the first verdict is still there:\n{}",
+        rows.join("\n")
+    );
+    c.send(ENTER);
+    c.wait_text("judgement recorded");
+    assert_restored(&quit(c), "q");
+    let judged: Vec<String> = history(&env, "SQ0009")
+        .iter()
+        .filter(|e| e["action"] == "judge")
+        .map(|e| e["detail"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(judged.len(), 2, "{judged:?}");
+    assert!(
+        judged[0].ends_with(": pass") && judged[1].ends_with(": fail"),
+        "{judged:?}"
+    );
+}

@@ -69,11 +69,12 @@ pub enum Request {
         note: String,
         claim: Option<Claim>,
     },
+    /// Every verdict made in the judge dialog, recorded one after the other (each its
+    /// own transaction, each at the version the one before left).
     Judge {
         id: String,
         version: i64,
-        check: CheckId,
-        passed: bool,
+        verdicts: Vec<(CheckId, bool)>,
         note: Option<String>,
     },
     Reveal {
@@ -270,13 +271,19 @@ impl Worker {
             Request::Judge {
                 id,
                 version,
-                check,
-                passed,
+                verdicts,
                 note,
-            } => match self.review.judge(&id, version, check, passed, note) {
-                Ok(_) => self.send(Response::Judged { id }),
-                Err(e) => self.fail(e),
-            },
+            } => {
+                for (i, (check, passed)) in verdicts.into_iter().enumerate() {
+                    // A judgement moves the version on by one.
+                    let at = version + i as i64;
+                    if let Err(e) = self.review.judge(&id, at, check, passed, note.clone()) {
+                        self.fail(e);
+                        return self.show_again(&id);
+                    }
+                }
+                self.send(Response::Judged { id });
+            }
             Request::Reveal { id } => match self.review.reveal_password(&id) {
                 Ok(password) => self.send(Response::Revealed { id, password }),
                 Err(e) => self.fail(e),

@@ -41,7 +41,9 @@ pub struct JudgeDialog {
     /// The checks of this application that need a person.
     pub checks: Vec<CheckId>,
     pub cursor: usize,
-    pub verdict: Option<bool>,
+    /// The verdict made on each check (beside `checks`): every one is kept, and Enter
+    /// records them all.
+    pub verdicts: Vec<Option<bool>>,
     pub note: Input,
     pub note_focused: bool,
 }
@@ -154,9 +156,9 @@ impl App {
             return Vec::new();
         }
         self.overlay = Overlay::Judge(JudgeDialog {
+            verdicts: vec![None; manual.len()],
             checks: manual,
             cursor: 0,
-            verdict: None,
             note: Input::default(),
             note_focused: false,
         });
@@ -318,30 +320,37 @@ impl App {
             Action::Back => self.overlay = Overlay::None,
             Action::Down if !dialog.note_focused => {
                 dialog.cursor = (dialog.cursor + 1).min(dialog.checks.len() - 1);
-                dialog.verdict = None;
             }
             Action::Up if !dialog.note_focused => {
                 dialog.cursor = dialog.cursor.saturating_sub(1);
-                dialog.verdict = None;
             }
-            Action::Verdict(passed) => dialog.verdict = Some(passed),
+            Action::Verdict(passed) => {
+                if let Some(v) = dialog.verdicts.get_mut(dialog.cursor) {
+                    *v = Some(passed);
+                }
+            }
             Action::NextField | Action::PreviousField => dialog.note_focused = !dialog.note_focused,
             Action::Edit(request) => {
                 dialog.note.handle(request);
             }
             Action::Confirm => {
-                let Some(passed) = dialog.verdict else {
+                let verdicts: Vec<(CheckId, bool)> = dialog
+                    .checks
+                    .iter()
+                    .zip(&dialog.verdicts)
+                    .filter_map(|(check, v)| v.map(|passed| (*check, passed)))
+                    .collect();
+                if verdicts.is_empty() {
                     dialog.note_focused = false;
                     return Vec::new();
-                };
+                }
                 let Some(view) = &self.detail else {
                     return Vec::new();
                 };
                 let request = Request::Judge {
                     id: view.id().to_string(),
                     version: view.stored.version,
-                    check: dialog.checks[dialog.cursor],
-                    passed,
+                    verdicts,
                     note: non_empty(dialog.note.value()),
                 };
                 self.overlay = Overlay::None;

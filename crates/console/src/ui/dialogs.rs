@@ -373,14 +373,10 @@ pub fn judge(frame: &mut Frame, app: &App, theme: Theme, dialog: &JudgeDialog) {
         let detail = current
             .map(|c| app.lang.evidence(&c.detail).to_string())
             .unwrap_or_default();
-        let verdict = if i == dialog.cursor {
-            match dialog.verdict {
-                Some(true) => format!(" → {}", ui.verdict_pass),
-                Some(false) => format!(" → {}", ui.verdict_fail),
-                None => String::new(),
-            }
-        } else {
-            String::new()
+        let verdict = match dialog.verdicts.get(i).copied().flatten() {
+            Some(true) => format!(" → {}", ui.verdict_pass),
+            Some(false) => format!(" → {}", ui.verdict_fail),
+            None => String::new(),
         };
         let line = format!(" {} [{}]{verdict}  {}", pad(&name, 12), outcome, detail);
         let style = if i == dialog.cursor && !dialog.note_focused {
