@@ -576,6 +576,9 @@ fn filter_and_sort() {
         Some(2),
         "failing checks: the Taobao shop and the unverified account"
     );
+    // Esc undoes one change at a time: back to overdue, then to all open.
+    h.press(KeyCode::Esc);
+    assert_eq!(h.app.filter_name(&h.app.filter), "overdue");
     h.press(KeyCode::Esc);
     assert_eq!(h.app.queue.total, Some(5));
     h.press(KeyCode::Char('s'));

@@ -211,3 +211,56 @@ fn pty_the_judge_dialog_keeps_every_verdict() {
         "{judged:?}"
     );
 }
+
+/// Item 6. Filters and sorts have letters (`f o`: overdue in two keys), the header says
+/// the active filter and sort even at 80 columns, and `Esc` undoes one change at a time.
+#[test]
+fn pty_filter_and_sort_by_letter_shown_in_the_header_and_undone_one_at_a_time() {
+    let env = env_with(&queue_records());
+    let mut c = Console::start(
+        &env,
+        Opts {
+            lang: "zh_CN.UTF-8",
+            ..Opts::default()
+        },
+    );
+    c.wait_footer("1/5");
+    c.send("f");
+    let menu = c.wait_text("o 超期");
+    assert!(
+        menu.iter().any(|r| r.contains("S 按提交时间")),
+        "the sorts with their letters:\n{}",
+        menu.join("\n")
+    );
+    c.send("o");
+    let rows = c.wait_footer("1/1");
+    assert!(rows[0].contains("超期"), "{}", rows[0]);
+    c.send("f");
+    c.wait_text("o 超期");
+    c.send("S");
+    let rows = c.wait_for("the sort in the header", |rows| {
+        rows[0].contains("按提交时间")
+    });
+    assert!(
+        rows[0].contains("待审核 4") && rows[0].ends_with("超期 · 按提交时间"),
+        "the counts and the filter and sort whole at 80 columns: {:?}",
+        rows[0]
+    );
+    c.send("/");
+    c.send("SQ0002");
+    c.wait_text("/SQ0002");
+    c.send(ENTER);
+    // Esc: the search, then the sort, then the filter.
+    c.esc();
+    c.wait_for("the search undone", |rows| {
+        !rows[0].contains("/SQ0002") && rows[0].contains("按提交时间")
+    });
+    c.esc();
+    c.wait_for("the sort undone", |rows| {
+        !rows[0].contains("按提交时间") && rows[0].contains("筛选: 超期")
+    });
+    c.esc();
+    c.wait_for("the filter undone", |rows| rows[0].contains("全部待处理"));
+    c.wait_footer("1/5");
+    assert_restored(&quit(c), "q");
+}

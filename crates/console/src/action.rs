@@ -32,6 +32,8 @@ pub enum Action {
     /// Enter in the search field: keep the search, back to the table.
     AcceptSearch,
     OpenFilterMenu,
+    /// A letter in the filter menu: the filter (or sort) it names, at once.
+    Pick(char),
     CycleSort,
     Approve,
     Return,

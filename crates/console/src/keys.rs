@@ -286,6 +286,48 @@ static MENU: &[Binding] = &[
         presses: &[(code(KeyCode::Esc), Action::Back), (k('q'), Action::Back)],
         what: |k| k.cancel,
     },
+    // Last: the footer keeps the keys above, the menu shows each letter beside its line.
+    Binding {
+        presses: &PICK_LETTERS,
+        what: |k| k.pick_letter,
+    },
+];
+
+/// The letters of the filter menu: a filter each (and the product groups `1`–`9`), and
+/// the sorts in capitals.
+pub const FILTER_LETTERS: [char; 13] = [
+    'a', 'r', 'v', 's', 'b', 'i', 'e', 'c', 'A', 'o', 't', 'f', 'l',
+];
+pub const GROUP_LETTERS: [char; 9] = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
+pub const SORT_LETTERS: [char; 4] = ['D', 'L', 'S', 'M'];
+
+static PICK_LETTERS: [(Key, Action); 26] = [
+    (k('a'), Action::Pick('a')),
+    (k('r'), Action::Pick('r')),
+    (k('v'), Action::Pick('v')),
+    (k('s'), Action::Pick('s')),
+    (k('b'), Action::Pick('b')),
+    (k('i'), Action::Pick('i')),
+    (k('e'), Action::Pick('e')),
+    (k('c'), Action::Pick('c')),
+    (k('A'), Action::Pick('A')),
+    (k('o'), Action::Pick('o')),
+    (k('t'), Action::Pick('t')),
+    (k('f'), Action::Pick('f')),
+    (k('l'), Action::Pick('l')),
+    (k('1'), Action::Pick('1')),
+    (k('2'), Action::Pick('2')),
+    (k('3'), Action::Pick('3')),
+    (k('4'), Action::Pick('4')),
+    (k('5'), Action::Pick('5')),
+    (k('6'), Action::Pick('6')),
+    (k('7'), Action::Pick('7')),
+    (k('8'), Action::Pick('8')),
+    (k('9'), Action::Pick('9')),
+    (k('D'), Action::Pick('D')),
+    (k('L'), Action::Pick('L')),
+    (k('S'), Action::Pick('S')),
+    (k('M'), Action::Pick('M')),
 ];
 
 static CONFIRM: &[Binding] = &[

@@ -135,6 +135,8 @@ pub struct KeyHelp {
     pub reopen: &'static str,
     /// Ctrl-j in a message or note: a new line (Enter sends).
     pub new_line: &'static str,
+    /// A letter in the filter menu: that filter or sort at once.
+    pub pick_letter: &'static str,
 }
 
 pub static UI_ZH: Ui = Ui {
@@ -262,6 +264,7 @@ pub static UI_ZH: Ui = Ui {
         accept_search: "完成搜索",
         reopen: "重新打开（组长）",
         new_line: "换行",
+        pick_letter: "按字母直接选择",
     },
 };
 
@@ -390,5 +393,6 @@ pub static UI_EN: Ui = Ui {
         accept_search: "keep search",
         reopen: "reopen (lead)",
         new_line: "new line",
+        pick_letter: "choose by its letter",
     },
 };

@@ -46,6 +46,14 @@ pub enum Overlay {
     Judge(JudgeDialog),
 }
 
+/// What the queue shows: a filter, a sort and a search.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct View {
+    pub filter: Filter,
+    pub sort: Sort,
+    pub search: String,
+}
+
 /// A line for the footer until the next key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
@@ -100,6 +108,8 @@ pub struct App {
     /// The reviewer is a lead (may reopen), as the database said when the console
     /// started; the review layer checks again when it writes.
     pub lead: bool,
+    /// The filter, sort and search before each change: `Esc` in the queue undoes one.
+    pub undo: Vec<View>,
     pending: Option<Pending>,
     /// After a decision or a refresh: select this application when it shows up.
     follow: Option<String>,
@@ -155,6 +165,7 @@ impl App {
             lead: false,
             pending: None,
             follow: None,
+            undo: Vec::new(),
         }
     }
 

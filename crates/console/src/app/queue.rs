@@ -127,16 +127,20 @@ impl App {
             Action::Top => self.select(0),
             Action::Bottom => self.select(self.queue.total.unwrap_or(1).saturating_sub(1)),
             Action::Open => self.open_selected(None),
+            // One change undone at a time: the search, the filter or the sort, the last first.
             Action::Back => {
-                if self.filter == Filter::default() && self.search.value().is_empty() {
-                    return Vec::new();
-                }
-                self.filter = Filter::default();
-                self.search.reset();
-                self.new_query()
+                let previous = match self.undo.pop() {
+                    Some(view) => view,
+                    None if self.view() != View::default() => View::default(),
+                    None => return Vec::new(),
+                };
+                self.restore_view(previous)
             }
             Action::StartSearch => {
                 self.searching = true;
+                if self.search.value().is_empty() {
+                    self.remember_view();
+                }
                 Vec::new()
             }
             Action::OpenFilterMenu => {
@@ -150,6 +154,7 @@ impl App {
                 Vec::new()
             }
             Action::CycleSort => {
+                self.remember_view();
                 self.sort = self.sort.next();
                 self.status = Some(Status {
                     text: format!("{}: {}", self.ui.sort, self.lang.sort(self.sort)),
@@ -186,6 +191,10 @@ impl App {
                     return Vec::new();
                 }
                 self.search.reset();
+                // The search was the last change: nothing left of it to undo.
+                if self.undo.last() == Some(&self.view()) {
+                    self.undo.pop();
+                }
                 self.new_query()
             }
             _ => Vec::new(),
@@ -203,14 +212,93 @@ impl App {
             Action::Top => *cursor = 0,
             Action::Bottom => *cursor = count - 1,
             Action::Confirm => {
-                self.filter = self.filters[*cursor].clone();
+                let filter = self.filters[*cursor].clone();
                 self.overlay = Overlay::None;
-                return self.new_query();
+                return self.choose_filter(filter);
+            }
+            Action::Pick(letter) => {
+                if let Some(filter) = self
+                    .filters
+                    .iter()
+                    .find(|f| self.letter_of(f) == Some(letter))
+                {
+                    let filter = filter.clone();
+                    self.overlay = Overlay::None;
+                    return self.choose_filter(filter);
+                }
+                if let Some(at) = crate::keys::SORT_LETTERS.iter().position(|l| *l == letter) {
+                    self.overlay = Overlay::None;
+                    let sort = Sort::ALL[at];
+                    if sort != self.sort {
+                        self.remember_view();
+                        self.sort = sort;
+                        return self.new_query();
+                    }
+                }
             }
             Action::Back => self.overlay = Overlay::None,
             _ => {}
         }
         Vec::new()
+    }
+
+    fn choose_filter(&mut self, filter: Filter) -> Vec<Request> {
+        if filter == self.filter {
+            return Vec::new();
+        }
+        self.remember_view();
+        self.filter = filter;
+        self.new_query()
+    }
+
+    /// The letter that picks `filter` in the menu (the groups by their place, `1`–`9`).
+    pub fn letter_of(&self, filter: &Filter) -> Option<char> {
+        use crate::keys::{FILTER_LETTERS, GROUP_LETTERS};
+        use shenhe_domain::state::State;
+        let fixed = match filter {
+            Filter::AllOpen => 0,
+            Filter::State(State::PendingReview) => 1,
+            Filter::State(State::PendingVerification) => 2,
+            Filter::State(State::PendingSecondApproval) => 3,
+            Filter::State(State::Returned) => 4,
+            Filter::State(State::PendingIntegration) => 5,
+            Filter::State(State::Effective) => 6,
+            Filter::State(State::Cancelled) => 7,
+            Filter::AllStates => 8,
+            Filter::Overdue => 9,
+            Filter::DueToday => 10,
+            Filter::Failing => 11,
+            Filter::VerificationLapsed => 12,
+            Filter::Group(id) => {
+                let at = self.policy.groups.iter().position(|g| &g.id == id)?;
+                return GROUP_LETTERS.get(at).copied();
+            }
+        };
+        Some(FILTER_LETTERS[fixed])
+    }
+
+    /// What the queue shows: filter, sort and search.
+    pub fn view(&self) -> View {
+        View {
+            filter: self.filter.clone(),
+            sort: self.sort,
+            search: self.search.value().to_string(),
+        }
+    }
+
+    /// Before a change of filter, sort or search: what `Esc` goes back to.
+    fn remember_view(&mut self) {
+        let view = self.view();
+        if self.undo.last() != Some(&view) {
+            self.undo.push(view);
+        }
+    }
+
+    fn restore_view(&mut self, view: View) -> Vec<Request> {
+        self.filter = view.filter;
+        self.sort = view.sort;
+        self.search = Input::new(view.search);
+        self.new_query()
     }
 
     /// Asks the worker for rows `offset..offset + limit` of the current query.

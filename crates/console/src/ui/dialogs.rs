@@ -150,22 +150,49 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
 
 pub fn filter(frame: &mut Frame, app: &App, theme: Theme, cursor: usize) {
     let count = app.filters.len();
-    let inner = popup(frame, app.ui.filter_title, 36, count as u16 + 2, theme);
+    let sorts = shenhe_review::queue::Sort::ALL;
+    // The filters, then the sorts under their title: each with the letter that picks it.
+    let inner = popup(
+        frame,
+        app.ui.filter_title,
+        40,
+        (count + sorts.len() + 1) as u16 + 2,
+        theme,
+    );
     let visible = inner.height as usize;
     let first = cursor.saturating_sub(visible.saturating_sub(1));
-    for (row, i) in (first..count).take(visible).enumerate() {
+    let entry = |mark: &str, letter: Option<char>, name: &str| {
+        let letter = letter.map(String::from).unwrap_or_else(|| " ".into());
+        format!(
+            " {mark} {letter} {}",
+            pad(name, (inner.width as usize).saturating_sub(6))
+        )
+    };
+    let mut row = 0u16;
+    for i in (first..count).take(visible) {
         let filter = &app.filters[i];
         let mark = if *filter == app.filter { "●" } else { " " };
-        let text = format!(
-            " {mark} {}",
-            pad(&app.filter_name(filter), inner.width as usize - 4)
-        );
+        let text = entry(mark, app.letter_of(filter), &app.filter_name(filter));
         let style = if i == cursor {
             theme.selected()
         } else {
             Style::new()
         };
-        put(frame, inner, row as u16, Line::styled(text, style));
+        put(frame, inner, row, Line::styled(text, style));
+        row += 1;
+    }
+    put(
+        frame,
+        inner,
+        row,
+        Line::styled(format!(" {}", app.ui.sort), theme.heading()),
+    );
+    row += 1;
+    for (sort, letter) in sorts.iter().zip(keys::SORT_LETTERS) {
+        let mark = if *sort == app.sort { "●" } else { " " };
+        let text = entry(mark, Some(letter), app.lang.sort(*sort));
+        put(frame, inner, row, Line::raw(text));
+        row += 1;
     }
 }
 

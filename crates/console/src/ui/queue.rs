@@ -15,7 +15,6 @@ use shenhe_domain::text::{display_safe, fit, pad, pad_left, width};
 use shenhe_present::time::china_short;
 use shenhe_present::urgency_mark;
 use shenhe_review::QueueRow;
-use shenhe_review::queue::Sort;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -211,22 +210,47 @@ fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
             theme.overdue(),
         ));
     }
-    let mut right = format!("  {}: {}", ui.filter, app.filter_name(&app.filter));
-    if app.sort != Sort::default() {
-        right.push_str(&format!(" · {}: {}", ui.sort, app.lang.sort(app.sort)));
-    }
-    if !app.search.value().is_empty() {
-        // Typed or pasted by the reviewer: made safe like applicant text.
-        right.push_str(&format!(" · /{}", display_safe(app.search.value())));
-    }
-    spans.push(Span::styled(right, theme.heading()));
-    let used: usize = spans.iter().map(|s| width(&s.content)).sum();
-    let line = if used > area.width as usize {
-        // Too narrow for everything: keep the counts, cut the rest.
-        let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
-        Line::raw(fit(&text, area.width as usize))
+    // The active filter and sort: what the rows below are is part of reading them. The
+    // narrower the terminal, the fewer words around them (the default sort is left out
+    // first, then the labels); the counts are cut only when even that does not fit.
+    let filter = app.filter_name(&app.filter);
+    let sort = app.lang.sort(app.sort);
+    let search = if app.search.value().is_empty() {
+        String::new()
     } else {
-        Line::from(spans)
+        // Typed or pasted by the reviewer: made safe like applicant text.
+        format!(" · /{}", display_safe(app.search.value()))
+    };
+    let default_sort = app.sort == shenhe_review::queue::Sort::default();
+    let candidates = [
+        format!("  {}: {filter} · {}: {sort}{search}", ui.filter, ui.sort),
+        if default_sort {
+            format!("  {}: {filter}{search}", ui.filter)
+        } else {
+            format!("  {filter} · {sort}{search}")
+        },
+        if default_sort {
+            format!("  {filter}{search}")
+        } else {
+            format!("  {filter} · {sort}{search}")
+        },
+    ];
+    let counts: usize = spans.iter().map(|s| width(&s.content)).sum();
+    let total = area.width as usize;
+    let line = match candidates.iter().find(|r| counts + width(r) <= total) {
+        Some(right) => {
+            spans.push(Span::styled(right.clone(), theme.heading()));
+            Line::from(spans)
+        }
+        None => {
+            let right = fit(&candidates[2], total.saturating_sub(12).max(total / 2));
+            let left: String = spans.iter().map(|s| s.content.as_ref()).collect();
+            let room = total.saturating_sub(width(&right));
+            Line::from(vec![
+                Span::raw(pad(&left, room)),
+                Span::styled(right, theme.heading()),
+            ])
+        }
     };
     frame.render_widget(line, area);
 }
