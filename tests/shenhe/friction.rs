@@ -264,3 +264,40 @@ fn pty_filter_and_sort_by_letter_shown_in_the_header_and_undone_one_at_a_time() 
     c.wait_footer("1/5");
     assert_restored(&quit(c), "q");
 }
+
+/// Item 7. A decided application searched from the default view: the console says in
+/// which state it is and how to show it, and `/` id Enter Enter opens it there.
+#[test]
+fn pty_a_decided_application_is_found_from_the_default_view() {
+    let env = env_with(&queue_records());
+    env.ok(&["approve", "SQ0001"]);
+    for (lang, said, header) in [
+        (
+            "en_US.UTF-8",
+            "SQ0001 is not under this filter: it is pending integration. Enter opens it",
+            "[pending integration]",
+        ),
+        (
+            "zh_CN.UTF-8",
+            "SQ0001 不在此筛选中：当前为待集成。按 Enter 打开",
+            "[待集成]",
+        ),
+    ] {
+        let mut c = Console::start(
+            &env,
+            Opts {
+                lang,
+                ..Opts::default()
+            },
+        );
+        c.wait_footer("1/4");
+        c.send("/SQ0001");
+        c.wait_text(said);
+        c.send(ENTER);
+        c.send(ENTER);
+        c.wait_for("the decided application's detail", |rows| {
+            rows[0].starts_with(" SQ0001 ") && rows[0].contains(header)
+        });
+        assert_restored(&quit(c), "q");
+    }
+}

@@ -669,7 +669,8 @@ fn pty_two_consoles_see_each_other_without_a_keypress() {
             .is_some_and(|r| r.starts_with(" SQ0001 ") && r.contains("[pending integration]"))
     });
     a.esc();
-    a.wait_text("no applications match");
+    // Decided: not under the default filter, and the queue says where it went.
+    a.wait_text("SQ0001 is not under this filter: it is pending integration");
 
     assert_restored(&quit(a), "q in A");
     assert_restored(&quit(b), "q in B");

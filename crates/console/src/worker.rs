@@ -30,6 +30,12 @@ pub enum Request {
         total_hint: Option<u64>,
     },
     Counts,
+    /// The search found nothing under the filter: the first match in any state, to say
+    /// where it is (and to open it on Enter).
+    Elsewhere {
+        generation: u64,
+        query: QueueQuery,
+    },
     /// Show an application and claim it for this reviewer; it stays claimed while open.
     Open {
         id: String,
@@ -91,6 +97,10 @@ pub enum Response {
         total: u64,
     },
     Counts(QueueCounts),
+    Elsewhere {
+        generation: u64,
+        row: Option<QueueRow>,
+    },
     /// Whether webhook delivery is failing (sent with the counts).
     Delivery(DeliveryHealth),
     Detail(Box<ApplicationView>),
@@ -202,6 +212,13 @@ impl Worker {
                     offset,
                     rows,
                     total,
+                }),
+                Err(e) => self.fail(e),
+            },
+            Request::Elsewhere { generation, query } => match self.review.page(&query, 0, 1) {
+                Ok(rows) => self.send(Response::Elsewhere {
+                    generation,
+                    row: rows.into_iter().next(),
                 }),
                 Err(e) => self.fail(e),
             },

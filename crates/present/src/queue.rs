@@ -45,4 +45,19 @@ impl Lang {
             Sort::Merchant => self.pick("按商户名称", "merchant name"),
         }
     }
+
+    /// The search found nothing under the filter, but `id` in `state`: where, and how to
+    /// see it.
+    pub fn found_elsewhere(self, id: &str, state: shenhe_domain::state::State) -> String {
+        match self {
+            Lang::Zh => format!(
+                "{id} 不在此筛选中：当前为{}。按 Enter 打开，或 f A 显示全部状态",
+                self.state(state)
+            ),
+            Lang::En => format!(
+                "{id} is not under this filter: it is {}. Enter opens it; f A shows all states",
+                self.state(state)
+            ),
+        }
+    }
 }

@@ -108,6 +108,8 @@ pub struct App {
     /// The reviewer is a lead (may reopen), as the database said when the console
     /// started; the review layer checks again when it writes.
     pub lead: bool,
+    /// The search matches nothing under the filter, but this in another state.
+    pub elsewhere: Option<QueueRow>,
     /// The filter, sort and search before each change: `Esc` in the queue undoes one.
     pub undo: Vec<View>,
     pending: Option<Pending>,
@@ -166,6 +168,7 @@ impl App {
             pending: None,
             follow: None,
             undo: Vec::new(),
+            elsewhere: None,
         }
     }
 

@@ -58,6 +58,7 @@ impl App {
     /// The query changed: start again from the top.
     pub(super) fn new_query(&mut self) -> Vec<Request> {
         self.queue.generation += 1;
+        self.elsewhere = None;
         // Nor to what a refresh of the old query meant to keep selected.
         self.follow = None;
         self.queue.total = None;
@@ -126,7 +127,18 @@ impl App {
             Action::HalfPageUp => self.move_by(-height / 2),
             Action::Top => self.select(0),
             Action::Bottom => self.select(self.queue.total.unwrap_or(1).saturating_sub(1)),
-            Action::Open => self.open_selected(None),
+            Action::Open => match (&self.queue.total, &self.elsewhere) {
+                // Found only in another state: open it there (`/` id Enter Enter jumps).
+                (Some(0), Some(row)) => {
+                    let id = row.id.clone();
+                    self.screen = Screen::Detail;
+                    self.scroll = 0;
+                    self.at_end = false;
+                    self.revealed = None;
+                    vec![Request::Open { id }]
+                }
+                _ => self.open_selected(None),
+            },
             // One change undone at a time: the search, the filter or the sort, the last first.
             Action::Back => {
                 let previous = match self.undo.pop() {

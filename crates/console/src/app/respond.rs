@@ -34,7 +34,25 @@ impl App {
                 {
                     self.queue.top = self.queue.selected.saturating_sub(height / 2);
                 }
-                self.ensure_window()
+                let mut requests = self.ensure_window();
+                // Nothing here: is it in another state? Said, and Enter opens it.
+                self.elsewhere = None;
+                if total == 0
+                    && !self.search.value().trim().is_empty()
+                    && self.filter != Filter::AllStates
+                {
+                    requests.push(Request::Elsewhere {
+                        generation,
+                        query: Filter::AllStates.query(self.now, Sort::Due, self.search.value()),
+                    });
+                }
+                requests
+            }
+            Response::Elsewhere { generation, row } => {
+                if generation == self.queue.generation && self.queue.total == Some(0) {
+                    self.elsewhere = row;
+                }
+                Vec::new()
             }
             Response::Counts(counts) => {
                 self.counts = Some(counts);

@@ -131,7 +131,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
             Some(row) => row_line(app, theme, &columns, row),
             None if app.queue.total.is_some_and(|t| index >= t) => {
                 if index == 0 {
-                    Line::styled(fit(ui.no_applications, area.width as usize), theme.dim())
+                    let text = match &app.elsewhere {
+                        Some(row) => app.lang.found_elsewhere(&row.id, row.state),
+                        None => ui.no_applications.to_string(),
+                    };
+                    Line::styled(fit(&text, area.width as usize), theme.dim())
                 } else {
                     Line::raw("")
                 }
