@@ -72,7 +72,8 @@ fn import_list_show_approve_history() {
 
     let err = env.fails(&["approve", "SQ1"]);
     assert!(
-        err.contains("cannot approve an application in state pending_integration"),
+        err.contains("SQ1 was already decided by ")
+            && err.contains("it is now pending integration; nothing was written"),
         "{err}"
     );
 }

@@ -301,7 +301,7 @@ fn the_detail_shows_everything_and_masks_the_password() {
         "masked"
     );
     assert!(
-        all.contains("审核记录") && all.contains("submit"),
+        all.contains("审核记录") && all.contains("提交"),
         "history shown"
     );
     h.press(KeyCode::Char('v'));

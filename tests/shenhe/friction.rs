@@ -301,3 +301,71 @@ fn pty_a_decided_application_is_found_from_the_default_view() {
         assert_restored(&quit(c), "q");
     }
 }
+
+/// Item 9. One language: the Chinese detail's history says its actions, states and
+/// judgements in Chinese; Esc closes (关闭) where x cancels (取消) an order; a verdict
+/// is 通过 as the checks say; English check names are whole.
+#[test]
+fn pty_the_chinese_console_speaks_chinese_and_english_names_are_whole() {
+    let env = env_with(&queue_records());
+    let mut c = Console::start(
+        &env,
+        Opts {
+            lang: "zh_CN.UTF-8",
+            ..Opts::default()
+        },
+    );
+    c.wait_footer("1/5");
+    assert!(c.text().contains("x 取消"), "{}", c.text());
+    c.open("SQ0001");
+    c.send("m");
+    let rows = c.wait_text("Esc 关闭");
+    assert!(
+        rows.iter().any(|r| r.contains("p 通过")),
+        "{}",
+        rows.join("\n")
+    );
+    c.send("p");
+    c.wait_text("→ 通过");
+    c.send(ENTER);
+    c.wait_text("已记录人工检查");
+    c.send("G");
+    let rows = c.wait_text("网站已建成：通过");
+    let text = rows.join("\n");
+    for said in ["提交", "→ 待审核", "网站已建成：通过"] {
+        assert!(text.contains(said), "{said} in the history:\n{text}");
+    }
+    for english in [
+        "submit",
+        "judge",
+        "pending_review",
+        "website_built",
+        ": pass",
+    ] {
+        assert!(
+            !text.contains(english),
+            "{english} in the Chinese detail:\n{text}"
+        );
+    }
+    assert_restored(&quit(c), "q");
+
+    let mut c = Console::start(&env, Opts::default());
+    c.wait_footer("1/5");
+    c.open("SQ0003");
+    let mut seen = c.text();
+    assert!(
+        seen.contains("real-name verified ") && seen.contains("legal representative "),
+        "the labels whole:\n{seen}"
+    );
+    while !seen.contains("Checks") {
+        let before = c.text();
+        c.send(" ");
+        let rows = c.wait_for("a page further", |rows| rows.join("\n") != before);
+        seen = rows.join("\n");
+    }
+    assert!(
+        seen.contains("Real-name verification") && !seen.contains("…"),
+        "the check names whole:\n{seen}"
+    );
+    assert_restored(&quit(c), "q");
+}

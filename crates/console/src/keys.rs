@@ -201,7 +201,7 @@ static QUEUE: &[Binding] = &[
     HALF_PAGE,
     Binding {
         presses: &[(code(KeyCode::Esc), Action::Back)],
-        what: |k| k.clear,
+        what: |k| k.undo,
     },
     // Rare, and for leads only: last, so that the footer keeps the daily keys.
     REOPEN,

@@ -232,16 +232,28 @@ impl Lang {
     /// make it display-safe as they lay it out.
     pub fn history_line(self, policy: &Policy, entry: &AuditEntry) -> HistoryLine {
         let e = &entry.entry;
+        // English keeps the recorded ids (the command line's words); Chinese says them.
+        let state = |id: &str| match (self, id.parse::<State>()) {
+            (Lang::Zh, Ok(s)) => s.zh().to_string(),
+            _ => id.to_string(),
+        };
         let transition = match (&e.from_state, &e.to_state) {
-            (Some(f), Some(t)) => format!("{f} → {t}"),
-            (None, Some(t)) => format!("→ {t}"),
+            (Some(f), Some(t)) => format!("{} → {}", state(f), state(t)),
+            (None, Some(t)) => format!("→ {}", state(t)),
             _ => String::new(),
+        };
+        let (action, detail) = match self {
+            Lang::En => (e.action.clone(), e.detail.clone()),
+            Lang::Zh => (
+                action_zh(&e.action).unwrap_or(&e.action).to_string(),
+                e.detail.as_deref().map(|d| self.detail_zh(policy, d)),
+            ),
         };
         HistoryLine {
             at: china_seconds(e.at),
             at_short: china_short(e.at),
             actor: e.actor.clone(),
-            action: e.action.clone(),
+            action,
             transition,
             revision: if e.revision > 1 {
                 format!("rev {}", e.revision)
@@ -255,8 +267,70 @@ impl Lang {
                 .collect(),
             message: e.message.clone(),
             note: e.note.clone(),
-            detail: e.detail.clone(),
+            detail,
             routine: matches!(e.action.as_str(), "submit" | "resubmit" | "verified"),
         }
+    }
+}
+
+/// An audit action in Chinese; None for one this version does not know.
+fn action_zh(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "submit" => "提交",
+        "resubmit" => "重新提交",
+        "approve" => "通过",
+        "return" => "退回",
+        "expire" => "取消订单",
+        "judge" => "人工检查",
+        "reveal_password" => "查看测试密码",
+        "claim_override" => "越过他人审核",
+        "verified" => "完成认证",
+        "integrated" => "集成测试通过",
+        "reopen" => "重新打开",
+        _ => return None,
+    })
+}
+
+impl Lang {
+    /// The detail the review layer records (English, for the log) in Chinese, for the
+    /// forms it writes; anything else as recorded.
+    fn detail_zh(self, policy: &Policy, detail: &str) -> String {
+        let check = |id: &str| {
+            id.trim()
+                .parse::<CheckId>()
+                .map(|c| self.check(policy, c))
+                .unwrap_or_else(|_| id.trim().to_string())
+        };
+        let checks = |list: &str| list.split(',').map(check).collect::<Vec<_>>().join("、");
+        detail
+            .split("; ")
+            .map(|part| {
+                if let Some(list) = part.strip_prefix("attested manual checks: ") {
+                    format!("确认人工检查：{}", checks(list))
+                } else if let Some(list) =
+                    part.strip_prefix("override: approved despite failed checks: ")
+                {
+                    format!("强制通过，未通过的检查：{}", checks(list))
+                } else if let Some((id, verdict)) = part.rsplit_once(": ")
+                    && let Ok(c) = id.parse::<CheckId>()
+                    && matches!(verdict, "pass" | "fail")
+                {
+                    let word = if verdict == "pass" {
+                        self.ui().outcome_pass
+                    } else {
+                        self.ui().outcome_fail
+                    };
+                    format!("{}：{word}", self.check(policy, c))
+                } else if let Some(rest) = part.strip_prefix("claimed by ") {
+                    match rest.split_once(" until ") {
+                        Some((who, _)) => format!("当时 {who} 正在审核"),
+                        None => part.to_string(),
+                    }
+                } else {
+                    part.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("；")
     }
 }

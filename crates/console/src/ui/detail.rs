@@ -17,7 +17,18 @@ use shenhe_present::outcome_mark;
 use shenhe_present::time::china_minutes;
 use shenhe_review::ApplicationView;
 
-const LABEL: usize = 14;
+thread_local! {
+    /// The labels' column, by the language of the detail being drawn (set by `body`):
+    /// English labels are the longer, and are shown whole ("legal representative").
+    static LABEL: std::cell::Cell<usize> = const { std::cell::Cell::new(14) };
+}
+
+fn label_width(lang: shenhe_present::Lang) -> usize {
+    match lang {
+        shenhe_present::Lang::Zh => 14,
+        shenhe_present::Lang::En => 20,
+    }
+}
 
 /// How long the detail is at the terminal's width, told to the state before the frame
 /// is drawn, so that scrolling stops at the end (and `G` stays there as it grows).
@@ -159,7 +170,8 @@ fn styled_field(label: &str, value: &str, width: usize, style: Style) -> Vec<Lin
 
 /// A long value over as many lines as it takes, so that all of it can be read by scrolling.
 fn wrapped(label: &str, value: &str, width: usize, style: Style) -> Vec<Line<'static>> {
-    let room = width.saturating_sub(LABEL + 3).max(10);
+    let label_column = LABEL.get();
+    let room = width.saturating_sub(label_column + 3).max(10);
     let safe = display_safe(value);
     let mut lines = Vec::new();
     let mut current = String::new();
@@ -179,9 +191,9 @@ fn wrapped(label: &str, value: &str, width: usize, style: Style) -> Vec<Line<'st
         .enumerate()
         .map(|(i, text)| {
             let label = if i == 0 {
-                pad(label, LABEL)
+                pad(label, label_column)
             } else {
-                pad("", LABEL)
+                pad("", label_column)
             };
             Line::from(vec![
                 Span::raw(format!("  {label} ")),
@@ -257,6 +269,7 @@ fn probe(
 fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Line<'static>> {
     let ui = app.ui;
     let lang = app.lang;
+    LABEL.set(label_width(lang));
     let policy = &app.policy;
     let s = &view.stored;
     let a = &s.app;
@@ -411,6 +424,14 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
 
     lines.push(Line::raw(""));
     lines.push(section(ui.sec_checks, theme));
+    // Every check's name whole, in either language (English ones are the longer).
+    let name_width = view
+        .checks
+        .iter()
+        .map(|c| shenhe_domain::text::width(&lang.check(policy, c.id)))
+        .max()
+        .unwrap_or(12)
+        .clamp(12, 24);
     for c in &view.checks {
         let style = match c.outcome {
             Outcome::Pass => theme.pass(),
@@ -424,7 +445,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
         let head = format!(
             "  {mark} {} {} ",
             pad(lang.outcome(c.outcome), 7),
-            pad(&name, 12)
+            pad(&name, name_width)
         );
         let room = width.saturating_sub(shenhe_domain::text::width(&head));
         if shenhe_domain::text::width(&display_safe(detail)) <= room {

@@ -391,6 +391,13 @@ pub fn judge(frame: &mut Frame, app: &App, theme: Theme, dialog: &JudgeDialog) {
     let h = dialog.checks.len() as u16 + 8;
     let inner = popup(frame, ui.judge_title, 76, h, theme);
     let text_width = inner.width as usize;
+    let name_width = dialog
+        .checks
+        .iter()
+        .map(|c| width(&app.lang.check(&app.policy, *c)))
+        .max()
+        .unwrap_or(12)
+        .clamp(12, 24);
     for (i, id) in dialog.checks.iter().enumerate() {
         let name = app.lang.check(&app.policy, *id);
         let current = view.checks.iter().find(|c| c.id == *id);
@@ -405,7 +412,12 @@ pub fn judge(frame: &mut Frame, app: &App, theme: Theme, dialog: &JudgeDialog) {
             Some(false) => format!(" → {}", ui.verdict_fail),
             None => String::new(),
         };
-        let line = format!(" {} [{}]{verdict}  {}", pad(&name, 12), outcome, detail);
+        let line = format!(
+            " {} [{}]{verdict}  {}",
+            pad(&name, name_width),
+            outcome,
+            detail
+        );
         let style = if i == dialog.cursor && !dialog.note_focused {
             theme.selected()
         } else {
