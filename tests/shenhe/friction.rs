@@ -369,3 +369,57 @@ fn pty_the_chinese_console_speaks_chinese_and_english_names_are_whole() {
     );
     assert_restored(&quit(c), "q");
 }
+
+/// Item 10. `v` says the password where the reviewer looks and the history shows the
+/// reveal; `G` and wrap-around reach "other" in the return dialog at once; the help
+/// explains the markers.
+#[test]
+fn pty_reveal_feedback_list_ends_and_the_markers_explained() {
+    let env = env_with(&queue_records());
+    let mut c = Console::start(
+        &env,
+        Opts {
+            lang: "zh_CN.UTF-8",
+            ..Opts::default()
+        },
+    );
+    c.wait_footer("1/5");
+    c.send("?");
+    let rows = c.wait_text("✗n n 项检查不通过");
+    let help = rows.join("\n");
+    for said in ["@ 他人正在审核", "?n n 项待人工检查", "◂ 退回对话框中"] {
+        assert!(help.contains(said), "{said} in the help:\n{help}");
+    }
+    c.send("x");
+    c.wait_for("the help closed", |rows| {
+        !rows.iter().any(|r| r.contains("✗n"))
+    });
+
+    c.open("SQ0001");
+    // The password's line is below the first screen: the footer says it.
+    assert!(!c.text().contains("测试密码"), "{}", c.text());
+    c.send("v");
+    c.wait_text("测试密码（已记入审核记录）：s3cret-pw");
+    c.send("G");
+    c.wait_text("查看测试密码");
+
+    c.send("r");
+    c.wait_text("其他原因");
+    c.send("G ");
+    c.wait_text("[x] 其他原因");
+    c.send("gk ");
+    c.wait_text("[ ] 其他原因");
+    c.esc();
+    c.wait_for("the dialog closed", |rows| {
+        !rows.iter().any(|r| r.contains("其他原因"))
+    });
+    assert_restored(&quit(c), "q");
+    let actions: Vec<String> = history(&env, "SQ0001")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        actions.contains(&"reveal_password".to_string()),
+        "{actions:?}"
+    );
+}

@@ -848,11 +848,12 @@ fn pty_no_color_keeps_the_markers_and_drops_the_colours() {
         if no_color {
             assert!(colours.is_empty(), "NO_COLOR, yet: {colours:?}");
             // Emphasis that is not colour stays: the selection and bold titles.
+            // Reverse video, alone or after a reset (`7`, `0;7`, `1;7`).
             assert!(
                 sequences
                     .iter()
-                    .any(|(p, e)| *e == 'm' && p.split(';').any(|n| n == "7")),
-                "the selection's reverse video: {sequences:?}"
+                    .any(|(p, e)| *e == 'm' && p.split(';').any(|x| x == "7")),
+                "no reverse video: {sequences:?}"
             );
         } else {
             assert!(!colours.is_empty(), "no colour without NO_COLOR");

@@ -391,6 +391,7 @@ static RETURN_REASONS: &[Binding] = &[
         what: |k| k.next_field,
     },
     MOVE,
+    TOP_BOTTOM,
     CANCEL,
 ];
 
@@ -403,6 +404,7 @@ static JUDGE_LIST: &[Binding] = &[
         what: |k| k.pass_fail,
     },
     MOVE,
+    TOP_BOTTOM,
     Binding {
         presses: &[(code(KeyCode::Tab), Action::NextField)],
         what: |k| k.next_field,

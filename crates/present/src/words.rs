@@ -90,6 +90,10 @@ pub struct Ui {
     pub returned: &'static str,
     pub expired: &'static str,
     pub judged: &'static str,
+    /// The status after `v`, before the password.
+    pub password_revealed: &'static str,
+    /// The help's explanation of the queue's and dialogs' markers.
+    pub markers: &'static [&'static str],
     pub no_manual_checks: &'static str,
     pub help_close: &'static str,
     pub verdict_pass: &'static str,
@@ -227,6 +231,12 @@ pub static UI_ZH: Ui = Ui {
     returned: "已退回",
     expired: "已取消",
     judged: "已记录人工检查",
+    password_revealed: "测试密码（已记入审核记录）：",
+    markers: &[
+        "! 超期   * 今日到期   @ 他人正在审核",
+        "✗n n 项检查不通过   ?n n 项待人工检查",
+        "◂ 退回对话框中：由不通过的检查建议的原因",
+    ],
     no_manual_checks: "此申请没有需要人工判断的检查",
     help_close: "按任意键关闭",
     verdict_pass: "通过",
@@ -357,6 +367,12 @@ pub static UI_EN: Ui = Ui {
     returned: "returned",
     expired: "expired",
     judged: "judgement recorded",
+    password_revealed: "test password (recorded in the audit trail): ",
+    markers: &[
+        "! overdue   * due today   @ open by another reviewer",
+        "✗n n checks fail   ?n n checks need a person",
+        "◂ in the return dialog: a reason a failed check suggests",
+    ],
     no_manual_checks: "no check of this application needs a person",
     help_close: "any key closes",
     verdict_pass: "pass",

@@ -243,9 +243,15 @@ impl App {
                 return self.release_from_queue();
             }
             (ReturnFocus::Reasons, Action::Down) => {
-                dialog.cursor = (dialog.cursor + 1).min(dialog.reasons.len().saturating_sub(1))
+                dialog.cursor = wrap(dialog.cursor, 1, dialog.reasons.len())
             }
-            (ReturnFocus::Reasons, Action::Up) => dialog.cursor = dialog.cursor.saturating_sub(1),
+            (ReturnFocus::Reasons, Action::Up) => {
+                dialog.cursor = wrap(dialog.cursor, -1, dialog.reasons.len())
+            }
+            (ReturnFocus::Reasons, Action::Top) => dialog.cursor = 0,
+            (ReturnFocus::Reasons, Action::Bottom) => {
+                dialog.cursor = dialog.reasons.len().saturating_sub(1)
+            }
             (ReturnFocus::Reasons, Action::Toggle) => {
                 if let Some(reason) = dialog.reasons.get_mut(dialog.cursor) {
                     reason.1 = !reason.1;
@@ -319,10 +325,14 @@ impl App {
         match action {
             Action::Back => self.overlay = Overlay::None,
             Action::Down if !dialog.note_focused => {
-                dialog.cursor = (dialog.cursor + 1).min(dialog.checks.len() - 1);
+                dialog.cursor = wrap(dialog.cursor, 1, dialog.checks.len());
             }
             Action::Up if !dialog.note_focused => {
-                dialog.cursor = dialog.cursor.saturating_sub(1);
+                dialog.cursor = wrap(dialog.cursor, -1, dialog.checks.len());
+            }
+            Action::Top if !dialog.note_focused => dialog.cursor = 0,
+            Action::Bottom if !dialog.note_focused => {
+                dialog.cursor = dialog.checks.len().saturating_sub(1)
             }
             Action::Verdict(passed) => {
                 if let Some(v) = dialog.verdicts.get_mut(dialog.cursor) {
@@ -367,4 +377,12 @@ impl App {
         self.remember_next();
         vec![request]
     }
+}
+
+/// One step through a list of `len` entries, round from the last to the first and back.
+pub(super) fn wrap(at: usize, by: i64, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (at as i64 + by).rem_euclid(len as i64) as usize
 }

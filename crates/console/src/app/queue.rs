@@ -219,8 +219,8 @@ impl App {
             return Vec::new();
         };
         match action {
-            Action::Down => *cursor = (*cursor + 1).min(count - 1),
-            Action::Up => *cursor = cursor.saturating_sub(1),
+            Action::Down => *cursor = super::dialogs::wrap(*cursor, 1, count),
+            Action::Up => *cursor = super::dialogs::wrap(*cursor, -1, count),
             Action::Top => *cursor = 0,
             Action::Bottom => *cursor = count - 1,
             Action::Confirm => {

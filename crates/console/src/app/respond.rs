@@ -133,10 +133,18 @@ impl App {
                 requests
             }
             Response::Revealed { id, password } => {
-                if let Some(p) = password {
-                    self.revealed = Some((id, p));
-                }
-                Vec::new()
+                let Some(p) = password else {
+                    return Vec::new();
+                };
+                // Said where the reviewer is looking, wherever the password's line is
+                // scrolled (the footer makes it display-safe like any applicant text).
+                self.status = Some(Status {
+                    text: format!("{}{p}", self.ui.password_revealed),
+                    error: false,
+                });
+                self.revealed = Some((id.clone(), p));
+                // The reveal is in the audit trail: the history shows it.
+                vec![Request::Refresh { id }]
             }
             Response::Failed(e) => {
                 self.pending = None;

@@ -122,11 +122,12 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
         crate::app::Screen::Detail => keys::Mode::Detail,
     };
     let bindings = keys::bindings(under, &app.ui.key_help);
+    let markers = app.ui.markers;
     let inner = popup(
         frame,
         app.ui.help_title,
         58,
-        bindings.len() as u16 + 4,
+        (bindings.len() + markers.len()) as u16 + 5,
         theme,
     );
     for (i, line) in bindings.iter().enumerate() {
@@ -140,10 +141,19 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
             ]),
         );
     }
+    // What the marks of the queue and the dialogs mean.
+    for (i, line) in markers.iter().enumerate() {
+        put(
+            frame,
+            inner,
+            (bindings.len() + 1 + i) as u16,
+            Line::raw(format!(" {line}")),
+        );
+    }
     put(
         frame,
         inner,
-        bindings.len() as u16 + 1,
+        (bindings.len() + markers.len() + 2) as u16,
         Line::styled(format!(" {}", app.ui.help_close), theme.dim()),
     );
 }
