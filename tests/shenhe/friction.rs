@@ -423,3 +423,26 @@ fn pty_reveal_feedback_list_ends_and_the_markers_explained() {
         "{actions:?}"
     );
 }
+
+/// Item 5's word. Business days are 工作日 in the queue as in the detail (天 is a
+/// calendar day: the verification window, the age).
+#[test]
+fn pty_business_days_are_one_word_in_the_queue_and_the_detail() {
+    let env = env_with(&queue_records());
+    let mut c = Console::start(
+        &env,
+        Opts {
+            lang: "zh_CN.UTF-8",
+            ..Opts::default()
+        },
+    );
+    let rows = c.wait_footer("1/5");
+    let sq3 = rows.iter().find(|r| r.contains("SQ0003")).expect("SQ0003");
+    assert!(sq3.contains("1工作日13时"), "{sq3}");
+    let sq2 = rows.iter().find(|r| r.contains("SQ0002")).expect("SQ0002");
+    assert!(sq2.contains("超期1工作日"), "{sq2}");
+    c.open("SQ0003");
+    let rows = c.wait_text("个工作日");
+    assert!(rows[0].contains("剩1个工作日13小时"), "{}", rows[0]);
+    assert_restored(&quit(c), "q");
+}

@@ -93,7 +93,7 @@ impl Lang {
         }
     }
 
-    /// For the queue's narrow column: "1bd 13h" / "剩1天13时", "late 2bd" / "超期2天".
+    /// For the queue's narrow column: "1bd 13h" / "1工作日13时", "late 2bd" / "超期2工作日".
     pub fn time_left_short(self, left: TimeLeft) -> String {
         match (self, left) {
             (
@@ -136,7 +136,9 @@ impl Lang {
                     hours,
                 },
             ) => {
-                format!("剩{business_days}天{hours}时")
+                // 工作日 as the detail says it: 天 is a calendar day (the verification
+                // window, the age).
+                format!("{business_days}工作日{hours}时")
             }
             (
                 Lang::Zh,
@@ -145,7 +147,9 @@ impl Lang {
                     hours,
                 },
             ) => format!("超期{hours}时"),
-            (Lang::Zh, TimeLeft::Overdue { business_days, .. }) => format!("超期{business_days}天"),
+            (Lang::Zh, TimeLeft::Overdue { business_days, .. }) => {
+                format!("超期{business_days}工作日")
+            }
         }
     }
 

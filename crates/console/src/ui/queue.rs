@@ -41,7 +41,7 @@ fn layout(total: u16) -> Vec<(Column, usize)> {
         (Column::Product, 12),
         (Column::Plan, 4),
         (Column::State, 8),
-        (Column::Left, 10),
+        (Column::Left, 11),
         (Column::Checks, 6),
     ];
     // Wider terminals show more, in this order.
