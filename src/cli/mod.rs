@@ -7,7 +7,7 @@ mod error;
 mod events;
 mod json;
 mod output;
-mod probe;
+pub mod probe;
 mod roles;
 mod spool;
 
@@ -396,7 +396,11 @@ fn open_console(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> CliResult
         )));
     }
     let review = open_review(db, policy)?;
-    Ok(crate::console::run(review, lang)?)
+    Ok(crate::console::run_with(
+        review,
+        lang,
+        Some(probe::console_prober()),
+    )?)
 }
 
 fn run(cli: Cli) -> CliResult {

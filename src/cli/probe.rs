@@ -38,11 +38,18 @@ pub struct ProbeArgs {
     pub json: bool,
 }
 
-fn record(target: &ProbeTarget, seen: shenhe_probe::Probe, review: &Review) -> ProbeRecord {
+/// Probes one target and says what it saw, as it is kept. `fetched_at` is a placeholder:
+/// `Review::record_probe` stamps the review clock's time.
+pub fn probe_one(target: &ProbeTarget, options: &shenhe_probe::Options) -> ProbeRecord {
+    let declared = shenhe_probe::Declared {
+        icp: target.declared_icp.as_deref(),
+        icp_required: target.icp_required,
+    };
+    let seen = shenhe_probe::probe(&target.url, &declared, options);
     ProbeRecord {
         application_id: target.id.clone(),
         revision: target.revision,
-        fetched_at: review.now(),
+        fetched_at: chrono::Utc::now().fixed_offset(),
         url: seen.url,
         status: seen.status,
         final_url: seen.final_url,
@@ -81,12 +88,7 @@ fn probe_all(
             loop {
                 let next = queue.lock().expect("probe queue").pop();
                 let Some(target) = next else { break };
-                let declared = shenhe_probe::Declared {
-                    icp: target.declared_icp.as_deref(),
-                    icp_required: target.icp_required,
-                };
-                let seen = shenhe_probe::probe(&target.url, &declared, &options);
-                if tx.send((target, seen)).is_err() {
+                if tx.send(probe_one(&target, &options)).is_err() {
                     break;
                 }
             }
@@ -94,10 +96,10 @@ fn probe_all(
     }
     drop(tx);
     let mut done = Vec::new();
-    for (target, seen) in rx {
-        let r = record(&target, seen, review);
+    for r in rx {
         review.record_probe(r.clone())?;
-        done.push(r);
+        // As kept: at the review clock's time.
+        done.push(review.latest_probe(&r.application_id)?.unwrap_or(r));
     }
     for w in workers {
         let _ = w.join();
@@ -149,6 +151,11 @@ pub fn run(review: &mut Review, args: ProbeArgs, out: &mut impl Write) -> Result
 }
 
 /// One line: the id, then what answered, or why nothing did.
+/// The console's P key: the probe with the rules on (no --allow-private there).
+pub fn console_prober() -> crate::console::worker::Prober {
+    std::sync::Arc::new(|target: &ProbeTarget| probe_one(target, &shenhe_probe::Options::default()))
+}
+
 pub fn summary(r: &ProbeRecord) -> String {
     let id = display_safe(&r.application_id).into_owned();
     if let Some(e) = &r.error {

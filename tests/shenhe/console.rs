@@ -87,6 +87,21 @@ impl Harness {
         }
     }
 
+    /// Gives the worker the site probe behind the detail's P key.
+    pub fn set_prober(&mut self, prober: shenhe::console::worker::Prober) {
+        self.worker.set_prober(prober);
+    }
+
+    /// Finished probes, as the worker keeps them between requests.
+    pub fn collect_probes(&mut self) {
+        self.worker.collect_probes();
+        let mut requests = Vec::new();
+        while let Ok(response) = self.responses.try_recv() {
+            requests.extend(self.app.apply(response));
+        }
+        self.pump(requests);
+    }
+
     /// Another process wrote: what the worker's poll would notice.
     pub fn poll(&mut self) {
         self.worker.watch();

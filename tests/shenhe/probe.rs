@@ -403,12 +403,101 @@ mod console {
         }
         assert!(seen.contains("网站探测"), "{seen}");
         assert!(seen.contains("HTTP 200"), "{seen}");
-        assert!(seen.contains("! 网站已建成"), "{seen}");
+        assert!(
+            seen.contains("! 探测发现     网站已建成：页面显示网站建设中"),
+            "{seen}"
+        );
         assert!(seen.contains("页面显示网站建设中"), "{seen}");
         assert!(seen.contains("页面备案号"), "{seen}");
         assert!(seen.contains("未找到"), "{seen}");
         for line in seen.lines() {
             assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
         }
+    }
+}
+
+/// The detail's P key probes on demand: on a thread of its own, the worker answering
+/// meanwhile, and the detail shows what was seen when it is kept.
+mod on_demand {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::{options, server};
+    use crate::common::Env;
+    use crate::console::Harness;
+    use crate::fixtures::{record, with};
+    use ratatui::crossterm::event::KeyCode;
+    use serde_json::json;
+    use shenhe::present::Lang;
+
+    #[test]
+    fn p_in_the_detail_probes_and_the_findings_appear() {
+        let env = Env::new();
+        let url = format!("http://{}/nginx", server());
+        env.import_records(&[with(record("PBK"), &[("/website/url", json!(url))])]);
+        let mut h = Harness::on(env, "alice", Lang::En, 80, 24);
+        h.set_prober(Arc::new(|target| {
+            shenhe::cli::probe::probe_one(target, &options())
+        }));
+        h.select("PBK");
+        h.press(KeyCode::Enter);
+        h.press(KeyCode::Char('P'));
+        let status = |h: &Harness| h.app.status.as_ref().map(|s| s.text.clone());
+        assert_eq!(status(&h).as_deref(), Some("probing the website…"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while status(&h).as_deref() != Some("website probed") {
+            assert!(
+                Instant::now() < deadline,
+                "no probe result: {:?}",
+                status(&h)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+            h.collect_probes();
+        }
+        let view = h.app.detail.as_ref().expect("detail");
+        let probe = view.probe.as_ref().expect("the detail was shown again");
+        assert_eq!(probe.findings[0].finding, "server_default_page");
+        let mut seen = String::new();
+        for _ in 0..40 {
+            seen = h.text();
+            if seen.contains("web server's default page") {
+                break;
+            }
+            h.press(KeyCode::Char('j'));
+        }
+        assert!(
+            seen.contains("! finding      Website built: the page is a web server's"),
+            "{seen}"
+        );
+        // Kept in the database as the command line's probe would be.
+        assert_eq!(
+            h.env.json(&["show", "PBK", "--json"])["probe"]["findings"][0]["finding"],
+            "server_default_page"
+        );
+    }
+
+    #[test]
+    fn without_a_prober_or_a_website_p_says_so() {
+        let env = Env::new();
+        let mut r = record("NOWEB");
+        r.as_object_mut().unwrap().remove("website");
+        r["product"] = json!("large_transfer");
+        r["plan"] = json!("tiered");
+        env.import_records(&[r, record("PBN")]);
+        let mut h = Harness::on(env, "alice", Lang::Zh, 80, 24);
+        h.select("PBN");
+        h.press(KeyCode::Enter);
+        h.press(KeyCode::Char('P'));
+        let text = h.app.status.as_ref().map(|s| s.text.clone());
+        assert_eq!(text.as_deref(), Some("本控制台未启用网站探测"));
+        h.set_prober(Arc::new(|target| {
+            shenhe::cli::probe::probe_one(target, &options())
+        }));
+        h.press(KeyCode::Char('h'));
+        h.select("NOWEB");
+        h.press(KeyCode::Enter);
+        h.press(KeyCode::Char('P'));
+        let text = h.app.status.as_ref().map(|s| s.text.clone());
+        assert_eq!(text.as_deref(), Some("该申请未提供网站"));
     }
 }

@@ -343,7 +343,7 @@ fn a_bulk_load_into_an_empty_database_leaves_it_in_wal_mode() {
     fresh.ok(&["init"]);
     assert_eq!(indexes(&other.db()), indexes(&fresh.db()));
     // Four of schema 1, the account's products (schema 2: effective directly) and the
-    // probes of an application (schema 2: the site probe).
+    // site probe's records (schema 2, not dropped by a bulk load).
     assert_eq!(indexes(&fresh.db()).len(), 6);
 }
 
@@ -457,8 +457,8 @@ fn a_bulk_load_sorts_in_memory_when_the_temporary_directory_is_full() {
             |r| r.get(0),
         )
         .expect("indexes");
-    // Every secondary index (schema 1's four and schema 2's account products) was built,
-    // beside the probes' own (not dropped by a bulk load: it indexes no application row).
+    // Every secondary index (schema 1's four and schema 2's account products) was built;
+    // and the site probe's (schema 2), which a bulk load leaves alone.
     assert_eq!(indexes, 6);
 }
 

@@ -40,6 +40,8 @@ pub enum Action {
     Expire,
     Judge,
     RevealPassword,
+    /// P: fetch the application's website now (the site probe), on a worker thread.
+    Probe,
     /// O: a lead reopens a decided application.
     Reopen,
     /// Enter in a dialog.

@@ -257,6 +257,10 @@ static DETAIL: &[Binding] = &[
     },
     TOP_BOTTOM,
     HALF_PAGE,
+    Binding {
+        presses: &[(k('P'), Action::Probe)],
+        what: |k| k.probe,
+    },
     REOPEN,
 ];
 

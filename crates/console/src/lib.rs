@@ -58,6 +58,15 @@ pub fn has_terminal() -> bool {
 /// terminal is restored on every way out: quit, Ctrl-c, an error, a panic, or
 /// SIGTERM/SIGHUP (the SSH session went away), SIGINT/SIGQUIT sent from outside.
 pub fn run(review: Review, lang: Lang) -> Result<(), ConsoleError> {
+    run_with(review, lang, None)
+}
+
+/// `run`, with the site probe behind the detail's P key.
+pub fn run_with(
+    review: Review,
+    lang: Lang,
+    prober: Option<worker::Prober>,
+) -> Result<(), ConsoleError> {
     let _ = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .install();
@@ -66,7 +75,7 @@ pub fn run(review: Review, lang: Lang) -> Result<(), ConsoleError> {
         .enable_all()
         .build()
         .map_err(ConsoleError::from)
-        .and_then(|rt| rt.block_on(event_loop(&mut screen, review, lang)));
+        .and_then(|rt| rt.block_on(event_loop(&mut screen, review, lang, prober)));
     screen::restore();
     result
 }
@@ -75,6 +84,7 @@ async fn event_loop(
     screen: &mut Screen<Stdout>,
     review: Review,
     lang: Lang,
+    prober: Option<worker::Prober>,
 ) -> Result<(), ConsoleError> {
     let size = screen.size();
     let mut app = App::new(
@@ -99,7 +109,13 @@ async fn event_loop(
     });
     let (requests, worker_requests) = std::sync::mpsc::channel::<Request>();
     let (worker_tx, mut responses) = unbounded_channel::<Response>();
-    let worker = std::thread::spawn(move || Worker::new(review, worker_tx).run(worker_requests));
+    let worker = std::thread::spawn(move || {
+        let mut worker = Worker::new(review, worker_tx);
+        if let Some(p) = prober {
+            worker.set_prober(p);
+        }
+        worker.run(worker_requests)
+    });
 
     #[cfg(unix)]
     let (mut term, mut hangup, mut interrupt, mut quit) = {

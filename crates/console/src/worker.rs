@@ -2,14 +2,17 @@
 //! for it. It takes requests from the console, answers with messages, and watches the
 //! database for other reviewers' writes.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
 use tokio::sync::mpsc::UnboundedSender;
 
 use shenhe_domain::checks::CheckId;
+use shenhe_domain::probe::ProbeRecord;
 use shenhe_domain::state::State;
+use shenhe_review::probe::ProbeTarget;
 use shenhe_review::{ApplicationView, CLAIM_SECONDS, Decided, Review, ReviewError};
 use shenhe_review::{Claim, DeliveryHealth, QueueCounts, QueueQuery, QueueRow};
 
@@ -86,7 +89,24 @@ pub enum Request {
     Reveal {
         id: String,
     },
+    /// Probe the application's website (on a thread of its own: a probe may take 10 s).
+    Probe {
+        id: String,
+    },
 }
+
+/// How a probe request ended, for the status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    Done,
+    NoWebsite,
+    /// The console was started without a prober.
+    Unavailable,
+}
+
+/// Fetches a website and says what it saw: the site probe, given by the binary (the
+/// console does not reach the HTTP client itself). Runs off the worker's thread.
+pub type Prober = Arc<dyn Fn(&ProbeTarget) -> ProbeRecord + Send + Sync>;
 
 #[derive(Debug)]
 pub enum Response {
@@ -115,6 +135,10 @@ pub enum Response {
         id: String,
         password: Option<String>,
     },
+    Probed {
+        id: String,
+        outcome: ProbeOutcome,
+    },
     Failed(ReviewError),
     /// Someone else wrote to the database.
     Changed,
@@ -129,9 +153,41 @@ pub struct Worker {
     claimed_at: Option<Instant>,
     active_at: Instant,
     data_version: i64,
+    /// The site probe, and the channel its threads send what they saw on (a channel of
+    /// its own: the requests channel must close when the console goes away).
+    prober: Option<(Prober, Sender<ProbeRecord>, Receiver<ProbeRecord>)>,
 }
 
 impl Worker {
+    /// Lets the worker probe websites on request (the detail's P key).
+    pub fn set_prober(&mut self, prober: Prober) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.prober = Some((prober, tx, rx));
+    }
+
+    /// Keeps what finished probes saw; called between requests.
+    pub fn collect_probes(&mut self) {
+        let done: Vec<ProbeRecord> = match &self.prober {
+            Some((_, _, rx)) => rx.try_iter().collect(),
+            None => return,
+        };
+        for record in done {
+            let id = record.application_id.clone();
+            match self.review.record_probe(record) {
+                Ok(()) => {
+                    if self.open.as_deref() == Some(id.as_str()) {
+                        self.show(&id);
+                    }
+                    self.send(Response::Probed {
+                        id,
+                        outcome: ProbeOutcome::Done,
+                    });
+                }
+                Err(e) => self.fail(e),
+            }
+        }
+    }
+
     pub fn new(review: Review, out: UnboundedSender<Response>) -> Worker {
         let data_version = review.data_version().unwrap_or_default();
         Worker {
@@ -141,6 +197,7 @@ impl Worker {
             claimed_at: None,
             active_at: Instant::now(),
             data_version,
+            prober: None,
         }
     }
 
@@ -158,6 +215,7 @@ impl Worker {
             for request in coalesce(batch) {
                 self.handle(request);
             }
+            self.collect_probes();
             self.watch();
             if last_tick.elapsed() >= Duration::from_secs(30) {
                 last_tick = Instant::now();
@@ -301,6 +359,7 @@ impl Worker {
                 }
                 self.send(Response::Judged { id });
             }
+            Request::Probe { id } => self.probe(id),
             Request::Reveal { id } => match self.review.reveal_password(&id) {
                 Ok(password) => self.send(Response::Revealed { id, password }),
                 Err(e) => self.fail(e),
@@ -315,6 +374,34 @@ impl Worker {
             let _ = self.review.release(id);
             self.open = None;
             self.claimed_at = None;
+        }
+    }
+
+    /// Starts a probe on a thread of its own, so that the worker goes on answering.
+    fn probe(&mut self, id: String) {
+        let Some((prober, back)) = self
+            .prober
+            .as_ref()
+            .map(|(p, tx, _)| (Arc::clone(p), tx.clone()))
+        else {
+            self.send(Response::Probed {
+                id,
+                outcome: ProbeOutcome::Unavailable,
+            });
+            return;
+        };
+        match self.review.probe_target(&id) {
+            Ok(Some(target)) => {
+                std::thread::spawn(move || {
+                    let record = prober(&target);
+                    let _ = back.send(record);
+                });
+            }
+            Ok(None) => self.send(Response::Probed {
+                id,
+                outcome: ProbeOutcome::NoWebsite,
+            }),
+            Err(e) => self.fail(e),
         }
     }
 

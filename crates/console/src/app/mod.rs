@@ -311,6 +311,16 @@ impl App {
             Action::Expire => return self.begin(Pending::Expire),
             Action::Reopen => return self.begin(Pending::Reopen),
             Action::Judge => return self.open_judge(),
+            Action::Probe => {
+                if let Some(view) = &self.detail {
+                    let id = view.id().to_string();
+                    self.status = Some(Status {
+                        text: self.ui.probing.to_string(),
+                        error: false,
+                    });
+                    return vec![Request::Probe { id }];
+                }
+            }
             Action::RevealPassword => {
                 if let Some(view) = &self.detail {
                     let has_password = view

@@ -132,6 +132,19 @@ impl App {
                 requests.extend(self.reload_window());
                 requests
             }
+            Response::Probed { id: _, outcome } => {
+                use crate::worker::ProbeOutcome;
+                let (text, error) = match outcome {
+                    ProbeOutcome::Done => (self.ui.probe_done, false),
+                    ProbeOutcome::NoWebsite => (self.ui.no_website, true),
+                    ProbeOutcome::Unavailable => (self.ui.probe_unavailable, true),
+                };
+                self.status = Some(Status {
+                    text: text.to_string(),
+                    error,
+                });
+                Vec::new()
+            }
             Response::Revealed { id, password } => {
                 let Some(p) = password else {
                     return Vec::new();

@@ -258,8 +258,12 @@ fn probe(
             .check_rule(f.check)
             .map_or(f.check.id(), |r| lang.pick(&r.zh, &r.en));
         lines.extend(styled_field(
-            &format!("! {check}"),
-            lang.pick(&f.detail.zh, &f.detail.en),
+            ui.probe_finding,
+            &format!(
+                "{check}{}{}",
+                lang.pick("：", ": "),
+                lang.pick(&f.detail.zh, &f.detail.en)
+            ),
             width,
             theme.fail(),
         ));
