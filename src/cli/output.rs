@@ -197,11 +197,15 @@ pub fn show(
             &format!("{} ({})", Lang::Zh.group(group), EN.group(group)),
         )?;
     }
-    field(
-        out,
-        "plan",
-        &format!("{} {}", app.plan, Lang::Zh.plan(policy, &app.plan)),
-    )?;
+    if app.plan.is_empty() {
+        field(out, "plan", "none")?;
+    } else {
+        field(
+            out,
+            "plan",
+            &format!("{} {}", app.plan, Lang::Zh.plan(policy, &app.plan)),
+        )?;
+    }
     if let Some(p) = &app.payment {
         let method = EN.payment_method(p.method);
         field(

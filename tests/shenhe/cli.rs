@@ -13,7 +13,7 @@ fn import_list_show_approve_history() {
             record("SQ2"),
             &[
                 ("/product", json!("large_transfer")),
-                ("/plan", json!("tiered")),
+                ("/plan", json!(null)),
                 ("/payment", json!(null)),
             ],
         ),

@@ -124,7 +124,7 @@ fn racing_reviewers_record_exactly_one_decision_each() {
                     record(id),
                     &[
                         ("/product", json!("large_transfer")),
-                        ("/plan", json!("tiered")),
+                        ("/plan", json!(null)),
                         ("/payment", json!(null)),
                     ],
                 )

@@ -195,7 +195,7 @@ pub fn queue_records() -> Vec<serde_json::Value> {
             record("SQ0005"),
             &[
                 ("/product", json!("large_transfer")),
-                ("/plan", json!("tiered")),
+                ("/plan", json!(null)),
                 ("/payment", json!(null)),
                 ("/website", json!(null)),
                 ("/submitted_at", json!("2026-11-24T08:00:00+08:00")),

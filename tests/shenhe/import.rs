@@ -89,6 +89,27 @@ fn unknown_ids() {
         &["field `plan`", "not offered for product `platform_instant`"],
     );
     rejects_record(
+        with(record("BAD1"), &[("/plan", json!(null))]),
+        &[
+            "field `plan`",
+            "missing: product `platform_instant` needs one of package_600, package_3600",
+        ],
+    );
+    // A product the process lists without a plan takes none.
+    rejects_record(
+        with(
+            record("BAD1"),
+            &[
+                ("/product", json!("large_transfer")),
+                ("/plan", json!("tiered")),
+            ],
+        ),
+        &[
+            "field `plan`",
+            "product `large_transfer` has no plan: leave `plan` out (found `tiered`)",
+        ],
+    );
+    rejects_record(
         with(record("BAD1"), &[("/materials/0/kind", json!("passport"))]),
         &["materials[0].kind", "unknown variant `passport`"],
     );
@@ -570,4 +591,37 @@ fn a_long_blank_start_before_the_first_record_is_skipped() {
     let out = env.run_stdin(&["import", "-"], array.as_bytes());
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(env.state_of("LATE2"), "pending_review");
+}
+
+/// Products without a plan (settlement, value-added, wireless, online-banking and
+/// international-card pay): imported with none, shown with none, nothing to prepay.
+#[test]
+fn a_product_without_a_plan_is_imported_and_shown_without_one() {
+    let env = Env::new();
+    let mut r = with(
+        record("NOPLAN"),
+        &[
+            ("/product", json!("online_banking")),
+            ("/payment", json!(null)),
+        ],
+    );
+    r.as_object_mut().unwrap().remove("plan");
+    env.import_records(&[r]);
+    let shown = env.json(&["show", "NOPLAN", "--json"]);
+    assert!(shown["application"].get("plan").is_none(), "{shown}");
+    let prepayment = shown["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "prepayment")
+        .unwrap()
+        .clone();
+    assert_eq!(prepayment["outcome"], "not_applicable", "{prepayment}");
+    assert_eq!(env.json(&["list", "--json"])["rows"][0]["plan"], "");
+    let text = env.ok(&["show", "NOPLAN"]);
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("plan") && l.trim_end().ends_with("none")),
+        "{text}"
+    );
 }

@@ -36,7 +36,7 @@ fn approve_all(env: &Env) {
         record("SQ5"),
         &[
             ("/product", json!("large_transfer")),
-            ("/plan", json!("tiered")),
+            ("/plan", json!(null)),
             ("/payment", json!(null)),
         ],
     );

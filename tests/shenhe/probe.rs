@@ -359,7 +359,7 @@ mod command {
         let mut r = record("NOSITE");
         r.as_object_mut().unwrap().remove("website");
         r["product"] = json!("large_transfer");
-        r["plan"] = json!("tiered");
+        r.as_object_mut().unwrap().remove("plan");
         env.import_records(&[r]);
         let err = env.fails(&["probe", "NOSITE"]);
         assert!(err.contains("declares no website"), "{err}");
@@ -482,7 +482,7 @@ mod on_demand {
         let mut r = record("NOWEB");
         r.as_object_mut().unwrap().remove("website");
         r["product"] = json!("large_transfer");
-        r["plan"] = json!("tiered");
+        r.as_object_mut().unwrap().remove("plan");
         env.import_records(&[r, record("PBN")]);
         let mut h = Harness::on(env, "alice", Lang::Zh, 80, 24);
         h.select("PBN");

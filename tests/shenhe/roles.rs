@@ -252,7 +252,7 @@ fn decided(env: &Env) {
         record("EFF"),
         &[
             ("/product", json!("large_transfer")),
-            ("/plan", json!("tiered")),
+            ("/plan", json!(null)),
             ("/payment", json!(null)),
         ],
     );

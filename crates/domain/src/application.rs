@@ -17,7 +17,13 @@ pub struct Application {
     pub materials: Vec<Material>,
     /// A product code of `data/products.toml`.
     pub product: String,
-    /// A plan id of `data/products.toml` allowed for the product.
+    /// A plan id of `data/products.toml` allowed for the product; empty (absent in the
+    /// import) for a product without plans.
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub plan: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<Payment>,
@@ -191,6 +197,11 @@ impl Application {
 }
 
 /// Instants are written and read as RFC 3339 with their offset, nothing more lenient.
+/// A string that may be given as `null` (or left out): empty.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
 pub mod rfc3339 {
     use chrono::{DateTime, FixedOffset, SecondsFormat};
     use serde::{Deserialize, Deserializer, Serializer};

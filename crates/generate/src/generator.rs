@@ -96,7 +96,7 @@ impl Generator {
             .products
             .iter()
             .map(|product| {
-                let plans: Vec<PlanChoice> = product
+                let mut plans: Vec<PlanChoice> = product
                     .plans
                     .iter()
                     .map(|id| PlanChoice {
@@ -104,6 +104,13 @@ impl Generator {
                         price_yuan: policy.plan(id).and_then(|p| p.price_yuan),
                     })
                     .collect();
+                if plans.is_empty() {
+                    // A product without plans: its applications carry none.
+                    plans.push(PlanChoice {
+                        id: String::new(),
+                        price_yuan: None,
+                    });
+                }
                 let plan_weights = cumulative(plans.iter().map(|plan| match plan.price_yuan {
                     None => TIERED_PLAN_WEIGHT,
                     Some(_) => PACKAGE_PLAN_WEIGHT,

@@ -48,6 +48,9 @@ impl Lang {
 
     /// A fee plan's name, or its id when the catalogue no longer has it.
     pub fn plan<'p>(self, policy: &'p Policy, id: &'p str) -> &'p str {
+        if id.is_empty() {
+            return self.pick("无", "none");
+        }
         policy
             .plan(id)
             .map(|p| self.pick(&p.zh, &p.en))
@@ -56,6 +59,9 @@ impl Lang {
 
     /// "阶梯" / "tier", or the package price.
     pub fn plan_short(self, plan: &str) -> String {
+        if plan.is_empty() {
+            return "-".to_string();
+        }
         match plan.strip_prefix("package_") {
             Some(price) => price.to_string(),
             None => self.pick("阶梯", "tier").to_string(),

@@ -544,13 +544,33 @@ pub fn validate(
             ),
         ));
     };
-    if policy.plan(&app.plan).is_none() {
+    if product.plans.is_empty() {
+        if !app.plan.is_empty() {
+            return Err((
+                "plan".into(),
+                format!(
+                    "product `{}` has no plan: leave `plan` out (found `{}`)",
+                    product.code,
+                    shenhe_domain::text::fit(&app.plan, 40)
+                ),
+            ));
+        }
+    } else if app.plan.is_empty() {
+        return Err((
+            "plan".into(),
+            format!(
+                "missing: product `{}` needs one of {}",
+                product.code,
+                product.plans.join(", ")
+            ),
+        ));
+    } else if policy.plan(&app.plan).is_none() {
         return Err((
             "plan".into(),
             format!("unknown plan `{}`", shenhe_domain::text::fit(&app.plan, 40)),
         ));
     }
-    if !product.plans.contains(&app.plan) {
+    if !product.plans.is_empty() && !product.plans.contains(&app.plan) {
         return Err((
             "plan".into(),
             format!(

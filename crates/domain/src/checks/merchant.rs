@@ -267,6 +267,12 @@ pub(super) fn security_product(app: &Application) -> (Outcome, Detail) {
 }
 
 pub(super) fn prepayment(policy: &Policy, app: &Application) -> (Outcome, Detail) {
+    if app.plan.is_empty() {
+        return (
+            Outcome::NotApplicable,
+            Detail::new("no plan: nothing is paid up front", "无费率套餐，无需预付"),
+        );
+    }
     // An unknown plan is not the tiered rate: treating it as "nothing to pay" would
     // let an unpaid package through.
     let Some(plan) = policy.plan(&app.plan) else {

@@ -328,9 +328,8 @@ fn load_products(
                 format!("product `{code}`: unknown group `{}`", p.group.get_ref()),
             ));
         }
-        if p.plans.get_ref().is_empty() {
-            return Err(src.error_at(&p.plans, format!("product `{code}` has no plans")));
-        }
+        // A product may have no plan: the process lists settlement, value-added and
+        // wireless products, online-banking and international-card pay without one.
         for plan in p.plans.get_ref() {
             if !plan_ids.contains(plan.get_ref().as_str()) {
                 return Err(src.error_at(

@@ -344,6 +344,22 @@ fn shape_errors_name_file_and_line() {
 }
 
 #[test]
+fn a_product_may_have_no_plan() {
+    let p = Policy::builtin();
+    for code in [
+        "online_banking",
+        "intl_card",
+        "large_transfer",
+        "quick_login",
+        "qr_instant",
+    ] {
+        let product = p.product(code).expect(code);
+        assert!(product.plans.is_empty(), "{code}: {:?}", product.plans);
+    }
+    assert!(!p.product("escrow").expect("escrow").plans.is_empty());
+}
+
+#[test]
 fn catalogue_errors_name_file_and_line() {
     let cases: &[(&str, &str, &str, &str)] = &[
         (
@@ -369,12 +385,6 @@ fn catalogue_errors_name_file_and_line() {
             r#"plans = ["package_600", "package_3600"]"#,
             r#"plans = ["package_600", "package_6000"]"#,
             "unknown plan `package_6000`",
-        ),
-        (
-            "products.toml",
-            r#"plans = ["package_600", "package_3600"]"#,
-            "plans = []",
-            "has no plans",
         ),
         (
             "reasons.toml",
