@@ -335,6 +335,22 @@ mod command {
         assert_eq!(probe["fetched_at"], shown["now"], "the review clock's time");
         assert_eq!(probe["findings"][0]["check"], "icp_filing");
         assert_eq!(probe["findings"][0]["finding"], "icp_mismatch");
+        // And on the check itself, as evidence: the outcome stays the computed one.
+        let icp = shown["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "icp_filing")
+            .unwrap()
+            .clone();
+        assert_eq!(icp["outcome"], "pass", "{icp}");
+        assert!(
+            icp["detail"]
+                .as_str()
+                .unwrap()
+                .ends_with("; the site probe saw: the page shows 京ICP备87654321号, not the declared 浙ICP备12345678号-1"),
+            "{icp}"
+        );
         let text = env.ok(&["show", "PB1"]);
         assert!(text.contains("京ICP备87654321号"), "{text}");
         assert!(text.contains("! icp_filing"), "{text}");

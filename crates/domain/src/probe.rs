@@ -46,3 +46,69 @@ impl ProbeRecord {
         self.findings.iter().filter(move |f| f.check == check)
     }
 }
+
+/// The probe's findings as evidence on the checks they bear on: each is added to its
+/// check's evidence, for the reviewer to weigh. Outcomes stay as computed or judged (the
+/// reviewer decides); a probe of an earlier revision says nothing about this one.
+pub fn add_evidence(
+    results: &mut [crate::checks::CheckResult],
+    probe: &ProbeRecord,
+    revision: u32,
+) {
+    if probe.revision != revision {
+        return;
+    }
+    for result in results.iter_mut() {
+        for f in probe.on(result.id) {
+            result.detail = Detail::new(
+                format!("{}; the site probe saw: {}", result.detail.en, f.detail.en),
+                format!("{}；网站探测发现：{}", result.detail.zh, f.detail.zh),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{CheckResult, Outcome};
+
+    #[test]
+    fn findings_are_added_to_their_checks_evidence_of_the_same_revision_only() {
+        let probe = ProbeRecord {
+            application_id: "A".into(),
+            revision: 2,
+            fetched_at: chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00").unwrap(),
+            url: "https://a.example".into(),
+            status: Some(302),
+            final_url: "https://shop1.taobao.com".into(),
+            tls_ok: Some(true),
+            elapsed_ms: 12,
+            title: None,
+            footer_icp: None,
+            error: None,
+            findings: vec![ProbeFinding {
+                check: CheckId::NotTaobaoShop,
+                finding: "redirect_to_taobao".into(),
+                detail: Detail::new("redirects to a Taobao shop", "跳转至淘宝店铺"),
+            }],
+        };
+        let result = |id| CheckResult {
+            id,
+            outcome: Outcome::Pass,
+            detail: Detail::new("ok", "通过"),
+            reason: None,
+        };
+        let mut results = vec![result(CheckId::NotTaobaoShop), result(CheckId::IcpFiling)];
+        add_evidence(&mut results, &probe, 1);
+        assert_eq!(results[0].detail.en, "ok");
+        add_evidence(&mut results, &probe, 2);
+        assert_eq!(
+            results[0].detail.en,
+            "ok; the site probe saw: redirects to a Taobao shop"
+        );
+        assert_eq!(results[0].detail.zh, "通过；网站探测发现：跳转至淘宝店铺");
+        assert_eq!(results[0].outcome, Outcome::Pass, "the reviewer decides");
+        assert_eq!(results[1].detail.en, "ok");
+    }
+}

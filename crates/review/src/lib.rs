@@ -316,6 +316,9 @@ impl Review {
         let history = self.store.history(id)?;
         let approval = approval::plan(&self.policy, self.store(), &stored, &results, &history)?;
         let probe = self.store.latest_probe(id)?;
+        if let Some(p) = &probe {
+            shenhe_domain::probe::add_evidence(&mut results, p, stored.revision);
+        }
         Ok(ApplicationView {
             probe,
             verification_deadline: calendar::verification_deadline(stored.app.submitted_at),
