@@ -398,3 +398,74 @@ fn the_import_corpus_through_the_binary_imports_wholly_or_not_at_all() {
     }
     assert_verdicts("the binary", outcomes);
 }
+
+/// The fuzz targets' property checks (`cargo fuzz`, `fuzz/`), the very same file.
+#[path = "../../fuzz/checks.rs"]
+mod checks;
+
+/// Inputs that once made a fuzz target crash, one directory a target: kept for ever.
+const REGRESSIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions");
+
+/// Runs `check` on every file of `dir` (but hidden ones, such as `.gitkeep`); names every
+/// file whose check panics.
+fn replay(dir: &str, check: fn(&[u8])) -> Vec<String> {
+    let mut failed = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    for file in files {
+        let bytes = std::fs::read(&file).expect("read");
+        if std::panic::catch_unwind(|| check(&bytes)).is_err() {
+            failed.push(file.display().to_string());
+        }
+    }
+    failed
+}
+
+#[test]
+fn every_input_that_crashed_a_fuzz_target_now_passes_its_checks() {
+    let mut failed = replay(
+        &format!("{REGRESSIONS}/import_reader"),
+        checks::import_reader,
+    );
+    failed.extend(replay(
+        &format!("{REGRESSIONS}/display_safe"),
+        checks::display_safe_bytes_and_text,
+    ));
+    assert!(
+        failed.is_empty(),
+        "fuzz regressions fail again:\n{}",
+        failed.join("\n")
+    );
+}
+
+/// The fuzzers' seeds pass the fuzzers' checks: a run starts from a sound corpus, and
+/// each corpus is checked for the fuzzers' properties on every `cargo test`.
+#[test]
+fn the_fuzz_seeds_pass_the_fuzz_checks() {
+    let failed = replay(CORPUS, checks::import_reader);
+    assert!(
+        failed.is_empty(),
+        "import corpus fails the fuzz checks:\n{}",
+        failed.join("\n")
+    );
+    let hostile: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/corpus/hostile.json"
+        ))
+        .expect("hostile.json"),
+    )
+    .expect("hostile.json");
+    for entry in &hostile {
+        checks::text(entry["text"].as_str().expect("a text"));
+    }
+}
