@@ -446,3 +446,48 @@ fn pty_business_days_are_one_word_in_the_queue_and_the_detail() {
     assert!(rows[0].contains("剩1个工作日13小时"), "{}", rows[0]);
     assert_restored(&quit(c), "q");
 }
+
+/// Item 8. At 200×50 the queue and the selected application's detail are side by side,
+/// the detail following the cursor without claiming; below 80×24 the console says so.
+#[test]
+fn pty_side_by_side_at_200x50_and_too_small_said() {
+    let env = env_with(&queue_records());
+    let mut c = Console::start(
+        &env,
+        Opts {
+            cols: 200,
+            rows: 50,
+            ..Opts::default()
+        },
+    );
+    let rows = c.wait_for("the first row's detail beside the queue", |rows| {
+        rows[0].contains(" SQ0004 ") && rows[1].contains("ID")
+    });
+    assert!(
+        rows[0].contains("pending 4") && rows[0].contains("│  SQ0004 "),
+        "the counts and the detail on one row: {:?}",
+        rows[0]
+    );
+    assert!(
+        rows.iter().any(|r| r.contains("Applicant")),
+        "{}",
+        rows.join("\n")
+    );
+    c.send("j");
+    c.wait_for("the detail following the cursor", |rows| {
+        rows[0].contains("│  SQ0002 ")
+    });
+    assert!(claimed_by(&env, "SQ0002").is_null(), "read, not claimed");
+    // Enter still opens the whole detail (and claims it).
+    c.send(ENTER);
+    c.wait_for("the whole detail", |rows| rows[0].starts_with(" SQ0002 "));
+    wait_until("claimed on Enter", || claimed_by(&env, "SQ0002") == "alice");
+    c.esc();
+    c.wait_for("side by side again", |rows| rows[0].contains("│  SQ0002 "));
+
+    c.resize(70, 20);
+    c.wait_text("terminal 70×20: needs at least 80×24");
+    c.resize(80, 24);
+    c.wait_footer("2/5");
+    assert_restored(&quit(c), "q");
+}

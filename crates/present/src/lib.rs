@@ -62,6 +62,14 @@ impl Lang {
         }
     }
 
+    /// The terminal is smaller than the console is made for.
+    pub fn too_small(self, width: u16, height: u16) -> String {
+        match self {
+            Lang::Zh => format!("终端为 {width}×{height}：至少需要 80×24"),
+            Lang::En => format!("terminal {width}×{height}: needs at least 80×24"),
+        }
+    }
+
     pub fn ui(self) -> &'static Ui {
         match self {
             Lang::Zh => &UI_ZH,

@@ -62,7 +62,9 @@ impl App {
             Screen::Queue => self.queue.selected_row().map(|r| (r.id.clone(), r.version)),
         };
         match wanted {
-            Some(row) if current.as_ref() == Some(&row) => {
+            // From the queue the application is opened (and so claimed) first, even when
+            // its detail is already here beside the queue.
+            Some(row) if current.as_ref() == Some(&row) && self.screen == Screen::Detail => {
                 self.open_dialog(what);
                 Vec::new()
             }

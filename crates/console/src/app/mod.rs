@@ -108,6 +108,8 @@ pub struct App {
     /// The reviewer is a lead (may reopen), as the database said when the console
     /// started; the review layer checks again when it writes.
     pub lead: bool,
+    /// Side by side: the application whose detail was asked for beside the queue.
+    peeking: Option<String>,
     /// The search matches nothing under the filter, but this in another state.
     pub elsewhere: Option<QueueRow>,
     /// The filter, sort and search before each change: `Esc` in the queue undoes one.
@@ -169,6 +171,7 @@ impl App {
             follow: None,
             undo: Vec::new(),
             elsewhere: None,
+            peeking: None,
         }
     }
 
@@ -218,6 +221,27 @@ impl App {
             out.extend(self.update(Action::Edit(tui_input::InputRequest::InsertChar(c))));
         }
         out
+    }
+
+    /// From 170 columns the queue and the selected application's detail are side by side.
+    pub fn side_by_side(&self) -> bool {
+        self.width >= 170 && self.height >= 24
+    }
+
+    /// Side by side: the detail beside the queue follows the cursor (read, not claimed).
+    pub(super) fn follow_cursor(&mut self) -> Vec<Request> {
+        if !self.side_by_side() || self.screen != Screen::Queue {
+            return Vec::new();
+        }
+        let Some(row) = self.queue.selected_row() else {
+            return Vec::new();
+        };
+        let shown = self.detail.as_ref().map(|d| d.id());
+        if shown == Some(row.id.as_str()) || self.peeking.as_deref() == Some(row.id.as_str()) {
+            return Vec::new();
+        }
+        self.peeking = Some(row.id.clone());
+        vec![Request::Refresh { id: row.id.clone() }]
     }
 
     /// Rows of the queue table on screen: the header, column titles and footer take three.
@@ -281,7 +305,11 @@ impl App {
             (Mode::Confirm | Mode::ConfirmText, action) => self.confirm_action(action),
             (Mode::ReturnReasons | Mode::ReturnText, action) => self.return_action(action),
             (Mode::JudgeList | Mode::JudgeText, action) => self.judge_action(action),
-            (Mode::Queue, action) => self.queue_action(action),
+            (Mode::Queue, action) => {
+                let mut requests = self.queue_action(action);
+                requests.extend(self.follow_cursor());
+                requests
+            }
             (Mode::Detail, action) => self.detail_action(action),
         }
     }
@@ -424,7 +452,9 @@ impl App {
         if self.queue.selected >= self.queue.top + height {
             self.queue.top = self.queue.selected + 1 - height;
         }
-        self.ensure_window()
+        let mut requests = self.ensure_window();
+        requests.extend(self.follow_cursor());
+        requests
     }
 }
 

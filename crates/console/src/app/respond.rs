@@ -35,6 +35,7 @@ impl App {
                     self.queue.top = self.queue.selected.saturating_sub(height / 2);
                 }
                 let mut requests = self.ensure_window();
+                requests.extend(self.follow_cursor());
                 // Nothing here: is it in another state? Said, and Enter opens it.
                 self.elsewhere = None;
                 if total == 0
@@ -63,6 +64,7 @@ impl App {
                 Vec::new()
             }
             Response::Detail(view) => {
+                self.peeking = None;
                 let same = self.detail.as_ref().is_some_and(|d| d.id() == view.id());
                 if !same {
                     self.scroll = 0;
@@ -168,7 +170,7 @@ impl App {
             Response::Changed => {
                 let mut requests = self.reload_window();
                 requests.push(Request::Counts);
-                if self.screen == Screen::Detail
+                if (self.screen == Screen::Detail || self.side_by_side())
                     && let Some(view) = &self.detail
                 {
                     requests.push(Request::Refresh {

@@ -102,6 +102,38 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     footer(frame, app, theme, footer_area, &position);
 }
 
+/// Beside the queue on a wide terminal: the selected application's detail from its top,
+/// following the cursor (read without claiming it).
+pub fn pane(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
+    let selected = app.queue.selected_row().map(|r| r.id.as_str());
+    let view = app.detail.as_deref().filter(|v| Some(v.id()) == selected);
+    let Some(view) = view else {
+        let text = if selected.is_some() {
+            app.ui.loading
+        } else {
+            ""
+        };
+        frame.render_widget(
+            Line::styled(fit(text, area.width as usize), theme.dim()),
+            Rect { height: 1, ..area },
+        );
+        return;
+    };
+    let width = area.width as usize;
+    let mut lines = vec![header(app, theme, view, width)];
+    lines.extend(body(app, theme, view, width));
+    for (i, line) in lines.into_iter().take(area.height as usize).enumerate() {
+        frame.render_widget(
+            line,
+            Rect {
+                y: area.y + i as u16,
+                height: 1,
+                ..area
+            },
+        );
+    }
+}
+
 fn header<'a>(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Line<'a> {
     let s = &view.stored;
     // The merchant's name is the one part that gives way: the state, the time left and

@@ -90,7 +90,9 @@ fn too_small(width: u16, height: u16) -> bool {
 /// The queue's table when it is on screen with nothing over it: the presenter scrolls
 /// its rows on the terminal when the first one changes, instead of sending them again.
 pub fn scrolling(app: &App) -> Option<Window> {
-    let alone = app.screen == Screen::Queue && matches!(app.overlay, Overlay::None);
+    // Beside the detail, the table's rows share the terminal's rows with it: no scrolling.
+    let alone =
+        app.screen == Screen::Queue && matches!(app.overlay, Overlay::None) && !app.side_by_side();
     (alone && !too_small(app.width, app.height)).then(|| Window {
         rows: queue::table_rows(app),
         top: app.queue.top,
@@ -110,7 +112,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     if too_small(area.width, area.height) {
         frame.render_widget(
             Line::raw(fit(
-                "shenhe: the terminal is too small",
+                &app.lang.too_small(area.width, area.height),
                 area.width as usize,
             )),
             area,
@@ -118,7 +120,35 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         return;
     }
     match app.screen {
-        Screen::Queue => queue::draw(frame, app, theme),
+        Screen::Queue if app.side_by_side() => {
+            // The queue at the width it reads best at, the detail of the selected row in
+            // the rest, a rule between them.
+            let left = (area.width * 11 / 20).max(90);
+            let queue_area = Rect {
+                width: left,
+                ..area
+            };
+            queue::draw(frame, app, theme, queue_area);
+            for y in area.y..area.y + area.height - 1 {
+                frame.render_widget(
+                    Span::styled("│", theme.dim()),
+                    Rect {
+                        x: area.x + left,
+                        y,
+                        width: 1,
+                        height: 1,
+                    },
+                );
+            }
+            let pane = Rect {
+                x: area.x + left + 2,
+                width: area.width.saturating_sub(left + 2),
+                height: area.height.saturating_sub(1),
+                ..area
+            };
+            detail::pane(frame, app, theme, pane);
+        }
+        Screen::Queue => queue::draw(frame, app, theme, area),
         Screen::Detail => detail::draw(frame, app, theme),
     }
     match &app.overlay {
@@ -143,6 +173,18 @@ fn footer(frame: &mut Frame, app: &App, theme: Theme, area: Rect, right: &str) {
                 theme.ok()
             },
         )),
+        // Smaller than the console is made for: said where the keys would be (the
+        // queue still works, every row whole; dialogs and the detail may be cut).
+        None if app.width < 80 || app.height < 24 => {
+            let budget = (area.width as usize).saturating_sub(width(right) + 1);
+            let text = fit(&app.lang.too_small(app.width, app.height), budget);
+            let pad = budget.saturating_sub(width(&text)) + 1;
+            Line::from(vec![
+                Span::styled(text, theme.warn()),
+                Span::raw(" ".repeat(pad)),
+                Span::styled(right.to_string(), theme.dim()),
+            ])
+        }
         None => {
             let mut spans = Vec::new();
             let mut used = 0;

@@ -77,8 +77,8 @@ pub fn table_rows(app: &App) -> Range<u16> {
     2..2 + app.table_height() as u16
 }
 
-pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
-    let area = frame.area();
+/// The queue in `area`: the whole frame, or its left part beside the detail.
+pub fn draw(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
     let ui = app.ui;
     header(frame, app, theme, Rect { height: 1, ..area });
 
