@@ -491,3 +491,30 @@ fn pty_side_by_side_at_200x50_and_too_small_said() {
     c.wait_footer("2/5");
     assert_restored(&quit(c), "q");
 }
+
+/// Beyond: `y` copies the id and `Y` the website's address with OSC 52 (base64, so that
+/// nothing in it acts on the terminal), and the footer says what was copied.
+#[test]
+fn pty_y_and_capital_y_copy_the_id_and_the_url_with_osc_52() {
+    let env = env_with(&queue_records());
+    let mut c = Console::start(&env, Opts::default());
+    c.wait_footer("1/5");
+    c.open("SQ0001");
+    c.send("y");
+    c.wait_text("copied to the clipboard: SQ0001");
+    c.send("Y");
+    let url = "https://www.yunqi-tech.com".to_string();
+    c.wait_text(&format!("copied to the clipboard: {url}"));
+    let done = quit(c);
+    assert_restored(&done, "q");
+    for text in ["SQ0001", url.as_str()] {
+        let osc = format!(
+            "\x1b]52;c;{}\x07",
+            shenhe::console::screen::base64(text.as_bytes())
+        );
+        assert!(
+            find(&done.raw, osc.as_bytes()).is_some(),
+            "OSC 52 with {text} in the output"
+        );
+    }
+}

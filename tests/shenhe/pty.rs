@@ -764,10 +764,12 @@ fn pty_hostile_text_reaches_the_terminal_inert() {
     c.send(ENTER);
     let mut seen: Vec<String> = Vec::new();
     loop {
+        // The whole frame of the next detail: a frame may reach the emulator in two reads,
+        // and the last one's footer ("100%" after G) is not this one's.
         let rows = c.wait_for("the next detail", |rows| {
             rows.first().is_some_and(|r| {
                 r.starts_with(" H") && !seen.iter().any(|id| r.starts_with(&format!(" {id} ")))
-            })
+            }) && rows.last().is_some_and(|r| !r.ends_with("100%"))
         });
         let id = rows[0][1..5].to_string();
         screens.push(rows.clone());

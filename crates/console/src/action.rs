@@ -42,6 +42,10 @@ pub enum Action {
     RevealPassword,
     /// P: fetch the application's website now (the site probe), on a worker thread.
     Probe,
+    /// y: the application's id to the clipboard (OSC 52).
+    CopyId,
+    /// Y in the detail: its website's address to the clipboard.
+    CopyUrl,
     /// O: a lead reopens a decided application.
     Reopen,
     /// Enter in a dialog.

@@ -136,6 +136,11 @@ const REOPEN: Binding = Binding {
     what: |k| k.reopen,
 };
 
+const COPY_ID: Binding = Binding {
+    presses: &[(k('y'), Action::CopyId)],
+    what: |k| k.copy_id,
+};
+
 const HELP: Binding = Binding {
     presses: &[(k('?'), Action::Help)],
     what: |k| k.help,
@@ -187,6 +192,7 @@ static QUEUE: &[Binding] = &[
         presses: &[(k('q'), Action::Quit)],
         what: |k| k.quit,
     },
+    COPY_ID,
     MOVE,
     TOP_BOTTOM,
     Binding {
@@ -227,6 +233,11 @@ static DETAIL: &[Binding] = &[
     Binding {
         presses: &[(k('v'), Action::RevealPassword)],
         what: |k| k.reveal,
+    },
+    COPY_ID,
+    Binding {
+        presses: &[(k('Y'), Action::CopyUrl)],
+        what: |k| k.copy_url,
     },
     Binding {
         presses: &[

@@ -189,6 +189,9 @@ pub fn draw<'s, W: std::io::Write>(
     if std::mem::take(&mut app.repaint) {
         screen.repaint();
     }
+    if let Some(text) = app.clipboard.take() {
+        screen.copy(&text)?;
+    }
     screen.resize(Size::new(app.width, app.height));
     ui::lay_out(app, theme);
     let window = ui::scrolling(app);

@@ -113,6 +113,14 @@ impl<W: Write> Screen<W> {
         self.terminal.backend_mut().size = size;
     }
 
+    /// Puts `text` on the terminal's clipboard (OSC 52, base64: nothing in it can act on
+    /// the terminal). Terminals that do not allow it ignore it.
+    pub fn copy(&mut self, text: &str) -> io::Result<()> {
+        let out = &mut self.presenter.out;
+        write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()))?;
+        out.flush()
+    }
+
     /// The next frame is sent whole, on a cleared screen (Ctrl-l).
     pub fn repaint(&mut self) {
         self.presenter.invalidate();
@@ -501,3 +509,44 @@ fn line(buffer: &Buffer, y: usize) -> &[Cell] {
 
 #[cfg(test)]
 mod tests;
+
+/// Standard base64 with padding (RFC 4648), for OSC 52.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod base64_tests {
+    #[test]
+    fn rfc_4648_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, encoded) in cases {
+            assert_eq!(super::base64(plain.as_bytes()), encoded, "{plain}");
+        }
+    }
+}

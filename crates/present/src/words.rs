@@ -98,6 +98,8 @@ pub struct Ui {
     pub judged: &'static str,
     /// The status after `v`, before the password.
     pub password_revealed: &'static str,
+    /// The status after y / Y, before what was copied.
+    pub copied: &'static str,
     /// The help's explanation of the queue's and dialogs' markers.
     pub markers: &'static [&'static str],
     pub no_manual_checks: &'static str,
@@ -150,6 +152,8 @@ pub struct KeyHelp {
     pub new_line: &'static str,
     /// A letter in the filter menu: that filter or sort at once.
     pub pick_letter: &'static str,
+    pub copy_id: &'static str,
+    pub copy_url: &'static str,
 }
 
 pub static UI_ZH: Ui = Ui {
@@ -244,6 +248,7 @@ pub static UI_ZH: Ui = Ui {
     expired: "已取消",
     judged: "已记录人工检查",
     password_revealed: "测试密码（已记入审核记录）：",
+    copied: "已复制到剪贴板：",
     markers: &[
         "! 超期   * 今日到期   @ 他人正在审核",
         "✗n n 项检查不通过   ?n n 项待人工检查",
@@ -291,6 +296,8 @@ pub static UI_ZH: Ui = Ui {
         reopen: "重新打开（组长）",
         new_line: "换行",
         pick_letter: "按字母直接选择",
+        copy_id: "复制订单号",
+        copy_url: "复制网址",
     },
 };
 
@@ -386,6 +393,7 @@ pub static UI_EN: Ui = Ui {
     expired: "expired",
     judged: "judgement recorded",
     password_revealed: "test password (recorded in the audit trail): ",
+    copied: "copied to the clipboard: ",
     markers: &[
         "! overdue   * due today   @ open by another reviewer",
         "✗n n checks fail   ?n n checks need a person",
@@ -433,5 +441,7 @@ pub static UI_EN: Ui = Ui {
         reopen: "reopen (lead)",
         new_line: "new line",
         pick_letter: "choose by its letter",
+        copy_id: "copy the id",
+        copy_url: "copy the website address",
     },
 };

@@ -108,6 +108,8 @@ pub struct App {
     /// The reviewer is a lead (may reopen), as the database said when the console
     /// started; the review layer checks again when it writes.
     pub lead: bool,
+    /// y / Y: text for the terminal's clipboard; the event loop sends it (OSC 52).
+    pub clipboard: Option<String>,
     /// Side by side: the application whose detail was asked for beside the queue.
     peeking: Option<String>,
     /// The search matches nothing under the filter, but this in another state.
@@ -172,6 +174,7 @@ impl App {
             undo: Vec::new(),
             elsewhere: None,
             peeking: None,
+            clipboard: None,
         }
     }
 
@@ -221,6 +224,15 @@ impl App {
             out.extend(self.update(Action::Edit(tui_input::InputRequest::InsertChar(c))));
         }
         out
+    }
+
+    /// Puts `text` on the clipboard (by the event loop) and says so.
+    pub(super) fn copy(&mut self, text: String) {
+        self.status = Some(Status {
+            text: format!("{}{text}", self.ui.copied),
+            error: false,
+        });
+        self.clipboard = Some(text);
     }
 
     /// From 170 columns the queue and the selected application's detail are side by side.
@@ -347,6 +359,21 @@ impl App {
                         error: false,
                     });
                     return vec![Request::Probe { id }];
+                }
+            }
+            Action::CopyId => {
+                if let Some(id) = self.detail.as_ref().map(|v| v.id().to_string()) {
+                    self.copy(id);
+                }
+            }
+            Action::CopyUrl => {
+                let url = self
+                    .detail
+                    .as_ref()
+                    .and_then(|v| v.stored.app.website.as_ref())
+                    .map(|w| w.url.clone());
+                if let Some(url) = url {
+                    self.copy(url);
                 }
             }
             Action::RevealPassword => {

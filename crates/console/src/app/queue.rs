@@ -148,6 +148,12 @@ impl App {
                 };
                 self.restore_view(previous)
             }
+            Action::CopyId => {
+                if let Some(id) = self.queue.selected_row().map(|r| r.id.clone()) {
+                    self.copy(id);
+                }
+                Vec::new()
+            }
             Action::StartSearch => {
                 self.searching = true;
                 if self.search.value().is_empty() {
