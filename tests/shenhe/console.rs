@@ -263,7 +263,7 @@ fn cjk_columns_line_up() {
     let header = &lines[1];
     let product_col = column(header, "产品");
     for line in lines.iter().filter(|l| l.contains("SQ000")) {
-        let cell = ["平台商即时", "支付宝账户"]
+        let cell = ["平台商即时", "支付宝账户", "平台即时", "大额收付"]
             .iter()
             .find(|p| line.contains(*p))
             .expect("product shown");

@@ -441,6 +441,10 @@ fn pty_business_days_are_one_word_in_the_queue_and_the_detail() {
     assert!(sq3.contains("1工作日13时"), "{sq3}");
     let sq2 = rows.iter().find(|r| r.contains("SQ0002")).expect("SQ0002");
     assert!(sq2.contains("超期1工作日"), "{sq2}");
+    // Item 8: at 80 columns a product too long for its column has its short name.
+    assert!(sq3.contains(" 平台即时 ") && !sq3.contains("平台商即时…"), "{sq3}");
+    let sq5 = rows.iter().find(|r| r.contains("SQ0005")).expect("SQ0005");
+    assert!(sq5.contains(" 大额收付 "), "{sq5}");
     c.open("SQ0003");
     let rows = c.wait_text("个工作日");
     assert!(rows[0].contains("剩1个工作日13小时"), "{}", rows[0]);

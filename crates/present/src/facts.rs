@@ -46,6 +46,14 @@ impl Lang {
             .unwrap_or(code)
     }
 
+    /// A product's short name, for a narrow column; its code when it is not in the catalogue.
+    pub fn product_short<'p>(self, policy: &'p Policy, code: &'p str) -> &'p str {
+        policy
+            .product(code)
+            .map(|p| self.pick(&p.short_zh, &p.short_en))
+            .unwrap_or(code)
+    }
+
     /// A fee plan's name, or its id when the catalogue no longer has it.
     pub fn plan<'p>(self, policy: &'p Policy, id: &'p str) -> &'p str {
         if id.is_empty() {

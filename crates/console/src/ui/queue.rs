@@ -298,7 +298,16 @@ fn row_line<'a>(
                 }
                 None => (pad(&row.merchant, *w), Style::new()),
             },
-            Column::Product => (pad(lang.product(policy, &row.product), *w), Style::new()),
+            Column::Product => {
+                // Too narrow for the name: the catalogue's short name, not an ellipsis.
+                let name = lang.product(policy, &row.product);
+                let name = if width(name) > *w {
+                    lang.product_short(policy, &row.product)
+                } else {
+                    name
+                };
+                (pad(name, *w), Style::new())
+            }
             Column::Plan => (pad(&lang.plan_short(&row.plan), *w), Style::new()),
             Column::State => (pad(lang.state_short(row.state), *w), Style::new()),
             Column::Age => (

@@ -45,10 +45,20 @@ struct GroupEntry {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ShortName {
+    zh: String,
+    en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ProductEntry {
     code: Spanned<String>,
     group: Spanned<String>,
     kind: ProductKind,
+    /// The name where a column is narrow; the name itself when there is none.
+    #[serde(default)]
+    short: Option<ShortName>,
     zh: String,
     en: String,
     plans: Spanned<Vec<Spanned<String>>>,
@@ -342,6 +352,14 @@ fn load_products(
             code,
             group: p.group.into_inner(),
             kind: p.kind,
+            short_zh: p
+                .short
+                .as_ref()
+                .map_or_else(|| p.zh.clone(), |s| s.zh.clone()),
+            short_en: p
+                .short
+                .as_ref()
+                .map_or_else(|| p.en.clone(), |s| s.en.clone()),
             zh: p.zh,
             en: p.en,
             plans: p

@@ -71,6 +71,9 @@ pub struct Product {
     pub kind: ProductKind,
     pub zh: String,
     pub en: String,
+    /// Where a column is narrow (the name itself when the catalogue gives none).
+    pub short_zh: String,
+    pub short_en: String,
     pub plans: Vec<String>,
 }
 
