@@ -111,10 +111,19 @@ fn disk_full(e: &(dyn Error + 'static)) -> bool {
     false
 }
 
+/// The language of the command line's refusals: `--lang` when given (the command
+/// line's other words, and the locale, are not followed yet: English).
+static LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
+/// Called once, after the arguments are read.
+pub fn set_lang(lang: Lang) {
+    let _ = LANG.set(lang);
+}
+
 /// A review error in the words both faces use; anything else as it describes itself.
 fn describe(e: &(dyn Error + 'static)) -> String {
     match e.downcast_ref::<ReviewError>() {
-        Some(review) => error_message(Lang::En, review),
+        Some(review) => error_message(LANG.get().copied().unwrap_or(Lang::En), review),
         None => e.to_string(),
     }
 }

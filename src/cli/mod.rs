@@ -44,7 +44,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub data: Option<PathBuf>,
 
-    /// Language of the console: zh or en [default: from LC_ALL / LC_MESSAGES / LANG]
+    /// Language of the console, and of the command line's refusals: zh or en [default:
+    /// the console from LC_ALL / LC_MESSAGES / LANG, the command line English]
     #[arg(long, global = true, value_name = "LANG")]
     pub lang: Option<String>,
 
@@ -241,6 +242,10 @@ pub fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    // Only an explicit --lang: the command line is English otherwise (scripts read it).
+    if let Some(Ok(lang)) = cli.lang.as_deref().map(|l| Lang::detect(Some(l))) {
+        error::set_lang(lang);
+    }
     let result = run(cli);
     // For the stress benchmark, which counts how often processes waited on each other.
     if std::env::var_os("SHENHE_BUSY_STATS").is_some() {

@@ -442,7 +442,10 @@ fn pty_business_days_are_one_word_in_the_queue_and_the_detail() {
     let sq2 = rows.iter().find(|r| r.contains("SQ0002")).expect("SQ0002");
     assert!(sq2.contains("超期1工作日"), "{sq2}");
     // Item 8: at 80 columns a product too long for its column has its short name.
-    assert!(sq3.contains(" 平台即时 ") && !sq3.contains("平台商即时…"), "{sq3}");
+    assert!(
+        sq3.contains(" 平台即时 ") && !sq3.contains("平台商即时…"),
+        "{sq3}"
+    );
     let sq5 = rows.iter().find(|r| r.contains("SQ0005")).expect("SQ0005");
     assert!(sq5.contains(" 大额收付 "), "{sq5}");
     c.open("SQ0003");
@@ -521,4 +524,20 @@ fn pty_y_and_capital_y_copy_the_id_and_the_url_with_osc_52() {
             "OSC 52 with {text} in the output"
         );
     }
+}
+
+/// Item 9, the command line in part: with `--lang zh` its refusals are in Chinese, in
+/// the words the console uses; without it, English (scripts read it).
+#[test]
+fn cli_refusals_follow_lang_zh() {
+    let env = env_with(&queue_records());
+    env.ok(&["approve", "SQ0001"]);
+    let zh = env.fails(&["--lang", "zh", "approve", "SQ0001"]);
+    assert!(
+        zh.contains("SQ0001 已由 ") && zh.contains("（现为待集成）；未做任何更改"),
+        "{zh}"
+    );
+    let en = env.fails(&["approve", "SQ0001"]);
+    assert!(en.contains("SQ0001 was already decided by "), "{en}");
+    assert_eq!(env.state_of("SQ0001"), "pending_integration");
 }
