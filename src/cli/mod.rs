@@ -653,8 +653,7 @@ fn run(cli: Cli) -> CliResult {
 /// The version to decide at, and another reviewer's live claim on it (they have it open in
 /// their console), if any.
 fn version_and_claim(review: &Review, id: &str) -> Result<(i64, Option<Claim>), CliError> {
-    let view = review.show(id)?;
-    Ok((view.stored.version, view.claim))
+    Ok((review.current_version(id)?, review.claim_of_another(id)?))
 }
 
 /// A decision made while another reviewer had the application open: said on standard

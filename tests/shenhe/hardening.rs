@@ -15,18 +15,22 @@ fn ndjson(records: &[serde_json::Value]) -> Vec<u8> {
         .into_bytes()
 }
 
-#[test]
-fn an_import_reading_a_slow_pipe_keeps_no_one_waiting() {
-    let env = Env::new();
-    env.import_records(&[record("SQ1"), record("SQ2")]);
-    let mut import = env
-        .command()
+/// `shenhe import -` started, reading a pipe the test writes.
+fn import_from_pipe(env: &Env) -> std::process::Child {
+    env.command()
         .args(["import", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn import");
+        .expect("spawn import")
+}
+
+#[test]
+fn an_import_reading_a_slow_pipe_keeps_no_one_waiting() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1"), record("SQ2")]);
+    let mut import = import_from_pipe(&env);
     let mut stdin = import.stdin.take().expect("stdin");
     // More than a batch of good records has come, and more is still to come: a decision
     // made now must not wait for the import (it would fail after 10 s if the import held
@@ -87,14 +91,7 @@ fn import_measured(
     env: &Env,
     input: impl FnOnce() -> Vec<u8> + Send + 'static,
 ) -> (std::process::Output, i64) {
-    let mut child = env
-        .command()
-        .args(["import", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = import_from_pipe(env);
     let status_file = format!("/proc/{}/status", child.id());
     let mut stdin = child.stdin.take().expect("stdin");
     let writer = std::thread::spawn(move || {

@@ -178,32 +178,26 @@ impl Review {
         actor: String,
         clock: Clock,
     ) -> ReviewResult<Review> {
-        let session = format!(
-            "{}-{}-{}",
-            actor,
-            std::process::id(),
-            clock.now().timestamp_nanos_opt().unwrap_or_default()
-        );
-        let mut review = Review {
-            store,
-            policy,
-            actor,
-            clock,
-            session,
-        };
+        let mut review = Review::reader(store, policy, actor, clock);
         review.refresh_derived()?;
         Ok(review)
     }
 
     /// A session that only reads (a database opened read-only): derived columns are
-    /// taken as stored, even if computed under another policy.
+    /// taken as stored, even if computed under another policy. [`Review::new`] is this,
+    /// with the derived columns brought up to date first.
     pub fn reader(
         store: Box<dyn Store + Send>,
         policy: Arc<Policy>,
         actor: String,
         clock: Clock,
     ) -> Review {
-        let session = format!("{actor}-{}-reader", std::process::id());
+        let session = format!(
+            "{}-{}-{}",
+            actor,
+            std::process::id(),
+            clock.now().timestamp_nanos_opt().unwrap_or_default()
+        );
         Review {
             store,
             policy,
@@ -309,10 +303,7 @@ impl Review {
                 suggested.push(reason);
             }
         }
-        let claim = self
-            .store
-            .claim_of(id, self.now())?
-            .filter(|c| c.session != self.session);
+        let claim = self.claim_of_another(id)?;
         let history = self.store.history(id)?;
         let approval = approval::plan(&self.policy, self.store(), &stored, &results, &history)?;
         let probe = self.store.latest_probe(id)?;
@@ -381,6 +372,15 @@ impl Review {
             disagreements,
             kept_head,
         })
+    }
+
+    /// Another session's live claim on `id` (another reviewer, or another console of
+    /// this one, has it open), if any.
+    pub fn claim_of_another(&self, id: &str) -> ReviewResult<Option<Claim>> {
+        Ok(self
+            .store
+            .claim_of(id, self.now())?
+            .filter(|c| c.session != self.session))
     }
 
     /// The last audit entry (sequence number, hash).
