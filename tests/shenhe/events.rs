@@ -226,3 +226,30 @@ fn hostile_text_in_an_event_is_escaped_on_the_terminal() {
         "a JSON reader gets the text back"
     );
 }
+
+#[test]
+fn follow_with_a_limit_stops_at_the_limit() {
+    let env = Env::new();
+    env.import_records(&[record("SQ1"), record("SQ2"), record("SQ3")]);
+    let mut follower = env
+        .command()
+        .args(["events", "--limit", "2", "--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn follower");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = follower.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = follower.kill();
+            panic!("--follow --limit 2 went on past its limit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let out = follower.wait_with_output().expect("output");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+}
