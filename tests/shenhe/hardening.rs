@@ -449,3 +449,32 @@ fn write_records(env: &Env, name: &str, count: usize) -> String {
     write_ndjson(&file, &records);
     file.to_str().expect("utf-8").to_string()
 }
+
+#[test]
+fn a_piped_import_that_cannot_be_kept_in_the_temporary_directory_says_why() {
+    let env = Env::new();
+    let missing = env.path("no-such-tmp");
+    let mut child = env
+        .command()
+        .env("TMPDIR", &missing)
+        .args(["import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn import");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(&ndjson(&[record("SQ1")])).expect("write");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    assert_user_error(&out, &["import", "-"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "cannot keep standard input in {}",
+            missing.display()
+        )) && err.contains("No such file or directory"),
+        "{err}"
+    );
+    assert_eq!(count_rows(&env.db(), "applications"), 0);
+}
