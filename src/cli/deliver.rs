@@ -85,7 +85,7 @@ pub fn run(mut review: Review, args: DeliverArgs, out: &mut impl Write) -> Resul
         backoff: backoff(&review)?,
         encode,
     };
-    let stop = shenhe_deliver::stop_on_signals()?;
+    let stop = super::signals::stop_on_signals()?;
     deliver(&mut review, &options, &stop, out)
 }
 

@@ -9,6 +9,7 @@ mod json;
 mod output;
 pub mod probe;
 mod roles;
+mod signals;
 mod spool;
 
 use std::io::{BufReader, IsTerminal, Write};
@@ -400,12 +401,9 @@ fn open_console(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> CliResult
             db.display()
         )));
     }
+    let prober = probe::console_prober(&policy.probe);
     let review = open_review(db, policy)?;
-    Ok(crate::console::run_with(
-        review,
-        lang,
-        Some(probe::console_prober()),
-    )?)
+    Ok(crate::console::run_with(review, lang, prober)?)
 }
 
 fn run(cli: Cli) -> CliResult {

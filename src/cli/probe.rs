@@ -1,14 +1,19 @@
-//! `shenhe probe ID` and `shenhe probe --pending`: fetch applications' declared websites
-//! (crates/probe) and keep what was seen as evidence on their checks. A few at a time;
-//! the fetching runs on worker threads, the database is written from this thread only.
+//! `shenhe probe ID` and `shenhe probe --pending [--follow]`: fetch applications' declared
+//! websites (crates/probe) and keep what was seen as evidence on their checks. A few at a
+//! time; the fetching runs on worker threads, the database is written from this thread
+//! only. `--follow` is the background service: it probes each new or resubmitted
+//! application as it arrives, until SIGTERM or SIGINT.
 
 use std::io::Write;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use serde_json::json;
 
 use super::{CliError, json};
+use crate::domain::policy::ProbePolicy;
 use crate::domain::probe::{ProbeFinding, ProbeRecord};
 use crate::domain::text::{display_safe, fit};
 use crate::review::Review;
@@ -16,8 +21,10 @@ use crate::review::probe::ProbeTarget;
 
 /// At most this many probes at a time, whatever --jobs asks.
 const MAX_JOBS: usize = 8;
-/// `--pending` looks at most at this many applications a run.
+/// `--pending` looks at most at this many applications a run (`--follow`: a round).
 const PENDING_LIMIT: u64 = 500;
+/// How often `--follow` looks for applications to probe when it found none.
+const FOLLOW_POLL: Duration = Duration::from_secs(2);
 
 #[derive(Args, Debug)]
 pub struct ProbeArgs {
@@ -27,6 +34,10 @@ pub struct ProbeArgs {
     /// Probe every application waiting for review whose current revision has not been probed
     #[arg(long)]
     pub pending: bool,
+    /// With --pending: keep running, probing each new or resubmitted application as it
+    /// arrives (the background service), until SIGTERM or SIGINT
+    #[arg(long)]
+    pub follow: bool,
     /// How many probes at a time (1-8)
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=8))]
     pub jobs: u8,
@@ -70,13 +81,15 @@ pub fn probe_one(target: &ProbeTarget, options: &shenhe_probe::Options) -> Probe
     }
 }
 
-/// Runs the probes of `targets`, `jobs` at a time, and records each as it comes in.
+/// Runs the probes of `targets`, `jobs` at a time, records each as it comes in, and hands
+/// it, as kept, to `done`.
 fn probe_all(
     review: &mut Review,
     targets: Vec<ProbeTarget>,
     jobs: usize,
     options: &shenhe_probe::Options,
-) -> Result<Vec<ProbeRecord>, CliError> {
+    done: &mut dyn FnMut(&ProbeRecord) -> Result<(), CliError>,
+) -> Result<(), CliError> {
     let queue = Arc::new(Mutex::new(targets.into_iter().rev().collect::<Vec<_>>()));
     let (tx, rx) = mpsc::channel();
     let mut workers = Vec::new();
@@ -95,23 +108,42 @@ fn probe_all(
         }));
     }
     drop(tx);
-    let mut done = Vec::new();
     for r in rx {
         review.record_probe(r.clone())?;
         // As kept: at the review clock's time.
-        done.push(review.latest_probe(&r.application_id)?.unwrap_or(r));
+        done(&review.latest_probe(&r.application_id)?.unwrap_or(r))?;
     }
     for w in workers {
         let _ = w.join();
     }
-    Ok(done)
+    Ok(())
+}
+
+/// The probe's options under the policy, or why it may not run at all.
+fn options(policy: &ProbePolicy, allow_private: bool) -> Result<shenhe_probe::Options, CliError> {
+    if !policy.enabled {
+        return Err(CliError::Usage(
+            "the site probe is turned off by policy (`enabled = false` in probe.toml)".into(),
+        ));
+    }
+    Ok(shenhe_probe::Options {
+        allow_private,
+        ports: policy.ports.clone(),
+        ..shenhe_probe::Options::default()
+    })
 }
 
 pub fn run(review: &mut Review, args: ProbeArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let options = shenhe_probe::Options {
-        allow_private: args.allow_private,
-        ..shenhe_probe::Options::default()
-    };
+    // Checked here: clap counts a flag's default as present, so `requires` cannot say it.
+    if args.follow && !args.pending {
+        return Err(CliError::Usage(
+            "--follow goes with --pending: it probes applications as they arrive".into(),
+        ));
+    }
+    let options = options(&review.policy().probe, args.allow_private)?;
+    if args.follow {
+        return follow(review, &args, &options, out);
+    }
     let targets = match &args.id {
         Some(id) => match review.probe_target(id)? {
             Some(t) => vec![t],
@@ -124,7 +156,11 @@ pub fn run(review: &mut Review, args: ProbeArgs, out: &mut impl Write) -> Result
         },
         None => review.unprobed(PENDING_LIMIT)?,
     };
-    let done = probe_all(review, targets, args.jobs as usize, &options)?;
+    let mut done = Vec::new();
+    probe_all(review, targets, args.jobs as usize, &options, &mut |r| {
+        done.push(r.clone());
+        Ok(())
+    })?;
     if args.json {
         let items: Vec<_> = done
             .iter()
@@ -134,15 +170,7 @@ pub fn run(review: &mut Review, args: ProbeArgs, out: &mut impl Write) -> Result
         return Ok(());
     }
     for r in &done {
-        writeln!(out, "{}", summary(r))?;
-        for f in &r.findings {
-            writeln!(
-                out,
-                "  {}: {}",
-                f.check.id(),
-                display_safe(&fit(&f.detail.en, 200))
-            )?;
-        }
+        say(r, out)?;
     }
     if args.pending {
         writeln!(out, "{} probed", done.len())?;
@@ -150,12 +178,69 @@ pub fn run(review: &mut Review, args: ProbeArgs, out: &mut impl Write) -> Result
     Ok(())
 }
 
-/// One line: the id, then what answered, or why nothing did.
-/// The console's P key: the probe with the rules on (no --allow-private there).
-pub fn console_prober() -> crate::console::worker::Prober {
-    std::sync::Arc::new(|target: &ProbeTarget| probe_one(target, &shenhe_probe::Options::default()))
+/// What one probe saw, in a line and a line per finding.
+fn say(r: &ProbeRecord, out: &mut dyn Write) -> Result<(), CliError> {
+    writeln!(out, "{}", summary(r))?;
+    for f in &r.findings {
+        writeln!(
+            out,
+            "  {}: {}",
+            f.check.id(),
+            display_safe(&fit(&f.detail.en, 200))
+        )?;
+    }
+    Ok(())
 }
 
+/// `--pending --follow`: a round of probes, then a look every [`FOLLOW_POLL`] for
+/// applications that arrived or came back, until a signal. Each probe is said (or, with
+/// `--json`, printed as one line) as it is kept, so a log shows it at once.
+fn follow(
+    review: &mut Review,
+    args: &ProbeArgs,
+    options: &shenhe_probe::Options,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let stop = super::signals::stop_on_signals()?;
+    let mut total = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        let targets = review.unprobed(PENDING_LIMIT)?;
+        if targets.is_empty() {
+            let until = Instant::now() + FOLLOW_POLL;
+            while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            continue;
+        }
+        probe_all(review, targets, args.jobs as usize, options, &mut |r| {
+            total += 1;
+            if args.json {
+                json::print_line(
+                    &mut *out,
+                    &json!({"id": r.application_id, "probe": json::probe(r)}),
+                )?;
+            } else {
+                say(r, &mut *out)?;
+            }
+            Ok(out.flush()?)
+        })?;
+    }
+    if !args.json {
+        writeln!(out, "{total} probed; stopped")?;
+    }
+    Ok(())
+}
+
+/// The console's P key: the probe under the policy, the address rule on (no
+/// --allow-private there); none when policy turns the probe off.
+pub fn console_prober(policy: &ProbePolicy) -> Option<crate::console::worker::Prober> {
+    let options = options(policy, false).ok()?;
+    Some(std::sync::Arc::new(move |target: &ProbeTarget| {
+        probe_one(target, &options)
+    }))
+}
+
+/// One line: the id, then what answered, or why nothing did.
 pub fn summary(r: &ProbeRecord) -> String {
     let id = display_safe(&r.application_id).into_owned();
     if let Some(e) = &r.error {

@@ -127,7 +127,8 @@ fn server() -> SocketAddr {
 fn options() -> Options {
     Options {
         also_allow: vec![IpAddr::from([127, 0, 0, 2])],
-        any_port: true,
+        // The policy's own ports, and the fixture server's.
+        ports: vec![80, 443, server().port()],
         ..Options::default()
     }
 }
@@ -263,9 +264,9 @@ fn loopback_is_refused_without_the_switch_and_fetched_with_it() {
     // The default options: the port is refused before any lookup.
     let p = probe(&url, &DECLARED, &Options::default());
     assert!(p.error.expect("refused").en.contains("port"));
-    // Any port, but the address rule: refused for being loopback, nothing sent.
+    // The port policy allows, but the address rule: refused for being loopback, nothing sent.
     let any_port = Options {
-        any_port: true,
+        ports: vec![server().port()],
         ..Options::default()
     };
     let p = probe(&url.replace("127.0.0.1", "127.0.0.2"), &DECLARED, &any_port);
@@ -367,6 +368,147 @@ mod command {
             "under_construction"
         );
         assert!(env.ok(&["probe", "--pending"]).ends_with("0 probed\n"));
+    }
+
+    /// `probe.toml`: `enabled = false` turns the probe off; `ports` are the only ports.
+    #[test]
+    fn policy_turns_the_probe_off_or_limits_its_ports() {
+        let env = Env::new();
+        env.import_records(&[site("PP1", "/built")]);
+        let data = env.policy_copy();
+        let probe_toml = data.join("probe.toml");
+        let text = std::fs::read_to_string(&probe_toml).expect("read");
+        std::fs::write(
+            &probe_toml,
+            text.replace("ports = [80, 443]", "ports = [8080]"),
+        )
+        .expect("write");
+        let data = data.to_str().expect("utf-8 path");
+        let said = env.ok(&["--data", data, "probe", "PP1"]);
+        assert!(
+            said.contains(&format!(
+                "refused: port {} (only 8080 are fetched)",
+                server().port()
+            )),
+            "{said}"
+        );
+        std::fs::write(
+            &probe_toml,
+            text.replace("enabled = true", "enabled = false"),
+        )
+        .expect("write");
+        for args in [
+            &["probe", "PP1"][..],
+            &["probe", "--pending"],
+            &["probe", "--pending", "--follow"],
+        ] {
+            let err = env.fails(&[&["--data", data][..], args].concat());
+            assert!(err.contains("turned off by policy"), "{args:?}: {err}");
+        }
+        std::fs::write(
+            &probe_toml,
+            text.replace("ports = [80, 443]", "ports = [0]"),
+        )
+        .expect("write");
+        let err = env.fails(&["--data", data, "list"]);
+        assert!(
+            err.contains("probe.toml:") && err.contains("`0` is not a TCP port"),
+            "a broken probe.toml names its line: {err}"
+        );
+    }
+
+    /// `probe --pending --follow`, the background service: each new application, and each
+    /// one that comes back, is probed as it arrives, until SIGTERM.
+    #[test]
+    fn follow_probes_new_and_resubmitted_applications_as_they_arrive() {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        use std::time::{Duration, Instant};
+
+        let env = Env::new();
+        env.import_records(&[site("PF0", "/built")]);
+        let mut service = env
+            .command()
+            .args([
+                "probe",
+                "--pending",
+                "--follow",
+                "--allow-private",
+                "--json",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the service");
+        let mut lines = BufReader::new(service.stdout.take().expect("stdout")).lines();
+        let mut next = || -> serde_json::Value {
+            let line = lines.next().expect("a line").expect("read");
+            serde_json::from_str(&line).expect("one JSON object a line")
+        };
+        // What was waiting when it started.
+        let first = next();
+        assert_eq!(first["id"], "PF0");
+        assert_eq!(first["probe"]["status"], 200);
+
+        // A new application: probed without anyone asking.
+        env.import_records(&[site("PF1", "/built")]);
+        let arrived = Instant::now();
+        let seen = next();
+        assert_eq!(
+            (seen["id"].as_str(), seen["probe"]["revision"].as_u64()),
+            (Some("PF1"), Some(1))
+        );
+        // Generous for a loaded machine: the service looks every 2 s.
+        assert!(
+            arrived.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            arrived.elapsed()
+        );
+
+        // Returned, then resubmitted with another site: its new revision is probed.
+        env.ok(&[
+            "return",
+            "PF1",
+            "--reason",
+            "website_not_built",
+            "--message",
+            "未建成",
+        ]);
+        let resubmitted = with(
+            site("PF1", "/building"),
+            &[("/submitted_at", json!("2026-11-23T10:00:00+08:00"))],
+        );
+        let out = env.import_records(&[resubmitted]);
+        assert!(out.contains("1 resubmitted"), "{out}");
+        let seen = next();
+        assert_eq!(
+            (seen["id"].as_str(), seen["probe"]["revision"].as_u64()),
+            (Some("PF1"), Some(2))
+        );
+        assert_eq!(
+            seen["probe"]["findings"][0]["finding"],
+            "under_construction"
+        );
+        let shown = env.json(&["show", "PF1", "--json"]);
+        assert_eq!(shown["probe"]["revision"], 2, "kept, and shown");
+
+        // SIGTERM: it stops, successfully, after the work in flight.
+        let pid = service.id().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let status = service.wait().expect("wait");
+        assert!(status.success(), "{status:?}");
+        assert!(lines.next().is_none(), "nothing after the stop");
+    }
+
+    #[test]
+    fn follow_needs_pending() {
+        let env = Env::new();
+        let err = env.fails(&["probe", "SQ1", "--follow"]);
+        assert!(err.contains("--pending"), "{err}");
     }
 
     #[test]
@@ -507,7 +649,7 @@ mod on_demand {
         h.press(KeyCode::Enter);
         h.press(KeyCode::Char('P'));
         let text = h.app.status.as_ref().map(|s| s.text.clone());
-        assert_eq!(text.as_deref(), Some("本控制台未启用网站探测"));
+        assert_eq!(text.as_deref(), Some("网站探测已关闭（策略 probe.toml）"));
         h.set_prober(Arc::new(|target| {
             shenhe::cli::probe::probe_one(target, &options())
         }));
@@ -517,5 +659,76 @@ mod on_demand {
         h.press(KeyCode::Char('P'));
         let text = h.app.status.as_ref().map(|s| s.text.clone());
         assert_eq!(text.as_deref(), Some("该申请未提供网站"));
+    }
+}
+
+/// An HTTPS site whose certificate no client trusts (self-signed, tests/shenhe/probe-tls/):
+/// the probe says so, as `tls_ok: false` and why, and fetches nothing from it.
+mod tls {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{SocketAddr, TcpListener};
+    use std::sync::{Arc, OnceLock};
+
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use shenhe_probe::probe;
+
+    use super::{DECLARED, options};
+
+    fn server() -> SocketAddr {
+        static ADDR: OnceLock<SocketAddr> = OnceLock::new();
+        *ADDR.get_or_init(|| {
+            let cert = CertificateDer::from(
+                include_bytes!("probe-tls/self-signed.cert.der").to_vec(),
+            );
+            let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+                include_bytes!("probe-tls/self-signed.key.der").to_vec(),
+            ));
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = rustls::ServerConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .expect("TLS versions")
+                .with_no_client_auth()
+                .with_single_cert(vec![cert], key)
+                .expect("the fixture certificate");
+            let config = Arc::new(config);
+            let listener = TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+            let addr = listener.local_addr().unwrap();
+            std::thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let config = Arc::clone(&config);
+                    std::thread::spawn(move || {
+                        let conn = rustls::ServerConnection::new(config).expect("session");
+                        let mut tls = rustls::StreamOwned::new(conn, stream);
+                        // A client that trusted it would get a page; the probe must not.
+                        let mut line = String::new();
+                        if BufReader::new(&mut tls).read_line(&mut line).is_ok() {
+                            let _ = tls.write_all(
+                                b"HTTP/1.1 200 OK\r\nContent-Length: 45\r\n\r\n<html><title>served over TLS</title></html>",
+                            );
+                        }
+                    });
+                }
+            });
+            addr
+        })
+    }
+
+    #[test]
+    fn a_self_signed_certificate_is_not_valid_and_nothing_is_read() {
+        let url = format!("https://{}/", server());
+        let mut opts = options();
+        opts.ports.push(server().port());
+        let p = probe(&url, &DECLARED, &opts);
+        assert_eq!(p.tls_ok, Some(false), "{p:?}");
+        let error = p.error.expect("a probe that failed says why");
+        assert!(
+            error.en.starts_with("TLS failed:") && error.zh.starts_with("TLS 证书校验失败"),
+            "{error:?}"
+        );
+        assert!(
+            error.en.to_lowercase().contains("certificate"),
+            "says it is the certificate: {error:?}"
+        );
+        assert_eq!((p.status, p.title), (None, None));
     }
 }

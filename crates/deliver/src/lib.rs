@@ -16,7 +16,6 @@ mod secret;
 mod sign;
 
 use std::io::Read;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -104,8 +103,6 @@ pub enum DeliverError {
     Request { url: String, error: String },
     #[error(transparent)]
     Review(#[from] ReviewError),
-    #[error("cannot install the signal handlers: {0}")]
-    Signals(std::io::Error),
 }
 
 /// Refuses anything but an absolute http or https URL with a host and no credentials.
@@ -141,19 +138,6 @@ pub fn check_url(url: &str) -> Result<(), DeliverError> {
         return bad("credentials in the URL are refused (the signature authenticates)");
     }
     Ok(())
-}
-
-/// Stops the deliverer on SIGTERM or SIGINT, after the request in flight; a second one
-/// ends the process at once.
-pub fn stop_on_signals() -> Result<Arc<AtomicBool>, DeliverError> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [SIGTERM, SIGINT] {
-        signal_hook::flag::register_conditional_shutdown(signal, 1, Arc::clone(&stop))
-            .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&stop)))
-            .map_err(DeliverError::Signals)?;
-    }
-    Ok(stop)
 }
 
 /// The outcome of one attempt.

@@ -4,7 +4,7 @@
 //!
 //! It fetches addresses applicants chose, from inside the company network, so it must
 //! not become a way in:
-//! - only `http` and `https`, on ports 80 and 443 (`Options::any_port` lifts that);
+//! - only `http` and `https`, on the ports policy allows (`data/probe.toml`: 80 and 443);
 //! - every host is resolved by the probe's own resolver, which refuses the whole hop if
 //!   any address is loopback, private, link-local, CGNAT, multicast or reserved
 //!   (`address::refusal`); ureq connects only to the addresses that resolver returned, so
@@ -41,14 +41,24 @@ pub const TOTAL_TIME: Duration = Duration::from_secs(10);
 pub const MAX_BODY: u64 = 2 * 1024 * 1024;
 
 /// Where the probe may go.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Lifts the address rule and the port rule (`--allow-private`, for tests only).
     pub allow_private: bool,
     /// Addresses allowed despite the rule, the rule staying for every other one (tests).
     pub also_allow: Vec<IpAddr>,
-    /// Any port, not only 80 and 443.
-    pub any_port: bool,
+    /// The only ports connected to (policy's `probe.toml`; 80 and 443 by default).
+    pub ports: Vec<u16>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            allow_private: false,
+            also_allow: Vec::new(),
+            ports: vec![80, 443],
+        }
+    }
 }
 
 /// What one probe saw.
@@ -165,12 +175,21 @@ fn allowed_address(url: &str, options: &Options) -> Result<Uri, Detail> {
             format!("“{url}”没有主机名"),
         ));
     }
-    if let Some(port) = uri.port_u16()
-        && !(options.any_port || options.allow_private || port == 80 || port == 443)
-    {
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        });
+    if !(options.allow_private || options.ports.contains(&port)) {
+        let allowed = options.ports.iter().map(u16::to_string).collect::<Vec<_>>();
         return Err(refused(
-            format!("refused: port {port} (only 80 and 443 are fetched)"),
-            format!("已拒绝：端口 {port}（只访问 80 和 443）"),
+            format!(
+                "refused: port {port} (only {} are fetched)",
+                allowed.join(", ")
+            ),
+            format!("已拒绝：端口 {port}（只访问 {}）", allowed.join("、")),
         ));
     }
     Ok(uri)
@@ -229,6 +248,11 @@ fn failure(error: &ureq::Error) -> (Detail, Option<bool>) {
             Some(false),
         ),
         ureq::Error::Tls(e) => (
+            Detail::new(format!("TLS failed: {e}"), format!("TLS 证书校验失败：{e}")),
+            Some(false),
+        ),
+        // rustls's verdict on the certificate, carried inside an I/O error.
+        ureq::Error::Io(e) if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) => (
             Detail::new(format!("TLS failed: {e}"), format!("TLS 证书校验失败：{e}")),
             Some(false),
         ),
@@ -390,10 +414,13 @@ mod tests {
         assert!(allowed_address("file:///etc/passwd", &o).is_err());
         assert!(allowed_address("gopher://a.example:70/", &o).is_err());
         assert!(allowed_address("http://a.example:6379/", &o).is_err());
-        let any = Options {
-            any_port: true,
+        let other = Options {
+            ports: vec![443, 8080],
             ..Options::default()
         };
-        assert!(allowed_address("http://a.example:8080/", &any).is_ok());
+        assert!(allowed_address("http://a.example:8080/", &other).is_ok());
+        assert!(allowed_address("https://a.example/", &other).is_ok());
+        let refused = allowed_address("http://a.example/", &other).expect_err("80 is not listed");
+        assert_eq!(refused.en, "refused: port 80 (only 443, 8080 are fetched)");
     }
 }

@@ -1,4 +1,4 @@
-//! Loading a policy: the five TOML texts parsed, checked against each other and built
+//! Loading a policy: the seven TOML texts parsed, checked against each other and built
 //! into a [`Policy`], one function per file or table; an error names the file, the line
 //! and what is wrong.
 
@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use super::{
-    CheckRule, FILES, GoodsCategory, GoodsStatus, Group, Plan, Policy, PolicyError, Product,
-    ProductKind, Reason,
+    CheckRule, FILES, GoodsCategory, GoodsStatus, Group, Plan, Policy, PolicyError, ProbePolicy,
+    Product, ProductKind, Reason,
 };
 use crate::approval::SecondApprovalPolicy;
 use crate::calendar::{Calendar, YearSchedule};
@@ -132,6 +132,13 @@ struct ApprovalsFile {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ProbeFile {
+    enabled: bool,
+    ports: Spanned<Vec<Spanned<i64>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SecondApprovalEntry {
     over_failed_checks: bool,
     restricted_goods: bool,
@@ -177,7 +184,7 @@ impl Policy {
         Policy::from_texts(&texts).expect("the built-in policy in data/ is valid (tested)")
     }
 
-    /// The policy in `texts`: the six files' paths (for error messages) and contents, in
+    /// The policy in `texts`: the seven files' paths (for error messages) and contents, in
     /// the order of [`FILES`]. Reading them is the caller's business: the domain does no I/O.
     pub fn from_texts(texts: &[(PathBuf, String)]) -> Result<Policy, PolicyError> {
         let src = |i: usize| Source {
@@ -186,6 +193,7 @@ impl Policy {
         };
         let (products_src, checks_src, reasons_src, goods_src, holidays_src, approvals_src) =
             (src(0), src(1), src(2), src(3), src(4), src(5));
+        let probe_src = src(6);
 
         // Reasons first: checks refer to them.
         let reasons = load_reasons(&reasons_src)?;
@@ -198,6 +206,7 @@ impl Policy {
         let goods = load_goods(&goods_src)?;
         let years = load_holidays(&holidays_src)?;
         let second_approval = load_approvals(&approvals_src)?;
+        let probe = load_probe(&probe_src)?;
 
         Ok(Policy {
             groups,
@@ -208,6 +217,7 @@ impl Policy {
             goods,
             calendar: Calendar::new(years),
             second_approval,
+            probe,
             version: digest(&texts[0..6]),
             calendar_version: digest(&texts[4..5]),
         })
@@ -220,6 +230,38 @@ fn load_approvals(src: &Source<'_>) -> Result<SecondApprovalPolicy, PolicyError>
     Ok(SecondApprovalPolicy {
         over_failed_checks: file.second_approval.over_failed_checks,
         restricted_goods: file.second_approval.restricted_goods,
+    })
+}
+
+/// `probe.toml`: the ports are real TCP ports, each once, and there is at least one.
+fn load_probe(src: &Source<'_>) -> Result<ProbePolicy, PolicyError> {
+    let file: ProbeFile = src.parse()?;
+    let mut ports = Vec::new();
+    for port in file.ports.get_ref() {
+        let p = u16::try_from(*port.get_ref())
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| {
+                src.error_at(
+                    port,
+                    format!("`{}` is not a TCP port (1 to 65535)", port.get_ref()),
+                )
+            })?;
+        if ports.contains(&p) {
+            return Err(src.error_at(port, format!("port {p} is listed twice")));
+        }
+        ports.push(p);
+    }
+    if ports.is_empty() {
+        return Err(src.error_at(
+            &file.ports,
+            "`ports` is empty: list the ports the probe may use (usually 80 and 443), or set `enabled = false`",
+        ));
+    }
+    ports.sort_unstable();
+    Ok(ProbePolicy {
+        enabled: file.enabled,
+        ports,
     })
 }
 

@@ -18,7 +18,7 @@ use super::calendar::Calendar;
 use super::checks::CheckId;
 
 /// The files of a policy directory, and the copies built into the binary.
-pub const FILES: [(&str, &str); 6] = [
+pub const FILES: [(&str, &str); 7] = [
     (
         "products.toml",
         include_str!("../../../../data/products.toml"),
@@ -37,6 +37,9 @@ pub const FILES: [(&str, &str); 6] = [
         "approvals.toml",
         include_str!("../../../../data/approvals.toml"),
     ),
+    // Last: it says where the site probe may go, which no derived data depends on, so
+    // it is outside `Policy::version` (changing it re-derives nothing).
+    ("probe.toml", include_str!("../../../../data/probe.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -127,10 +130,22 @@ pub struct Policy {
     pub calendar: Calendar,
     /// Which approvals need a second reviewer (`approvals.toml`).
     pub second_approval: crate::approval::SecondApprovalPolicy,
-    /// A digest of every policy file: derived data computed under another version is stale.
+    /// Whether and where the site probe may fetch (`probe.toml`).
+    pub probe: ProbePolicy,
+    /// A digest of every policy file but `probe.toml`: derived data computed under another
+    /// version is stale.
     pub version: String,
     /// A digest of the holiday file alone: due times depend on it.
     pub calendar_version: String,
+}
+
+/// The site probe's policy: whether it runs, and the ports it may connect to (an
+/// applicant's `http://host:6379/` must not reach a service that is not a website).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbePolicy {
+    pub enabled: bool,
+    /// Sorted, without repeats, never empty, never 0.
+    pub ports: Vec<u16>,
 }
 
 /// A policy file that could not be used: which file, where, and what is wrong.

@@ -518,3 +518,46 @@ fn approvals_toml_is_validated_and_names_file_and_line() {
         err.message
     );
 }
+
+#[test]
+fn the_probe_policy_says_whether_and_where_it_fetches() {
+    let p = Policy::builtin();
+    assert_eq!(
+        p.probe,
+        ProbePolicy {
+            enabled: true,
+            ports: vec![80, 443]
+        }
+    );
+    let (texts, _) = texts_with("probe.toml", "ports = [80, 443]", "ports = [8443, 80]");
+    let p = Policy::from_texts(&texts).expect("valid");
+    assert_eq!(p.probe.ports, vec![80, 8443], "sorted");
+    let (texts, _) = texts_with("probe.toml", "enabled = true", "enabled = false");
+    assert!(!Policy::from_texts(&texts).expect("valid").probe.enabled);
+}
+
+#[test]
+fn the_probe_policy_is_outside_the_policy_version() {
+    let (texts, _) = texts_with("probe.toml", "ports = [80, 443]", "ports = [443]");
+    let changed = Policy::from_texts(&texts).expect("valid");
+    let builtin = Policy::builtin();
+    assert_eq!(changed.version, builtin.version);
+    assert_ne!(changed.probe, builtin.probe);
+}
+
+#[test]
+fn probe_ports_that_are_not_tcp_ports_are_refused_at_their_line() {
+    for (bad, says) in [
+        ("ports = [80, 0]", "`0` is not a TCP port"),
+        ("ports = [80, 65536]", "`65536` is not a TCP port"),
+        ("ports = [80, -1]", "`-1` is not a TCP port"),
+        ("ports = [443, 443]", "port 443 is listed twice"),
+        ("ports = []", "`ports` is empty"),
+    ] {
+        let (err, file, line) = load_error("probe.toml", "ports = [80, 443]", bad);
+        assert_eq!((err.file, err.line), (file, Some(line)), "{bad}");
+        assert!(err.message.contains(says), "{bad}: {}", err.message);
+    }
+    let (err, _, line) = load_error("probe.toml", "enabled = true", "enabled = \"yes\"");
+    assert_eq!(err.line, Some(line));
+}
