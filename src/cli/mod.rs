@@ -12,7 +12,7 @@ mod roles;
 mod signals;
 mod spool;
 
-use std::io::{BufReader, IsTerminal, Write};
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -243,8 +243,8 @@ pub fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    // Only an explicit --lang: the command line is English otherwise (scripts read it).
-    if let Some(Ok(lang)) = cli.lang.as_deref().map(|l| Lang::detect(Some(l))) {
+    // --lang, else the locale, as for the console: scripts read --json, or set LC_ALL=C.
+    if let Ok(lang) = Lang::detect(cli.lang.as_deref()) {
         error::set_lang(lang);
     }
     let result = run(cli);
@@ -412,6 +412,7 @@ fn run(cli: Cli) -> CliResult {
         let db = database_path(cli.db.as_deref())?;
         return open_console(&db, policy, cli.lang.as_deref());
     };
+    let lang = Lang::detect(cli.lang.as_deref()).map_err(CliError::Usage)?;
     let mut out = std::io::stdout().lock();
     match command {
         Command::Import { file } => {
@@ -432,8 +433,13 @@ fn run(cli: Cli) -> CliResult {
             };
             writeln!(
                 out,
-                "imported {} new, {} resubmitted, {} verified, {} unchanged",
-                report.inserted, report.resubmitted, report.verified, report.unchanged
+                "{}",
+                lang.imported(
+                    report.inserted,
+                    report.resubmitted,
+                    report.verified,
+                    report.unchanged
+                )
             )?;
         }
         Command::Generate { count, seed } => {
@@ -458,7 +464,7 @@ fn run(cli: Cli) -> CliResult {
         Command::List(args) => {
             let db = database_path(cli.db.as_deref())?;
             let review = open_review_for_reading(&db, policy)?;
-            list(&review, &args, &mut out)?;
+            list(&review, &args, lang, &mut out)?;
         }
         Command::Show { id, json, reveal } => {
             let db = database_path(cli.db.as_deref())?;
@@ -476,7 +482,7 @@ fn run(cli: Cli) -> CliResult {
             if json {
                 json::print(&mut out, &json::show(&review, &view, password.as_deref()))?;
             } else {
-                output::show(&mut out, &review, &view, password.as_deref())?;
+                output::show(&mut out, lang, &review, &view, password.as_deref())?;
             }
         }
         Command::Approve { id, note } => {
@@ -485,7 +491,7 @@ fn run(cli: Cli) -> CliResult {
             let (version, claim) = version_and_claim(&review, &id)?;
             let decided = review.approve(&id, version, note)?;
             record_claim_override(&mut review, &id, claim)?;
-            writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
+            writeln!(out, "{}", decided_line(lang, &decided))?;
         }
         Command::Return {
             id,
@@ -500,10 +506,8 @@ fn run(cli: Cli) -> CliResult {
             record_claim_override(&mut review, &id, claim)?;
             writeln!(
                 out,
-                "{}: {} → {} ({})",
-                decided.id,
-                decided.from,
-                decided.to,
+                "{} ({})",
+                decided_line(lang, &decided),
                 decided.entry.entry.reasons.join(", ")
             )?;
         }
@@ -513,7 +517,7 @@ fn run(cli: Cli) -> CliResult {
             let (version, claim) = version_and_claim(&review, &id)?;
             let decided = review.expire(&id, version, note, force)?;
             record_claim_override(&mut review, &id, claim)?;
-            writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
+            writeln!(out, "{}", decided_line(lang, &decided))?;
         }
         Command::Sweep { dry_run, json } => {
             let db = database_path(cli.db.as_deref())?;
@@ -525,7 +529,7 @@ fn run(cli: Cli) -> CliResult {
                     &serde_json::json!({ "dry_run": dry_run, "items": items }),
                 )?;
             } else {
-                output::sweep(&mut out, &items, dry_run)?;
+                output::sweep(&mut out, lang, &items, dry_run)?;
             }
             if items.iter().any(|i| i.error.is_some()) {
                 return Err(CliError::Usage(
@@ -544,7 +548,11 @@ fn run(cli: Cli) -> CliResult {
             let check: CheckId = check.parse().map_err(CliError::Usage)?;
             let version = review.current_version(&id)?;
             review.judge(&id, version, check, verdict == "pass", note)?;
-            writeln!(out, "{id}: {check} judged {verdict}")?;
+            writeln!(
+                out,
+                "{}",
+                lang.judged_line(&id, check.id(), verdict == "pass")
+            )?;
         }
         Command::History { id, json } => {
             let db = database_path(cli.db.as_deref())?;
@@ -553,7 +561,7 @@ fn run(cli: Cli) -> CliResult {
             if json {
                 json::print(&mut out, &json::history(&history))?;
             } else {
-                output::history(&mut out, review.policy(), &history)?;
+                output::history(&mut out, lang, review.policy(), &history)?;
             }
         }
         Command::Events {
@@ -595,12 +603,12 @@ fn run(cli: Cli) -> CliResult {
         Command::Integrated { id, file, note } => {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
-            roles::integrated(&mut review, id, file, note, &mut out)?;
+            roles::integrated(&mut review, id, file, note, lang, &mut out)?;
         }
         Command::Reopen { id, note } => {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
-            roles::reopen(&mut review, &id, note, &mut out)?;
+            roles::reopen(&mut review, &id, note, lang, &mut out)?;
         }
         Command::Reviewers { command } => {
             let db = database_path(cli.db.as_deref())?;
@@ -654,6 +662,16 @@ fn version_and_claim(review: &Review, id: &str) -> Result<(i64, Option<Claim>), 
     Ok((review.current_version(id)?, review.claim_of_another(id)?))
 }
 
+/// A decision's line: the id and the change of state, in the command line's language.
+pub(crate) fn decided_line(lang: Lang, decided: &crate::review::Decided) -> String {
+    format!(
+        "{}: {} → {}",
+        decided.id,
+        lang.state_word(decided.from),
+        lang.state_word(decided.to)
+    )
+}
+
 /// A decision made while another reviewer had the application open: said on standard
 /// error, and kept in the audit trail as the console keeps it.
 fn record_claim_override(review: &mut Review, id: &str, claim: Option<Claim>) -> CliResult {
@@ -671,7 +689,7 @@ fn record_claim_override(review: &mut Review, id: &str, claim: Option<Claim>) ->
     Ok(())
 }
 
-fn list(review: &Review, args: &ListArgs, out: &mut impl Write) -> CliResult {
+fn list(review: &Review, args: &ListArgs, lang: Lang, out: &mut impl Write) -> CliResult {
     // The console's filters, so that both faces mean the same by each.
     let filter = match args.state.as_str() {
         "open" => Filter::AllOpen,
@@ -720,7 +738,7 @@ fn list(review: &Review, args: &ListArgs, out: &mut impl Write) -> CliResult {
         let total = review.count(&query)?;
         json::print(out, &json::list(review, &rows, total, args.offset))?;
     } else {
-        output::list(out, review, &rows, std::io::stdout().is_terminal())?;
+        output::list(out, lang, review, &rows)?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! Human output of the command line: aligned for CJK text (two columns a character),
-//! and every applicant-supplied string made display-safe through `domain::text`.
+//! Human output of the command line, in the language of `--lang` or the locale (the
+//! words are crates/present's): aligned for CJK text (two columns a character), and every
+//! applicant-supplied string made display-safe through `domain::text`.
 
 use std::io::{self, Write};
 
@@ -13,34 +14,39 @@ use crate::present::time::{china_clock, china_minutes, china_seconds};
 use crate::present::{Lang, urgency_mark};
 use crate::review::{ApplicationView, AuditEntry, QueueRow, Review, SweepItem};
 
-const EN: Lang = Lang::En;
-
 pub fn list(
     out: &mut impl Write,
+    lang: Lang,
     review: &Review,
     rows: &[QueueRow],
-    _tty: bool,
 ) -> io::Result<()> {
     let policy = review.policy();
     let now = review.now();
+    let w = lang.cli();
+    // Chinese says time left in more cells ("剩1个工作日22小时").
+    let left_width = match lang {
+        Lang::Zh => 20,
+        Lang::En => 16,
+    };
     writeln!(
         out,
-        "  {} {} {} {} {} {} {} CHECKS",
-        pad("ID", 18),
-        pad("MERCHANT", 26),
-        pad("PRODUCT", 20),
-        pad("PLAN", 10),
-        pad("STATE", 20),
-        pad("DUE (UTC+8)", 16),
-        pad("LEFT", 16),
+        "  {} {} {} {} {} {} {} {}",
+        pad(w.col_id, 18),
+        pad(w.col_merchant, 26),
+        pad(w.col_product, 20),
+        pad(w.col_plan, 10),
+        pad(w.col_state, 20),
+        pad(w.col_due, 16),
+        pad(w.col_left, left_width),
+        w.col_checks,
     )?;
     for r in rows {
         let left_text = match r.state {
             State::PendingReview | State::PendingSecondApproval => {
-                EN.time_left(policy.calendar.time_left(now, r.due_at))
+                lang.time_left(policy.calendar.time_left(now, r.due_at))
             }
             State::PendingVerification => {
-                EN.verification_left(verification_days_left(r.submitted_at, now))
+                lang.verification_left(verification_days_left(r.submitted_at, now))
             }
             _ => "-".to_string(),
         };
@@ -54,14 +60,14 @@ pub fn list(
             pad(&r.merchant, 26),
             pad(product, 20),
             pad(plan, 10),
-            pad(r.state.en(), 20),
+            pad(lang.state_word(r.state), 20),
             pad(&china_minutes(r.due_at), 16),
-            pad(&left_text, 16),
-            EN.check_summary(r.failed, r.manual)
+            pad(&left_text, left_width),
+            lang.check_summary(r.failed, r.manual)
         )?;
     }
     if rows.is_empty() {
-        writeln!(out, "  (no applications)")?;
+        writeln!(out, "  {}", w.no_applications)?;
     }
     Ok(())
 }
@@ -72,6 +78,7 @@ fn field(out: &mut impl Write, label: &str, value: &str) -> io::Result<()> {
 
 pub fn show(
     out: &mut impl Write,
+    lang: Lang,
     review: &Review,
     view: &ApplicationView,
     password: Option<&str>,
@@ -80,227 +87,223 @@ pub fn show(
     let s = &view.stored;
     let app = &s.app;
     let product = policy.product(&app.product);
+    let (w, u) = (lang.cli(), lang.ui());
     writeln!(
         out,
         "{}  {}  [{}]",
         display_safe(&app.id),
         fit(&app.applicant.name, 60),
-        s.state.id()
+        lang.state_word(s.state)
     )?;
+    let state = match lang {
+        Lang::En => format!("{} ({})", s.state.en(), s.state.zh()),
+        Lang::Zh => s.state.zh().to_string(),
+    };
+    field(out, w.state, &state)?;
+    field(out, w.revision, &lang.revision_line(s.revision, s.version))?;
     field(
         out,
-        "state",
-        &format!("{} ({})", s.state.en(), s.state.zh()),
-    )?;
-    field(
-        out,
-        "revision",
-        &format!("{} (version {})", s.revision, s.version),
-    )?;
-    field(
-        out,
-        "submitted",
+        u.submitted,
         &format!("{} UTC+8", china_seconds(app.submitted_at)),
     )?;
     match s.reviewable_at {
-        Some(at) => field(out, "reviewable", &format!("{} UTC+8", china_seconds(at)))?,
-        None => field(
+        Some(at) => field(
             out,
-            "reviewable",
-            "not yet: the review clock starts when real-name verification passes",
+            lang.reviewable_label(),
+            &format!("{} UTC+8", china_seconds(at)),
         )?,
+        None => field(out, lang.reviewable_label(), lang.not_reviewable_yet())?,
     }
-    field(out, "due", &format!("{} UTC+8", china_seconds(view.due.at)))?;
+    field(out, u.due, &format!("{} UTC+8", china_seconds(view.due.at)))?;
     if s.state.under_review() {
-        field(out, "left", &EN.time_left(view.time_left))?;
+        field(out, w.left, &lang.time_left(view.time_left))?;
     }
     if let Some(plan) = &view.approval {
-        field(out, "approving", &approving(plan))?;
+        field(out, w.approving, &approving(lang, plan))?;
     }
-    if let Some(warning) = EN.calendar_warning(&view.due.uncovered_years) {
-        field(out, "warning", &warning)?;
+    if let Some(warning) = lang.calendar_warning(&view.due.uncovered_years) {
+        field(out, w.warning, &warning)?;
     }
     if s.state == State::PendingVerification {
         field(
             out,
-            "verification window",
-            &format!(
-                "until {} ({})",
-                china_minutes(view.verification_deadline),
-                EN.verification_left(verification_days_left(app.submitted_at, review.now()))
+            w.verification_window,
+            &lang.verification_until(
+                &china_minutes(view.verification_deadline),
+                &lang.verification_left(verification_days_left(app.submitted_at, review.now())),
             ),
         )?;
     }
     if let Some(claim) = &view.claim {
         field(
             out,
-            "being reviewed by",
-            &format!(
-                "{} (until {})",
-                claim.reviewer,
-                china_clock(claim.expires_at)
-            ),
+            w.being_reviewed_by,
+            &lang.claimed_until(&claim.reviewer, &china_clock(claim.expires_at)),
         )?;
     }
 
-    writeln!(out, "\nApplicant")?;
+    writeln!(out, "\n{}", u.sec_applicant)?;
     let a = &app.applicant;
-    field(out, "kind", EN.applicant_kind(a.kind))?;
-    field(out, "name", &a.name)?;
-    field(out, "account", &a.account)?;
-    field(
-        out,
-        "real-name verified",
-        if a.verified { "yes" } else { "no" },
-    )?;
+    field(out, w.kind, lang.applicant_kind(a.kind))?;
+    field(out, u.name, &a.name)?;
+    field(out, u.account, &a.account)?;
+    field(out, u.verified, if a.verified { u.yes } else { u.no })?;
     if let Some(rep) = &a.legal_representative {
-        field(out, "legal representative", rep)?;
+        field(out, u.legal_rep, rep)?;
     }
-    field(out, "applying person", &a.contact)?;
-    field(out, "security", &EN.security(&a.security))?;
+    field(out, u.applying_person, &a.contact)?;
+    field(out, u.security, &lang.security(&a.security))?;
 
-    writeln!(out, "\nMaterials")?;
+    writeln!(out, "\n{}", u.sec_materials)?;
     let required = checks::required_materials(app);
     for kind in MaterialKind::ALL {
         let present: Vec<_> = app.materials.iter().filter(|m| m.kind == kind).collect();
-        let label = EN.material(kind);
+        let label = lang.material(kind);
         if present.is_empty() {
             if required.contains(&kind) {
-                field(out, label, "MISSING")?;
+                field(out, label, u.missing)?;
             }
             continue;
         }
         for m in present {
             let mut value = m.reference.clone();
             if let Some(c) = &m.category {
-                value.push_str(&format!(" (for {})", EN.goods(policy, c)));
+                value.push_str(&lang.material_for(&lang.goods(policy, c)));
             }
             field(out, label, &value)?;
         }
     }
 
-    writeln!(out, "\nProduct")?;
-    field(
-        out,
-        "product",
-        &format!(
-            "{} {} ({})",
-            app.product,
+    writeln!(out, "\n{}", w.sec_product)?;
+    let names = match lang {
+        Lang::En => format!(
+            "{} ({})",
             Lang::Zh.product(policy, &app.product),
-            EN.product(policy, &app.product)
+            Lang::En.product(policy, &app.product)
         ),
-    )?;
+        Lang::Zh => Lang::Zh.product(policy, &app.product).to_string(),
+    };
+    field(out, u.product, &format!("{} {names}", app.product))?;
     if let Some(group) = product.and_then(|p| policy.group(&p.group)) {
-        field(
-            out,
-            "group",
-            &format!("{} ({})", Lang::Zh.group(group), EN.group(group)),
-        )?;
+        let names = match lang {
+            Lang::En => format!("{} ({})", Lang::Zh.group(group), Lang::En.group(group)),
+            Lang::Zh => Lang::Zh.group(group).to_string(),
+        };
+        field(out, w.group, &names)?;
     }
     if app.plan.is_empty() {
-        field(out, "plan", "none")?;
+        field(out, u.plan, u.none)?;
     } else {
         field(
             out,
-            "plan",
+            u.plan,
             &format!("{} {}", app.plan, Lang::Zh.plan(policy, &app.plan)),
         )?;
     }
     if let Some(p) = &app.payment {
-        let method = EN.payment_method(p.method);
+        let method = lang.payment_method(p.method);
         field(
             out,
-            "payment",
+            u.payment,
             &format!(
-                "{method}, {} yuan, {}",
+                "{method}, {} {}, {}",
                 p.amount_yuan,
-                if p.paid { "paid" } else { "NOT paid" }
+                w.yuan,
+                if p.paid { u.paid } else { w.not_paid }
             ),
         )?;
     }
 
-    if let Some(w) = &app.website {
-        writeln!(out, "\nWebsite")?;
-        field(out, "url", &fit(&w.url, 200))?;
-        field(out, "kind", EN.site_kind(w.kind))?;
-        field(out, "built", if w.built { "yes" } else { "no" })?;
-        field(out, "ICP", w.icp.as_deref().unwrap_or("none"))?;
-        if let Some(acc) = &w.test_account {
-            field(out, "test account", acc)?;
+    if let Some(site) = &app.website {
+        writeln!(out, "\n{}", u.sec_website)?;
+        field(out, u.url, &fit(&site.url, 200))?;
+        field(out, w.kind, lang.site_kind(site.kind))?;
+        field(out, u.built, if site.built { u.yes } else { u.no })?;
+        field(out, u.icp, site.icp.as_deref().unwrap_or(u.none))?;
+        if let Some(acc) = &site.test_account {
+            field(out, u.test_account, acc)?;
         }
-        if let Some(pw) = &w.test_password {
+        if let Some(pw) = &site.test_password {
             match password {
-                Some(p) => field(out, "test password", p)?,
+                Some(p) => field(out, u.test_password, p)?,
                 None => field(
                     out,
-                    "test password",
-                    &format!("{} (--reveal shows it; the reveal is recorded)", mask(pw)),
+                    u.test_password,
+                    &format!("{} ({})", mask(pw), w.reveal_hint),
                 )?,
             }
         }
         match &view.probe {
-            None => field(out, "probed", "not yet (shenhe probe ID)")?,
+            None => field(out, u.probed, w.not_probed)?,
             Some(p) => {
                 let at = crate::present::time::china_minutes(p.fetched_at);
-                let seen = match (&p.error, p.status) {
-                    (Some(e), _) => format!("failed: {}", fit(&e.en, 200)),
-                    (None, Some(s)) => format!(
-                        "HTTP {s} at {} ({} ms)",
-                        fit(&p.final_url, 120),
-                        p.elapsed_ms
-                    ),
-                    (None, None) => format!("stopped at {}", fit(&p.final_url, 120)),
-                };
-                field(out, "probed", &format!("{at}: {seen}"))?;
+                let error = p.error.as_ref().map(|e| fit(lang.evidence(e), 200));
+                let seen = lang.probe_seen(
+                    error.as_deref(),
+                    p.status,
+                    &fit(&p.final_url, 120),
+                    p.elapsed_ms,
+                );
+                field(out, u.probed, &format!("{at}: {seen}"))?;
                 if let Some(t) = &p.title {
-                    field(out, "page title", &fit(t, 120))?;
+                    field(out, u.page_title, &fit(t, 120))?;
                 }
                 field(
                     out,
-                    "page ICP",
-                    p.footer_icp.as_deref().unwrap_or("none found"),
+                    u.page_icp,
+                    p.footer_icp.as_deref().unwrap_or(u.none_found),
                 )?;
                 for f in &p.findings {
-                    field(out, &format!("! {}", f.check.id()), &fit(&f.detail.en, 200))?;
+                    field(
+                        out,
+                        &format!("! {}", f.check.id()),
+                        &fit(lang.evidence(&f.detail), 200),
+                    )?;
                 }
             }
         }
     }
     if !app.goods.is_empty() {
-        writeln!(out, "\nGoods")?;
+        writeln!(out, "\n{}", u.sec_goods)?;
         for g in &app.goods {
-            field(out, g, &EN.goods(policy, g))?;
+            field(out, g, &lang.goods(policy, g))?;
         }
     }
 
-    writeln!(out, "\nChecks")?;
+    writeln!(out, "\n{}", u.sec_checks)?;
     for c in &view.checks {
-        let mark = EN.outcome(c.outcome);
+        let mark = lang.outcome(c.outcome);
         let reason = c
             .reason
             .as_deref()
-            .map(|r| format!("  → reason {r}"))
+            .map(|r| lang.check_reason(r))
             .unwrap_or_default();
         writeln!(
             out,
             "  {} {} {}{}",
             pad(mark, 7),
             pad(c.id.id(), 20),
-            display_safe(EN.evidence(&c.detail)),
+            display_safe(lang.evidence(&c.detail)),
             reason
         )?;
     }
     if !view.suggested_reasons.is_empty() {
-        field(out, "suggested reasons", &view.suggested_reasons.join(" "))?;
+        field(out, w.suggested_reasons, &view.suggested_reasons.join(" "))?;
     }
 
-    writeln!(out, "\nHistory")?;
-    history(out, policy, &view.history)
+    writeln!(out, "\n{}", u.sec_history)?;
+    history(out, lang, policy, &view.history)
 }
 
-pub fn history(out: &mut impl Write, policy: &Policy, entries: &[AuditEntry]) -> io::Result<()> {
+pub fn history(
+    out: &mut impl Write,
+    lang: Lang,
+    policy: &Policy,
+    entries: &[AuditEntry],
+) -> io::Result<()> {
+    let w = lang.cli();
     for entry in entries {
-        let e = EN.history_line(policy, entry);
+        let e = lang.history_line(policy, entry);
         writeln!(
             out,
             "  {}  {} {} {} {}",
@@ -313,23 +316,24 @@ pub fn history(out: &mut impl Write, policy: &Policy, entries: &[AuditEntry]) ->
         for (code, text) in &e.reasons {
             writeln!(
                 out,
-                "      reason {}: {}",
+                "      {} {}: {}",
+                w.reason,
                 display_safe(code),
                 display_safe(text)
             )?;
         }
         if let Some(m) = &e.message {
-            writeln!(out, "      message: {}", display_safe(m))?;
+            writeln!(out, "      {}: {}", w.message, display_safe(m))?;
         }
         if let Some(n) = &e.note {
-            writeln!(out, "      note: {}", display_safe(n))?;
+            writeln!(out, "      {}: {}", w.note, display_safe(n))?;
         }
         if let Some(d) = &e.detail {
             writeln!(out, "      {}", display_safe(d))?;
         }
     }
     if entries.is_empty() {
-        writeln!(out, "  (no entries)")?;
+        writeln!(out, "  {}", w.no_entries)?;
     }
     Ok(())
 }
@@ -342,57 +346,31 @@ pub fn reasons(out: &mut impl Write, policy: &Policy) -> io::Result<()> {
     Ok(())
 }
 
-pub fn sweep(out: &mut impl Write, items: &[SweepItem], dry_run: bool) -> io::Result<()> {
+pub fn sweep(
+    out: &mut impl Write,
+    lang: Lang,
+    items: &[SweepItem],
+    dry_run: bool,
+) -> io::Result<()> {
     for i in items {
-        let what = match (&i.error, dry_run) {
-            (Some(e), _) => format!("not expired: {}", display_safe(e)),
-            (None, true) => "would expire".to_string(),
-            (None, false) => "expired".to_string(),
-        };
+        let error = i.error.as_deref().map(display_safe);
         writeln!(
             out,
-            "{} submitted {}  {}",
+            "{} {} {}  {}",
             pad(&i.id, 20),
+            lang.sweep_submitted(),
             china_minutes(i.submitted_at),
-            what
+            lang.sweep_outcome(error.as_deref(), dry_run)
         )?;
     }
     let done = items.iter().filter(|i| i.expired).count();
-    if dry_run {
-        writeln!(
-            out,
-            "{} order(s) past the 15-day verification window; nothing changed (dry run)",
-            items.len()
-        )
-    } else {
-        writeln!(out, "{done} order(s) expired")
-    }
+    writeln!(out, "{}", lang.sweep_total(items.len(), done, dry_run))
 }
 
-/// What `approve` would do and need, in one line.
-fn approving(plan: &crate::review::ApprovalPlan) -> String {
-    let mut text = format!("leads to {}", plan.to.id());
-    if !plan.second_approval.is_empty() {
-        let why: Vec<&str> = plan.second_approval.iter().map(|r| r.id()).collect();
-        text.push_str(&format!(
-            "; a second reviewer must approve again ({})",
-            why.join(", ")
-        ));
-    }
-    if let Some(first) = &plan.second_approval_of {
-        text.push_str(&format!(
-            "; second approval of {first}'s, by another reviewer"
-        ));
-    }
-    if plan.product_effective {
-        text.push_str("; the account already has this product effective: no integration");
-    }
-    if plan.is_override() {
-        let failed: Vec<&str> = plan.failed.iter().map(|c| c.id()).collect();
-        text.push_str(&format!(
-            "; over failing checks ({}): an override, needs --note",
-            failed.join(", ")
-        ));
-    }
-    text
+/// What `approve` would do and need, in one line: where it leads, then the approve
+/// dialog's own lines.
+fn approving(lang: Lang, plan: &crate::review::ApprovalPlan) -> String {
+    let mut parts = vec![lang.approval_leads_to(plan.to)];
+    parts.extend(lang.approval_lines(plan).into_iter().map(|(line, _)| line));
+    parts.join(lang.pick("；", "; "))
 }

@@ -8,6 +8,7 @@ use clap::Subcommand;
 
 use super::{CliError, json};
 use crate::domain::text::{display_safe, pad};
+use crate::present::Lang;
 use crate::present::time::china_minutes;
 use crate::review::Review;
 
@@ -49,13 +50,14 @@ pub fn integrated(
     id: Option<String>,
     file: Option<PathBuf>,
     note: Option<String>,
+    lang: Lang,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     match (id, file) {
         (Some(id), None) => {
             let version = review.current_version(&id)?;
             let decided = review.integrated(&id, version, note)?;
-            writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
+            writeln!(out, "{}", super::decided_line(lang, &decided))?;
         }
         (None, Some(file)) => {
             let effective = if file.as_os_str() == "-" {
@@ -90,11 +92,12 @@ pub fn reopen(
     review: &mut Review,
     id: &str,
     note: Option<String>,
+    lang: Lang,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     let version = review.current_version(id)?;
     let decided = review.reopen(id, version, note)?;
-    writeln!(out, "{}: {} → {}", decided.id, decided.from, decided.to)?;
+    writeln!(out, "{}", super::decided_line(lang, &decided))?;
     Ok(())
 }
 

@@ -63,6 +63,11 @@ impl Env {
             .env_remove("SHENHE_DATA")
             .env_remove("SHENHE_REVIEWER")
             .env_remove("SHENHE_TEST_PAUSE")
+            // The command line speaks the locale's language: English here, whatever the
+            // runner's locale (a test of Chinese says so with --lang or LANG).
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", "C.UTF-8")
             .env("RUST_BACKTRACE", "1")
             .stdin(Stdio::null());
         cmd

@@ -526,8 +526,8 @@ fn pty_y_and_capital_y_copy_the_id_and_the_url_with_osc_52() {
     }
 }
 
-/// Item 9, the command line in part: with `--lang zh` its refusals are in Chinese, in
-/// the words the console uses; without it, English (scripts read it).
+/// Item 9, the command line: with `--lang zh` its refusals are in Chinese, in the words
+/// the console uses; with `--lang en` or an English locale, English.
 #[test]
 fn cli_refusals_follow_lang_zh() {
     let env = env_with(&queue_records());
@@ -540,4 +540,97 @@ fn cli_refusals_follow_lang_zh() {
     let en = env.fails(&["approve", "SQ0001"]);
     assert!(en.contains("SQ0001 was already decided by "), "{en}");
     assert_eq!(env.state_of("SQ0001"), "pending_integration");
+}
+
+/// Item 9, the command line whole: `list`, `show`, `history`, a decision and `import` speak
+/// Chinese with `--lang zh` or a Chinese locale (`LC_ALL` before `LC_MESSAGES` before
+/// `LANG`, as everywhere); `--json` is the same in every language.
+#[test]
+fn the_command_line_speaks_the_locales_language() {
+    let env = env_with(&queue_records());
+    let zh_locale = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut cmd = env.command();
+        cmd.args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run shenhe");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            crate::common::stderr(&out)
+        );
+        crate::common::stdout(&out)
+    };
+    let list = env.ok(&["--lang", "zh", "list", "--limit", "3"]);
+    assert!(
+        list.contains("订单号") && list.contains("商户") && list.contains("待审核"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("MERCHANT") && !list.contains("pending_review"),
+        "{list}"
+    );
+    let by_locale = zh_locale(&["list", "--limit", "3"], &[("LANG", "zh_CN.UTF-8")]);
+    assert_eq!(by_locale, list, "LANG=zh_CN is --lang zh");
+    let c_wins = zh_locale(
+        &["list", "--limit", "3"],
+        &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "C")],
+    );
+    assert!(
+        c_wins.contains("MERCHANT"),
+        "LC_ALL=C wins over LANG: {c_wins}"
+    );
+    let flag_wins = zh_locale(
+        &["--lang", "en", "list", "--limit", "3"],
+        &[("LANG", "zh_CN.UTF-8")],
+    );
+    assert!(
+        flag_wins.contains("MERCHANT"),
+        "--lang wins over the locale"
+    );
+
+    let show = env.ok(&["--lang", "zh", "show", "SQ0001"]);
+    for word in [
+        "状态",
+        "申请人",
+        "材料",
+        "资格检查",
+        "审核记录",
+        "截止时间",
+        "待审核",
+    ] {
+        assert!(show.contains(word), "{word}: {show}");
+    }
+    for word in [
+        "Applicant",
+        "Materials",
+        "real-name verified",
+        "pending_review",
+    ] {
+        assert!(!show.contains(word), "{word} in the Chinese show: {show}");
+    }
+    let json_zh = env.ok(&["--lang", "zh", "show", "SQ0001", "--json"]);
+    assert_eq!(
+        json_zh,
+        env.ok(&["show", "SQ0001", "--json"]),
+        "JSON has no language"
+    );
+
+    let approved = env.ok(&["--lang", "zh", "approve", "SQ0001"]);
+    assert_eq!(approved.trim(), "SQ0001: 待审核 → 待集成");
+    let history = env.ok(&["--lang", "zh", "history", "SQ0001"]);
+    assert!(
+        history.contains("通过") && history.contains("待审核 → 待集成"),
+        "{history}"
+    );
+    let imported = {
+        let file = env.path("one.ndjson");
+        crate::common::write_ndjson(&file, &[crate::fixtures::record("ZH1")]);
+        env.ok(&["--lang", "zh", "import", file.to_str().unwrap()])
+    };
+    assert_eq!(
+        imported.trim(),
+        "已导入：新申请 1 个，重新提交 0 个，完成认证 0 个，未变 0 个"
+    );
 }

@@ -1,14 +1,16 @@
 //! Every word a person reads, in Chinese and English: the one place text for people is
 //! made, used by the command line and the console alike.
 //! - [`words`]: the console's fixed labels, a struct per language;
+//! - [`cli`]: the command line's labels and lines;
 //! - [`time`]: dates in China time, time left, the verification window, age;
 //! - [`facts`]: states, products, materials, checks, history lines, urgency marks;
 //! - [`queue`]: the queue's filters and sorts and their names;
 //! - [`errors`]: the review layer's errors in words.
 //!
-//! The console takes its language from `--lang`, else the locale (`LC_ALL`,
+//! Both faces take their language from `--lang`, else the locale (`LC_ALL`,
 //! `LC_MESSAGES`, `LANG`): Chinese for `zh*`, English otherwise.
 
+pub mod cli;
 pub mod errors;
 pub mod facts;
 pub mod lifecycle;
