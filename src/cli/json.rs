@@ -121,6 +121,25 @@ pub fn list(review: &Review, rows: &[QueueRow], total: u64, offset: u64) -> Valu
     json!({ "total": total, "offset": offset, "rows": rows })
 }
 
+/// The return a resubmission answers, and what changed since (a hidden field's values
+/// are null, `hidden` true).
+fn since_return(since: &crate::review::SinceReturn) -> Value {
+    let e = &since.returned.entry;
+    json!({
+        "returned_at": e.at.to_rfc3339(),
+        "returned_by": e.actor,
+        "revision": e.revision,
+        "reasons": e.reasons,
+        "message": e.message,
+        "changes": since.changes.iter().map(|c| json!({
+            "field": c.field,
+            "before": (!c.secret).then_some(&c.before),
+            "after": (!c.secret).then_some(&c.after),
+            "hidden": c.secret,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 pub fn show(review: &Review, view: &ApplicationView, password: Option<&str>) -> Value {
     let stored = &view.stored;
     let mut application = serde_json::to_value(&stored.app).expect("applications serialise");
@@ -167,6 +186,7 @@ pub fn show(review: &Review, view: &ApplicationView, password: Option<&str>) -> 
         "claimed_by": view.claim.as_ref().map(|c| c.reviewer.clone()),
         "approval": view.approval.as_ref().map(approval),
         "probe": view.probe.as_ref().map(probe),
+        "since_return": view.since_return.as_ref().map(since_return),
         "password_revealed": password.is_some(),
         "application": application,
         "history": history(&view.history),

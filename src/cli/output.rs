@@ -95,6 +95,9 @@ pub fn show(
         fit(&app.applicant.name, 60),
         lang.state_word(s.state)
     )?;
+    if let Some(since) = &view.since_return {
+        since_return(out, lang, policy, since)?;
+    }
     let state = match lang {
         Lang::En => format!("{} ({})", s.state.en(), s.state.zh()),
         Lang::Zh => s.state.zh().to_string(),
@@ -293,6 +296,38 @@ pub fn show(
 
     writeln!(out, "\n{}", u.sec_history)?;
     history(out, lang, policy, &view.history)
+}
+
+/// A resubmission's return and what changed since, before everything else.
+fn since_return(
+    out: &mut impl Write,
+    lang: Lang,
+    policy: &Policy,
+    since: &crate::review::SinceReturn,
+) -> io::Result<()> {
+    let e = &since.returned.entry;
+    writeln!(
+        out,
+        "{}",
+        display_safe(&lang.since_return_title(&china_minutes(e.at), &e.actor))
+    )?;
+    for code in &e.reasons {
+        field(out, lang.returned_for(), lang.reason(policy, code))?;
+    }
+    if let Some(m) = &e.message {
+        field(out, lang.ui().message_label, m)?;
+    }
+    if since.changes.is_empty() {
+        field(out, "", lang.nothing_changed())?;
+    }
+    for change in &since.changes {
+        field(
+            out,
+            &lang.field_label(&change.field),
+            &lang.change_text(change),
+        )?;
+    }
+    writeln!(out)
 }
 
 pub fn history(

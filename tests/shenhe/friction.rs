@@ -634,3 +634,85 @@ fn the_command_line_speaks_the_locales_language() {
         "已导入：新申请 1 个，重新提交 0 个，完成认证 0 个，未变 0 个"
     );
 }
+
+/// Beyond: a returned application that comes back opens with the return it answers and
+/// every field changed since, old → new; the test password only as changed.
+mod since_return {
+    use ratatui::crossterm::event::KeyCode;
+    use serde_json::json;
+    use shenhe::present::Lang;
+
+    use crate::common::Env;
+    use crate::console::Harness;
+    use crate::fixtures::{record, with};
+
+    fn returned_and_resubmitted() -> Env {
+        let env = Env::new();
+        env.import_records(&[record("RT1"), record("RT2")]);
+        env.ok(&[
+            "return",
+            "RT1",
+            "--reason",
+            "website_not_built",
+            "--message",
+            "网站尚未建成，请建成后再提交",
+        ]);
+        let back = with(
+            record("RT1"),
+            &[
+                ("/submitted_at", json!("2026-11-23T10:00:00+08:00")),
+                ("/website/url", json!("https://www.new-shop.example")),
+                ("/website/test_password", json!("a-new-secret-9")),
+            ],
+        );
+        assert!(env.import_records(&[back]).contains("1 resubmitted"));
+        env
+    }
+
+    #[test]
+    fn show_says_the_return_and_what_changed() {
+        let env = returned_and_resubmitted();
+        let shown = env.json(&["show", "RT1", "--json"]);
+        let since = &shown["since_return"];
+        assert_eq!(since["reasons"], json!(["website_not_built"]), "{since}");
+        assert_eq!(since["message"], "网站尚未建成，请建成后再提交");
+        assert_eq!(since["revision"], 1);
+        let changes = since["changes"].as_array().expect("changes");
+        let fields: Vec<&str> = changes
+            .iter()
+            .map(|c| c["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["website.test_password", "website.url"], "{since}");
+        assert_eq!(changes[1]["after"], "https://www.new-shop.example");
+        assert_ne!(changes[1]["before"], changes[1]["after"]);
+        assert_eq!(changes[0]["hidden"], true);
+        assert!(changes[0]["before"].is_null() && changes[0]["after"].is_null());
+        let text = env.ok(&["show", "RT1"]);
+        assert!(!text.contains("a-new-secret-9"), "{text}");
+        assert!(
+            text.lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("Since root returned it on ")),
+            "said first, under the title line: {text}"
+        );
+        assert!(text.contains("→ https://www.new-shop.example"), "{text}");
+        assert!(text.contains("changed (not shown)"), "{text}");
+        // Never returned: nothing to say.
+        assert!(env.json(&["show", "RT2", "--json"])["since_return"].is_null());
+    }
+
+    #[test]
+    fn the_detail_opens_with_it_at_80_by_24() {
+        let env = returned_and_resubmitted();
+        let mut h = Harness::on(env, "bob", Lang::Zh, 80, 24);
+        h.select("RT1");
+        h.press(KeyCode::Enter);
+        let screen = h.text();
+        assert!(screen.contains("退回以来"), "{screen}");
+        assert!(screen.contains("退回原因"), "{screen}");
+        assert!(screen.contains("网站尚未建成，请建成后再提交"), "{screen}");
+        assert!(screen.contains("https://www.new-shop.example"), "{screen}");
+        assert!(screen.contains("已修改（不显示）"), "{screen}");
+        assert!(!screen.contains("a-new-secret-9"), "{screen}");
+    }
+}

@@ -4,6 +4,7 @@
 pub mod application;
 pub mod approval;
 pub mod calendar;
+pub mod changes;
 pub mod checks;
 pub mod events;
 pub mod policy;

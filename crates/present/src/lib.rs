@@ -10,6 +10,7 @@
 //! Both faces take their language from `--lang`, else the locale (`LC_ALL`,
 //! `LC_MESSAGES`, `LANG`): Chinese for `zh*`, English otherwise.
 
+pub mod changes;
 pub mod cli;
 pub mod errors;
 pub mod facts;

@@ -87,6 +87,17 @@ pub struct ApplicationView {
     pub approval: Option<ApprovalPlan>,
     /// The newest look the site probe took at the website, of whichever revision.
     pub probe: Option<shenhe_domain::probe::ProbeRecord>,
+    /// A returned application sent back: why it was returned, and what changed since.
+    pub since_return: Option<SinceReturn>,
+}
+
+/// What a reviewer of a resubmission reads first: the return it answers, and every field
+/// the merchant changed since the revision that was returned.
+#[derive(Debug, Clone)]
+pub struct SinceReturn {
+    /// The return's audit entry: when, by whom, the reasons and the message.
+    pub returned: AuditEntry,
+    pub changes: Vec<shenhe_domain::changes::FieldChange>,
 }
 
 impl ApplicationView {
@@ -310,8 +321,10 @@ impl Review {
         if let Some(p) = &probe {
             shenhe_domain::probe::add_evidence(&mut results, p, stored.revision);
         }
+        let since_return = self.since_return(&stored, &history)?;
         Ok(ApplicationView {
             probe,
+            since_return,
             verification_deadline: calendar::verification_deadline(stored.app.submitted_at),
             history,
             approval,
@@ -323,6 +336,32 @@ impl Review {
             claim,
             suggested_reasons: suggested,
         })
+    }
+
+    /// The last return of an earlier revision, and the fields changed since that revision.
+    fn since_return(
+        &self,
+        stored: &StoredApplication,
+        history: &[AuditEntry],
+    ) -> ReviewResult<Option<SinceReturn>> {
+        let Some(returned) = history
+            .iter()
+            .rev()
+            .find(|e| e.entry.action == "return" && e.entry.revision < stored.revision)
+        else {
+            return Ok(None);
+        };
+        let changes = match self
+            .store
+            .previous_revision(&stored.app.id, returned.entry.revision)?
+        {
+            Some(before) => shenhe_domain::changes::changes(&before, &stored.app),
+            None => Vec::new(),
+        };
+        Ok(Some(SinceReturn {
+            returned: returned.clone(),
+            changes,
+        }))
     }
 
     /// Published events after `after`, oldest first (docs/events.md).

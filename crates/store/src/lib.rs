@@ -504,4 +504,10 @@ pub trait Store {
     /// Applications waiting for review or verification, with a website and no probe of
     /// their current revision: (id, revision), oldest submission first.
     fn unprobed(&self, limit: u64) -> StoreResult<Vec<(String, u32)>>;
+
+    // ---- what changed since a return (issue 15) ----
+
+    /// The application as it was at `revision`, when a later one replaced it; None for
+    /// its current revision, or one never kept.
+    fn previous_revision(&self, id: &str, revision: u32) -> StoreResult<Option<Application>>;
 }

@@ -302,6 +302,47 @@ fn probe(
     }
 }
 
+/// A resubmission opens with the return it answers (reasons, message) and every field
+/// changed since the revision that was returned, old → new.
+fn since_return(
+    lines: &mut Vec<Line<'static>>,
+    app: &App,
+    theme: Theme,
+    view: &ApplicationView,
+    width: usize,
+) {
+    let Some(since) = &view.since_return else {
+        return;
+    };
+    let (ui, lang) = (app.ui, app.lang);
+    let e = &since.returned.entry;
+    let title = lang.since_return_title(&china_minutes(e.at), &display_safe(&e.actor));
+    lines.push(section(&fit(&title, width), theme));
+    for code in &e.reasons {
+        lines.extend(styled_field(
+            lang.returned_for(),
+            lang.reason(&app.policy, code),
+            width,
+            theme.warn(),
+        ));
+    }
+    if let Some(message) = &e.message {
+        lines.extend(field(ui.message_label, message, width));
+    }
+    if since.changes.is_empty() {
+        lines.extend(field("", lang.nothing_changed(), width));
+    }
+    for change in &since.changes {
+        lines.extend(styled_field(
+            &lang.field_label(&change.field),
+            &lang.change_text(change),
+            width,
+            theme.warn(),
+        ));
+    }
+    lines.push(Line::raw(""));
+}
+
 fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Line<'static>> {
     let ui = app.ui;
     let lang = app.lang;
@@ -311,6 +352,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     let a = &s.app;
     let mut lines = Vec::new();
 
+    since_return(&mut lines, app, theme, view, width);
     lines.extend(field(ui.submitted, &china_minutes(a.submitted_at), width));
     // The review clock starts when the order became reviewable, not at its submission.
     let reviewable = match s.reviewable_at {

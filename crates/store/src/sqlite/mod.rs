@@ -454,6 +454,14 @@ impl Store for SqliteStore {
         probes::unprobed(&self.conn, limit)
     }
 
+    fn previous_revision(
+        &self,
+        id: &str,
+        revision: u32,
+    ) -> StoreResult<Option<shenhe_domain::application::Application>> {
+        read::previous_revision(&self.conn, id, revision)
+    }
+
     fn delivery_clear_failures(&mut self, endpoint: &str) -> StoreResult<u64> {
         self.conn
             .execute(

@@ -22,6 +22,27 @@ pub(super) fn get(conn: &Connection, id: &str) -> StoreResult<Option<StoredAppli
     row.map(stored_from_tuple).transpose()
 }
 
+pub(super) fn previous_revision(
+    conn: &Connection,
+    id: &str,
+    revision: u32,
+) -> StoreResult<Option<shenhe_domain::application::Application>> {
+    let body: Option<String> = conn
+        .prepare_cached(
+            "SELECT body FROM previous_revisions WHERE application_id = ? AND revision = ?",
+        )?
+        .query_row(params![id, revision], |r| r.get(0))
+        .optional()?;
+    body.map(|b| {
+        serde_json::from_str(&b).map_err(|e| {
+            StoreError::Schema(format!(
+                "the kept revision {revision} of {id} is not readable: {e}"
+            ))
+        })
+    })
+    .transpose()
+}
+
 pub(super) fn judgements(
     conn: &Connection,
     id: &str,
