@@ -128,7 +128,7 @@ mod tests {
     fn only_what_changed_is_listed_old_and_new() {
         let before = app();
         let mut after = app();
-        after.submitted_at = after.submitted_at + chrono::Duration::days(3);
+        after.submitted_at += chrono::Duration::days(3);
         after.website.as_mut().unwrap().url = "https://b.example".into();
         after.website.as_mut().unwrap().icp = None;
         after.goods.push("food".into());
