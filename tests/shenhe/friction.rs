@@ -716,3 +716,103 @@ mod since_return {
         assert!(!screen.contains("a-new-secret-9"), "{screen}");
     }
 }
+
+/// Beyond: a dropped SSH link loses nothing. A half-written return is kept as it is typed;
+/// the console killed outright (no chance to save on the way out), the same reviewer's
+/// next console offers it back on that application, restores it in the dialog, and holds
+/// the claim without calling it someone else's; another reviewer still sees it held.
+#[test]
+fn a_dropped_link_loses_nothing() {
+    let env = env_with(&queue_records());
+    let first = {
+        let mut c = Console::start(&env, Opts::default());
+        c.open("SQ0003");
+        c.send("r");
+        c.wait_text("Reasons (space toggles)");
+        c.send(ENTER);
+        c.send("第一行说明");
+        c.wait_text("第一行说明");
+        c
+    };
+    // Written within a second of the typing: wait for it in the database itself.
+    let db = env.db();
+    wait_until("the draft in the database", || {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        conn.query_row(
+            "SELECT body FROM drafts WHERE reviewer = 'alice' AND application_id = 'SQ0003'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .is_ok_and(|body| body.contains("第一行说明"))
+    });
+    // The link drops: SIGKILL, so nothing is saved on the way out.
+    let pid = first.pid();
+    // SAFETY: a signal to our own child process.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    drop(first);
+
+    let mut again = Console::start(&env, Opts::default());
+    again.open("SQ0003");
+    let rows = again.wait_text("An unsent return draft");
+    let screen = rows.join("\n");
+    assert!(screen.contains("r takes it up"), "{screen}");
+    assert!(
+        !screen.contains("being reviewed by alice"),
+        "one's own claim from the dropped console is not another's: {screen}"
+    );
+    again.send("r");
+    let rows = again.wait_text("第一行说明");
+    assert!(
+        rows.iter().any(|r| r.contains("restored")),
+        "the footer says it was restored: {}",
+        rows.join("\n")
+    );
+
+    // Bob sees alice holding it.
+    let bob = env
+        .command()
+        .env("SHENHE_REVIEWER", "bob")
+        .args(["show", "SQ0003", "--json"])
+        .output()
+        .expect("show");
+    let shown: serde_json::Value = serde_json::from_slice(&bob.stdout).expect("json");
+    assert_eq!(shown["claimed_by"], "alice");
+
+    // Sent: the draft is gone.
+    again.send(ENTER);
+    again.wait_footer("SQ0003 returned");
+    wait_until("the draft forgotten once sent", || {
+        crate::common::count_rows(&db, "drafts") == 0
+    });
+    assert_eq!(env.state_of("SQ0003"), "returned");
+    let shown = env.json(&["show", "SQ0003", "--json"]);
+    assert!(
+        shown["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"] == "第一行说明"),
+        "{shown}"
+    );
+}
+
+/// Esc in a dialog is a choice: its draft goes.
+#[test]
+fn a_cancelled_dialog_keeps_no_draft() {
+    let env = env_with(&queue_records());
+    let mut c = Console::start(&env, Opts::default());
+    c.open("SQ0003");
+    c.send("a");
+    c.wait_text("┌ Approve");
+    c.send("\t");
+    c.send("note");
+    c.wait_text("note");
+    let db = env.db();
+    wait_until("the draft kept", || {
+        crate::common::count_rows(&db, "drafts") == 1
+    });
+    c.esc();
+    wait_until("the draft forgotten", || {
+        crate::common::count_rows(&db, "drafts") == 0
+    });
+}

@@ -93,7 +93,21 @@ pub enum Request {
     Probe {
         id: String,
     },
+    /// Keep the open dialog's text (written at most once a [`DRAFT_EVERY`], and before
+    /// the console goes away): a dropped link loses nothing.
+    SaveDraft {
+        id: String,
+        draft: shenhe_domain::drafts::Draft,
+    },
+    /// The dialog was cancelled: forget its draft.
+    DiscardDraft {
+        id: String,
+    },
 }
+
+/// How often a draft being typed is written: every keystroke would wake every other
+/// console on the database; a second of typing is what a dropped link may lose.
+pub const DRAFT_EVERY: Duration = Duration::from_secs(1);
 
 /// How a probe request ended, for the status line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +170,9 @@ pub struct Worker {
     /// The site probe, and the channel its threads send what they saw on (a channel of
     /// its own: the requests channel must close when the console goes away).
     prober: Option<(Prober, Sender<ProbeRecord>, Receiver<ProbeRecord>)>,
+    /// The newest draft not written yet, and when the last one was.
+    draft: Option<(String, shenhe_domain::drafts::Draft)>,
+    draft_written_at: Option<Instant>,
 }
 
 impl Worker {
@@ -198,6 +215,8 @@ impl Worker {
             active_at: Instant::now(),
             data_version,
             prober: None,
+            draft: None,
+            draft_written_at: None,
         }
     }
 
@@ -216,14 +235,34 @@ impl Worker {
                 self.handle(request);
             }
             self.collect_probes();
+            self.write_draft(false);
             self.watch();
             if last_tick.elapsed() >= Duration::from_secs(30) {
                 last_tick = Instant::now();
                 self.send(Response::Tick(self.review.now()));
             }
         }
+        self.write_draft(true);
         if let Some(id) = self.open.take() {
             let _ = self.review.release(&id);
+        }
+    }
+
+    /// Writes the draft waiting, if one is and it is due (or `now`).
+    pub fn write_draft(&mut self, now: bool) {
+        let due = now
+            || self
+                .draft_written_at
+                .is_none_or(|at| at.elapsed() >= DRAFT_EVERY);
+        if !due {
+            return;
+        }
+        let Some((id, draft)) = self.draft.take() else {
+            return;
+        };
+        self.draft_written_at = Some(Instant::now());
+        if let Err(e) = self.review.save_draft(&id, draft) {
+            self.fail(e);
         }
     }
 
@@ -305,6 +344,18 @@ impl Worker {
             }
             Request::Refresh { id } => self.show_again(&id),
             Request::Active => self.active_at = Instant::now(),
+            Request::SaveDraft { id, draft } => {
+                self.draft = Some((id, draft));
+                self.write_draft(false);
+            }
+            Request::DiscardDraft { id } => {
+                if self.draft.as_ref().is_some_and(|(d, _)| *d == id) {
+                    self.draft = None;
+                }
+                if let Err(e) = self.review.discard_draft(&id) {
+                    self.fail(e);
+                }
+            }
             Request::Close => {
                 if let Some(id) = self.open.take() {
                     let _ = self.review.release(&id);
@@ -431,6 +482,11 @@ impl Worker {
     ) {
         match act(&mut self.review, &id).map(|d| d.to) {
             Ok(to) => {
+                // Sent: its draft is done with.
+                if self.draft.as_ref().is_some_and(|(d, _)| *d == id) {
+                    self.draft = None;
+                }
+                let discarded = self.review.discard_draft(&id);
                 let overridden = match &claim {
                     Some(c) => self.review.record_claim_override(&id, c),
                     None => Ok(()),
@@ -442,11 +498,13 @@ impl Worker {
                     self.claimed_at = None;
                 }
                 self.send(Response::Decided { id, to });
-                if let Err(e) = overridden {
+                if let Err(e) = overridden.and(discarded) {
                     self.fail(e);
                 }
             }
             Err(e) => {
+                // Refused: what was typed is kept, to be taken up again.
+                self.write_draft(true);
                 // The detail on screen is stale: show what is there now.
                 self.fail(e);
                 self.show_again(&id);

@@ -6,6 +6,7 @@ pub mod approval;
 pub mod calendar;
 pub mod changes;
 pub mod checks;
+pub mod drafts;
 pub mod events;
 pub mod policy;
 pub mod probe;

@@ -12,6 +12,7 @@
 
 pub mod changes;
 pub mod cli;
+pub mod drafts;
 pub mod errors;
 pub mod facts;
 pub mod lifecycle;

@@ -89,6 +89,8 @@ pub struct ApplicationView {
     pub probe: Option<shenhe_domain::probe::ProbeRecord>,
     /// A returned application sent back: why it was returned, and what changed since.
     pub since_return: Option<SinceReturn>,
+    /// This reviewer's unsent decision on it, kept from a console that went away.
+    pub draft: Option<shenhe_domain::drafts::Draft>,
 }
 
 /// What a reviewer of a resubmission reads first: the return it answers, and every field
@@ -322,9 +324,11 @@ impl Review {
             shenhe_domain::probe::add_evidence(&mut results, p, stored.revision);
         }
         let since_return = self.since_return(&stored, &history)?;
+        let draft = self.store.draft(&self.actor, id)?;
         Ok(ApplicationView {
             probe,
             since_return,
+            draft,
             verification_deadline: calendar::verification_deadline(stored.app.submitted_at),
             history,
             approval,
@@ -416,10 +420,31 @@ impl Review {
     /// Another session's live claim on `id` (another reviewer, or another console of
     /// this one, has it open), if any.
     pub fn claim_of_another(&self, id: &str) -> ReviewResult<Option<Claim>> {
+        // The same reviewer's other console (or the one whose SSH link dropped) is not
+        // another reviewer: their claim is this one's.
         Ok(self
             .store
             .claim_of(id, self.now())?
-            .filter(|c| c.session != self.session))
+            .filter(|c| c.session != self.session && c.reviewer != self.actor))
+    }
+
+    /// Keeps this reviewer's unsent decision text on `id`, stamped now; an empty one is
+    /// forgotten instead.
+    pub fn save_draft(
+        &mut self,
+        id: &str,
+        mut draft: shenhe_domain::drafts::Draft,
+    ) -> ReviewResult<()> {
+        if draft.is_empty() {
+            return self.discard_draft(id);
+        }
+        draft.saved_at = self.now();
+        Ok(self.store.save_draft(&self.actor, id, &draft)?)
+    }
+
+    /// Forgets this reviewer's draft on `id`: the decision was made, or the dialog cancelled.
+    pub fn discard_draft(&mut self, id: &str) -> ReviewResult<()> {
+        Ok(self.store.discard_draft(&self.actor, id)?)
     }
 
     /// The last audit entry (sequence number, hash).

@@ -510,4 +510,18 @@ pub trait Store {
     /// The application as it was at `revision`, when a later one replaced it; None for
     /// its current revision, or one never kept.
     fn previous_revision(&self, id: &str, revision: u32) -> StoreResult<Option<Application>>;
+
+    // ---- drafts (issue 15): a reviewer's unsent decision text ----
+
+    /// Keeps `reviewer`'s draft for application `id`, replacing the one kept before.
+    fn save_draft(
+        &mut self,
+        reviewer: &str,
+        id: &str,
+        draft: &shenhe_domain::drafts::Draft,
+    ) -> StoreResult<()>;
+    /// `reviewer`'s draft for application `id`, if one is kept.
+    fn draft(&self, reviewer: &str, id: &str) -> StoreResult<Option<shenhe_domain::drafts::Draft>>;
+    /// Forgets `reviewer`'s draft for application `id` (none kept is no error).
+    fn discard_draft(&mut self, reviewer: &str, id: &str) -> StoreResult<()>;
 }

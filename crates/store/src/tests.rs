@@ -608,3 +608,72 @@ fn the_last_lead_is_never_removed_nor_demoted() {
     assert_eq!(store.reviewers().expect("reviewers").len(), 1);
     assert_eq!(chain_len(&store) as i64, audit + 3);
 }
+
+#[test]
+fn a_reviewers_own_claim_from_another_session_is_taken_over_anothers_is_not() {
+    let (_dir, mut store) = store_with_one();
+    let claim = |reviewer: &str, session: &str| Claim {
+        application_id: "SQ1".into(),
+        reviewer: reviewer.into(),
+        session: session.into(),
+        expires_at: now() + chrono::Duration::minutes(2),
+    };
+    assert_eq!(
+        store.claim(&claim("wangwei", "s1"), now()).expect("claim"),
+        None
+    );
+    // The same reviewer's new console (the old one's link dropped): theirs.
+    assert_eq!(
+        store.claim(&claim("wangwei", "s2"), now()).expect("claim"),
+        None
+    );
+    assert_eq!(
+        store
+            .claim_of("SQ1", now())
+            .expect("claim of")
+            .map(|c| c.session),
+        Some("s2".to_string())
+    );
+    // Another reviewer: refused, told who holds it.
+    let held = store.claim(&claim("lina", "s3"), now()).expect("claim");
+    assert_eq!(held.map(|c| c.reviewer), Some("wangwei".to_string()));
+}
+
+#[test]
+fn drafts_are_kept_per_reviewer_replaced_and_discarded() {
+    use shenhe_domain::drafts::{Draft, DraftKind};
+    let (_dir, mut store) = store_with_one();
+    let draft = |message: &str| Draft {
+        kind: DraftKind::Return,
+        reasons: vec!["other".into()],
+        message: message.into(),
+        note: String::new(),
+        saved_at: now(),
+    };
+    assert_eq!(store.draft("wangwei", "SQ1").expect("draft"), None);
+    store
+        .save_draft("wangwei", "SQ1", &draft("第一"))
+        .expect("save");
+    store
+        .save_draft("wangwei", "SQ1", &draft("第一行"))
+        .expect("save");
+    assert_eq!(
+        store.draft("wangwei", "SQ1").expect("draft"),
+        Some(draft("第一行"))
+    );
+    assert_eq!(
+        store.draft("lina", "SQ1").expect("draft"),
+        None,
+        "only the author's"
+    );
+    store.discard_draft("wangwei", "SQ1").expect("discard");
+    assert_eq!(store.draft("wangwei", "SQ1").expect("draft"), None);
+    store
+        .discard_draft("wangwei", "SQ1")
+        .expect("none kept is no error");
+    assert_eq!(
+        chain_len(&store),
+        1,
+        "a draft is not a decision: no audit entry"
+    );
+}

@@ -95,7 +95,8 @@ impl App {
                             decision: Decision::Reopen,
                             note: Input::default(),
                             note_focused: true,
-                        })
+                        });
+                        self.restore_draft();
                     }
                 }
                 return;
@@ -142,6 +143,7 @@ impl App {
             }),
             Pending::Reopen => return,
         };
+        self.restore_draft();
     }
 
     pub(super) fn open_judge(&mut self) -> Vec<Request> {
@@ -179,8 +181,10 @@ impl App {
                 confirm.note_focused = !confirm.note_focused
             }
             Action::Back => {
+                let mut requests = self.discard_draft();
                 self.overlay = Overlay::None;
-                return self.release_from_queue();
+                requests.extend(self.release_from_queue());
+                return requests;
             }
             Action::Confirm => {
                 let Some(view) = &self.detail else {
@@ -241,8 +245,10 @@ impl App {
         };
         match (dialog.focus, action) {
             (_, Action::Back) => {
+                let mut requests = self.discard_draft();
                 self.overlay = Overlay::None;
-                return self.release_from_queue();
+                requests.extend(self.release_from_queue());
+                return requests;
             }
             (ReturnFocus::Reasons, Action::Down) => {
                 dialog.cursor = wrap(dialog.cursor, 1, dialog.reasons.len())

@@ -3,6 +3,7 @@
 //! worker; nothing here touches the database or the terminal.
 
 mod dialogs;
+mod drafts;
 mod queue;
 mod respond;
 
@@ -119,6 +120,8 @@ pub struct App {
     pending: Option<Pending>,
     /// After a decision or a refresh: select this application when it shows up.
     follow: Option<String>,
+    /// The open dialog's text as last sent to be kept (app/drafts.rs).
+    kept_draft: Option<(String, shenhe_domain::drafts::Draft)>,
 }
 
 /// What the detail's length depends on: when none of it changed, neither did the length.
@@ -130,6 +133,8 @@ pub struct DetailLayout {
     pub width: u16,
     pub revealed: bool,
     pub now: DateTime<FixedOffset>,
+    /// A kept draft adds its notice.
+    pub draft: bool,
 }
 
 impl App {
@@ -171,6 +176,7 @@ impl App {
             lead: false,
             pending: None,
             follow: None,
+            kept_draft: None,
             undo: Vec::new(),
             elsewhere: None,
             peeking: None,
@@ -292,6 +298,12 @@ impl App {
     // ---- actions ----
 
     pub fn update(&mut self, action: Action) -> Vec<Request> {
+        let mut requests = self.act(action);
+        requests.extend(self.keep_draft());
+        requests
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Request> {
         if !matches!(action, Action::Edit(_) | Action::Repaint) {
             self.status = None;
         }

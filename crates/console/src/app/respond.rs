@@ -5,6 +5,14 @@ use super::*;
 
 impl App {
     pub fn apply(&mut self, response: Response) -> Vec<Request> {
+        let mut requests = self.respond(response);
+        // A dialog opened by the answer (a decision key pressed in the queue) takes its
+        // baseline now, so that the first key typed in it is kept too.
+        requests.extend(self.keep_draft());
+        requests
+    }
+
+    fn respond(&mut self, response: Response) -> Vec<Request> {
         match response {
             Response::Window {
                 generation,

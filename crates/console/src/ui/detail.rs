@@ -44,6 +44,7 @@ pub fn lay_out(app: &mut App, theme: Theme) {
         width: app.width,
         revealed: app.revealed.is_some(),
         now: app.now,
+        draft: view.draft.is_some(),
     };
     if app.detail_layout.as_ref() != Some(&key) {
         let lines = body(app, theme, view, app.width as usize).len();
@@ -302,6 +303,24 @@ fn probe(
     }
 }
 
+/// The key that opens the dialog a draft was typed in, as the keymap has it.
+fn draft_key(kind: shenhe_domain::drafts::DraftKind) -> String {
+    use crate::action::Action;
+    use shenhe_domain::drafts::DraftKind;
+    let action = match kind {
+        DraftKind::Approve => Action::Approve,
+        DraftKind::Return => Action::Return,
+        DraftKind::Expire => Action::Expire,
+        DraftKind::Reopen => Action::Reopen,
+    };
+    crate::keys::keymap(crate::keys::Mode::Detail)
+        .iter()
+        .flat_map(|b| b.presses)
+        .find(|(_, a)| *a == action)
+        .map(|(k, _)| k.name())
+        .unwrap_or_default()
+}
+
 /// A resubmission opens with the return it answers (reasons, message) and every field
 /// changed since the revision that was returned, old → new.
 fn since_return(
@@ -352,6 +371,11 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     let a = &s.app;
     let mut lines = Vec::new();
 
+    if let Some(draft) = &view.draft {
+        let key = draft_key(draft.kind);
+        let notice = lang.draft_notice(draft.kind, &china_minutes(draft.saved_at), &key);
+        lines.push(Line::styled(fit(&notice, width), theme.warn()));
+    }
     since_return(&mut lines, app, theme, view, width);
     lines.extend(field(ui.submitted, &china_minutes(a.submitted_at), width));
     // The review clock starts when the order became reviewable, not at its submission.

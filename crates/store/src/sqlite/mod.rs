@@ -6,6 +6,7 @@
 
 mod busy;
 mod deliveries;
+mod drafts;
 mod events;
 mod import;
 mod probes;
@@ -460,6 +461,23 @@ impl Store for SqliteStore {
         revision: u32,
     ) -> StoreResult<Option<shenhe_domain::application::Application>> {
         read::previous_revision(&self.conn, id, revision)
+    }
+
+    fn save_draft(
+        &mut self,
+        reviewer: &str,
+        id: &str,
+        draft: &shenhe_domain::drafts::Draft,
+    ) -> StoreResult<()> {
+        drafts::save(self, reviewer, id, draft)
+    }
+
+    fn draft(&self, reviewer: &str, id: &str) -> StoreResult<Option<shenhe_domain::drafts::Draft>> {
+        drafts::get(&self.conn, reviewer, id)
+    }
+
+    fn discard_draft(&mut self, reviewer: &str, id: &str) -> StoreResult<()> {
+        drafts::discard(self, reviewer, id)
     }
 
     fn delivery_clear_failures(&mut self, endpoint: &str) -> StoreResult<u64> {

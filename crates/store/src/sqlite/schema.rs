@@ -170,6 +170,18 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX probes_application ON probes(application_id, revision, seq);
     "#,
+    // 3: (drafts, issue 15) A reviewer's unsent decision text, saved as it is typed so a
+    // dropped SSH link loses nothing: one a reviewer and application, deleted when the
+    // decision is made or the dialog cancelled. Not a decision: no audit entry.
+    r#"
+    CREATE TABLE drafts (
+        reviewer TEXT NOT NULL,
+        application_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        PRIMARY KEY (reviewer, application_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The secondary indexes (of schema version 1, and the account's products of version 2):

@@ -103,7 +103,10 @@ pub(super) fn claim(
 ) -> StoreResult<Option<Claim>> {
     let tx = store.immediate()?;
     let held = claim_in(&tx, &claim.application_id, now)?;
-    if let Some(other) = held.filter(|c| c.session != claim.session) {
+    // The same reviewer's claim from another session (a console whose link dropped) is
+    // taken over: it is theirs.
+    if let Some(other) = held.filter(|c| c.session != claim.session && c.reviewer != claim.reviewer)
+    {
         tx.commit()?;
         return Ok(Some(other));
     }
