@@ -560,7 +560,10 @@ fn main() {
         responses,
         screen,
         written,
-        theme: Theme { color: true },
+        theme: Theme {
+            color: true,
+            contrast: false,
+        },
     };
     let mut parts = Vec::new();
     for r in start_requests {

@@ -2,6 +2,7 @@
 //! layer: nothing here decides anything.
 
 mod audit;
+pub mod config;
 mod deliver;
 mod error;
 mod events;
@@ -243,8 +244,19 @@ pub fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    // --lang, else the locale, as for the console: scripts read --json, or set LC_ALL=C.
-    if let Ok(lang) = Lang::detect(cli.lang.as_deref()) {
+    // The reviewer's config file, checked whole before anything happens (the terminal
+    // untouched): a bad one stops every command, naming its line.
+    let config = match config::load() {
+        Ok(config) => config,
+        Err(e) => {
+            let safe = crate::domain::text::display_safe(&e.to_string()).into_owned();
+            let _ = writeln!(std::io::stderr(), "shenhe: error: {safe}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // --lang, else the config file's, else the locale, as for the console: scripts read
+    // --json, or set LC_ALL=C.
+    if let Ok(lang) = cli_lang(cli.lang.as_deref(), config.lang) {
         error::set_lang(lang);
     }
     let result = run(cli);
@@ -281,6 +293,9 @@ pub fn database_path(flag: Option<&Path>) -> Result<PathBuf, CliError> {
     if let Some(p) = std::env::var_os("SHENHE_DB").filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(p));
     }
+    if let Some(p) = config::get().database {
+        return Ok(p);
+    }
     Ok(data_dir()?.join("shenhe.db"))
 }
 
@@ -298,11 +313,14 @@ fn data_dir() -> Result<PathBuf, CliError> {
 }
 
 pub fn load_policy(flag: Option<&Path>) -> Result<Policy, CliError> {
-    let dir = flag.map(Path::to_path_buf).or_else(|| {
-        std::env::var_os("SHENHE_DATA")
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-    });
+    let dir = flag
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            std::env::var_os("SHENHE_DATA")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(|| config::get().data);
     match dir {
         Some(dir) => Ok(load_policy_dir(&dir)?),
         None => Ok(Policy::builtin()),
@@ -392,9 +410,18 @@ fn open_store_review(db: &Path, policy: Arc<Policy>, reading: bool) -> Result<Re
     Ok(Review::new(Box::new(store), policy, actor, clock)?)
 }
 
+/// The language of both faces: --lang, else the config file's, else the locale.
+fn cli_lang(flag: Option<&str>, configured: Option<Lang>) -> Result<Lang, String> {
+    match (flag, configured) {
+        (None, Some(lang)) => Ok(lang),
+        (flag, _) => Lang::detect(flag),
+    }
+}
+
 /// The console on `db`, opened the way every command opens it.
 fn open_console(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> CliResult {
-    let lang = Lang::detect(lang).map_err(CliError::Usage)?;
+    let config = config::get();
+    let lang = cli_lang(lang, config.lang).map_err(CliError::Usage)?;
     if !crate::console::has_terminal() {
         return Err(CliError::Usage(format!(
             "the console needs a terminal; for scripts use `shenhe --db {} list` and the other commands",
@@ -403,7 +430,16 @@ fn open_console(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> CliResult
     }
     let prober = probe::console_prober(&policy.probe);
     let review = open_review(db, policy)?;
-    Ok(crate::console::run_with(review, lang, prober)?)
+    let settings = crate::console::Settings {
+        prober,
+        keys: config.keys,
+        theme: config
+            .theme
+            .unwrap_or_else(crate::console::ui::Theme::from_env),
+        mouse: config.mouse,
+        ..crate::console::Settings::new(lang)
+    };
+    Ok(crate::console::run_configured(review, settings)?)
 }
 
 fn run(cli: Cli) -> CliResult {
@@ -412,7 +448,7 @@ fn run(cli: Cli) -> CliResult {
         let db = database_path(cli.db.as_deref())?;
         return open_console(&db, policy, cli.lang.as_deref());
     };
-    let lang = Lang::detect(cli.lang.as_deref()).map_err(CliError::Usage)?;
+    let lang = cli_lang(cli.lang.as_deref(), config::get().lang).map_err(CliError::Usage)?;
     let mut out = std::io::stdout().lock();
     match command {
         Command::Import { file } => {

@@ -60,6 +60,8 @@ impl Env {
             cmd.env("SHENHE_NOW", &self.now);
         }
         cmd.env("SHENHE_DB", self.db())
+            // The runner's own config file (~/.config/shenhe) stays out of the tests.
+            .env("XDG_CONFIG_HOME", self.path("config"))
             .env_remove("SHENHE_DATA")
             .env_remove("SHENHE_REVIEWER")
             .env_remove("SHENHE_TEST_PAUSE")

@@ -75,7 +75,11 @@ impl Harness {
     }
 
     pub fn press_with(&mut self, code: KeyCode, modifiers: KeyModifiers) {
-        if let Some(action) = keys::action_for(self.app.mode(), KeyEvent::new(code, modifiers)) {
+        if let Some(action) = self
+            .app
+            .keys
+            .action_for(self.app.mode(), KeyEvent::new(code, modifiers))
+        {
             let requests = self.app.update(action);
             self.pump(requests);
         }
@@ -113,7 +117,10 @@ impl Harness {
     }
 
     pub fn screen(&mut self) -> Vec<String> {
-        let theme = Theme { color: true };
+        let theme = Theme {
+            color: true,
+            contrast: false,
+        };
         let app = &mut self.app;
         // A whole frame on a fresh backend each time: TestBackend, unlike a terminal, keeps
         // the cell hidden behind a wide character when only the changes are sent.

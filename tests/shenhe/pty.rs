@@ -125,6 +125,8 @@ impl Console {
             cmd.env_remove(var);
         }
         cmd.env_remove("RUST_BACKTRACE");
+        // The runner's own config file (~/.config/shenhe) stays out: the env's own.
+        cmd.env("XDG_CONFIG_HOME", env.path("config"));
         cmd.env("SHENHE_NOW", &env.now);
         cmd.env("SHENHE_REVIEWER", opts.reviewer);
         cmd.env("LANG", opts.lang);

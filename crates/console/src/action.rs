@@ -46,6 +46,9 @@ pub enum Action {
     CopyId,
     /// Y in the detail: its website's address to the clipboard.
     CopyUrl,
+    /// `:`: the "go to id" prompt; Enter there opens that application, whatever its
+    /// state and the queue's filter.
+    GoTo,
     /// O: a lead reopens a decided application.
     Reopen,
     /// Enter in a dialog.

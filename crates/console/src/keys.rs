@@ -1,11 +1,14 @@
 //! Key handling as a pure function: (mode, key) → action. The same table feeds the
 //! footer and the help screen, so what they say is what the keys do.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::InputRequest;
 
 use super::action::Action;
 use shenhe_present::KeyHelp;
+
+mod keymap;
+pub use keymap::{GLOBAL_NAME, Keymap, Line, Rebind, RebindError, action_name};
 
 /// Where the keyboard is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +24,8 @@ pub enum Mode {
     ReturnText,
     JudgeList,
     JudgeText,
+    /// The "go to id" prompt (`:`).
+    GoTo,
     Help,
 }
 
@@ -67,6 +72,10 @@ impl Key {
             KeyCode::End => "End".into(),
             KeyCode::PageUp => "PgUp".into(),
             KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Delete => "Delete".into(),
+            KeyCode::Insert => "Insert".into(),
+            KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
         if self.ctrl {
@@ -141,6 +150,11 @@ const COPY_ID: Binding = Binding {
     what: |k| k.copy_id,
 };
 
+const GO_TO: Binding = Binding {
+    presses: &[(k(':'), Action::GoTo)],
+    what: |k| k.go_to,
+};
+
 const HELP: Binding = Binding {
     presses: &[(k('?'), Action::Help)],
     what: |k| k.help,
@@ -193,6 +207,7 @@ static QUEUE: &[Binding] = &[
         what: |k| k.quit,
     },
     COPY_ID,
+    GO_TO,
     MOVE,
     TOP_BOTTOM,
     Binding {
@@ -272,7 +287,17 @@ static DETAIL: &[Binding] = &[
         presses: &[(k('P'), Action::Probe)],
         what: |k| k.probe,
     },
+    GO_TO,
     REOPEN,
+];
+
+/// The "go to id" prompt: type an id, Enter opens it.
+static GOTO: &[Binding] = &[
+    Binding {
+        presses: &[(code(KeyCode::Enter), Action::Confirm)],
+        what: |k| k.open,
+    },
+    CANCEL,
 ];
 
 static SEARCH: &[Binding] = &[
@@ -443,6 +468,7 @@ pub fn keymap(mode: Mode) -> &'static [Binding] {
         Mode::ConfirmText | Mode::ReturnText | Mode::JudgeText => FIELD,
         Mode::ReturnReasons => RETURN_REASONS,
         Mode::JudgeList => JUDGE_LIST,
+        Mode::GoTo => GOTO,
         Mode::Help => &[],
     }
 }
@@ -451,33 +477,14 @@ pub fn keymap(mode: Mode) -> &'static [Binding] {
 pub fn edits_text(mode: Mode) -> bool {
     matches!(
         mode,
-        Mode::Search | Mode::ConfirmText | Mode::ReturnText | Mode::JudgeText
+        Mode::Search | Mode::ConfirmText | Mode::ReturnText | Mode::JudgeText | Mode::GoTo
     )
 }
 
+/// What `key` does in `mode` with the default keys (the console reads its own
+/// [`Keymap`], the defaults changed by the config file).
 pub fn action_for(mode: Mode, key: KeyEvent) -> Option<Action> {
-    if key.kind == KeyEventKind::Release {
-        return None;
-    }
-    let find = |bindings: &[Binding]| {
-        bindings
-            .iter()
-            .flat_map(|b| b.presses)
-            .find(|(k, _)| k.matches(&key))
-            .map(|(_, action)| action.clone())
-    };
-    if let Some(action) = find(GLOBAL) {
-        return Some(action);
-    }
-    if mode == Mode::Help {
-        return Some(Action::CloseHelp);
-    }
-    if edits_text(mode)
-        && let Some(action) = text(key)
-    {
-        return Some(action);
-    }
-    find(keymap(mode))
+    Keymap::standard().action_for(mode, key)
 }
 
 /// One line of the help screen, and what the footer shows of it.
@@ -489,31 +496,10 @@ pub struct KeyLine {
     pub what: &'static str,
 }
 
-/// The keys of a mode: every key of [`keymap`] and then [`GLOBAL`], one line per thing
-/// they do. The help screen shows them all, the footer as many briefs as fit.
+/// The default keys of a mode: every key of [`keymap`] and then [`GLOBAL`], one line
+/// per thing they do (see [`Keymap::bindings`]).
 pub fn bindings(mode: Mode, help: &KeyHelp) -> Vec<KeyLine> {
-    keymap(mode)
-        .iter()
-        .chain(GLOBAL)
-        .map(|b| {
-            let mut seen: Vec<&Action> = Vec::new();
-            let brief: Vec<String> = b
-                .presses
-                .iter()
-                .take_while(|(_, action)| {
-                    let new = !seen.contains(&action);
-                    seen.push(action);
-                    new
-                })
-                .map(|(key, _)| key.name())
-                .collect();
-            KeyLine {
-                keys: b.presses.iter().map(|(key, _)| key.name()).collect(),
-                brief: brief.join("/"),
-                what: (b.what)(help),
-            }
-        })
-        .collect()
+    Keymap::standard().bindings(mode, help)
 }
 
 /// Editing keys of a one-line text field (Emacs-style, as in a shell).

@@ -67,15 +67,52 @@ pub fn run_with(
     lang: Lang,
     prober: Option<worker::Prober>,
 ) -> Result<(), ConsoleError> {
+    run_configured(
+        review,
+        Settings {
+            prober,
+            ..Settings::new(lang)
+        },
+    )
+}
+
+/// How the console runs: what the command line and the reviewer's config file chose.
+pub struct Settings {
+    pub lang: Lang,
+    /// The site probe behind the detail's P key.
+    pub prober: Option<worker::Prober>,
+    /// The keys in force (the defaults, changed by the config file).
+    pub keys: Arc<keys::Keymap>,
+    pub theme: ui::Theme,
+    /// Mouse capture: clicks and the wheel (the terminal's own text selection then needs
+    /// Shift, in most terminals).
+    pub mouse: bool,
+}
+
+impl Settings {
+    /// The defaults: the default keys, colours unless NO_COLOR, the mouse on.
+    pub fn new(lang: Lang) -> Settings {
+        Settings {
+            lang,
+            prober: None,
+            keys: keys::Keymap::standard(),
+            theme: ui::Theme::from_env(),
+            mouse: true,
+        }
+    }
+}
+
+/// [`run`] as `settings` say.
+pub fn run_configured(review: Review, settings: Settings) -> Result<(), ConsoleError> {
     let _ = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .install();
-    let mut screen = screen::init().inspect_err(|_| screen::restore())?;
+    let mut screen = screen::init(settings.mouse).inspect_err(|_| screen::restore())?;
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(ConsoleError::from)
-        .and_then(|rt| rt.block_on(event_loop(&mut screen, review, lang, prober)));
+        .and_then(|rt| rt.block_on(event_loop(&mut screen, review, settings)));
     screen::restore();
     result
 }
@@ -83,9 +120,15 @@ pub fn run_with(
 async fn event_loop(
     screen: &mut Screen<Stdout>,
     review: Review,
-    lang: Lang,
-    prober: Option<worker::Prober>,
+    settings: Settings,
 ) -> Result<(), ConsoleError> {
+    let Settings {
+        lang,
+        prober,
+        keys,
+        theme,
+        mouse: _,
+    } = settings;
     let size = screen.size();
     let mut app = App::new(
         lang,
@@ -97,7 +140,8 @@ async fn event_loop(
     );
     // Unreadable: not a lead here; the review layer checks again when it writes.
     app.lead = review.is_lead().unwrap_or(false);
-    let theme = ui::Theme::from_env();
+    app.keys = keys;
+    let mut clicks = Clicks::default();
 
     let (input_tx, mut input) = unbounded_channel::<Event>();
     std::thread::spawn(move || {
@@ -140,7 +184,7 @@ async fn event_loop(
     loop {
         #[cfg(unix)]
         let stop = tokio::select! {
-            Some(e) = input.recv() => { handle(&mut app, e, &requests); false }
+            Some(e) = input.recv() => { handle(&mut app, e, &requests, &mut clicks); false }
             r = responses.recv() => match r {
                 Some(r) => { send(&requests, app.apply(r)); false }
                 None => { worker_stopped = true; true }
@@ -153,7 +197,7 @@ async fn event_loop(
         };
         #[cfg(not(unix))]
         let stop = tokio::select! {
-            Some(e) = input.recv() => { handle(&mut app, e, &requests); false }
+            Some(e) = input.recv() => { handle(&mut app, e, &requests, &mut clicks); false }
             r = responses.recv() => match r {
                 Some(r) => { send(&requests, app.apply(r)); false }
                 None => { worker_stopped = true; true }
@@ -164,7 +208,7 @@ async fn event_loop(
             app.quit = true;
         }
         // Coalesce: everything already waiting is applied before one frame is drawn.
-        drain(&mut app, &mut input, &mut responses, &requests);
+        drain(&mut app, &mut input, &mut responses, &requests, &mut clicks);
         if app.quit {
             break;
         }
@@ -198,15 +242,60 @@ pub fn draw<'s, W: std::io::Write>(
     screen.draw(|f| ui::draw(f, app, theme), window)
 }
 
-fn handle(app: &mut App, e: Event, requests: &std::sync::mpsc::Sender<Request>) {
+/// The last press of the left button: a second one on the same cell soon after is a
+/// double click.
+#[derive(Default)]
+struct Clicks {
+    last: Option<(std::time::Instant, u16, u16)>,
+}
+
+const DOUBLE_CLICK: std::time::Duration = std::time::Duration::from_millis(400);
+
+impl Clicks {
+    fn pointer(&mut self, mouse: event::MouseEvent) -> Option<app::Pointer> {
+        use event::{MouseButton, MouseEventKind};
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                let now = std::time::Instant::now();
+                let double = self.last.is_some_and(|(at, column, row)| {
+                    column == mouse.column && row == mouse.row && now - at <= DOUBLE_CLICK
+                });
+                // A third press starts again.
+                self.last = (!double).then_some((now, mouse.column, mouse.row));
+                Some(app::Pointer::Click {
+                    column: mouse.column,
+                    row: mouse.row,
+                    double,
+                })
+            }
+            MouseEventKind::ScrollDown => Some(app::Pointer::Wheel { down: true }),
+            MouseEventKind::ScrollUp => Some(app::Pointer::Wheel { down: false }),
+            _ => None,
+        }
+    }
+}
+
+fn handle(
+    app: &mut App,
+    e: Event,
+    requests: &std::sync::mpsc::Sender<Request>,
+    clicks: &mut Clicks,
+) {
     let out = match e {
         Event::Key(key) => {
             let _ = requests.send(Request::Active);
-            match keys::action_for(app.mode(), key) {
+            match app.keys.action_for(app.mode(), key) {
                 Some(action) => app.update(action),
                 None => Vec::new(),
             }
         }
+        Event::Mouse(mouse) => match clicks.pointer(mouse) {
+            Some(pointer) => {
+                let _ = requests.send(Request::Active);
+                app.pointer(pointer)
+            }
+            None => Vec::new(),
+        },
         Event::Resize(w, h) => app.resize(w, h),
         // Text, never keys: a pasted newline is a new line of the field, not Enter.
         Event::Paste(text) => app.paste(&text),
@@ -226,11 +315,12 @@ fn drain(
     input: &mut UnboundedReceiver<Event>,
     responses: &mut UnboundedReceiver<Response>,
     requests: &std::sync::mpsc::Sender<Request>,
+    clicks: &mut Clicks,
 ) {
     loop {
         let mut any = false;
         while let Ok(e) = input.try_recv() {
-            handle(app, e, requests);
+            handle(app, e, requests, clicks);
             any = true;
         }
         while let Ok(r) = responses.try_recv() {

@@ -18,7 +18,9 @@ mod ansi;
 use ansi::{Bytes, Pen, csi, cup, glyph, sgr};
 use ratatui::backend::{Backend, ClearType, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
-use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
 use ratatui::layout::{Position, Rect, Size};
@@ -27,9 +29,10 @@ use ratatui::{Frame, Terminal};
 /// Raw mode, the alternate screen, and a panic hook that leaves both before the panic is
 /// reported: what `ratatui::init` does, with the console's own presenter for drawing.
 /// Bracketed paste is on, so that a paste arrives as text, never as keys (a pasted
-/// newline would otherwise be Enter). Leave with [`restore`]; the cursor comes back when
-/// the `Screen` is dropped.
-pub fn init() -> io::Result<Screen<Stdout>> {
+/// newline would otherwise be Enter). With `mouse`, clicks and the wheel are reported
+/// (mouse capture). Leave with [`restore`]; the cursor comes back when the `Screen` is
+/// dropped.
+pub fn init(mouse: bool) -> io::Result<Screen<Stdout>> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
@@ -37,14 +40,18 @@ pub fn init() -> io::Result<Screen<Stdout>> {
     }));
     enable_raw_mode()?;
     execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        execute!(io::stdout(), EnableMouseCapture)?;
+    }
     let (width, height) = ratatui::crossterm::terminal::size()?;
     Screen::new(io::stdout(), Size::new(width, height))
 }
 
-/// The terminal as it was: bracketed paste off, then what `ratatui::restore` undoes
-/// (the alternate screen left last, raw mode off).
+/// The terminal as it was: mouse capture and bracketed paste off (whether or not they
+/// were on: turning them off is harmless), then what `ratatui::restore` undoes (the
+/// alternate screen left last, raw mode off).
 pub fn restore() {
-    let _ = execute!(io::stdout(), DisableBracketedPaste);
+    let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
 }
 

@@ -43,6 +43,11 @@ pub enum Request {
     Open {
         id: String,
     },
+    /// The "go to id" prompt: open `id` if there is such an application (typed by the
+    /// reviewer, so perhaps not), else say there is none; nothing is claimed then.
+    Jump {
+        id: String,
+    },
     /// Show it again (someone else changed something), without a new claim.
     Refresh {
         id: String,
@@ -342,6 +347,10 @@ impl Worker {
                 }
                 self.show(&id);
             }
+            Request::Jump { id } => match self.review.show(&id) {
+                Ok(_) => self.handle(Request::Open { id }),
+                Err(e) => self.fail(e),
+            },
             Request::Refresh { id } => self.show_again(&id),
             Request::Active => self.active_at = Instant::now(),
             Request::SaveDraft { id, draft } => {

@@ -110,6 +110,9 @@ pub struct Ui {
     pub reopen_title: &'static str,
     pub reopen_note_label: &'static str,
     pub reopened: &'static str,
+    /// The "go to id" prompt (issue 15): its title and its field's label.
+    pub go_to_title: &'static str,
+    pub go_to_label: &'static str,
     pub key_help: KeyHelp,
 }
 
@@ -154,6 +157,8 @@ pub struct KeyHelp {
     pub pick_letter: &'static str,
     pub copy_id: &'static str,
     pub copy_url: &'static str,
+    /// `:`: the "go to id" prompt.
+    pub go_to: &'static str,
 }
 
 pub static UI_ZH: Ui = Ui {
@@ -260,6 +265,8 @@ pub static UI_ZH: Ui = Ui {
     verdict_fail: "不通过",
     reopen_title: "重新打开（回到待审核）",
     reopen_note_label: "原因（必填）",
+    go_to_title: "按订单号打开（任何状态）",
+    go_to_label: "订单号",
     reopened: "已重新打开",
     key_help: KeyHelp {
         move_: "上下移动",
@@ -298,6 +305,7 @@ pub static UI_ZH: Ui = Ui {
         pick_letter: "按字母直接选择",
         copy_id: "复制订单号",
         copy_url: "复制网址",
+        go_to: "按订单号打开",
     },
 };
 
@@ -405,6 +413,8 @@ pub static UI_EN: Ui = Ui {
     verdict_fail: "fail",
     reopen_title: "Reopen (back to pending review)",
     reopen_note_label: "Why (required)",
+    go_to_title: "Open by id (any state)",
+    go_to_label: "Id",
     reopened: "reopened",
     key_help: KeyHelp {
         move_: "move",
@@ -443,5 +453,6 @@ pub static UI_EN: Ui = Ui {
         pick_letter: "choose by its letter",
         copy_id: "copy the id",
         copy_url: "copy the website address",
+        go_to: "go to id",
     },
 };

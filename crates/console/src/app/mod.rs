@@ -4,6 +4,8 @@
 
 mod dialogs;
 mod drafts;
+mod go_to;
+mod mouse;
 mod queue;
 mod respond;
 
@@ -13,7 +15,7 @@ use chrono::{DateTime, FixedOffset};
 use tui_input::Input;
 
 use super::action::Action;
-use super::keys::Mode;
+use super::keys::{Keymap, Mode};
 use super::worker::{Request, Response};
 use shenhe_domain::checks::{self, CheckId, Outcome};
 use shenhe_domain::policy::Policy;
@@ -26,6 +28,7 @@ use shenhe_review::{
 };
 
 pub use dialogs::{Confirm, Decision, JudgeDialog, ReturnDialog, ReturnFocus};
+pub use mouse::Pointer;
 pub use queue::QueueView;
 
 /// Rows fetched beyond the screen on each side, so that moving rarely waits.
@@ -41,10 +44,14 @@ pub enum Screen {
 pub enum Overlay {
     None,
     Help,
-    Filter { cursor: usize },
+    Filter {
+        cursor: usize,
+    },
     Confirm(Confirm),
     Return(ReturnDialog),
     Judge(JudgeDialog),
+    /// `:`: the id typed so far.
+    GoTo(Input),
 }
 
 /// What the queue shows: a filter, a sort and a search.
@@ -122,6 +129,11 @@ pub struct App {
     follow: Option<String>,
     /// The open dialog's text as last sent to be kept (app/drafts.rs).
     kept_draft: Option<(String, shenhe_domain::drafts::Draft)>,
+    /// The keys in force: the defaults and the config file's bindings. The event loop,
+    /// the footer and the help all read it.
+    pub keys: Arc<Keymap>,
+    /// The id asked for at the "go to id" prompt: its detail opens when it arrives.
+    jumping: Option<String>,
 }
 
 /// What the detail's length depends on: when none of it changed, neither did the length.
@@ -181,6 +193,8 @@ impl App {
             elsewhere: None,
             peeking: None,
             clipboard: None,
+            keys: Keymap::standard(),
+            jumping: None,
         }
     }
 
@@ -201,6 +215,7 @@ impl App {
             Overlay::Return(_) => Mode::ReturnText,
             Overlay::Judge(j) if j.note_focused => Mode::JudgeText,
             Overlay::Judge(_) => Mode::JudgeList,
+            Overlay::GoTo(_) => Mode::GoTo,
             Overlay::None if self.searching => Mode::Search,
             Overlay::None => match self.screen {
                 Screen::Queue => Mode::Queue,
@@ -217,7 +232,7 @@ impl App {
         if !crate::keys::edits_text(mode) {
             return Vec::new();
         }
-        let lines = mode != Mode::Search;
+        let lines = !matches!(mode, Mode::Search | Mode::GoTo);
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
         let mut out = Vec::new();
         for c in text.chars() {
@@ -324,6 +339,11 @@ impl App {
                 self.overlay = Overlay::Help;
                 Vec::new()
             }
+            (Mode::Queue | Mode::Detail, Action::GoTo) => {
+                self.overlay = Overlay::GoTo(Input::default());
+                Vec::new()
+            }
+            (Mode::GoTo, action) => self.go_to_action(action),
             (Mode::Search, action) => self.search_action(action),
             (Mode::Menu, action) => self.menu_action(action),
             (Mode::Confirm | Mode::ConfirmText, action) => self.confirm_action(action),

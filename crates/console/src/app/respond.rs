@@ -73,6 +73,7 @@ impl App {
             }
             Response::Detail(view) => {
                 self.peeking = None;
+                self.arrived(view.id());
                 let same = self.detail.as_ref().is_some_and(|d| d.id() == view.id());
                 if !same {
                     self.scroll = 0;
@@ -171,6 +172,7 @@ impl App {
             }
             Response::Failed(e) => {
                 self.pending = None;
+                self.jumping = None;
                 self.follow = None;
                 self.error(error_message(self.lang, &e));
                 Vec::new()

@@ -121,7 +121,7 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
         crate::app::Screen::Queue => keys::Mode::Queue,
         crate::app::Screen::Detail => keys::Mode::Detail,
     };
-    let bindings = keys::bindings(under, &app.ui.key_help);
+    let bindings = app.keys.bindings(under, &app.ui.key_help);
     let markers = app.ui.markers;
     let inner = popup(
         frame,
@@ -171,8 +171,14 @@ pub fn filter(frame: &mut Frame, app: &App, theme: Theme, cursor: usize) {
     );
     let visible = inner.height as usize;
     let first = cursor.saturating_sub(visible.saturating_sub(1));
+    // Each letter as the key that picks it now (the config file may have rebound it).
     let entry = |mark: &str, letter: Option<char>, name: &str| {
-        let letter = letter.map(String::from).unwrap_or_else(|| " ".into());
+        let letter = letter
+            .and_then(|l| {
+                app.keys
+                    .key_for(keys::Mode::Menu, &crate::action::Action::Pick(l))
+            })
+            .unwrap_or_else(|| " ".into());
         format!(
             " {mark} {letter} {}",
             pad(name, (inner.width as usize).saturating_sub(6))
@@ -456,4 +462,10 @@ pub fn judge(frame: &mut Frame, app: &App, theme: Theme, dialog: &JudgeDialog) {
         inner.height.saturating_sub(1),
         Line::styled(fit(ui.judge_hint, text_width), theme.dim()),
     );
+}
+
+/// The "go to id" prompt: one field, the id typed so far.
+pub fn go_to(frame: &mut Frame, app: &App, theme: Theme, input: &Input) {
+    let inner = popup(frame, app.ui.go_to_title, 50, 4, theme);
+    text_field(frame, inner, 0, app.ui.go_to_label, input, true, theme);
 }

@@ -11,29 +11,49 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::app::{App, Overlay, Screen};
-use super::keys;
 use super::screen::Window;
 use shenhe_domain::text::{fit, width};
 
 /// Styles, with colour or (NO_COLOR) without: every distinction colour makes is also
 /// made by a marker or a modifier, and only the 16 basic colours are used.
-#[derive(Debug, Clone, Copy)]
+/// `contrast` (the `high-contrast` theme): bright colours, bold, and no dark grey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub color: bool,
+    pub contrast: bool,
 }
+
+/// The themes the config file may name (`theme = "…"`).
+pub const THEMES: [&str; 3] = ["default", "high-contrast", "no-color"];
 
 impl Theme {
     pub fn from_env() -> Theme {
         Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: no_color_unset(),
+            contrast: false,
         }
     }
 
+    /// A theme by its name in [`THEMES`]; NO_COLOR, when set, still takes the colours
+    /// away (it wins over the config file).
+    pub fn named(name: &str) -> Option<Theme> {
+        let (color, contrast) = match name {
+            "default" => (true, false),
+            "high-contrast" => (true, true),
+            "no-color" => (false, false),
+            _ => return None,
+        };
+        Some(Theme {
+            color: color && no_color_unset(),
+            contrast,
+        })
+    }
+
     fn fg(&self, color: Color) -> Style {
-        if self.color {
-            Style::new().fg(color)
-        } else {
-            Style::new()
+        match (self.color, self.contrast) {
+            (false, _) => Style::new(),
+            (true, false) => Style::new().fg(color),
+            (true, true) => Style::new().fg(bright(color)).add_modifier(Modifier::BOLD),
         }
     }
 
@@ -50,7 +70,7 @@ impl Theme {
         Style::new().add_modifier(Modifier::REVERSED)
     }
     pub fn dim(&self) -> Style {
-        if self.color {
+        if self.color && !self.contrast {
             Style::new().fg(Color::DarkGray)
         } else {
             Style::new()
@@ -79,6 +99,24 @@ impl Theme {
     }
     pub fn warn(&self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+}
+
+fn no_color_unset() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The bright one of the 16 basic colours.
+fn bright(color: Color) -> Color {
+    match color {
+        Color::Red => Color::LightRed,
+        Color::Green => Color::LightGreen,
+        Color::Yellow => Color::LightYellow,
+        Color::Blue => Color::LightBlue,
+        Color::Magenta => Color::LightMagenta,
+        Color::Cyan => Color::LightCyan,
+        Color::Gray | Color::DarkGray => Color::White,
+        other => other,
     }
 }
 
@@ -123,7 +161,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Screen::Queue if app.side_by_side() => {
             // The queue at the width it reads best at, the detail of the selected row in
             // the rest, a rule between them.
-            let left = (area.width * 11 / 20).max(90);
+            let left = app.queue_width();
             let queue_area = Rect {
                 width: left,
                 ..area
@@ -158,6 +196,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Overlay::Confirm(c) => dialogs::confirm(frame, app, theme, c),
         Overlay::Return(r) => dialogs::return_dialog(frame, app, theme, r),
         Overlay::Judge(j) => dialogs::judge(frame, app, theme, j),
+        Overlay::GoTo(input) => dialogs::go_to(frame, app, theme, input),
     }
 }
 
@@ -189,7 +228,7 @@ fn footer(frame: &mut Frame, app: &App, theme: Theme, area: Rect, right: &str) {
             let mut spans = Vec::new();
             let mut used = 0;
             let budget = (area.width as usize).saturating_sub(width(right) + 1);
-            for line in keys::bindings(app.mode(), &app.ui.key_help) {
+            for line in app.keys.bindings(app.mode(), &app.ui.key_help) {
                 let (key, what) = (line.brief, line.what);
                 let w = width(&key) + width(what) + 3;
                 if used + w > budget {
