@@ -805,7 +805,11 @@ fn pty_hostile_text_reaches_the_terminal_inert() {
         let ok = match end {
             // The presenter's: moves, rendition, erase, scroll margins and scrolls.
             'H' | 'm' | 'A' | 'B' | 'C' | 'D' | 'E' | 'F' | 'G' | 'J' | 'r' | 'S' | 'T' => true,
-            'h' | 'l' => matches!(params.as_str(), "?1049" | "?25" | "?2004"),
+            // The alternate screen, the cursor, bracketed paste, mouse clicks (SGR).
+            'h' | 'l' => matches!(
+                params.as_str(),
+                "?1049" | "?25" | "?2004" | "?1000" | "?1006"
+            ),
             _ => false,
         };
         assert!(ok, "the console emitted ESC[{params}{end}");

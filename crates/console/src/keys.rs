@@ -207,9 +207,9 @@ static QUEUE: &[Binding] = &[
         what: |k| k.quit,
     },
     COPY_ID,
-    GO_TO,
     MOVE,
     TOP_BOTTOM,
+    GO_TO,
     Binding {
         presses: &[
             (code(KeyCode::PageUp), Action::PageUp),

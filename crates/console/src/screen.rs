@@ -18,9 +18,7 @@ mod ansi;
 use ansi::{Bytes, Pen, csi, cup, glyph, sgr};
 use ratatui::backend::{Backend, ClearType, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
-use ratatui::crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-};
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
 use ratatui::layout::{Position, Rect, Size};
@@ -41,7 +39,9 @@ pub fn init(mouse: bool) -> io::Result<Screen<Stdout>> {
     enable_raw_mode()?;
     execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     if mouse {
-        execute!(io::stdout(), EnableMouseCapture)?;
+        let mut out = io::stdout();
+        out.write_all(MOUSE_ON)?;
+        out.flush()?;
     }
     let (width, height) = ratatui::crossterm::terminal::size()?;
     Screen::new(io::stdout(), Size::new(width, height))
@@ -51,9 +51,17 @@ pub fn init(mouse: bool) -> io::Result<Screen<Stdout>> {
 /// were on: turning them off is harmless), then what `ratatui::restore` undoes (the
 /// alternate screen left last, raw mode off).
 pub fn restore() {
-    let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+    let mut out = io::stdout();
+    let _ = out.write_all(MOUSE_OFF).and_then(|()| out.flush());
+    let _ = execute!(out, DisableBracketedPaste);
     ratatui::restore();
 }
+
+/// Presses, releases and the wheel (1000), reported as SGR (1006): not crossterm's
+/// `EnableMouseCapture`, which also asks for every movement of the pointer (1002, 1003),
+/// bytes on the reviewer's SSH link for nothing the console uses.
+const MOUSE_ON: &[u8] = b"\x1b[?1000h\x1b[?1006h";
+const MOUSE_OFF: &[u8] = b"\x1b[?1006l\x1b[?1000l";
 
 /// A list drawn on consecutive rows that scrolls: which rows, and the index of the item
 /// on the first of them.

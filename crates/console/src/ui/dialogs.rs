@@ -142,11 +142,13 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
         );
     }
     // What the marks of the queue and the dialogs mean.
+    // A blank line before them where there is room for it.
+    let gap = usize::from(bindings.len() + markers.len() < inner.height as usize);
     for (i, line) in markers.iter().enumerate() {
         put(
             frame,
             inner,
-            (bindings.len() + 1 + i) as u16,
+            (bindings.len() + gap + i) as u16,
             Line::raw(format!(" {line}")),
         );
     }

@@ -1,0 +1,167 @@
+//! Issue 15, item 7's jump-to-id key and "mouse, for those who reach for it", through the
+//! real console in a pseudo-terminal: `:` opens any application by its id whatever its
+//! state and the filter (the queue's filter is left alone), an unknown id is said in the
+//! console's language, and a click, a double click and the wheel (SGR mouse reports, as
+//! a terminal sends them) do what their keys do.
+
+use crate::console::queue_records;
+use crate::pty::*;
+
+fn footer(rows: &[String]) -> String {
+    rows.last().cloned().unwrap_or_default()
+}
+
+/// A press (and its release) of the left button at a 0-based cell, as SGR reports it.
+fn click(column: u16, row: u16) -> String {
+    format!(
+        "\x1b[<0;{};{}M\x1b[<0;{};{}m",
+        column + 1,
+        row + 1,
+        column + 1,
+        row + 1
+    )
+}
+
+fn wheel(down: bool) -> String {
+    format!("\x1b[<{};10;10M", if down { 65 } else { 64 })
+}
+
+/// A decided application is not in the default view; `:` id Enter opens it, Esc comes
+/// back to the queue as it was; from the detail `:` jumps again; an unknown id is said in
+/// Chinese, and a pasted id's control characters never reach the screen.
+#[test]
+fn pty_go_to_id_opens_any_state_and_says_an_unknown_id() {
+    let env = env_with(&queue_records());
+    env.ok(&["approve", "SQ0001"]);
+    let mut c = Console::start(
+        &env,
+        Opts {
+            lang: "zh_CN.UTF-8",
+            ..Opts::default()
+        },
+    );
+    let before = c.wait_footer("1/4");
+    assert!(
+        !before.iter().any(|r| r.contains("SQ0001")),
+        "decided, not in the default view"
+    );
+    c.send(":");
+    c.wait_text("按订单号打开（任何状态）");
+    c.send("SQ0001");
+    c.send(ENTER);
+    let rows = c.wait_for("the detail of SQ0001", |rows| {
+        rows.first().is_some_and(|r| r.starts_with(" SQ0001 "))
+    });
+    assert!(rows.join("\n").contains("待集成"), "{}", rows.join("\n"));
+    // From the detail, to another one.
+    c.send(":");
+    c.wait_text("按订单号打开（任何状态）");
+    c.send("SQ0003\r");
+    c.wait_for("the detail of SQ0003", |rows| {
+        rows.first().is_some_and(|r| r.starts_with(" SQ0003 "))
+    });
+    // Back: the queue as it was, its filter untouched.
+    c.esc();
+    let after = c.wait_for("the queue", in_queue);
+    assert_eq!(after[0], before[0], "the header (filter, counts) changed");
+    wait_until("SQ0003's claim released on leaving", || {
+        env.json(&["show", "SQ0003", "--json"])["claimed_by"].is_null()
+    });
+
+    // An id that names nothing, pasted with a bell and an escape inside it.
+    c.send(":");
+    c.wait_text("按订单号打开（任何状态）");
+    c.send("\x1b[200~NO\x07PE\x1b[31m\x1b[201~");
+    c.send(ENTER);
+    let rows = c.wait_text("没有订单号为");
+    let said = footer(&rows);
+    assert!(said.contains("没有订单号为 `NOPE[31m` 的申请"), "{said}");
+    assert!(in_queue(&rows), "still on the queue");
+    let done = quit(c);
+    assert_restored(&done, "q");
+    assert!(
+        find(&done.raw, b"\x07").is_none(),
+        "the bell reached the terminal"
+    );
+    // Looking wrote nothing: no decision, SQ0001 still where the approval put it.
+    assert_eq!(env.state_of("SQ0001"), "pending_integration");
+}
+
+/// English, and Esc closes the prompt without going anywhere.
+#[test]
+fn pty_go_to_id_in_english_and_cancelled() {
+    let env = env_with(&queue_records());
+    let mut c = Console::start(&env, Opts::default());
+    c.wait_footer("1/5");
+    c.send(":");
+    let rows = c.wait_text("Open by id (any state)");
+    assert!(footer(&rows).contains("Enter open"), "{}", footer(&rows));
+    c.send("SQ0002");
+    c.esc();
+    c.wait_for("the prompt closed", |rows| {
+        !rows.iter().any(|r| r.contains("Open by id"))
+    });
+    c.send(":NOPE\r");
+    let rows = c.wait_text("NOPE");
+    assert!(
+        footer(&rows).contains("NOPE"),
+        "the unknown id said in the footer: {}",
+        footer(&rows)
+    );
+    assert!(in_queue(&rows));
+    assert_restored(&quit(c), "q");
+}
+
+/// A click selects a row, a double click opens it, the wheel moves through the queue and
+/// scrolls the detail; the terminal is asked for clicks (SGR) and given them back off.
+#[test]
+fn pty_click_double_click_and_wheel() {
+    let env = env_with(&queue_records());
+    let mut c = Console::start(&env, Opts::default());
+    let rows = c.wait_footer("1/5");
+    // The table starts on the third row of the screen.
+    let third = rows[4].clone();
+    let id = third
+        .split_whitespace()
+        .find(|w| w.starts_with("SQ"))
+        .expect("an id")
+        .to_string();
+    c.send(&click(20, 4));
+    c.wait_footer("3/5");
+    // Below the last row: nothing.
+    c.send(&click(20, 12));
+    // A notch moves three rows.
+    c.send(&wheel(false));
+    c.wait_footer("1/5");
+    c.send(&wheel(true));
+    c.wait_footer("4/5");
+    // Double click: two presses on the same cell at once.
+    c.send(&format!("{}{}", click(20, 4), click(20, 4)));
+    c.wait_for(&format!("the detail of {id}"), |rows| {
+        rows.first()
+            .is_some_and(|r| r.starts_with(&format!(" {id} ")))
+    });
+    let top = c.wait_footer("0%");
+    c.send(&wheel(true));
+    c.wait_for("the detail scrolled by the wheel", |rows| {
+        footer(rows).trim_end().ends_with('%') && footer(rows) != footer(&top)
+    });
+    c.esc();
+    c.wait_for("the queue", in_queue);
+    let done = quit(c);
+    assert_restored(&done, "q");
+    let on = rfind_all(&done.raw, b"\x1b[?1000h");
+    let off = rfind_all(&done.raw, b"\x1b[?1000l");
+    assert!(
+        on.is_some() && off > on,
+        "mouse capture asked for and given back"
+    );
+    assert!(
+        find(&done.raw, b"\x1b[?1003h").is_none(),
+        "every movement asked for"
+    );
+}
+
+fn rfind_all(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
