@@ -67,6 +67,8 @@ impl Term {
             cmd.env_remove(var);
         }
         cmd.env("SHENHE_NOW", super::NOW);
+        // The runner's own config file (keys, theme, mouse) stays out of the figures.
+        cmd.env("XDG_CONFIG_HOME", db.with_file_name("no-config"));
         cmd.env("TERM", "xterm-256color");
         let mut reader = pair.master.try_clone_reader().expect("reader");
         let writer = pair.master.take_writer().expect("writer");

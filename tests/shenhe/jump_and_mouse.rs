@@ -165,3 +165,88 @@ fn pty_click_double_click_and_wheel() {
 fn rfind_all(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
 }
+
+/// In process (a pty adds nothing here): the wheel moves the cursor of the filter menu
+/// and of the return dialog's reasons one entry a notch, and is ignored where text is
+/// typed; a menu letter rebound in the config shows in the menu beside its filter, and
+/// the old letter no longer picks it.
+#[test]
+fn wheel_in_dialog_lists_and_a_rebound_menu_letter() {
+    use ratatui::crossterm::event::KeyCode;
+    use shenhe::console::app::{Overlay, Pointer};
+    use shenhe::console::keys::{Keymap, Rebind};
+    use shenhe::review::queue::Filter;
+
+    let mut h = crate::console::Harness::new(&queue_records(), shenhe::present::Lang::En, 100, 30);
+    let keys = Keymap::with(&[Rebind {
+        mode: "menu".into(),
+        action: "pick_o".into(),
+        keys: vec!["9".into(), "O".into()],
+        at: 1,
+    }]);
+    // `9` is already a product group's letter in the menu: refused, naming the setting.
+    assert!(keys.is_err_and(|e| e.at == 1 && e.message.contains("`9`")));
+    let keys = Keymap::with(&[Rebind {
+        mode: "menu".into(),
+        action: "pick_o".into(),
+        keys: vec!["O".into()],
+        at: 1,
+    }])
+    .expect("a free letter");
+    h.app.keys = std::sync::Arc::new(keys);
+
+    h.press(KeyCode::Char('f'));
+    let cursor = |h: &crate::console::Harness| match &h.app.overlay {
+        Overlay::Filter { cursor } => *cursor,
+        other => panic!("not the menu: {other:?}"),
+    };
+    assert_eq!(cursor(&h), 0);
+    let r = h.app.pointer(Pointer::Wheel { down: true });
+    h.pump(r);
+    assert_eq!(cursor(&h), 1);
+    let r = h.app.pointer(Pointer::Wheel { down: false });
+    h.pump(r);
+    assert_eq!(cursor(&h), 0);
+    let menu = h.text();
+    let overdue = menu
+        .lines()
+        .find(|l| l.contains('│') && l.contains("overdue"))
+        .expect("the overdue filter in the menu");
+    assert!(overdue.contains(" O overdue"), "{overdue}");
+    h.press(KeyCode::Char('o'));
+    assert!(
+        matches!(h.app.overlay, Overlay::Filter { .. }),
+        "`o` still picked"
+    );
+    h.press(KeyCode::Char('O'));
+    assert_eq!(h.app.filter, Filter::Overdue);
+
+    // The return dialog's reasons: one reason a notch; in the message, nothing.
+    h.press(KeyCode::Esc);
+    h.select("SQ0001");
+    h.press(KeyCode::Char('r'));
+    let at = |h: &crate::console::Harness| match &h.app.overlay {
+        Overlay::Return(d) => d.cursor,
+        other => panic!("not the return dialog: {other:?}"),
+    };
+    let first = at(&h);
+    let r = h.app.pointer(Pointer::Wheel { down: true });
+    h.pump(r);
+    assert_eq!(at(&h), first + 1);
+    h.press(KeyCode::Tab);
+    assert!(
+        matches!(&h.app.overlay, Overlay::Return(d) if d.focus != shenhe::console::app::ReturnFocus::Reasons)
+    );
+    let r = h.app.pointer(Pointer::Wheel { down: true });
+    assert!(r.is_empty());
+    assert_eq!(at(&h), first + 1);
+    // A click outside the queue's rows, or on a dialog, selects nothing.
+    let before = h.app.queue.selected;
+    let r = h.app.pointer(Pointer::Click {
+        column: 5,
+        row: 3,
+        double: true,
+    });
+    assert!(r.is_empty());
+    assert_eq!(h.app.queue.selected, before);
+}
