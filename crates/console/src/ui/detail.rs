@@ -303,8 +303,8 @@ fn probe(
     }
 }
 
-/// The key that opens the dialog a draft was typed in, as the keymap has it.
-fn draft_key(kind: shenhe_domain::drafts::DraftKind) -> String {
+/// The key in force that opens the dialog a draft was typed in.
+fn draft_key(app: &App, kind: shenhe_domain::drafts::DraftKind) -> String {
     use crate::action::Action;
     use shenhe_domain::drafts::DraftKind;
     let action = match kind {
@@ -313,11 +313,8 @@ fn draft_key(kind: shenhe_domain::drafts::DraftKind) -> String {
         DraftKind::Expire => Action::Expire,
         DraftKind::Reopen => Action::Reopen,
     };
-    crate::keys::keymap(crate::keys::Mode::Detail)
-        .iter()
-        .flat_map(|b| b.presses)
-        .find(|(_, a)| *a == action)
-        .map(|(k, _)| k.name())
+    app.keys
+        .key_for(crate::keys::Mode::Detail, &action)
         .unwrap_or_default()
 }
 
@@ -372,7 +369,7 @@ fn body(app: &App, theme: Theme, view: &ApplicationView, width: usize) -> Vec<Li
     let mut lines = Vec::new();
 
     if let Some(draft) = &view.draft {
-        let key = draft_key(draft.kind);
+        let key = draft_key(app, draft.kind);
         let notice = lang.draft_notice(draft.kind, &china_minutes(draft.saved_at), &key);
         lines.push(Line::styled(fit(&notice, width), theme.warn()));
     }
