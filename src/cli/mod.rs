@@ -223,7 +223,8 @@ pub struct ListArgs {
     /// A product code
     #[arg(long)]
     pub product: Option<String>,
-    /// Text in the merchant name, id, url or account
+    /// Text in the merchant name, url or account (one or two characters: the merchant
+    /// name), or the start of an id; Latin letters in either case
     #[arg(long)]
     pub search: Option<String>,
     #[arg(long, default_value_t = 50)]

@@ -24,6 +24,7 @@ mod lifecycle;
 mod probe;
 mod pty;
 mod roles;
+mod search;
 mod snapshots;
 mod store;
 mod widths;

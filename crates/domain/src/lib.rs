@@ -10,5 +10,6 @@ pub mod drafts;
 pub mod events;
 pub mod policy;
 pub mod probe;
+pub mod sortkey;
 pub mod state;
 pub mod text;

@@ -42,7 +42,7 @@ impl Lang {
             Sort::Due => self.pick("按截止时间", "due time"),
             Sort::DueLatest => self.pick("按截止时间（倒序）", "due time (latest first)"),
             Sort::Submitted => self.pick("按提交时间", "submission time"),
-            Sort::Merchant => self.pick("按商户名称", "merchant name"),
+            Sort::Merchant => self.pick("按商户（拼音）", "merchant (pinyin)"),
         }
     }
 

@@ -103,7 +103,9 @@ pub struct QueueQuery {
     pub submitted_before: Option<DateTime<FixedOffset>>,
     /// Only those with at least one failed check.
     pub failing: bool,
-    /// Substring of the merchant name, id, url or account.
+    /// Text to find, Latin letters in either case: the start of an id, or a substring of
+    /// the merchant name, url or account (of one or two characters: of the merchant name
+    /// only). Through an index, not a scan (schema 3, `sqlite/derived.rs`).
     pub search: Option<String>,
     pub sort: SortKey,
     pub descending: bool,

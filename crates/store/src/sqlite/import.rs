@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::SqliteStore;
 use super::busy::{is_busy, on_busy};
+use super::derived;
 use super::rows::{parse_instant, parse_state, ts};
 use super::schema::SECONDARY_INDEXES;
 use super::write::{append_audit_after, append_event, audit_head, last_entry_at};
@@ -58,6 +59,8 @@ pub(super) fn begin_import(store: &mut SqliteStore) -> StoreResult<Box<dyn Impor
         for (name, _) in SECONDARY_INDEXES {
             tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
         }
+        // The search index and the counters are built at once at commit too.
+        derived::drop_triggers(&tx)?;
     }
     let head = audit_head(&tx)?;
     let not_before = last_entry_at(&tx)?;
@@ -166,13 +169,13 @@ impl SqliteImport<'_> {
         let body = rec.body;
         let sql = if new {
             "INSERT INTO applications (id, revision, state, product, product_group, plan, merchant, account, url,
-                submitted_at, submitted_ts, due_ts, failed, manual, derived_version, content_hash, body, changed_at, changed_by, reviewable_at, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 1)"
+                submitted_at, submitted_ts, due_ts, failed, manual, derived_version, content_hash, body, changed_at, changed_by, reviewable_at, merchant_key, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, 1)"
         } else {
             "UPDATE applications SET revision = ?2, state = ?3, product = ?4, product_group = ?5, plan = ?6, merchant = ?7,
                 account = ?8, url = ?9, submitted_at = ?10, submitted_ts = ?11, due_ts = ?12, failed = ?13, manual = ?14,
                 derived_version = ?15, content_hash = ?16, body = ?17, changed_at = ?18, changed_by = ?19, reviewable_at = ?20,
-                version = version + 1
+                merchant_key = ?21, version = version + 1
              WHERE id = ?1"
         };
         self.tx().prepare_cached(sql)?.execute(params![
@@ -196,6 +199,7 @@ impl SqliteImport<'_> {
             audit.at.to_rfc3339(),
             audit.actor,
             rec.reviewable_at.map(|at| at.to_rfc3339()),
+            shenhe_domain::sortkey::merchant_key(&app.applicant.name),
         ])?;
         let head = std::mem::take(&mut self.head);
         let entry = append_audit_after(self.tx(), head, audit)?;
@@ -278,6 +282,16 @@ impl ImportSession for SqliteImport<'_> {
                     Err(e) => return Err(e.into()),
                 }
             }
+            match derived::rebuild(tx) {
+                Ok(()) => {}
+                // As for the indexes: a temporary directory too small, sort in memory.
+                Err(e) if is_temporary_storage_error(&e) && !self.conn.is_autocommit() => {
+                    tx.pragma_update(None, "temp_store", "MEMORY")?;
+                    derived::rebuild(tx)?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            derived::create_triggers(tx)?;
         }
         if let Some(pause) = &self.pause {
             pause(PausePoint::ImportCommit);

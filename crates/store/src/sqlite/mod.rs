@@ -6,6 +6,7 @@
 
 mod busy;
 mod deliveries;
+mod derived;
 mod drafts;
 mod events;
 mod import;

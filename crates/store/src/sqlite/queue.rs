@@ -25,15 +25,55 @@ pub(super) fn page(
 }
 
 pub(super) fn count(conn: &Connection, query: &QueueQuery) -> StoreResult<u64> {
-    let (filter, values) = where_clause(query);
-    let sql = format!("SELECT count(*) FROM applications a {filter}");
+    let (with, mut values) = hits_cte(query);
+    let (filter, filter_values) = where_clause(query);
+    values.extend(filter_values);
+    let from = if with.is_empty() {
+        "applications a".to_string()
+    } else {
+        "hits CROSS JOIN applications a ON a.rowid = hits.rid".to_string()
+    };
+    let sql = format!("{with} SELECT count(*) FROM {from} {filter}");
     conn.prepare_cached(&sql)?
         .query_row(rusqlite::params_from_iter(values), |r| r.get::<_, i64>(0))
         .map(|n| n as u64)
         .map_err(StoreError::from)
 }
 
+/// The states whose review clock runs (State::UNDER_REVIEW), as the database names them.
+const UNDER_REVIEW: &[&str] = &["pending_review", "pending_second_approval"];
+const VERIFICATION: &[&str] = &["pending_verification"];
+
+/// The counts at the head of the queue, from the counters schema 3 keeps (per state and
+/// hour of the due time or the submission): whole hours are added up from them, and only
+/// the hour that `now` (or the end of today, or the verification cut-off) splits is
+/// counted through the index. A constant amount of work, however many applications.
 pub(super) fn counts(conn: &Connection, b: CountBounds) -> StoreResult<QueueCounts> {
+    let now = ts(b.now);
+    Ok(QueueCounts {
+        pending_review: kept(conn, Kept::Due, UNDER_REVIEW, None, None)?,
+        overdue: kept(conn, Kept::Due, UNDER_REVIEW, None, Some(now))?,
+        due_today: kept(
+            conn,
+            Kept::Due,
+            UNDER_REVIEW,
+            Some(now),
+            Some(ts(b.end_of_today) + 1),
+        )?,
+        pending_verification: kept(conn, Kept::Due, VERIFICATION, None, None)?,
+        verification_lapsed: kept(
+            conn,
+            Kept::Submitted,
+            VERIFICATION,
+            None,
+            Some(ts(b.verification_cutoff)),
+        )?,
+    })
+}
+
+/// The same counts by counting the rows (what `counts` did before schema 3): the
+/// reference the kept counters are compared with in tests and the benchmark.
+pub(super) fn recount(conn: &Connection, b: CountBounds) -> StoreResult<QueueCounts> {
     let one = |sql: &str, args: &[i64]| -> StoreResult<u64> {
         conn.prepare_cached(sql)?
             .query_row(rusqlite::params_from_iter(args.iter()), |r| {
@@ -43,8 +83,6 @@ pub(super) fn counts(conn: &Connection, b: CountBounds) -> StoreResult<QueueCoun
             .map_err(StoreError::from)
     };
     Ok(QueueCounts {
-        // Pending, overdue and due today: the states whose review clock runs
-        // (State::UNDER_REVIEW).
         pending_review: one(
             "SELECT count(*) FROM applications WHERE state IN ('pending_review', 'pending_second_approval')",
             &[],
@@ -68,7 +106,86 @@ pub(super) fn counts(conn: &Connection, b: CountBounds) -> StoreResult<QueueCoun
     })
 }
 
+#[derive(Clone, Copy)]
+enum Kept {
+    Due,
+    Submitted,
+}
+
+const HOUR: i64 = 3600;
+
+/// How many applications in `states` have their instant (due or submitted) in
+/// `[from, before)` (unbounded where None): whole hours from the counters, the parts of
+/// an hour at either end through the (state, instant) index.
+fn kept(
+    conn: &Connection,
+    which: Kept,
+    states: &[&str],
+    from: Option<i64>,
+    before: Option<i64>,
+) -> StoreResult<u64> {
+    let (table, column) = match which {
+        Kept::Due => ("count_due", "due_ts"),
+        Kept::Submitted => ("count_submitted", "submitted_ts"),
+    };
+    // Whole hours [first, last): those starting at or after `from`, ending by `before`.
+    let first = from.map_or(i64::MIN, |f| {
+        f.div_euclid(HOUR) + i64::from(f.rem_euclid(HOUR) != 0)
+    });
+    let last = before.map_or(i64::MAX, |b| b.div_euclid(HOUR));
+    let mut total = 0u64;
+    for state in states {
+        if first >= last {
+            // Inside one hour (or empty): through the index alone.
+            total += indexed(conn, column, state, from, before)?;
+            continue;
+        }
+        let sum: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT coalesce(sum(n), 0) FROM {table} WHERE state = ? AND hour >= ? AND hour < ?"
+            ))?
+            .query_row(rusqlite::params![state, first, last], |r| r.get(0))?;
+        total += sum.max(0) as u64;
+        if let Some(f) = from
+            && f < first * HOUR
+        {
+            total += indexed(conn, column, state, Some(f), Some(first * HOUR))?;
+        }
+        if let Some(b) = before
+            && last * HOUR < b
+        {
+            total += indexed(conn, column, state, Some(last * HOUR), Some(b))?;
+        }
+    }
+    Ok(total)
+}
+
+/// Rows of `state` with `column` in `[from, before)`, counted through its index.
+fn indexed(
+    conn: &Connection,
+    column: &str,
+    state: &str,
+    from: Option<i64>,
+    before: Option<i64>,
+) -> StoreResult<u64> {
+    conn.prepare_cached(&format!(
+        "SELECT count(*) FROM applications WHERE state = ? AND {column} >= ? AND {column} < ?"
+    ))?
+    .query_row(
+        rusqlite::params![state, from.unwrap_or(i64::MIN), before.unwrap_or(i64::MAX)],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n as u64)
+    .map_err(StoreError::from)
+}
+
 impl SqliteStore {
+    /// The queue's counts by counting rows, not from the kept counters: for tests and
+    /// benchmarks that compare the two.
+    pub fn recount(&self, bounds: CountBounds) -> StoreResult<QueueCounts> {
+        recount(&self.conn, bounds)
+    }
+
     /// The query plan (the detail lines of `EXPLAIN QUERY PLAN`) of the very SQL that
     /// [`Store::page`](crate::Store::page) runs for `query`: for tests that a page is read
     /// from an index.
@@ -122,20 +239,9 @@ fn where_clause(q: &QueueQuery) -> (String, Vec<rusqlite::types::Value>) {
     if q.failing {
         clauses.push("a.failed > 0".into());
     }
-    if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        clauses.push(
-            "(a.merchant LIKE ?1s ESCAPE '\\' OR a.id LIKE ?1s ESCAPE '\\' OR a.url LIKE ?1s ESCAPE '\\' OR a.account LIKE ?1s ESCAPE '\\')"
-                .replace("?1s", "?"),
-        );
-        for _ in 0..4 {
-            values.push(Value::Text(pattern.clone()));
-        }
+    if search_text(q).is_some() {
+        // The matches are the `hits` of `hits_cte`, which the query reads first.
+        clauses.push("a.rowid IN (SELECT rid FROM hits)".into());
     }
     let sql = if clauses.is_empty() {
         String::new()
@@ -143,6 +249,50 @@ fn where_clause(q: &QueueQuery) -> (String, Vec<rusqlite::types::Value>) {
         format!("WHERE {}", clauses.join(" AND "))
     };
     (sql, values)
+}
+
+fn search_text(q: &QueueQuery) -> Option<&str> {
+    q.search.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// `WITH hits(rid) AS (…)`: the rowids of the applications a search finds, through the
+/// indexes of schema 3 (see `derived`), and its parameters; empty without a search.
+///
+/// - an id that starts with the text, letters' case aside (`applications_id_nocase`);
+/// - a merchant's name, website address or account that holds it: from three characters
+///   on through the trigram index (`search_text`), case-insensitive;
+/// - one or two characters: a merchant's name that holds them (`search_grams`).
+fn hits_cte(q: &QueueQuery) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let Some(text) = search_text(q) else {
+        return (String::new(), Vec::new());
+    };
+    let mut values = Vec::new();
+    let names = match text.chars().count() {
+        1 => {
+            let lower = text.to_ascii_lowercase();
+            values.push(Value::Text(lower.clone()));
+            values.push(Value::Text(format!("{lower}{}", char::MAX)));
+            "SELECT app FROM search_grams WHERE gram >= ? AND gram < ?"
+        }
+        2 => {
+            values.push(Value::Text(text.to_ascii_lowercase()));
+            "SELECT app FROM search_grams WHERE gram = ?"
+        }
+        _ => {
+            values.push(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+            "SELECT rowid FROM search_text WHERE search_text MATCH ?"
+        }
+    };
+    // Ids hold ASCII letters, digits, '-' and '_', all below U+007F.
+    values.push(Value::Text(text.to_string()));
+    values.push(Value::Text(format!("{text}\u{7f}")));
+    (
+        format!(
+            "WITH hits(rid) AS ({names} UNION SELECT rowid FROM applications WHERE id >= ? COLLATE NOCASE AND id < ? COLLATE NOCASE)"
+        ),
+        values,
+    )
 }
 
 /// The SQL of a queue page and its parameters: what [`Store::page`](crate::Store::page)
@@ -162,8 +312,27 @@ fn page_sql(
     let key = match query.sort {
         SortKey::Due => "a.due_ts",
         SortKey::Submitted => "a.submitted_ts",
-        SortKey::Merchant => "a.merchant",
+        SortKey::Merchant => "a.merchant_key",
     };
+    let (with, mut values) = hits_cte(query);
+    if !with.is_empty() {
+        // A search: its matches first, then only they are sorted (however the
+        // filter and the order would walk the queue's indexes).
+        let (filter, filter_values) = where_clause(query);
+        values.extend(filter_values);
+        let sql = format!(
+            "{with} SELECT {ROW_COLUMNS} FROM (
+                SELECT a.id AS id, {key} AS k FROM hits CROSS JOIN applications a ON a.rowid = hits.rid
+                {filter} ORDER BY k {dir}, id {dir} LIMIT ? OFFSET ?) p
+             JOIN applications a ON a.id = p.id
+             LEFT JOIN claims c ON c.application_id = a.id AND c.expires_ts > ?
+             ORDER BY p.k {dir}, p.id {dir}"
+        );
+        values.push(rusqlite::types::Value::Integer(saturating_i64(limit)));
+        values.push(rusqlite::types::Value::Integer(saturating_i64(offset)));
+        values.push(rusqlite::types::Value::Integer(ts(now)));
+        return (sql, values);
+    }
     // Every state is every arm: the (state, due_ts, id) index serves "all states" too.
     let mut states = if query.states.is_empty() {
         State::ALL.to_vec()
@@ -183,7 +352,6 @@ fn page_sql(
     } else {
         vec![query.clone()]
     };
-    let mut values = Vec::new();
     let mut selects = Vec::with_capacity(arms.len());
     for arm in &arms {
         let (filter, arm_values) = where_clause(arm);

@@ -170,10 +170,38 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX probes_application ON probes(application_id, revision, seq);
     "#,
-    // 3: (drafts, issue 15) A reviewer's unsent decision text, saved as it is typed so a
+    // 3 (issue 13): the search index, counters of the queue's head, the merchant's
+    // pinyin sort key. Kept by the triggers of `super::derived` in the same transaction
+    // as every write to applications; filled here for a database that has rows already
+    // (`super::derived::rebuild`, after this step, with the pinyin keys from Rust).
+    // (issue 15) drafts: a reviewer's unsent decision text, saved as it is typed so a
     // dropped SSH link loses nothing: one a reviewer and application, deleted when the
     // decision is made or the dialog cancelled. Not a decision: no audit entry.
     r#"
+    ALTER TABLE applications ADD COLUMN merchant_key TEXT NOT NULL DEFAULT '';
+    CREATE VIRTUAL TABLE search_text USING fts5(
+        merchant, url, account,
+        content = 'applications', content_rowid = 'rowid',
+        tokenize = 'trigram case_sensitive 0'
+    );
+    CREATE TABLE search_grams (
+        gram TEXT NOT NULL,
+        app INTEGER NOT NULL,
+        PRIMARY KEY (gram, app)
+    ) WITHOUT ROWID;
+    CREATE TABLE search_positions (n INTEGER PRIMARY KEY);
+    CREATE TABLE count_due (
+        state TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (state, hour)
+    ) WITHOUT ROWID;
+    CREATE TABLE count_submitted (
+        state TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (state, hour)
+    ) WITHOUT ROWID;
     CREATE TABLE drafts (
         reviewer TEXT NOT NULL,
         application_id TEXT NOT NULL,
@@ -211,7 +239,20 @@ pub(super) const SECONDARY_INDEXES: &[(&str, &str)] = &[
         "audit_application",
         "CREATE INDEX audit_application ON audit(application_id, seq)",
     ),
+    // Schema 3 (issue 13): the queue by merchant (pinyin), and ids by prefix whatever
+    // their letters' case.
+    (
+        "applications_state_merchant",
+        "CREATE INDEX applications_state_merchant ON applications(state, merchant_key, id)",
+    ),
+    (
+        "applications_id_nocase",
+        "CREATE INDEX applications_id_nocase ON applications(id COLLATE NOCASE)",
+    ),
 ];
+
+/// The secondary indexes that schema 3 added (made by its step, not step 1's).
+const DERIVED_INDEXES: &[&str] = &["applications_state_merchant", "applications_id_nocase"];
 
 impl SqliteStore {
     pub(super) fn migrate(&mut self) -> StoreResult<()> {
@@ -245,9 +286,22 @@ impl SqliteStore {
         for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(step)?;
             if i == 0 {
-                for (_, ddl) in SECONDARY_INDEXES {
-                    tx.execute_batch(ddl)?;
+                for (name, ddl) in SECONDARY_INDEXES {
+                    if !DERIVED_INDEXES.contains(name) {
+                        tx.execute_batch(ddl)?;
+                    }
                 }
+            }
+            if i == 2 {
+                // Schema 3: its indexes, pinyin keys, search index, counters, triggers.
+                for (name, ddl) in SECONDARY_INDEXES {
+                    if DERIVED_INDEXES.contains(name) {
+                        tx.execute_batch(ddl)?;
+                    }
+                }
+                super::derived::fill_merchant_keys(&tx)?;
+                super::derived::rebuild(&tx)?;
+                super::derived::create_triggers(&tx)?;
             }
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
         }

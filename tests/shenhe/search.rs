@@ -1,0 +1,371 @@
+//! Issue 13: the search index, the kept counters and the pinyin order against plain
+//! scans of the same database, through imports (bulk and not), resubmissions and
+//! decisions; and an upgrade from a schema-2 database.
+
+use serde_json::{Value, json};
+use shenhe::domain::state::State;
+use shenhe::store::sqlite::SqliteStore;
+use shenhe::store::{CountBounds, QueueQuery, SortKey, Store};
+
+use crate::common::{Env, NOW, review_as};
+use crate::fixtures::{record, with};
+
+/// What schema 3 added, taken away again (with `PRAGMA user_version = 2`): a database
+/// as a shenhe of schema 2 left it.
+pub const BACK_TO_SCHEMA_2: &str = "
+    DROP TRIGGER applications_derived_insert; DROP TRIGGER applications_derived_delete;
+    DROP TRIGGER applications_search_update; DROP TRIGGER applications_counts_update;
+    DROP TABLE search_text; DROP TABLE search_grams; DROP TABLE search_positions;
+    DROP TABLE count_due; DROP TABLE count_submitted; DROP TABLE drafts;
+    DROP INDEX applications_state_merchant; DROP INDEX applications_id_nocase;
+    ALTER TABLE applications DROP COLUMN merchant_key;
+    PRAGMA user_version = 2;";
+
+/// A small deterministic generator (xorshift): the same data every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.below(from.len())]
+    }
+}
+
+const SYLLABLES: &[&str] = &[
+    "华", "盛", "锦", "聚", "上", "海", "北", "京", "黄", "山", "云", "栖", "科", "技", "贸", "易",
+    "Ab", "cD", "shop", "Mall", "x", "Q",
+];
+
+fn name(rng: &mut Rng) -> String {
+    let parts = 2 + rng.below(5);
+    (0..parts).map(|_| rng.pick(SYLLABLES)).collect()
+}
+
+fn application(rng: &mut Rng, id: &str) -> Value {
+    let host: String = (0..2 + rng.below(3))
+        .map(|_| rng.pick(&["ab", "Cd", "shop", "hua", "x1", "mall"]))
+        .collect();
+    let verified = rng.below(4) != 0;
+    with(
+        record(id),
+        &[
+            ("/applicant/name", json!(name(rng))),
+            (
+                "/applicant/account",
+                json!(format!("{host}{}@Pay.com", rng.below(90))),
+            ),
+            ("/applicant/verified", json!(verified)),
+            ("/website/url", json!(format!("https://www.{host}.com"))),
+            (
+                "/submitted_at",
+                json!(format!(
+                    "2026-11-{:02}T{:02}:{:02}:00+08:00",
+                    1 + rng.below(23),
+                    rng.below(24),
+                    rng.below(60)
+                )),
+            ),
+        ],
+    )
+}
+
+/// Every application, in the queue's order (every state, by due time), with what a
+/// search may match.
+fn everything(store: &SqliteStore) -> Vec<(String, String, String, String)> {
+    let all = QueueQuery::default();
+    let order: Vec<String> = store
+        .page(&all, 0, 100_000, now())
+        .expect("page")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let conn = store.connection();
+    order
+        .into_iter()
+        .map(|id| {
+            conn.query_row(
+                "SELECT merchant, url, account FROM applications WHERE id = ?",
+                [&id],
+                |r| Ok((id.clone(), r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("row")
+        })
+        .collect()
+}
+
+fn now() -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(NOW).expect("now")
+}
+
+/// What a search is documented to find, by looking at every row.
+fn scanned(rows: &[(String, String, String, String)], q: &str) -> Vec<String> {
+    let q = q.trim().to_ascii_lowercase();
+    let short = q.chars().count() <= 2;
+    rows.iter()
+        .filter(|(id, merchant, url, account)| {
+            id.to_ascii_lowercase().starts_with(&q)
+                || merchant.to_ascii_lowercase().contains(&q)
+                || (!short
+                    && (url.to_ascii_lowercase().contains(&q)
+                        || account.to_ascii_lowercase().contains(&q)))
+        })
+        .map(|r| r.0.clone())
+        .collect()
+}
+
+/// Queries: pieces of the data of every length (ids, names, addresses, accounts, in
+/// other letter cases too) and some that find nothing.
+fn queries(rng: &mut Rng, rows: &[(String, String, String, String)]) -> Vec<String> {
+    let mut out = vec![
+        "华盛".to_string(),
+        "锦聚".into(),
+        "华".into(),
+        "sq".into(),
+        "SQ00".into(),
+        "shop".into(),
+        "SHOP".into(),
+        "pay.com".into(),
+        "不在".into(),
+        "zzzz".into(),
+        "\"".into(),
+        "a\"b".into(),
+    ];
+    for _ in 0..60 {
+        let row = &rows[rng.below(rows.len())];
+        let field: Vec<char> = match rng.below(4) {
+            0 => row.0.chars().collect(),
+            1 => row.1.chars().collect(),
+            2 => row.2.chars().collect(),
+            _ => row.3.chars().collect(),
+        };
+        let len = 1 + rng.below(5.min(field.len()));
+        let at = rng.below(field.len() - len + 1);
+        let piece: String = field[at..at + len].iter().collect();
+        out.push(if rng.below(2) == 0 {
+            piece.to_ascii_uppercase()
+        } else {
+            piece
+        });
+    }
+    out
+}
+
+/// Indexed search and counts agree with plain scans, in the queue's order.
+fn assert_agrees(env: &Env, rng: &mut Rng, when: &str) {
+    let store = SqliteStore::open(&env.db()).expect("open");
+    let rows = everything(&store);
+    assert!(rows.len() > 100, "{when}: {} rows", rows.len());
+    for q in queries(rng, &rows) {
+        let query = QueueQuery {
+            search: Some(q.clone()),
+            ..Default::default()
+        };
+        let found: Vec<String> = store
+            .page(&query, 0, 100_000, now())
+            .expect("search")
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(found, scanned(&rows, &q), "{when}: search {q:?}");
+        assert_eq!(
+            store.count(&query).expect("count"),
+            found.len() as u64,
+            "{when}: count {q:?}"
+        );
+    }
+    // The header's counts, kept, against a recount: at instants inside and on the edges
+    // of hours (the counters' buckets), over three days.
+    for minutes in (0..72 * 60).step_by(97).chain([0, 50, 60, 120, 14 * 60]) {
+        let at = now() + chrono::Duration::minutes(minutes);
+        let bounds = CountBounds {
+            now: at,
+            end_of_today: shenhe::domain::calendar::end_of_today(at),
+            verification_cutoff: at - chrono::Duration::days(15),
+        };
+        assert_eq!(
+            store.counts(bounds).expect("kept"),
+            store.recount(bounds).expect("recount"),
+            "{when}: counts at {at}"
+        );
+    }
+}
+
+#[test]
+fn indexed_search_and_kept_counts_agree_with_a_scan_through_imports_and_decisions() {
+    let env = Env::new();
+    let mut rng = Rng(0x5eed_1313);
+    let first: Vec<Value> = (0..400)
+        .map(|i| application(&mut rng, &format!("{}{i:05}", ["SQ", "sq", "Tb"][i % 3])))
+        .collect();
+    // Into an empty database: the bulk path, which builds everything at commit.
+    env.import_records(&first);
+    assert_agrees(&env, &mut rng, "after the bulk load");
+
+    // Decisions: approvals, returns and expiries, each its own transaction.
+    let mut review = review_as(&env, "alice");
+    let mut returned = Vec::new();
+    for (i, app) in first.iter().enumerate().filter(|(i, _)| i % 5 == 0) {
+        let id = app["id"].as_str().expect("id");
+        let shown = review.show(id).expect("show");
+        let version = shown.stored.version;
+        let state = shown.stored.state;
+        match (state, i % 3) {
+            (State::PendingReview, 0) => {
+                review
+                    .return_application(id, version, &["materials_missing".into()], None, None)
+                    .expect("return");
+                returned.push(app.clone());
+            }
+            (State::PendingReview, _) => {
+                let _ = review.approve(id, version, Some("checked".into()));
+            }
+            (State::PendingVerification, _) => {
+                review
+                    .expire(id, version, Some("gone quiet".into()), true)
+                    .expect("expire");
+            }
+            _ => {}
+        }
+    }
+    assert!(!returned.is_empty());
+    assert_agrees(&env, &mut rng, "after decisions");
+
+    // Resubmissions with new names, addresses and accounts, and new applications, into
+    // a database with rows (each row through the triggers).
+    let mut second: Vec<Value> = returned
+        .iter()
+        .map(|app| {
+            let mut again = application(&mut rng, app["id"].as_str().expect("id"));
+            again["submitted_at"] = json!("2026-11-24T09:00:00+08:00");
+            again
+        })
+        .collect();
+    second.extend((0..100).map(|i| application(&mut rng, &format!("NEW{i:04}"))));
+    env.import_records(&second);
+    assert_agrees(&env, &mut rng, "after resubmissions and new applications");
+}
+
+/// A database of schema 2 (before the search index, the counters and the pinyin key):
+/// opening it fills them in.
+#[test]
+fn an_upgraded_database_searches_counts_and_sorts_by_pinyin() {
+    let env = Env::new();
+    let names = [
+        "上海华盛贸易",
+        "北京锦聚科技",
+        "黄山茶业",
+        "Apple 商店",
+        "西安华盛",
+    ];
+    let records: Vec<Value> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| with(record(&format!("SQ{i}")), &[("/applicant/name", json!(n))]))
+        .collect();
+    env.import_records(&records);
+    {
+        let conn = rusqlite::Connection::open(env.db()).expect("open");
+        conn.execute_batch(BACK_TO_SCHEMA_2)
+            .expect("back to schema 2");
+    }
+    let found = env.json(&["list", "--search", "华盛", "--json"]);
+    let ids: Vec<&str> = found["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 2, "{found}");
+    assert!(ids.contains(&"SQ0") && ids.contains(&"SQ4"), "{ids:?}");
+    let version: i64 = rusqlite::Connection::open(env.db())
+        .expect("open")
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, shenhe::store::sqlite::SCHEMA_VERSION);
+
+    let store = SqliteStore::open(&env.db()).expect("open");
+    let bounds = review_as(&env, "alice").count_bounds();
+    assert_eq!(
+        store.counts(bounds).expect("kept"),
+        store.recount(bounds).expect("recount")
+    );
+    assert_eq!(store.counts(bounds).expect("kept").pending_review, 5);
+    let by_merchant = QueueQuery {
+        sort: SortKey::Merchant,
+        ..Default::default()
+    };
+    let merchants: Vec<String> = store
+        .page(&by_merchant, 0, 10, now())
+        .expect("page")
+        .into_iter()
+        .map(|r| r.merchant)
+        .collect();
+    assert_eq!(
+        merchants,
+        [
+            "Apple 商店",
+            "北京锦聚科技",
+            "黄山茶业",
+            "上海华盛贸易",
+            "西安华盛"
+        ]
+    );
+}
+
+/// A search reads its matches from the search index and the ids' index, never every
+/// application; sorting by merchant walks its own index.
+#[test]
+fn search_and_the_merchant_order_are_read_from_indexes() {
+    let env = Env::new();
+    env.ok(&["init"]);
+    let store = SqliteStore::open(&env.db()).expect("open");
+    for (q, index) in [
+        ("华", "search_grams"),
+        ("华盛", "search_grams"),
+        ("华盛贸易", "search_text"),
+        ("SQ2026", "applications_id_nocase"),
+    ] {
+        let query = QueueQuery {
+            states: vec![State::PendingReview, State::PendingVerification],
+            failing: true,
+            search: Some(q.into()),
+            ..Default::default()
+        };
+        let plan = store.page_plan(&query, 0, 50, now()).expect("plan");
+        let text = plan.join("\n");
+        assert!(plan.iter().any(|l| l.contains(index)), "{q}:\n{text}");
+        let scans_applications = plan.iter().any(|l| {
+            let scanned = l.strip_prefix("SCAN ").unwrap_or("");
+            let table = scanned.split_whitespace().next().unwrap_or("");
+            matches!(table, "a" | "applications") && !scanned.contains(" USING ")
+        });
+        assert!(!scans_applications, "{q}: reads every application:\n{text}");
+    }
+    for states in [
+        vec![],
+        vec![State::PendingReview],
+        vec![State::PendingReview, State::Returned],
+    ] {
+        let query = QueueQuery {
+            states,
+            sort: SortKey::Merchant,
+            ..Default::default()
+        };
+        let plan = store.page_plan(&query, 0, 50, now()).expect("plan");
+        let text = plan.join("\n");
+        assert!(
+            plan.iter()
+                .any(|l| l.contains("applications_state_merchant")),
+            "{text}"
+        );
+        assert!(!plan.iter().any(|l| l.contains("TEMP B-TREE")), "{text}");
+    }
+}
