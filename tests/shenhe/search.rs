@@ -181,6 +181,20 @@ fn assert_agrees(env: &Env, rng: &mut Rng, when: &str) {
             "{when}: count {q:?}"
         );
     }
+    // Every filter's total (kept counters for most) against its rows, at several instants.
+    let policy = shenhe::domain::policy::Policy::builtin();
+    for minutes in [0, 30, 14 * 60, 20 * 24 * 60] {
+        let at = now() + chrono::Duration::minutes(minutes);
+        for filter in shenhe::review::queue::Filter::all(&policy) {
+            let query = filter.query(at, shenhe::review::queue::Sort::Due, "");
+            let rows = store.page(&query, 0, 100_000, at).expect("page").len() as u64;
+            assert_eq!(
+                store.count(&query).expect("count"),
+                rows,
+                "{when}: {filter:?} at {at}"
+            );
+        }
+    }
     // The header's counts, kept, against a recount: at instants inside and on the edges
     // of hours (the counters' buckets), over three days.
     for minutes in (0..72 * 60).step_by(97).chain([0, 50, 60, 120, 14 * 60]) {
@@ -368,4 +382,85 @@ fn search_and_the_merchant_order_are_read_from_indexes() {
         );
         assert!(!plan.iter().any(|l| l.contains("TEMP B-TREE")), "{text}");
     }
+}
+
+/// Typing in the search keeps the rows on screen until the new query's rows arrive:
+/// never a screen of rows loading between keystrokes.
+#[test]
+fn typing_a_search_keeps_the_rows_until_the_new_ones_arrive() {
+    use crate::console::{Harness, queue_records};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use shenhe::console::keys;
+    use shenhe::present::Lang;
+
+    let mut h = Harness::new(&queue_records(), Lang::Zh, 80, 24);
+    h.press(KeyCode::Char('/'));
+    let before = h.text();
+    assert!(before.contains("SQ0001"), "{before}");
+    // The keystroke, not yet answered by the worker.
+    let key = KeyEvent::new(KeyCode::Char('白'), KeyModifiers::NONE);
+    let action = keys::action_for(h.app.mode(), key).expect("an action");
+    let requests = h.app.update(action);
+    assert!(!requests.is_empty(), "the new query is asked for");
+    let waiting = h.text();
+    assert!(!waiting.contains("加载中"), "{waiting}");
+    assert!(
+        waiting.contains("SQ0001"),
+        "the earlier rows stay:\n{waiting}"
+    );
+    // Answered: only the match, from the top.
+    h.pump(requests);
+    let answered = h.text();
+    assert!(answered.contains("广州白云贸易"), "{answered}");
+    assert_eq!(h.app.queue.total, Some(1));
+    assert_eq!(h.app.queue.selected, 0);
+}
+
+/// A window a newer one has superseded is not answered: not started if it is still
+/// waiting, given up if it is being read.
+#[test]
+fn a_superseded_window_is_dropped_and_a_running_query_can_be_stopped() {
+    use shenhe::console::worker::{Request, Response, Worker};
+
+    let env = Env::new();
+    env.import_records(&crate::console::queue_records());
+    let (tx, mut responses) = tokio::sync::mpsc::unbounded_channel();
+    let mut worker = Worker::new(review_as(&env, "alice"), tx);
+    let (requests, _incoming) = worker.channel();
+    let window = |generation: u64, search: &str| Request::Window {
+        generation,
+        query: QueueQuery {
+            search: Some(search.into()),
+            ..Default::default()
+        },
+        offset: 0,
+        limit: 50,
+        total_hint: None,
+    };
+    assert!(requests.send(window(1, "白云")));
+    assert!(requests.send(window(2, "SQ0005")));
+    worker.handle(window(1, "白云"));
+    assert!(responses.try_recv().is_err(), "generation 1 was superseded");
+    worker.handle(window(2, "SQ0005"));
+    match responses.try_recv() {
+        Ok(Response::Window {
+            generation, total, ..
+        }) => assert_eq!((generation, total), (2, 1)),
+        other => panic!("{other:?}"),
+    }
+
+    // The store's side: a query in progress stops when asked to.
+    let mut store = SqliteStore::open(&env.db()).expect("open");
+    let query = QueueQuery {
+        search: Some("白".into()),
+        ..Default::default()
+    };
+    store.set_interrupt(Some(Box::new(|| true)));
+    let stopped = store.page(&query, 0, 50, now());
+    assert!(
+        matches!(&stopped, Err(e) if e.to_string().contains("interrupt")),
+        "{stopped:?}"
+    );
+    store.set_interrupt(None);
+    assert_eq!(store.page(&query, 0, 50, now()).expect("page").len(), 1);
 }

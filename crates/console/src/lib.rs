@@ -151,15 +151,13 @@ async fn event_loop(
             }
         }
     });
-    let (requests, worker_requests) = std::sync::mpsc::channel::<Request>();
     let (worker_tx, mut responses) = unbounded_channel::<Response>();
-    let worker = std::thread::spawn(move || {
-        let mut worker = Worker::new(review, worker_tx);
-        if let Some(p) = prober {
-            worker.set_prober(p);
-        }
-        worker.run(worker_requests)
-    });
+    let mut worker = Worker::new(review, worker_tx);
+    if let Some(p) = prober {
+        worker.set_prober(p);
+    }
+    let (requests, worker_requests) = worker.channel();
+    let worker = std::thread::spawn(move || worker.run(worker_requests));
 
     #[cfg(unix)]
     let (mut term, mut hangup, mut interrupt, mut quit) = {
@@ -275,12 +273,7 @@ impl Clicks {
     }
 }
 
-fn handle(
-    app: &mut App,
-    e: Event,
-    requests: &std::sync::mpsc::Sender<Request>,
-    clicks: &mut Clicks,
-) {
+fn handle(app: &mut App, e: Event, requests: &worker::Requests, clicks: &mut Clicks) {
     let out = match e {
         Event::Key(key) => {
             let _ = requests.send(Request::Active);
@@ -304,7 +297,7 @@ fn handle(
     send(requests, out);
 }
 
-fn send(requests: &std::sync::mpsc::Sender<Request>, out: Vec<Request>) {
+fn send(requests: &worker::Requests, out: Vec<Request>) {
     for r in out {
         let _ = requests.send(r);
     }
@@ -314,7 +307,7 @@ fn drain(
     app: &mut App,
     input: &mut UnboundedReceiver<Event>,
     responses: &mut UnboundedReceiver<Response>,
-    requests: &std::sync::mpsc::Sender<Request>,
+    requests: &worker::Requests,
     clicks: &mut Clicks,
 ) {
     loop {

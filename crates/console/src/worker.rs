@@ -3,6 +3,7 @@
 //! database for other reviewers' writes.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -165,8 +166,29 @@ pub enum Response {
     Tick(DateTime<FixedOffset>),
 }
 
+/// The console's end of the worker's requests. It remembers the newest window asked
+/// for, so that the worker can give up one a newer request has made useless (a search
+/// typed on: each keystroke is a new query) instead of finishing it first.
+#[derive(Clone)]
+pub struct Requests {
+    tx: Sender<Request>,
+    latest: Arc<AtomicU64>,
+}
+
+impl Requests {
+    /// Sends `request`; false when the worker has gone.
+    pub fn send(&self, request: Request) -> bool {
+        if let Request::Window { generation, .. } = &request {
+            self.latest.fetch_max(*generation, Ordering::SeqCst);
+        }
+        self.tx.send(request).is_ok()
+    }
+}
+
 pub struct Worker {
     review: Review,
+    /// The newest window's generation asked for (see [`Requests`]).
+    latest: Arc<AtomicU64>,
     out: UnboundedSender<Response>,
     open: Option<String>,
     claimed_at: Option<Instant>,
@@ -214,6 +236,7 @@ impl Worker {
         let data_version = review.data_version().unwrap_or_default();
         Worker {
             review,
+            latest: Arc::new(AtomicU64::new(0)),
             out,
             open: None,
             claimed_at: None,
@@ -223,6 +246,17 @@ impl Worker {
             draft: None,
             draft_written_at: None,
         }
+    }
+
+    /// A channel for this worker's requests: the console sends on the first, [`Worker::run`]
+    /// reads the second.
+    pub fn channel(&self) -> (Requests, Receiver<Request>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let requests = Requests {
+            tx,
+            latest: Arc::clone(&self.latest),
+        };
+        (requests, rx)
     }
 
     /// Serves requests until the console goes away.
@@ -308,15 +342,32 @@ impl Worker {
                 offset,
                 limit,
                 total_hint,
-            } => match window(&self.review, &query, offset, limit, total_hint) {
-                Ok((rows, total)) => self.send(Response::Window {
-                    generation,
-                    offset,
-                    rows,
-                    total,
-                }),
-                Err(e) => self.fail(e),
-            },
+            } => {
+                // Already superseded: not even started. Started: given up as soon as a
+                // newer window is asked for (SQLite's progress handler asks every
+                // hundred steps), and whatever it ended with is dropped.
+                let latest = Arc::clone(&self.latest);
+                let superseded = move || latest.load(Ordering::SeqCst) > generation;
+                if superseded() {
+                    return;
+                }
+                self.review
+                    .set_interrupt(Some(Box::new(superseded.clone())));
+                let answer = window(&self.review, &query, offset, limit, total_hint);
+                self.review.set_interrupt(None);
+                if superseded() {
+                    return;
+                }
+                match answer {
+                    Ok((rows, total)) => self.send(Response::Window {
+                        generation,
+                        offset,
+                        rows,
+                        total,
+                    }),
+                    Err(e) => self.fail(e),
+                }
+            }
             Request::Elsewhere { generation, query } => match self.review.page(&query, 0, 1) {
                 Ok(rows) => self.send(Response::Elsewhere {
                     generation,

@@ -455,6 +455,12 @@ impl Review {
     pub fn data_version(&self) -> ReviewResult<i64> {
         Ok(self.store.data_version()?)
     }
+
+    /// While set, a read in progress gives up as soon as `check` says it is no longer
+    /// wanted (see `Store::set_interrupt`); the caller drops what it then gets.
+    pub fn set_interrupt(&mut self, check: Option<Box<dyn FnMut() -> bool + Send>>) {
+        self.store.set_interrupt(check);
+    }
 }
 
 /// A digest of what the merchant submitted: the same content imported again is a no-op.

@@ -526,4 +526,12 @@ pub trait Store {
     fn draft(&self, reviewer: &str, id: &str) -> StoreResult<Option<shenhe_domain::drafts::Draft>>;
     /// Forgets `reviewer`'s draft for application `id` (none kept is no error).
     fn discard_draft(&mut self, reviewer: &str, id: &str) -> StoreResult<()>;
+
+    // ---- issue 13: search as you type ----
+    /// While set, a query in progress on this store gives up (with an error) as soon as
+    /// `check` returns true: the console's worker sets it around a window that a newer
+    /// keystroke may make useless. A store that cannot stop a query early ignores it.
+    fn set_interrupt(&mut self, check: Option<Box<dyn FnMut() -> bool + Send>>) {
+        let _ = check;
+    }
 }

@@ -18,6 +18,10 @@ pub struct QueueView {
     pub requested: Option<(u64, u64)>,
     /// Bumped whenever the query changes: older answers are dropped.
     pub generation: u64,
+    /// The rows on screen are an earlier query's, kept while a search typed on is
+    /// answered: its first answer replaces them, from the top (issue 13: typing never
+    /// blanks the queue into rows loading).
+    pub replacing: bool,
 }
 
 impl QueueView {
@@ -67,7 +71,23 @@ impl App {
         self.queue.selected = 0;
         self.queue.top = 0;
         self.queue.requested = None;
+        self.queue.replacing = false;
         self.ensure_window()
+    }
+
+    /// The search changed: a new query, whose first answer replaces the rows on screen
+    /// (which stay until then). The worker gives up the previous query's window if it is
+    /// still reading it.
+    pub(super) fn new_search(&mut self) -> Vec<Request> {
+        if self.queue.total.is_none() || self.queue.rows.is_empty() {
+            return self.new_query();
+        }
+        self.queue.generation += 1;
+        self.elsewhere = None;
+        self.follow = None;
+        self.queue.replacing = true;
+        let height = self.table_height();
+        self.request_window(0, height * (2 * WINDOW_MARGIN + 1), None)
     }
 
     /// The data changed underneath: fetch the same place again, keeping the selection.
@@ -194,7 +214,7 @@ impl App {
                 let before = self.search.value().to_string();
                 self.search.handle(request);
                 if self.search.value() != before {
-                    self.new_query()
+                    self.new_search()
                 } else {
                     Vec::new()
                 }
@@ -213,7 +233,7 @@ impl App {
                 if self.undo.last() == Some(&self.view()) {
                     self.undo.pop();
                 }
-                self.new_query()
+                self.new_search()
             }
             _ => Vec::new(),
         }

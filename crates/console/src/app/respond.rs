@@ -24,6 +24,10 @@ impl App {
                     return Vec::new();
                 }
                 self.queue.requested = None;
+                if std::mem::take(&mut self.queue.replacing) {
+                    self.queue.selected = 0;
+                    self.queue.top = 0;
+                }
                 self.queue.total = Some(total);
                 self.queue.start = offset;
                 self.queue.rows = rows;

@@ -481,6 +481,11 @@ impl Store for SqliteStore {
         drafts::discard(self, reviewer, id)
     }
 
+    fn set_interrupt(&mut self, check: Option<Box<dyn FnMut() -> bool + Send>>) {
+        // Asked every 100 virtual-machine steps (a microsecond or so of a query).
+        let _ = self.conn.progress_handler(100, check);
+    }
+
     fn delivery_clear_failures(&mut self, endpoint: &str) -> StoreResult<u64> {
         self.conn
             .execute(

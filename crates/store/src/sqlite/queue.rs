@@ -25,6 +25,31 @@ pub(super) fn page(
 }
 
 pub(super) fn count(conn: &Connection, query: &QueueQuery) -> StoreResult<u64> {
+    // The console's filters (states, overdue, due today, past the verification window)
+    // are what the kept counters count: no row is read (the first frame's total).
+    let plain = search_text(query).is_none()
+        && query.product.is_none()
+        && query.group.is_none()
+        && !query.failing;
+    if plain {
+        let all: Vec<State> = if query.states.is_empty() {
+            State::ALL.to_vec()
+        } else {
+            let mut states = query.states.clone();
+            states.sort_by_key(|s| s.id());
+            states.dedup();
+            states
+        };
+        let ids: Vec<&str> = all.iter().map(|s| s.id()).collect();
+        let (from, before) = (query.due_from.map(ts), query.due_before.map(ts));
+        match query.submitted_before {
+            None => return kept(conn, Kept::Due, &ids, from, before),
+            Some(cutoff) if from.is_none() && before.is_none() => {
+                return kept(conn, Kept::Submitted, &ids, None, Some(ts(cutoff)));
+            }
+            Some(_) => {}
+        }
+    }
     let (with, mut values) = hits_cte(query);
     let (filter, filter_values) = where_clause(query);
     values.extend(filter_values);
