@@ -113,6 +113,11 @@ impl Term {
         self.parser.process(chunk);
     }
 
+    /// The console's process id (for its CPU time).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.process_id()
+    }
+
     /// Writes `keys` to the terminal; returns the moment just before the write.
     pub fn send(&mut self, keys: &[u8]) -> Instant {
         let at = Instant::now();
