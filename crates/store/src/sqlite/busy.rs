@@ -72,6 +72,11 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// The error [`SqliteStore::immediate`] gives when the write lock stayed taken.
+pub(super) fn is_busy_error(e: &StoreError) -> bool {
+    matches!((e, busy_error()), (StoreError::Database(a), StoreError::Database(b)) if *a == b)
+}
+
 fn busy_error() -> StoreError {
     StoreError::Database(format!(
         "the database stayed busy for more than {} s (another shenhe is writing a long import?); nothing was written, try again",

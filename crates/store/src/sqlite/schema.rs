@@ -263,7 +263,27 @@ impl SqliteStore {
         if current == MIGRATIONS.len() as i64 {
             return Ok(());
         }
-        let tx = self.immediate()?;
+        // Another shenhe may be upgrading the file: schema 3 builds its search index and
+        // counters, tens of seconds on a million applications. Wait for it, as for a
+        // first bulk load, rather than fail after the usual busy timeout.
+        let started = std::time::Instant::now();
+        let tx = loop {
+            match self.immediate() {
+                Ok(tx) => break tx,
+                Err(e) if !super::busy::is_busy_error(&e) => return Err(e),
+                Err(e) => {
+                    let now: i64 = self
+                        .conn
+                        .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                    if now == MIGRATIONS.len() as i64 {
+                        return Ok(());
+                    }
+                    if started.elapsed() >= super::BULK_LOAD_WAIT {
+                        return Err(e);
+                    }
+                }
+            }
+        };
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let known = MIGRATIONS.len() as i64;
         if version > known {
