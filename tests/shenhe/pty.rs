@@ -276,6 +276,12 @@ impl Console {
             .expect("resize");
     }
 
+    /// How many bytes the console has written so far (`Finished::raw` from here on is
+    /// what it wrote after this moment).
+    pub fn raw_len(&self) -> usize {
+        self.output.lock().expect("lock").raw.len()
+    }
+
     pub fn pid(&self) -> i32 {
         self.child.process_id().expect("pid") as i32
     }

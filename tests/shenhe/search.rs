@@ -464,3 +464,60 @@ fn a_superseded_window_is_dropped_and_a_running_query_can_be_stopped() {
     store.set_interrupt(None);
     assert_eq!(store.page(&query, 0, 50, now()).expect("page").len(), 1);
 }
+
+/// The real console in a pty: typing a search narrows the queue key by key, and no
+/// frame it sends meanwhile has a row loading (the rows stay until the new ones come).
+#[test]
+fn typing_a_search_in_a_pty_never_shows_rows_loading() {
+    use crate::pty::{Console, Opts};
+
+    let env = Env::new();
+    env.import_records(&crate::common::long_queue(300));
+    let mut c = Console::start(
+        &env,
+        Opts {
+            lang: "zh_CN.UTF-8",
+            ..Default::default()
+        },
+    );
+    c.wait_footer("1/300");
+    let from = c.raw_len();
+    c.send("/");
+    // Ids M000–M299: one character, two, three, four.
+    for (typed, total) in [("M", 300usize), ("M0", 100), ("M01", 10), ("M012", 1)] {
+        c.send(&typed[typed.len() - 1..]);
+        c.wait_for(&format!("{typed}: {total} rows"), |rows| {
+            let ids: Vec<&str> = rows[2..rows.len() - 1]
+                .iter()
+                .filter_map(|r| {
+                    r.split_whitespace().find(|w| {
+                        w.len() == 4
+                            && w.starts_with('M')
+                            && w[1..].chars().all(|c| c.is_ascii_digit())
+                    })
+                })
+                .collect();
+            rows.last()
+                .is_some_and(|r| r.starts_with('/') && r.contains(typed))
+                && !ids.is_empty()
+                && ids.iter().all(|id| id.starts_with(typed))
+                && (total > 20 || ids.len() == total)
+        });
+    }
+    let shown = c.rows();
+    assert!(
+        shown.iter().any(|r| r.contains("M012")),
+        "{}",
+        shown.join("\n")
+    );
+    c.esc();
+    c.wait_footer("1/300");
+    c.send("q");
+    let finished = c.finish();
+    assert!(finished.status.success());
+    let typed = String::from_utf8_lossy(&finished.raw[from..]);
+    assert!(
+        !typed.contains("加载中"),
+        "a frame showed rows loading while typing: {typed:?}"
+    );
+}
