@@ -521,3 +521,47 @@ fn typing_a_search_in_a_pty_never_shows_rows_loading() {
         "a frame showed rows loading while typing: {typed:?}"
     );
 }
+
+/// `shenhe list --search`, the real binary: ids by their start in either case, two
+/// Chinese characters of a name, a Latin word of an address in another case; the queue's
+/// order kept.
+#[test]
+fn list_search_finds_ids_in_either_case_and_two_character_names() {
+    let env = Env::new();
+    let records = vec![
+        with(
+            record("SQ20261105000001"),
+            &[("/applicant/name", json!("上海华盛贸易有限公司"))],
+        ),
+        with(
+            record("SQ20261105000002"),
+            &[
+                ("/applicant/name", json!("北京锦聚科技有限公司")),
+                ("/website/url", json!("https://www.JinJu-Shop.com")),
+                ("/submitted_at", json!("2026-11-19T09:00:00+08:00")),
+            ],
+        ),
+        with(record("TB7"), &[("/applicant/name", json!("西安华盛"))]),
+    ];
+    env.import_records(&records);
+    let ids = |q: &str| -> Vec<String> {
+        env.json(&["list", "--search", q, "--json"])["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    // Submitted earlier, due earlier: 000002 first.
+    assert_eq!(
+        ids("sq2026110500000"),
+        ["SQ20261105000002", "SQ20261105000001"]
+    );
+    assert_eq!(ids("SQ20261105000001"), ["SQ20261105000001"]);
+    assert_eq!(ids("华盛"), ["SQ20261105000001", "TB7"]);
+    assert_eq!(ids("锦聚"), ["SQ20261105000002"]);
+    assert_eq!(ids("jinju-SHOP"), ["SQ20261105000002"]);
+    assert!(ids("锦聚华盛").is_empty());
+    // An id is found by its start, not by any part of it.
+    assert!(ids("1105000001").is_empty());
+}
