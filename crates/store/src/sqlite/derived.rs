@@ -27,7 +27,8 @@ use rusqlite::{Connection, params};
 use crate::StoreResult;
 use shenhe_domain::sortkey::merchant_key;
 
-/// The longest prefix of a merchant's name its pairs of characters are kept for.
+/// The longest prefix of a merchant's name its pairs of characters are kept for: more
+/// than the whole of any name the import accepts (`limits::NAME_CHARS`, 100).
 pub(super) const GRAM_POSITIONS: i64 = 512;
 
 /// How much FTS5 gathers in memory before it writes a segment (its default is 1 MiB):
