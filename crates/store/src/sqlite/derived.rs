@@ -15,6 +15,8 @@
 //! - `count_due` / `count_submitted`: how many applications each state has, by the hour
 //!   of their due time and of their submission. The header's counts add these up and
 //!   count through the index only inside the hour they split (see `queue::counts`).
+//!   An hour is `ts / 3600`: instants are after 2000 (the import refuses earlier
+//!   submissions), so SQLite's truncating `/` is the floor `queue::kept` computes.
 //! - `merchant_key` (a column): the pinyin sort key, computed in Rust
 //!   (`shenhe_domain::sortkey`) by the import, the one writer of names.
 //!
