@@ -308,7 +308,10 @@ fn first_frame(db: &Path) {
             queue.extend(app.apply(response));
         }
     }
-    let theme = Theme { color: true };
+    let theme = Theme {
+        color: true,
+        contrast: false,
+    };
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
     let draw = time(|| {
         ui::lay_out(&mut app, theme);
