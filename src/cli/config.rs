@@ -104,11 +104,15 @@ pub fn get() -> Config {
     load().cloned().unwrap_or_default()
 }
 
-/// The file at `path`: none there is the defaults; unreadable or bad is an error.
+/// The file at `path`: none there is the defaults; unreadable or bad is an error. A file
+/// this account cannot even see (a HOME whose directories it may not enter, as for a
+/// service account run with another's HOME) is no file: it cannot be this account's.
 pub fn read(path: &Path) -> Result<Config, ConfigError> {
+    if std::fs::metadata(path).is_err() {
+        return Ok(Config::default());
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
         Err(e) => {
             return Err(ConfigError {
                 file: path.to_path_buf(),

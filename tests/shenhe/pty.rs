@@ -437,6 +437,12 @@ pub(crate) fn assert_restored(done: &Finished, how: &str) {
         (true, true),
         "{how}: raw mode left on (canonical, echo)"
     );
+    if let Some(on) = rfind(raw, b"\x1b[?1000h") {
+        assert!(
+            rfind(raw, b"\x1b[?1000l").is_some_and(|off| off > on),
+            "{how}: mouse capture left on"
+        );
+    }
 }
 
 /// The control sequences of the output, which must all be CSI, and the text between them.

@@ -247,6 +247,11 @@ fn a_bad_config_file_names_its_line_and_stops_every_command() {
     }
     std::fs::remove_file(env.path("config/shenhe/config.toml")).expect("remove");
     assert_eq!(env.state_of("SQ0001"), "pending_review");
+    // There but unreadable (a directory here; root reads any file): said, not skipped.
+    std::fs::create_dir(env.path("config/shenhe/config.toml")).expect("mkdir");
+    let err = env.fails(&["list"]);
+    assert!(err.contains("config.toml: cannot read"), "{err}");
+    std::fs::remove_dir(env.path("config/shenhe/config.toml")).expect("rmdir");
     write_config(&env, "mouse = yes\n");
     // A relative XDG_CONFIG_HOME is ignored (the XDG spec): the bad file there is not read.
     let out = env
