@@ -4,6 +4,7 @@
 //! and nothing else decides.
 
 mod approval;
+mod assign;
 pub mod clock;
 mod decide;
 pub mod delivery;
@@ -15,6 +16,7 @@ mod integration;
 pub mod probe;
 pub mod queue;
 mod roles;
+pub mod stats;
 pub mod test_pause;
 #[cfg(test)]
 mod tests;

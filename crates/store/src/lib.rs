@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod sqlite;
+pub mod stats;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -19,6 +20,7 @@ pub use shenhe_domain::probe::ProbeRecord;
 use shenhe_domain::state::State;
 
 pub use audit::{AuditEntry, NewAuditEntry};
+pub use stats::{DecisionRow, NewAssignment, SavedView, StatsBounds, StatsSnapshot};
 
 /// An application as stored: what the merchant submitted plus where it stands.
 #[derive(Debug, Clone)]
@@ -105,6 +107,8 @@ pub struct QueueQuery {
     pub failing: bool,
     /// Substring of the merchant name, id, url or account.
     pub search: Option<String>,
+    /// Only those assigned to this reviewer (issue 14).
+    pub assigned_to: Option<String>,
     pub sort: SortKey,
     pub descending: bool,
 }
@@ -524,4 +528,32 @@ pub trait Store {
     fn draft(&self, reviewer: &str, id: &str) -> StoreResult<Option<shenhe_domain::drafts::Draft>>;
     /// Forgets `reviewer`'s draft for application `id` (none kept is no error).
     fn discard_draft(&mut self, reviewer: &str, id: &str) -> StoreResult<()>;
+    // ---- statistics, assignment, saved views (issue 14: the lead's console) ----
+
+    /// The queue now, counted on the whole database: states, due times, the 15-day
+    /// window, the orders under review by due time, and intake per day.
+    fn stats_snapshot(&self, bounds: &StatsBounds) -> StoreResult<StatsSnapshot>;
+    /// The decisions (audit entries `approve`, `return`, `expire`) at or after `since`
+    /// and before `until`, oldest first, each handed to `visit` until it returns false.
+    fn decisions(
+        &self,
+        since: DateTime<FixedOffset>,
+        until: Option<DateTime<FixedOffset>>,
+        visit: &mut dyn FnMut(DecisionRow) -> bool,
+    ) -> StoreResult<()>;
+    /// Assigns each application to its reviewer with its audit entry and its event, all
+    /// in ONE transaction ([`StoreError::NotFound`] for an unknown id: nothing written).
+    fn assign(&mut self, assignments: &[NewAssignment]) -> StoreResult<u64>;
+    /// The reviewer `id` is assigned to, if any.
+    fn assignee(&self, id: &str) -> StoreResult<Option<String>>;
+    /// A reviewer's saved views of the queue, by position.
+    fn saved_views(&self, reviewer: &str) -> StoreResult<Vec<SavedView>>;
+    /// Saves a view under `name` (replacing one of that name, at the end if new), or
+    /// removes it when `filter` is None.
+    fn put_saved_view(
+        &mut self,
+        reviewer: &str,
+        name: &str,
+        filter: Option<&str>,
+    ) -> StoreResult<()>;
 }

@@ -122,6 +122,10 @@ fn where_clause(q: &QueueQuery) -> (String, Vec<rusqlite::types::Value>) {
     if q.failing {
         clauses.push("a.failed > 0".into());
     }
+    if let Some(reviewer) = &q.assigned_to {
+        clauses.push("a.id IN (SELECT application_id FROM assignments WHERE reviewer = ?)".into());
+        values.push(Value::Text(reviewer.clone()));
+    }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!(
             "%{}%",

@@ -182,6 +182,27 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (reviewer, application_id)
     ) WITHOUT ROWID;
     "#,
+    // 4 (the lead's console, issue 14): who an application is assigned to (its history is
+    // in the audit trail, action `assign`); each reviewer's saved views of the queue; and
+    // the audit trail by action and time, for statistics and exports of decisions.
+    r#"
+    CREATE TABLE assignments (
+        application_id TEXT PRIMARY KEY,
+        reviewer TEXT NOT NULL,
+        assigned_at TEXT NOT NULL,
+        assigned_by TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX assignments_reviewer ON assignments(reviewer, application_id);
+    CREATE TABLE saved_views (
+        reviewer TEXT NOT NULL,
+        name TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        filter TEXT NOT NULL,
+        PRIMARY KEY (reviewer, name)
+    ) WITHOUT ROWID;
+    -- (Also in SECONDARY_INDEXES; a new database has it from step 1 already.)
+    CREATE INDEX IF NOT EXISTS audit_action_at ON audit(action, at);
+    "#,
 ];
 
 /// The secondary indexes (of schema version 1, and the account's products of version 2):
@@ -210,6 +231,11 @@ pub(super) const SECONDARY_INDEXES: &[(&str, &str)] = &[
     (
         "audit_application",
         "CREATE INDEX audit_application ON audit(application_id, seq)",
+    ),
+    // (issue 14) Decisions by action and time: statistics and exports read a period.
+    (
+        "audit_action_at",
+        "CREATE INDEX audit_action_at ON audit(action, at)",
     ),
 ];
 
