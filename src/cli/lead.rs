@@ -270,11 +270,16 @@ pub const CSV_HEADER: [&str; 15] = [
 /// A cell of applicant or reviewer text: display-safe (no terminal controls), and never
 /// read by a spreadsheet as a formula (a leading `=`, `+`, `-` or `@` gets a `'`).
 fn cell(text: &str) -> String {
-    let safe = display_safe(text);
+    // Line by line: a line break is the message's own, and CSV quotes it.
+    let safe = text
+        .split('\n')
+        .map(|line| display_safe(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
     if safe.starts_with(['=', '+', '-', '@']) {
         format!("'{safe}")
     } else {
-        safe.into_owned()
+        safe
     }
 }
 

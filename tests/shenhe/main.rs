@@ -19,6 +19,7 @@ mod hostile;
 mod import;
 mod integration;
 mod layers;
+mod lead;
 mod lifecycle;
 mod probe;
 mod pty;

@@ -1,0 +1,491 @@
+//! The lead's console (issue 14) through the real binary: `shenhe stats` on crafted data
+//! whose every figure is known, `shenhe export decisions` read back through a CSV
+//! parser, and `shenhe assign` (leads only, all or nothing, an audit entry and an event
+//! each, and `audit verify` still agreeing).
+
+use std::process::Output;
+
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+/// `shenhe args…` as `reviewer` at `now`.
+fn run_at(env: &Env, now: &str, reviewer: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = env.command();
+    cmd.env("SHENHE_NOW", now);
+    if let Some(r) = reviewer {
+        cmd.env("SHENHE_REVIEWER", r);
+    }
+    cmd.args(args).output().expect("run shenhe")
+}
+
+fn ok_at(env: &Env, now: &str, reviewer: Option<&str>, args: &[&str]) -> String {
+    let out = run_at(env, now, reviewer, args);
+    assert!(
+        out.status.success(),
+        "{reviewer:?} at {now}: shenhe {args:?} failed: {}",
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+fn import_at(env: &Env, now: &str, name: &str, records: &[Value]) {
+    let file = env.path(name);
+    write_ndjson(&file, records);
+    ok_at(
+        env,
+        now,
+        None,
+        &["import", file.to_str().expect("utf-8 path")],
+    );
+}
+
+fn verified(id: &str, submitted_at: &str) -> Value {
+    with(record(id), &[("/submitted_at", json!(submitted_at))])
+}
+
+fn unverified(id: &str, submitted_at: &str) -> Value {
+    with(
+        record(id),
+        &[
+            ("/applicant/verified", json!(false)),
+            ("/submitted_at", json!(submitted_at)),
+        ],
+    )
+}
+
+/// A week and a day of a small team, every figure known (NOW is Tuesday 24 November
+/// 2026, 10:00):
+/// - Monday 16th 09:00: A1, A2, A3 (reviewable at once) and V1 (unverified, submitted
+///   1 November: past its window) arrive.
+/// - Tuesday 17th 09:00: lina approves A1, 24 business hours after (in time).
+/// - Friday 20th 08:00: zhao returns A2 (icp_missing), 95 business hours after; it was
+///   due Thursday 19th: late.
+/// - Friday 20th 09:00: B1, B2 (reviewable at once, due Wednesday 25th: tomorrow), B3
+///   (submitted Thursday 19th, due Tuesday 24th: today) and V2 (unverified, inside its
+///   window) arrive.
+/// - Tuesday 24th 08:00: C1 (submitted Monday 23rd, due Thursday 26th) and C2 (submitted
+///   Saturday 21st, due Wednesday 25th: tomorrow) arrive.
+/// - Tuesday 24th 09:30: lina returns B1 (icp_missing, website_not_built), 15 + 24 + 9.5
+///   = 48.5 business hours after (in time).
+/// - Tuesday 24th 09:40: zhao expires V1.
+fn team_week() -> Env {
+    let env = Env::new();
+    let lead = whoami();
+    ok_at(
+        &env,
+        "2026-11-16T08:00:00+08:00",
+        Some(&lead),
+        &["reviewers", "add", "lina"],
+    );
+    ok_at(
+        &env,
+        "2026-11-16T08:00:00+08:00",
+        Some(&lead),
+        &["reviewers", "add", "zhao"],
+    );
+    import_at(
+        &env,
+        "2026-11-16T09:00:00+08:00",
+        "monday.ndjson",
+        &[
+            verified("A1", "2026-11-16T09:00:00+08:00"),
+            verified("A2", "2026-11-16T09:00:00+08:00"),
+            verified("A3", "2026-11-16T09:00:00+08:00"),
+            unverified("V1", "2026-11-01T09:00:00+08:00"),
+        ],
+    );
+    ok_at(
+        &env,
+        "2026-11-17T09:00:00+08:00",
+        Some("lina"),
+        &["approve", "A1"],
+    );
+    ok_at(
+        &env,
+        "2026-11-20T08:00:00+08:00",
+        Some("zhao"),
+        &[
+            "return",
+            "A2",
+            "--reason",
+            "icp_missing",
+            "--message",
+            "=请补充ICP备案号，\"首页\"底部\n谢谢",
+        ],
+    );
+    import_at(
+        &env,
+        "2026-11-20T09:00:00+08:00",
+        "friday.ndjson",
+        &[
+            verified("B1", "2026-11-20T09:00:00+08:00"),
+            verified("B2", "2026-11-20T09:00:00+08:00"),
+            verified("B3", "2026-11-19T10:00:00+08:00"),
+            unverified("V2", "2026-11-20T09:00:00+08:00"),
+        ],
+    );
+    import_at(
+        &env,
+        "2026-11-24T08:00:00+08:00",
+        "tuesday.ndjson",
+        &[
+            verified("C1", "2026-11-23T10:00:00+08:00"),
+            verified("C2", "2026-11-21T10:00:00+08:00"),
+        ],
+    );
+    ok_at(
+        &env,
+        "2026-11-24T09:30:00+08:00",
+        Some("lina"),
+        &[
+            "return",
+            "B1",
+            "--reason",
+            "icp_missing",
+            "--reason",
+            "website_not_built",
+        ],
+    );
+    ok_at(
+        &env,
+        "2026-11-24T09:40:00+08:00",
+        Some("zhao"),
+        &["expire", "V1"],
+    );
+    env
+}
+
+#[test]
+fn stats_count_every_figure_of_a_known_week() {
+    let env = team_week();
+    let s = env.json(&["stats", "--json"]);
+    assert_eq!(s["since"], "2026-10-26", "the last 30 days by default");
+    assert_eq!(
+        s["queue"],
+        json!({
+            "pending_review": 5, "overdue": 1, "due_today": 1, "due_tomorrow": 2,
+            "awaiting_second_approval": 0, "pending_verification": 1,
+            "verification_in_window": 1, "verification_lapsed": 0
+        })
+    );
+    // A3 waited 6 business days (17th to 24th), B3 3, B2 and C2 (Saturday) 2, C1 1.
+    assert_eq!(
+        s["waiting_age"],
+        json!([
+            {"business_days": 1, "count": 1},
+            {"business_days": 2, "count": 2},
+            {"business_days": 3, "count": 1},
+            {"business_days": 6, "count": 1}
+        ])
+    );
+    assert_eq!(s["sla"]["decided"], 3);
+    assert_eq!(s["sla"]["within_sla"], 2);
+    assert_eq!(
+        s["sla"]["weeks"],
+        json!([
+            {"week_start": "2026-11-16", "decided": 2, "within_sla": 1, "share": 0.5},
+            {"week_start": "2026-11-23", "decided": 1, "within_sla": 1, "share": 1.0}
+        ])
+    );
+    assert_eq!(
+        s["time_to_decision"],
+        json!({"decided": 3, "median_business_hours": 48.5, "p90_business_hours": 95.0})
+    );
+    let lina = &s["decisions_by_reviewer"]["lina"];
+    assert_eq!(
+        (&lina["approved"], &lina["returned"], &lina["expired"]),
+        (&json!(1), &json!(1), &json!(0))
+    );
+    assert_eq!(lina["return_rate"], 0.5);
+    assert_eq!(
+        lina["today"],
+        json!({"approved": 0, "returned": 1, "expired": 0})
+    );
+    assert_eq!(
+        lina["this_week"],
+        json!({"approved": 0, "returned": 1, "expired": 0})
+    );
+    let zhao = &s["decisions_by_reviewer"]["zhao"];
+    assert_eq!(
+        (&zhao["approved"], &zhao["returned"], &zhao["expired"]),
+        (&json!(0), &json!(1), &json!(1))
+    );
+    assert_eq!(zhao["return_rate"], 1.0);
+    assert_eq!(zhao["today"]["expired"], 1);
+    assert_eq!(
+        s["decisions_by_reviewer"].as_object().map(|o| o.len()),
+        Some(2),
+        "only those who decided: {}",
+        s["decisions_by_reviewer"]
+    );
+    assert_eq!(
+        s["return_reasons"],
+        json!([{"code": "icp_missing", "count": 2}, {"code": "website_not_built", "count": 1}])
+    );
+    let daily = s["daily"].as_array().expect("daily");
+    assert_eq!(daily.len(), 30);
+    assert_eq!(daily[29]["date"], "2026-11-24");
+    let day = |date: &str| {
+        daily
+            .iter()
+            .find(|d| d["date"] == date)
+            .unwrap_or_else(|| panic!("no {date}"))
+            .clone()
+    };
+    assert_eq!(
+        day("2026-11-16"),
+        json!({"date": "2026-11-16", "intake": 4, "approved": 0, "returned": 0, "expired": 0})
+    );
+    assert_eq!(day("2026-11-17")["approved"], 1);
+    assert_eq!(
+        day("2026-11-20"),
+        json!({"date": "2026-11-20", "intake": 4, "approved": 0, "returned": 1, "expired": 0})
+    );
+    assert_eq!(
+        day("2026-11-24"),
+        json!({"date": "2026-11-24", "intake": 2, "approved": 0, "returned": 1, "expired": 1})
+    );
+    let total: u64 = daily
+        .iter()
+        .map(|d| d["intake"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(total, 10);
+
+    // A period from Friday: A1's approval (Tuesday) is out of it, A2's return is in.
+    let s = env.json(&["stats", "--since", "2026-11-20", "--json"]);
+    assert_eq!(s["since"], "2026-11-20");
+    assert_eq!(s["decisions_by_reviewer"]["lina"]["approved"], 0);
+    assert_eq!(s["decisions_by_reviewer"]["lina"]["returned"], 1);
+    assert_eq!(
+        (&s["sla"]["decided"], &s["sla"]["within_sla"]),
+        (&json!(2), &json!(1))
+    );
+    assert_eq!(s["time_to_decision"]["median_business_hours"], 48.5);
+    // The queue now does not depend on the period.
+    assert_eq!(s["queue"]["pending_review"], 5);
+
+    // The text says the same figures.
+    let text = env.ok(&["stats"]);
+    assert!(
+        text.contains("Within 3 business days: 2 of 3 (67%)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("median 48.5 business h, 90th percentile 95.0 business h"),
+        "{text}"
+    );
+    assert!(text.contains("ICP备案") || text.contains("ICP"), "{text}");
+}
+
+#[test]
+fn stats_refuse_a_bad_or_future_date_naming_the_flag() {
+    let env = Env::new();
+    let err = env.fails(&["stats", "--since", "yesterday"]);
+    assert!(
+        err.contains("--since") && err.contains("YYYY-MM-DD"),
+        "{err}"
+    );
+    let err = env.fails(&["stats", "--since", "2026-12-01"]);
+    assert!(
+        err.contains("--since") && err.contains("after today"),
+        "{err}"
+    );
+    // An empty database has figures too: zeros, and no shares.
+    let s = env.json(&["stats", "--json"]);
+    assert_eq!(s["queue"]["pending_review"], 0);
+    assert_eq!(s["sla"]["share"], Value::Null);
+    assert_eq!(s["time_to_decision"]["median_business_hours"], Value::Null);
+}
+
+#[test]
+fn the_decisions_export_round_trips_through_a_csv_parser() {
+    let env = team_week();
+    let out = env
+        .command()
+        .args([
+            "export",
+            "decisions",
+            "--since",
+            "2026-11-16",
+            "--until",
+            "2026-11-20",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        out.stdout.starts_with("\u{feff}".as_bytes()),
+        "UTF-8 with a byte-order mark"
+    );
+    let mut reader = csv::Reader::from_reader(&out.stdout[3..]);
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header[0], "seq");
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let rows: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<Result<_, _>>()
+        .expect("every record parses");
+    assert_eq!(
+        rows.len(),
+        2,
+        "A1's approval and A2's return, not Tuesday's"
+    );
+    let a1 = &rows[0];
+    assert_eq!(&a1[col("application_id")], "A1");
+    assert_eq!(&a1[col("reviewer")], "lina");
+    assert_eq!(&a1[col("action")], "approve");
+    assert_eq!(&a1[col("merchant")], "杭州云栖科技有限公司");
+    assert_eq!(&a1[col("reviewable_at")], "2026-11-16T09:00:00+08:00");
+    assert_eq!(&a1[col("decided_at")], "2026-11-17T09:00:00+08:00");
+    assert_eq!(&a1[col("business_hours")], "24.0");
+    assert_eq!(&a1[col("within_sla")], "true");
+    let a2 = &rows[1];
+    assert_eq!(&a2[col("application_id")], "A2");
+    assert_eq!(&a2[col("reviewer")], "zhao");
+    assert_eq!(&a2[col("reasons")], "icp_missing");
+    // Commas, quotes and a line break come back whole; a leading `=` is not a formula.
+    assert_eq!(&a2[col("message")], "'=请补充ICP备案号，\"首页\"底部\n谢谢");
+    assert_eq!(&a2[col("business_hours")], "95.0");
+    assert_eq!(&a2[col("within_sla")], "false");
+
+    // JSON: the same decisions, the whole period.
+    let all = env.json(&[
+        "export",
+        "decisions",
+        "--since",
+        "2026-11-01",
+        "--format",
+        "json",
+    ]);
+    let all = all.as_array().expect("an array");
+    let ids: Vec<&str> = all
+        .iter()
+        .map(|d| d["application_id"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(ids, ["A1", "A2", "B1", "V1"]);
+    assert_eq!(
+        all[2]["reasons"],
+        json!(["icp_missing", "website_not_built"])
+    );
+    assert_eq!(all[2]["business_hours"], 48.5);
+    assert_eq!(all[3]["action"], "expire");
+    assert_eq!(all[3]["within_sla"], Value::Null, "an expiry is no review");
+
+    let err = env.fails(&[
+        "export",
+        "decisions",
+        "--since",
+        "2026-11-20",
+        "--until",
+        "2026-11-19",
+    ]);
+    assert!(
+        err.contains("--until") && err.contains("before --since"),
+        "{err}"
+    );
+    let err = env.fails(&["export", "decisions", "--since", "20.11.2026"]);
+    assert!(
+        err.contains("--since") && err.contains("YYYY-MM-DD"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_lead_assigns_all_or_nothing_with_an_entry_and_an_event_each() {
+    let env = team_week();
+    let lead = whoami();
+    let before = count_rows(&env.db(), "audit");
+    // Not a lead: refused, nothing written.
+    let out = run_at(&env, NOW, Some("lina"), &["assign", "A3", "--to", "lina"]);
+    assert_user_error(&out, &["assign"]);
+    assert!(stderr(&out).contains("only a lead"), "{}", stderr(&out));
+    // An unknown reviewer, a decided application: refused, nothing written (A3 neither).
+    let out = run_at(&env, NOW, Some(&lead), &["assign", "A3", "--to", "nobody"]);
+    assert!(
+        stderr(&out).contains("no reviewer named `nobody`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_at(
+        &env,
+        NOW,
+        Some(&lead),
+        &["assign", "A3", "A1", "--to", "lina"],
+    );
+    assert_user_error(&out, &["assign"]);
+    assert!(
+        stderr(&out)
+            .contains("A1 is pending_integration: only an open application can be assigned"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run_at(
+        &env,
+        NOW,
+        Some(&lead),
+        &["assign", "A3", "NOPE", "--to", "lina"],
+    );
+    assert!(stderr(&out).contains("NOPE"), "{}", stderr(&out));
+    assert_eq!(count_rows(&env.db(), "audit"), before);
+    assert_eq!(count_rows(&env.db(), "assignments"), 0);
+
+    let out = ok_at(
+        &env,
+        NOW,
+        Some(&lead),
+        &["assign", "A3", "B2", "--to", "lina"],
+    );
+    assert!(out.contains("A3: assigned to lina"), "{out}");
+    let out = ok_at(&env, NOW, Some(&lead), &["assign", "B2", "--to", "zhao"]);
+    assert!(out.contains("B2: assigned to zhao (was lina)"), "{out}");
+    assert_eq!(count_rows(&env.db(), "audit"), before + 3);
+
+    let mine = |who: &str| -> Vec<String> {
+        let out = ok_at(&env, NOW, Some(who), &["list", "--mine", "--json"]);
+        let v: Value = serde_json::from_str(&out).expect("json");
+        v["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(mine("lina"), ["A3"]);
+    assert_eq!(mine("zhao"), ["B2"]);
+    let assigned = env.json(&["list", "--assigned", "lina", "--json"]);
+    assert_eq!(assigned["total"], 1);
+
+    let events: Vec<Value> = env
+        .ok(&["events"])
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("event"))
+        .filter(|e: &Value| e["type"] == "application.assigned")
+        .collect();
+    assert_eq!(events.len(), 3);
+    let last = &events[2];
+    assert_eq!(last["application_id"], "B2");
+    assert_eq!(last["state"], "pending_review");
+    assert_eq!(last["previous_state"], "pending_review");
+    assert_eq!(last["actor"], lead.as_str());
+    assert_eq!(
+        last["data"],
+        json!({"assignee": "zhao", "previous_assignee": "lina"})
+    );
+
+    let history = env.json(&["history", "B2", "--json"]);
+    let entries = history.as_array().expect("entries");
+    let last = entries.last().expect("entry");
+    assert_eq!(last["action"], "assign");
+    assert_eq!(last["detail"], "to zhao (was lina)");
+    // An assignment changes no state and no version: a decision read before it still
+    // goes through, and the trail still agrees with the applications and events.
+    assert_eq!(env.state_of("B2"), "pending_review");
+    let verify = env.ok(&["audit", "verify"]);
+    assert!(verify.contains("agree"), "{verify}");
+}
