@@ -654,6 +654,7 @@ fn help_lists_every_binding_the_keymap_handles() {
         Mode::JudgeList,
         Mode::JudgeText,
         Mode::Help,
+        Mode::Stats,
     ];
     let mut codes: Vec<KeyCode> = (' '..='~').map(KeyCode::Char).collect();
     codes.extend([

@@ -272,7 +272,7 @@ fn stats_count_every_figure_of_a_known_week() {
         "{text}"
     );
     assert!(
-        text.contains("median 48.5 business h, 90th percentile 95.0 business h"),
+        text.contains("median 48.5 business h, 90th pct 95.0 business h"),
         "{text}"
     );
     assert!(text.contains("ICP备案") || text.contains("ICP"), "{text}");
@@ -488,4 +488,40 @@ fn a_lead_assigns_all_or_nothing_with_an_entry_and_an_event_each() {
     assert_eq!(env.state_of("B2"), "pending_review");
     let verify = env.ok(&["audit", "verify"]);
     assert!(verify.contains("agree"), "{verify}");
+}
+
+/// `t` from the queue: the statistics of the known week, at 80×24 and 160×45, in Chinese
+/// and English (snapshots), and Esc goes back to the queue.
+#[test]
+fn the_statistics_screen_in_both_languages_at_two_sizes() {
+    use ratatui::crossterm::event::KeyCode;
+    use shenhe::console::app::Screen;
+    use shenhe::present::Lang;
+
+    for (lang, tag) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
+        for (w, h) in [(80u16, 24u16), (160, 45)] {
+            let mut harness = crate::console::Harness::on(team_week(), "lina", lang, w, h);
+            harness.press(KeyCode::Char('t'));
+            assert_eq!(harness.app.screen, Screen::Stats);
+            let screen = harness.text();
+            let pending = lang.pick("待审核", "pending review");
+            assert!(
+                screen
+                    .lines()
+                    .any(|l| l.contains(pending) && l.contains(" 5│")),
+                "{tag} {w}x{h}: the queue now\n{screen}"
+            );
+            assert!(
+                screen.contains("67%"),
+                "{tag} {w}x{h}: the promise\n{screen}"
+            );
+            assert!(
+                screen.contains("lina") && screen.contains("zhao"),
+                "{screen}"
+            );
+            insta::assert_snapshot!(format!("stats_{tag}_{w}x{h}"), screen);
+            harness.press(KeyCode::Esc);
+            assert_eq!(harness.app.screen, Screen::Queue);
+        }
+    }
 }

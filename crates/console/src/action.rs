@@ -62,4 +62,8 @@ pub enum Action {
     Help,
     /// Any key on the help screen.
     CloseHelp,
+    /// t in the queue: the lead's statistics (issue 14).
+    Stats,
+    /// r on the statistics: count again.
+    Refresh,
 }

@@ -22,6 +22,8 @@ pub enum Mode {
     JudgeList,
     JudgeText,
     Help,
+    /// The lead's statistics (issue 14).
+    Stats,
 }
 
 /// One key as the keymap knows it: a code, with or without Ctrl.
@@ -209,8 +211,30 @@ static QUEUE: &[Binding] = &[
         presses: &[(code(KeyCode::Esc), Action::Back)],
         what: |k| k.undo,
     },
+    Binding {
+        presses: &[(k('t'), Action::Stats)],
+        what: |k| k.stats,
+    },
     // Rare, and for leads only: last, so that the footer keeps the daily keys.
     REOPEN,
+];
+
+static STATS: &[Binding] = &[
+    Binding {
+        presses: &[
+            (code(KeyCode::Esc), Action::Back),
+            (k('q'), Action::Back),
+            (k('t'), Action::Back),
+            (k('h'), Action::Back),
+            (code(KeyCode::Left), Action::Back),
+        ],
+        what: |k| k.back,
+    },
+    Binding {
+        presses: &[(k('r'), Action::Refresh)],
+        what: |k| k.refresh,
+    },
+    HELP,
 ];
 
 static DETAIL: &[Binding] = &[
@@ -444,6 +468,7 @@ pub fn keymap(mode: Mode) -> &'static [Binding] {
         Mode::ReturnReasons => RETURN_REASONS,
         Mode::JudgeList => JUDGE_LIST,
         Mode::Help => &[],
+        Mode::Stats => STATS,
     }
 }
 

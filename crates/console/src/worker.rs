@@ -103,6 +103,8 @@ pub enum Request {
     DiscardDraft {
         id: String,
     },
+    /// The lead's statistics (issue 14), counted on the whole database.
+    Stats,
 }
 
 /// How often a draft being typed is written: every keystroke would wake every other
@@ -158,6 +160,7 @@ pub enum Response {
     Changed,
     /// The clock moved on (counts of overdue and due today change with it).
     Tick(DateTime<FixedOffset>),
+    Stats(Box<shenhe_review::stats::Stats>),
 }
 
 pub struct Worker {
@@ -317,6 +320,10 @@ impl Worker {
                     generation,
                     row: rows.into_iter().next(),
                 }),
+                Err(e) => self.fail(e),
+            },
+            Request::Stats => match self.review.stats(None) {
+                Ok(s) => self.send(Response::Stats(Box::new(s))),
                 Err(e) => self.fail(e),
             },
             Request::Counts => {

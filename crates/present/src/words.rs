@@ -154,6 +154,10 @@ pub struct KeyHelp {
     pub pick_letter: &'static str,
     pub copy_id: &'static str,
     pub copy_url: &'static str,
+    /// t in the queue: the lead's statistics (issue 14).
+    pub stats: &'static str,
+    /// r on the statistics: counted again.
+    pub refresh: &'static str,
 }
 
 pub static UI_ZH: Ui = Ui {
@@ -298,6 +302,8 @@ pub static UI_ZH: Ui = Ui {
         pick_letter: "按字母直接选择",
         copy_id: "复制订单号",
         copy_url: "复制网址",
+        stats: "统计",
+        refresh: "刷新",
     },
 };
 
@@ -443,5 +449,7 @@ pub static UI_EN: Ui = Ui {
         pick_letter: "choose by its letter",
         copy_id: "copy the id",
         copy_url: "copy the website address",
+        stats: "statistics",
+        refresh: "refresh",
     },
 };

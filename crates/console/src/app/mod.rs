@@ -6,6 +6,7 @@ mod dialogs;
 mod drafts;
 mod queue;
 mod respond;
+mod stats;
 
 use std::sync::Arc;
 
@@ -35,6 +36,8 @@ const WINDOW_MARGIN: u64 = 2;
 pub enum Screen {
     Queue,
     Detail,
+    /// The lead's statistics (issue 14).
+    Stats,
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +125,8 @@ pub struct App {
     follow: Option<String>,
     /// The open dialog's text as last sent to be kept (app/drafts.rs).
     kept_draft: Option<(String, shenhe_domain::drafts::Draft)>,
+    /// The lead's statistics, as last counted (issue 14); None until they arrive.
+    pub stats: Option<Box<shenhe_review::stats::Stats>>,
 }
 
 /// What the detail's length depends on: when none of it changed, neither did the length.
@@ -181,6 +186,7 @@ impl App {
             elsewhere: None,
             peeking: None,
             clipboard: None,
+            stats: None,
         }
     }
 
@@ -205,6 +211,7 @@ impl App {
             Overlay::None => match self.screen {
                 Screen::Queue => Mode::Queue,
                 Screen::Detail => Mode::Detail,
+                Screen::Stats => Mode::Stats,
             },
         }
     }
@@ -335,6 +342,7 @@ impl App {
                 requests
             }
             (Mode::Detail, action) => self.detail_action(action),
+            (Mode::Stats, action) => self.stats_action(action),
         }
     }
 

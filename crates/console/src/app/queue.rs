@@ -184,6 +184,7 @@ impl App {
             Action::Return => self.begin(Pending::Return),
             Action::Expire => self.begin(Pending::Expire),
             Action::Reopen => self.begin(Pending::Reopen),
+            Action::Stats => self.open_stats(),
             _ => Vec::new(),
         }
     }

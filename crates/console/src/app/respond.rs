@@ -175,9 +175,23 @@ impl App {
                 self.error(error_message(self.lang, &e));
                 Vec::new()
             }
+            Response::Stats(stats) => {
+                self.stats = Some(stats);
+                if self
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| s.text == self.lang.stats().loading)
+                {
+                    self.status = None;
+                }
+                Vec::new()
+            }
             Response::Changed => {
                 let mut requests = self.reload_window();
                 requests.push(Request::Counts);
+                if self.screen == Screen::Stats {
+                    requests.push(Request::Stats);
+                }
                 if (self.screen == Screen::Detail || self.side_by_side())
                     && let Some(view) = &self.detail
                 {

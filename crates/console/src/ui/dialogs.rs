@@ -120,6 +120,7 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
     let under = match app.screen {
         crate::app::Screen::Queue => keys::Mode::Queue,
         crate::app::Screen::Detail => keys::Mode::Detail,
+        crate::app::Screen::Stats => keys::Mode::Stats,
     };
     let bindings = keys::bindings(under, &app.ui.key_help);
     let markers = app.ui.markers;

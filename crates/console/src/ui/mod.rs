@@ -4,6 +4,7 @@
 mod detail;
 mod dialogs;
 mod queue;
+mod stats;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -150,6 +151,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         }
         Screen::Queue => queue::draw(frame, app, theme, area),
         Screen::Detail => detail::draw(frame, app, theme),
+        Screen::Stats => stats::draw(frame, app, theme),
     }
     match &app.overlay {
         Overlay::None => {}
