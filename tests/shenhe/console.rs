@@ -655,6 +655,7 @@ fn help_lists_every_binding_the_keymap_handles() {
         Mode::JudgeText,
         Mode::Help,
         Mode::Stats,
+        Mode::Bulk,
     ];
     let mut codes: Vec<KeyCode> = (' '..='~').map(KeyCode::Char).collect();
     codes.extend([

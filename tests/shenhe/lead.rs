@@ -525,3 +525,94 @@ fn the_statistics_screen_in_both_languages_at_two_sizes() {
         }
     }
 }
+
+/// Marks and bulk actions through the real console in a pseudo-terminal: `V` … `V` marks
+/// a range and the header counts it; `X` shows what it will expire and what it skips and
+/// why, and does it only on Enter, one audit entry each; Space marks, `A` assigns the
+/// marked to the reviewer chosen in the dialog.
+#[test]
+fn pty_bulk_expire_and_assign_show_their_plan_first() {
+    use crate::pty::{Console, ENTER, Opts, assert_restored, history, quit};
+
+    let mut records = crate::console::queue_records();
+    records.push(unverified("SQ0006", "2026-11-20T09:00:00+08:00"));
+    let env = Env::new();
+    env.import_records(&records);
+    env.ok(&["reviewers", "add", "lina"]);
+    let lead = whoami();
+    let mut c = Console::start(
+        &env,
+        Opts {
+            reviewer: &lead,
+            ..Opts::default()
+        },
+    );
+    c.wait_footer("1/6");
+    c.send("V");
+    c.wait_text("marking from");
+    c.send("G");
+    c.wait_footer("6/6");
+    c.send("V");
+    c.wait_for("six marked in the header", |rows| {
+        rows.first().is_some_and(|r| r.contains("6 marked"))
+    });
+    let audit_before = count_rows(&env.db(), "audit");
+    c.send("X");
+    let rows = c.wait_text("expire 1 past their 15-day window");
+    let screen = rows.join("\n");
+    assert!(
+        screen.contains("skip 4: not pending verification"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("skip 1: still inside the 15-day window"),
+        "{screen}"
+    );
+    assert_eq!(
+        count_rows(&env.db(), "audit"),
+        audit_before,
+        "nothing is done before Enter"
+    );
+    c.send(ENTER);
+    c.wait_text("expired 1, skipped 5");
+    assert_eq!(env.state_of("SQ0004"), "cancelled");
+    assert_eq!(env.state_of("SQ0006"), "pending_verification");
+    let last = history(&env, "SQ0004").pop().expect("an entry");
+    assert_eq!(
+        (&last["action"], &last["actor"]),
+        (&json!("expire"), &json!(lead.as_str()))
+    );
+    assert_eq!(count_rows(&env.db(), "audit"), audit_before + 1);
+    c.wait_for(
+        "the marks gone and the expired one out of the queue",
+        |rows| {
+            rows.first().is_some_and(|r| !r.contains("marked"))
+                && !rows.iter().any(|r| r.contains("SQ0004"))
+        },
+    );
+
+    // Space marks the first two; A assigns them to the reviewer chosen with j/k.
+    c.send("g");
+    c.wait_footer("1/5");
+    c.send(" ");
+    c.send(" ");
+    c.wait_for("two marked", |rows| {
+        rows.first().is_some_and(|r| r.contains("2 marked"))
+    });
+    c.send("A");
+    let rows = c.wait_text("assign 2 to");
+    if !rows.iter().any(|r| r.contains("assign 2 to lina")) {
+        c.send("j");
+        c.wait_text("assign 2 to lina");
+    }
+    c.send(ENTER);
+    c.wait_text("assigned 2, skipped 0");
+    let assigned = env.json(&["list", "--assigned", "lina", "--json"]);
+    assert_eq!(assigned["total"], 2, "{assigned}");
+    for row in assigned["rows"].as_array().expect("rows") {
+        let id = row["id"].as_str().expect("id");
+        let last = history(&env, id).pop().expect("an entry");
+        assert_eq!(last["action"], "assign", "{id}");
+    }
+    assert_restored(&quit(c), "q");
+}

@@ -66,4 +66,12 @@ pub enum Action {
     Stats,
     /// r on the statistics: count again.
     Refresh,
+    /// Space in the queue: mark or unmark the selected application (issue 14).
+    Mark,
+    /// V in the queue: start a range, then mark from there to the selection.
+    MarkRange,
+    /// A in the queue: assign the marked (or the selected) to a reviewer (leads).
+    BulkAssign,
+    /// X in the queue: expire the marked (or the selected) past their window.
+    BulkExpire,
 }

@@ -24,6 +24,8 @@ pub enum Mode {
     Help,
     /// The lead's statistics (issue 14).
     Stats,
+    /// A bulk action's dialog: what it will do, and (assign) to whom.
+    Bulk,
 }
 
 /// One key as the keymap knows it: a code, with or without Ctrl.
@@ -215,8 +217,35 @@ static QUEUE: &[Binding] = &[
         presses: &[(k('t'), Action::Stats)],
         what: |k| k.stats,
     },
+    Binding {
+        presses: &[(k(' '), Action::Mark), (k('V'), Action::MarkRange)],
+        what: |k| k.mark,
+    },
+    Binding {
+        presses: &[(k('A'), Action::BulkAssign), (k('X'), Action::BulkExpire)],
+        what: |k| k.bulk_assign,
+    },
     // Rare, and for leads only: last, so that the footer keeps the daily keys.
     REOPEN,
+];
+
+static BULK: &[Binding] = &[
+    Binding {
+        presses: &[
+            (code(KeyCode::Enter), Action::Confirm),
+            (k('y'), Action::Confirm),
+        ],
+        what: |k| k.confirm,
+    },
+    MOVE,
+    Binding {
+        presses: &[
+            (code(KeyCode::Esc), Action::Back),
+            (k('n'), Action::Back),
+            (k('q'), Action::Back),
+        ],
+        what: |k| k.cancel,
+    },
 ];
 
 static STATS: &[Binding] = &[
@@ -469,6 +498,7 @@ pub fn keymap(mode: Mode) -> &'static [Binding] {
         Mode::JudgeList => JUDGE_LIST,
         Mode::Help => &[],
         Mode::Stats => STATS,
+        Mode::Bulk => BULK,
     }
 }
 

@@ -105,6 +105,16 @@ pub enum Request {
     },
     /// The lead's statistics (issue 14), counted on the whole database.
     Stats,
+    /// What a bulk action would do to these applications (nothing is written).
+    PlanBulk {
+        kind: shenhe_review::bulk::BulkKind,
+        ids: Vec<String>,
+    },
+    /// Carry a shown plan out: assign to `to`, or expire.
+    Bulk {
+        plan: shenhe_review::bulk::BulkPlan,
+        to: Option<String>,
+    },
 }
 
 /// How often a draft being typed is written: every keystroke would wake every other
@@ -161,6 +171,12 @@ pub enum Response {
     /// The clock moved on (counts of overdue and due today change with it).
     Tick(DateTime<FixedOffset>),
     Stats(Box<shenhe_review::stats::Stats>),
+    /// A bulk action's plan, with the reviewers it may assign to.
+    BulkPlan {
+        plan: shenhe_review::bulk::BulkPlan,
+        reviewers: Vec<String>,
+    },
+    BulkDone(shenhe_review::bulk::BulkDone),
 }
 
 pub struct Worker {
@@ -322,6 +338,26 @@ impl Worker {
                 }),
                 Err(e) => self.fail(e),
             },
+            Request::PlanBulk { kind, ids } => {
+                let reviewers = match self.review.reviewers() {
+                    Ok(r) => r.into_iter().map(|r| r.name).collect(),
+                    Err(e) => return self.fail(e),
+                };
+                match self.review.plan_bulk(kind, &ids) {
+                    Ok(plan) => self.send(Response::BulkPlan { plan, reviewers }),
+                    Err(e) => self.fail(e),
+                }
+            }
+            Request::Bulk { plan, to } => {
+                let done = match &to {
+                    Some(to) => self.review.bulk_assign(&plan, to),
+                    None => self.review.bulk_expire(&plan),
+                };
+                match done {
+                    Ok(done) => self.send(Response::BulkDone(done)),
+                    Err(e) => self.fail(e),
+                }
+            }
             Request::Stats => match self.review.stats(None) {
                 Ok(s) => self.send(Response::Stats(Box::new(s))),
                 Err(e) => self.fail(e),

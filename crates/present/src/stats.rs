@@ -150,3 +150,115 @@ impl Lang {
             .unwrap_or(code)
     }
 }
+
+impl Lang {
+    /// The queue header: how many applications are marked.
+    pub fn marked(self, n: usize) -> String {
+        match self {
+            Lang::Zh => format!("已标记 {n}"),
+            Lang::En => format!("{n} marked"),
+        }
+    }
+
+    /// `V` pressed once: where the range starts.
+    pub fn range_from(self, id: &str) -> String {
+        match self {
+            Lang::Zh => format!("从 {id} 开始标记：移动到终点后再按 V"),
+            Lang::En => format!("marking from {id}: move to the other end and press V again"),
+        }
+    }
+
+    /// The bulk dialog's title.
+    pub fn bulk_title(self, kind: shenhe_review::bulk::BulkKind) -> &'static str {
+        use shenhe_review::bulk::BulkKind;
+        match kind {
+            BulkKind::Assign => self.pick("批量分配", "Assign the marked"),
+            BulkKind::Expire => self.pick("批量取消订单", "Expire the marked"),
+        }
+    }
+
+    /// What a bulk action will do, a line each: what it acts on, then each reason for
+    /// skipping with how many.
+    pub fn bulk_plan(self, plan: &shenhe_review::bulk::BulkPlan, to: Option<&str>) -> Vec<String> {
+        use shenhe_review::bulk::BulkKind;
+        let n = plan.act.len();
+        let mut lines = vec![match (self, plan.kind) {
+            (Lang::Zh, BulkKind::Assign) => {
+                format!("将 {n} 个申请分配给 {}", to.unwrap_or("…"))
+            }
+            (Lang::En, BulkKind::Assign) => {
+                format!("assign {n} to {}", to.unwrap_or("…"))
+            }
+            (Lang::Zh, BulkKind::Expire) => {
+                format!("取消 {n} 个超过15天认证期的订单（每个一条审计记录）")
+            }
+            (Lang::En, BulkKind::Expire) => {
+                format!("expire {n} past their 15-day window (one audit entry each)")
+            }
+        }];
+        let [not_open, not_waiting, inside, gone] = plan.skip_counts();
+        let reasons = [
+            (not_open, self.pick("已处理", "already decided")),
+            (
+                not_waiting,
+                self.pick("不是待认证", "not pending verification"),
+            ),
+            (
+                inside,
+                self.pick("仍在15天认证期内", "still inside the 15-day window"),
+            ),
+            (gone, self.pick("已不存在", "no longer there")),
+        ];
+        for (count, why) in reasons {
+            if count > 0 {
+                lines.push(match self {
+                    Lang::Zh => format!("跳过 {count} 个：{why}"),
+                    Lang::En => format!("skip {count}: {why}"),
+                });
+            }
+        }
+        lines
+    }
+
+    /// The keys of the bulk dialog.
+    pub fn bulk_hint(self, kind: shenhe_review::bulk::BulkKind) -> &'static str {
+        use shenhe_review::bulk::BulkKind;
+        match kind {
+            BulkKind::Assign => self.pick(
+                "Enter 确认   j/k 选择审核员   Esc 取消",
+                "Enter do it   j/k choose the reviewer   Esc cancel",
+            ),
+            BulkKind::Expire => self.pick("Enter 确认   Esc 取消", "Enter do it   Esc cancel"),
+        }
+    }
+
+    /// What a bulk action did.
+    pub fn bulk_done(self, done: &shenhe_review::bulk::BulkDone) -> String {
+        use shenhe_review::bulk::BulkKind;
+        let what = match (self, done.kind) {
+            (Lang::Zh, BulkKind::Assign) => format!("已分配 {} 个", done.done),
+            (Lang::En, BulkKind::Assign) => format!("assigned {}", done.done),
+            (Lang::Zh, BulkKind::Expire) => format!("已取消 {} 个", done.done),
+            (Lang::En, BulkKind::Expire) => format!("expired {}", done.done),
+        };
+        let mut text = match self {
+            Lang::Zh => format!("{what}，跳过 {} 个", done.skipped),
+            Lang::En => format!("{what}, skipped {}", done.skipped),
+        };
+        if let Some((id, e)) = done.failed.first() {
+            text.push_str(&match self {
+                Lang::Zh => format!(
+                    "，失败 {} 个（{id}：{}）",
+                    done.failed.len(),
+                    crate::error_message(self, e)
+                ),
+                Lang::En => format!(
+                    ", failed {} ({id}: {})",
+                    done.failed.len(),
+                    crate::error_message(self, e)
+                ),
+            });
+        }
+        text
+    }
+}

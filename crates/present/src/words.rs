@@ -158,6 +158,10 @@ pub struct KeyHelp {
     pub stats: &'static str,
     /// r on the statistics: counted again.
     pub refresh: &'static str,
+    /// Space / V in the queue: marks, one or a range (issue 14).
+    pub mark: &'static str,
+    /// A / X in the queue: assign or expire the marked.
+    pub bulk_assign: &'static str,
 }
 
 pub static UI_ZH: Ui = Ui {
@@ -304,6 +308,8 @@ pub static UI_ZH: Ui = Ui {
         copy_url: "复制网址",
         stats: "统计",
         refresh: "刷新",
+        mark: "标记一个 / 一段",
+        bulk_assign: "分配 / 取消已标记的",
     },
 };
 
@@ -451,5 +457,7 @@ pub static UI_EN: Ui = Ui {
         copy_url: "copy the website address",
         stats: "statistics",
         refresh: "refresh",
+        mark: "mark one / a range",
+        bulk_assign: "assign / expire the marked",
     },
 };

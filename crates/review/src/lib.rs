@@ -5,6 +5,7 @@
 
 mod approval;
 mod assign;
+pub mod bulk;
 pub mod clock;
 mod decide;
 pub mod delivery;

@@ -6,7 +6,7 @@ mod dialogs;
 mod drafts;
 mod queue;
 mod respond;
-mod stats;
+pub mod stats;
 
 use std::sync::Arc;
 
@@ -44,10 +44,14 @@ pub enum Screen {
 pub enum Overlay {
     None,
     Help,
-    Filter { cursor: usize },
+    Filter {
+        cursor: usize,
+    },
     Confirm(Confirm),
     Return(ReturnDialog),
     Judge(JudgeDialog),
+    /// A bulk action's plan, shown before anything is done (issue 14).
+    Bulk(stats::BulkDialog),
 }
 
 /// What the queue shows: a filter, a sort and a search.
@@ -127,6 +131,10 @@ pub struct App {
     kept_draft: Option<(String, shenhe_domain::drafts::Draft)>,
     /// The lead's statistics, as last counted (issue 14); None until they arrive.
     pub stats: Option<Box<shenhe_review::stats::Stats>>,
+    /// Marked applications, by id (Space, V), for a bulk action.
+    pub marks: std::collections::BTreeSet<String>,
+    /// Where `V` started a range, by index in the queue.
+    pub mark_anchor: Option<u64>,
 }
 
 /// What the detail's length depends on: when none of it changed, neither did the length.
@@ -187,6 +195,8 @@ impl App {
             peeking: None,
             clipboard: None,
             stats: None,
+            marks: Default::default(),
+            mark_anchor: None,
         }
     }
 
@@ -207,6 +217,7 @@ impl App {
             Overlay::Return(_) => Mode::ReturnText,
             Overlay::Judge(j) if j.note_focused => Mode::JudgeText,
             Overlay::Judge(_) => Mode::JudgeList,
+            Overlay::Bulk(_) => Mode::Bulk,
             Overlay::None if self.searching => Mode::Search,
             Overlay::None => match self.screen {
                 Screen::Queue => Mode::Queue,
@@ -343,6 +354,7 @@ impl App {
             }
             (Mode::Detail, action) => self.detail_action(action),
             (Mode::Stats, action) => self.stats_action(action),
+            (Mode::Bulk, action) => self.bulk_action(action),
         }
     }
 

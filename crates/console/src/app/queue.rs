@@ -139,12 +139,18 @@ impl App {
                 }
                 _ => self.open_selected(None),
             },
-            // One change undone at a time: the search, the filter or the sort, the last first.
+            // One change undone at a time: the search, the filter or the sort, the last
+            // first (marks stay, as tags do across views); with nothing left to undo, the
+            // marks go.
             Action::Back => {
                 let previous = match self.undo.pop() {
                     Some(view) => view,
                     None if self.view() != View::default() => View::default(),
-                    None => return Vec::new(),
+                    None => {
+                        self.marks.clear();
+                        self.mark_anchor = None;
+                        return Vec::new();
+                    }
                 };
                 self.restore_view(previous)
             }
@@ -185,6 +191,10 @@ impl App {
             Action::Expire => self.begin(Pending::Expire),
             Action::Reopen => self.begin(Pending::Reopen),
             Action::Stats => self.open_stats(),
+            Action::Mark => self.mark(),
+            Action::MarkRange => self.mark_range(),
+            Action::BulkAssign => self.plan_bulk(shenhe_review::bulk::BulkKind::Assign),
+            Action::BulkExpire => self.plan_bulk(shenhe_review::bulk::BulkKind::Expire),
             _ => Vec::new(),
         }
     }

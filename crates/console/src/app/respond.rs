@@ -175,6 +175,19 @@ impl App {
                 self.error(error_message(self.lang, &e));
                 Vec::new()
             }
+            Response::BulkPlan { plan, reviewers } => self.show_bulk(plan, reviewers),
+            Response::BulkDone(done) => {
+                self.marks.clear();
+                self.mark_anchor = None;
+                let failed = !done.failed.is_empty();
+                self.status = Some(Status {
+                    text: self.lang.bulk_done(&done),
+                    error: failed,
+                });
+                let mut requests = self.reload_window();
+                requests.push(Request::Counts);
+                requests
+            }
             Response::Stats(stats) => {
                 self.stats = Some(stats);
                 if self

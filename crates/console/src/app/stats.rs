@@ -26,3 +26,127 @@ impl App {
         }
     }
 }
+
+/// A bulk action's plan on screen: what it will do, what it skips, and for an
+/// assignment, the reviewer chosen (j/k).
+#[derive(Debug, Clone)]
+pub struct BulkDialog {
+    pub plan: shenhe_review::bulk::BulkPlan,
+    pub reviewers: Vec<String>,
+    pub cursor: usize,
+}
+
+impl BulkDialog {
+    /// The reviewer an assignment goes to.
+    pub fn assignee(&self) -> Option<&str> {
+        match self.plan.kind {
+            shenhe_review::bulk::BulkKind::Assign => {
+                self.reviewers.get(self.cursor).map(String::as_str)
+            }
+            shenhe_review::bulk::BulkKind::Expire => None,
+        }
+    }
+}
+
+impl App {
+    /// Space: marks (or unmarks) the selected application and moves down.
+    pub(super) fn mark(&mut self) -> Vec<Request> {
+        let Some(id) = self.queue.selected_row().map(|r| r.id.clone()) else {
+            return Vec::new();
+        };
+        if !self.marks.remove(&id) {
+            self.marks.insert(id);
+        }
+        self.move_by(1)
+    }
+
+    /// V: the first press starts a range at the selection; the second marks every row
+    /// from there to the selection (the rows on hand: the screen and two on each side).
+    pub(super) fn mark_range(&mut self) -> Vec<Request> {
+        let here = self.queue.selected;
+        match self.mark_anchor.take() {
+            None => {
+                if let Some(row) = self.queue.selected_row() {
+                    self.status = Some(Status {
+                        text: self.lang.range_from(&row.id),
+                        error: false,
+                    });
+                    self.mark_anchor = Some(here);
+                }
+            }
+            Some(anchor) => {
+                for index in anchor.min(here)..=anchor.max(here) {
+                    if let Some(row) = self.queue.row(index) {
+                        self.marks.insert(row.id.clone());
+                    }
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// A or X: asks the worker what the action would do to the marked (or, with none
+    /// marked, the selected) application; the dialog shows it before anything is done.
+    pub(super) fn plan_bulk(&mut self, kind: shenhe_review::bulk::BulkKind) -> Vec<Request> {
+        if kind == shenhe_review::bulk::BulkKind::Assign && !self.lead {
+            self.error(error_message(
+                self.lang,
+                &ReviewError::NotLead {
+                    actor: self.actor.clone(),
+                },
+            ));
+            return Vec::new();
+        }
+        let ids: Vec<String> = if self.marks.is_empty() {
+            self.queue
+                .selected_row()
+                .map(|r| vec![r.id.clone()])
+                .unwrap_or_default()
+        } else {
+            self.marks.iter().cloned().collect()
+        };
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        vec![Request::PlanBulk { kind, ids }]
+    }
+
+    pub(super) fn show_bulk(
+        &mut self,
+        plan: shenhe_review::bulk::BulkPlan,
+        reviewers: Vec<String>,
+    ) -> Vec<Request> {
+        // The reviewer's own name first: the usual assignment is "to me".
+        let cursor = reviewers.iter().position(|r| *r == self.actor).unwrap_or(0);
+        self.overlay = Overlay::Bulk(BulkDialog {
+            plan,
+            reviewers,
+            cursor,
+        });
+        Vec::new()
+    }
+
+    pub(super) fn bulk_action(&mut self, action: Action) -> Vec<Request> {
+        let Overlay::Bulk(dialog) = &mut self.overlay else {
+            return Vec::new();
+        };
+        let count = dialog.reviewers.len().max(1);
+        match action {
+            Action::Down => dialog.cursor = super::dialogs::wrap(dialog.cursor, 1, count),
+            Action::Up => dialog.cursor = super::dialogs::wrap(dialog.cursor, -1, count),
+            Action::Back => self.overlay = Overlay::None,
+            Action::Confirm => {
+                let to = dialog.assignee().map(str::to_string);
+                let plan = dialog.plan.clone();
+                let assign = plan.kind == shenhe_review::bulk::BulkKind::Assign;
+                self.overlay = Overlay::None;
+                if assign && to.is_none() {
+                    return Vec::new();
+                }
+                return vec![Request::Bulk { plan, to }];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}

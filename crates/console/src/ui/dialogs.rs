@@ -458,3 +458,50 @@ pub fn judge(frame: &mut Frame, app: &App, theme: Theme, dialog: &JudgeDialog) {
         Line::styled(fit(ui.judge_hint, text_width), theme.dim()),
     );
 }
+
+/// A bulk action's plan (issue 14): what it will do and what it skips, and for an
+/// assignment the reviewers to choose from; Enter does it, Esc does nothing.
+pub fn bulk(frame: &mut Frame, app: &App, theme: Theme, dialog: &crate::app::stats::BulkDialog) {
+    use shenhe_review::bulk::BulkKind;
+    let w = 64u16;
+    let text_width = w as usize - 4;
+    let mut lines: Vec<Line> = app
+        .lang
+        .bulk_plan(&dialog.plan, dialog.assignee())
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let style = if i == 0 { theme.title() } else { theme.warn() };
+            Line::styled(fit(&text, text_width), style)
+        })
+        .collect();
+    if dialog.plan.kind == BulkKind::Assign {
+        lines.push(Line::raw(""));
+        let room = (frame.area().height as usize)
+            .saturating_sub(lines.len() + 6)
+            .max(1);
+        let first = dialog.cursor.saturating_sub(room - 1);
+        for (i, name) in dialog.reviewers.iter().enumerate().skip(first).take(room) {
+            let text = fit(
+                &format!("  {}", shenhe_domain::text::display_safe(name)),
+                text_width,
+            );
+            lines.push(if i == dialog.cursor {
+                Line::styled(pad(&text, text_width), theme.selected())
+            } else {
+                Line::raw(text)
+            });
+        }
+    }
+    let h = lines.len() as u16 + 4;
+    let inner = popup(frame, app.lang.bulk_title(dialog.plan.kind), w, h, theme);
+    for (i, line) in lines.into_iter().enumerate() {
+        put(frame, inner, i as u16, line);
+    }
+    put(
+        frame,
+        inner,
+        inner.height.saturating_sub(1),
+        Line::styled(app.lang.bulk_hint(dialog.plan.kind), theme.dim()),
+    );
+}

@@ -160,6 +160,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Overlay::Confirm(c) => dialogs::confirm(frame, app, theme, c),
         Overlay::Return(r) => dialogs::return_dialog(frame, app, theme, r),
         Overlay::Judge(j) => dialogs::judge(frame, app, theme, j),
+        Overlay::Bulk(b) => dialogs::bulk(frame, app, theme, b),
     }
 }
 

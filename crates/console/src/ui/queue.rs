@@ -208,6 +208,17 @@ fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
         }
         None => spans.push(Span::styled(format!(" {}", ui.loading), theme.dim())),
     }
+    // Marks first after the title: the counts may be cut on a narrow terminal, the
+    // number of applications a bulk action would take must not.
+    if !app.marks.is_empty() {
+        spans.insert(
+            1,
+            Span::styled(
+                format!(" ✓{} ·", app.lang.marked(app.marks.len())),
+                theme.warn(),
+            ),
+        );
+    }
     if app.delivery.failing() {
         spans.push(Span::styled(
             format!("  {}", ui.delivery_failing),
@@ -343,7 +354,12 @@ fn row_line<'a>(
             Column::Reviewer => (pad(claimed.unwrap_or(""), *w), theme.dim()),
         };
         spans.push(Span::styled(text, style));
-        spans.push(Span::raw(" "));
+        // A marked row (Space, V) says so between its marker and its id.
+        if *column == Column::Marker && app.marks.contains(&row.id) {
+            spans.push(Span::styled("✓", theme.warn()));
+        } else {
+            spans.push(Span::raw(" "));
+        }
     }
     Line::from(spans)
 }
