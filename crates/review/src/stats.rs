@@ -390,6 +390,7 @@ impl Review {
         self.store.decisions(
             calendar::start_of_day(read_from(now, since)),
             None,
+            false,
             &mut |row| {
                 decisions.push(row);
                 true
@@ -415,7 +416,7 @@ impl Review {
         let cal = &self.policy.calendar;
         let until = until.map(|u| calendar::start_of_day(u + Duration::days(1)));
         self.store
-            .decisions(calendar::start_of_day(since), until, &mut |row| {
+            .decisions(calendar::start_of_day(since), until, true, &mut |row| {
                 let start = clock_start(&row);
                 let measured = start.filter(|_| row.action != "expire");
                 visit(ExportedDecision {

@@ -535,10 +535,13 @@ pub trait Store {
     fn stats_snapshot(&self, bounds: &StatsBounds) -> StoreResult<StatsSnapshot>;
     /// The decisions (audit entries `approve`, `return`, `expire`) at or after `since`
     /// and before `until`, oldest first, each handed to `visit` until it returns false.
+    /// `full`: with the application's merchant and product and the entry's message and
+    /// note (an export); without, they are None (statistics need none of them).
     fn decisions(
         &self,
         since: DateTime<FixedOffset>,
         until: Option<DateTime<FixedOffset>>,
+        full: bool,
         visit: &mut dyn FnMut(DecisionRow) -> bool,
     ) -> StoreResult<()>;
     /// Assigns each application to its reviewer with its audit entry and its event, all

@@ -502,9 +502,10 @@ impl Store for SqliteStore {
         &self,
         since: DateTime<FixedOffset>,
         until: Option<DateTime<FixedOffset>>,
+        full: bool,
         visit: &mut dyn FnMut(DecisionRow) -> bool,
     ) -> StoreResult<()> {
-        stats::decisions(&self.conn, since, until, visit)
+        stats::decisions(&self.conn, since, until, full, visit)
     }
 
     fn assign(&mut self, assignments: &[NewAssignment]) -> StoreResult<u64> {

@@ -3,7 +3,7 @@
 //! index: the queue's from `applications_state_due` and `applications_state_submitted`,
 //! intake and decisions from `audit_action_at` (schema 3).
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
@@ -24,14 +24,12 @@ fn one(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> StoreResu
 }
 
 pub(super) fn snapshot(conn: &Connection, b: &StatsBounds) -> StoreResult<StatsSnapshot> {
-    let by_state = "SELECT count(*) FROM applications WHERE state = ?";
-    // One state at a time: each count is one range of the (state, due_ts, id) index.
-    let due_between =
-        "SELECT count(*) FROM applications WHERE state = ?1 AND due_ts >= ?2 AND due_ts <= ?3";
     let mut s = StatsSnapshot {
-        pending_review: one(conn, by_state, &[&"pending_review"])?,
-        second_approval: one(conn, by_state, &[&"pending_second_approval"])?,
-        pending_verification: one(conn, by_state, &[&"pending_verification"])?,
+        pending_verification: one(
+            conn,
+            "SELECT count(*) FROM applications WHERE state = 'pending_verification'",
+            &[],
+        )?,
         verification_lapsed: one(
             conn,
             "SELECT count(*) FROM applications WHERE state = 'pending_verification' AND submitted_ts < ?",
@@ -39,51 +37,60 @@ pub(super) fn snapshot(conn: &Connection, b: &StatsBounds) -> StoreResult<StatsS
         )?,
         ..StatsSnapshot::default()
     };
+    // One walk of the (state, due_ts, id) index a state, grouped by due time (the end of
+    // a day: few values); every count of what is under review is summed from it.
     let mut by_due: std::collections::BTreeMap<i64, u64> = Default::default();
     for state in UNDER_REVIEW {
-        s.overdue += one(conn, due_between, &[&state, &i64::MIN, &(ts(b.now) - 1)])?;
-        s.due_today += one(
-            conn,
-            due_between,
-            &[&state, &ts(b.now), &ts(b.end_of_today)],
-        )?;
-        s.due_tomorrow += one(
-            conn,
-            due_between,
-            &[&state, &(ts(b.end_of_today) + 1), &ts(b.end_of_tomorrow)],
-        )?;
         let mut stmt = conn.prepare_cached(
             "SELECT due_ts, count(*) FROM applications WHERE state = ? GROUP BY due_ts ORDER BY due_ts",
         )?;
         let rows = stmt.query_map([state], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
             let (due, n) = row?;
-            *by_due.entry(due).or_default() += n as u64;
+            let n = n as u64;
+            *by_due.entry(due).or_default() += n;
+            if state == "pending_review" {
+                s.pending_review += n;
+            } else {
+                s.second_approval += n;
+            }
+        }
+    }
+    let (now, today, tomorrow) = (ts(b.now), ts(b.end_of_today), ts(b.end_of_tomorrow));
+    for (&due, &n) in &by_due {
+        if due < now {
+            s.overdue += n;
+        } else if due <= today {
+            s.due_today += n;
+        } else if due <= tomorrow {
+            s.due_tomorrow += n;
         }
     }
     s.waiting_by_due = by_due
         .into_iter()
         .map(|(due, n)| (from_ts(due), n))
         .collect();
-    // Audit times are RFC 3339 in China time (the clock's), so their first ten
-    // characters are the China day, and text order is time order.
-    let since = b.intake_since.with_timezone(&china()).to_rfc3339();
-    let mut by_day: std::collections::BTreeMap<NaiveDate, u64> = Default::default();
-    for action in ["submit", "resubmit"] {
-        let mut stmt = conn.prepare_cached(
-            "SELECT substr(at, 1, 10), count(*) FROM audit WHERE action = ? AND at >= ? GROUP BY 1",
-        )?;
-        let rows = stmt.query_map(params![action, since], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (day, n) = row?;
-            let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
-                .map_err(|e| StoreError::Schema(format!("bad audit time `{day}`: {e}")))?;
-            *by_day.entry(day).or_default() += n as u64;
+    // Intake a day: a range of the (action, at) index a day and action. Audit times are
+    // RFC 3339 in China time (the clock's), so text order is time order.
+    let mut day = b.intake_since.with_timezone(&china()).date_naive();
+    let last = b.now.with_timezone(&china()).date_naive();
+    while day <= last {
+        let next = day.succ_opt().expect("dates stay far from chrono's limits");
+        let from = shenhe_domain::calendar::start_of_day(day).to_rfc3339();
+        let to = shenhe_domain::calendar::start_of_day(next).to_rfc3339();
+        let mut n = 0;
+        for action in ["submit", "resubmit"] {
+            n += one(
+                conn,
+                "SELECT count(*) FROM audit WHERE action = ?1 AND at >= ?2 AND at < ?3",
+                &[&action, &from, &to],
+            )?;
         }
+        if n > 0 {
+            s.intake_by_day.push((day, n));
+        }
+        day = next;
     }
-    s.intake_by_day = by_day.into_iter().collect();
     Ok(s)
 }
 
@@ -91,6 +98,7 @@ pub(super) fn decisions(
     conn: &Connection,
     since: DateTime<FixedOffset>,
     until: Option<DateTime<FixedOffset>>,
+    full: bool,
     visit: &mut dyn FnMut(DecisionRow) -> bool,
 ) -> StoreResult<()> {
     let since = since.with_timezone(&china()).to_rfc3339();
@@ -99,19 +107,23 @@ pub(super) fn decisions(
         || "9".to_string(),
         |u| u.with_timezone(&china()).to_rfc3339(),
     );
-    let mut stmt = conn.prepare_cached(
-        "SELECT d.seq, d.application_id, d.revision, d.at, d.actor, d.action, d.from_state,
-                d.to_state, d.reasons, d.message, d.note, a.merchant, a.product,
-                CASE WHEN a.revision = d.revision THEN a.reviewable_at END,
-                (SELECT b.at FROM audit b
-                  WHERE b.application_id = d.application_id AND b.seq < d.seq
-                    AND b.to_state = 'pending_review'
-                    AND b.action IN ('submit', 'resubmit', 'verified', 'reopen')
-                  ORDER BY b.seq DESC LIMIT 1)
-         FROM audit d LEFT JOIN applications a ON a.id = d.application_id
-         WHERE d.action IN ('approve', 'return', 'expire') AND d.at >= ?1 AND d.at < ?2
-         ORDER BY d.seq",
-    )?;
+    // The kept decisions (schema 3's decision_facts), in time order from their primary
+    // key; an export adds the application's merchant and product and the entry's texts.
+    let sql = if full {
+        "SELECT f.seq, f.application_id, f.revision, f.at, f.actor, f.action, f.from_state,
+                f.to_state, f.reasons, d.message, d.note, a.merchant, a.product,
+                f.reviewable_at, f.entered_queue_at
+         FROM decision_facts f JOIN audit d ON d.seq = f.seq
+              LEFT JOIN applications a ON a.id = f.application_id
+         WHERE f.at >= ?1 AND f.at < ?2 ORDER BY f.at, f.seq"
+    } else {
+        "SELECT f.seq, f.application_id, f.revision, f.at, f.actor, f.action, f.from_state,
+                f.to_state, f.reasons, NULL, NULL, NULL, NULL,
+                f.reviewable_at, f.entered_queue_at
+         FROM decision_facts f
+         WHERE f.at >= ?1 AND f.at < ?2 ORDER BY f.at, f.seq"
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params![since, until])?;
     while let Some(r) = rows.next()? {
         let at: String = r.get(3)?;
