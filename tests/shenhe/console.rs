@@ -656,6 +656,7 @@ fn help_lists_every_binding_the_keymap_handles() {
         Mode::Help,
         Mode::Stats,
         Mode::Bulk,
+        Mode::ViewName,
     ];
     let mut codes: Vec<KeyCode> = (' '..='~').map(KeyCode::Char).collect();
     codes.extend([

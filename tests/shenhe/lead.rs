@@ -616,3 +616,90 @@ fn pty_bulk_expire_and_assign_show_their_plan_first() {
     }
     assert_restored(&quit(c), "q");
 }
+
+/// Filters combine (Space in the menu, then Enter: every one holds); `S` saves the
+/// combination under a name; it is a tab that `1` switches back to; and it is this
+/// reviewer's own, kept in the database.
+#[test]
+fn filters_combine_and_a_saved_view_is_a_tab_of_its_reviewer() {
+    use crate::console::{Harness, queue_records};
+    use ratatui::crossterm::event::KeyCode;
+    use shenhe::present::Lang;
+
+    let mut h = Harness::new(&queue_records(), Lang::En, 120, 30);
+    assert_eq!(h.app.queue.total, Some(5));
+    h.press(KeyCode::Char('f'));
+    h.press(KeyCode::Char('j')); // pending review
+    h.press(KeyCode::Char(' '));
+    for _ in 0..10 {
+        h.press(KeyCode::Char('j')); // … failing checks
+    }
+    h.press(KeyCode::Char(' '));
+    h.press(KeyCode::Enter);
+    let text = h.text();
+    assert_eq!(h.app.queue.total, Some(1), "{text}");
+    assert_eq!(
+        h.app.queue.selected_row().map(|r| r.id.as_str()),
+        Some("SQ0003")
+    );
+    let text = h.text();
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.contains("pending review + failing checks")),
+        "{text}"
+    );
+
+    h.press(KeyCode::Char('S'));
+    for c in "Urgent".chars() {
+        h.press(KeyCode::Char(c));
+    }
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.views.len(), 1);
+    let text = h.text();
+    assert!(text.contains("view “Urgent” saved"), "{text}");
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.contains("[1 Urgent]")),
+        "{text}"
+    );
+
+    h.press(KeyCode::Esc);
+    assert_eq!(h.app.queue.total, Some(5), "Esc undoes the combination");
+    assert!(!h.text().contains("[1 Urgent]"));
+    h.press(KeyCode::Char('1'));
+    assert_eq!(h.app.queue.total, Some(1), "1 switches to the saved view");
+
+    // Kept in the database, for this reviewer only.
+    let Harness { env, .. } = h;
+    let h = Harness::on(env, "alice", Lang::En, 120, 30);
+    assert_eq!(h.app.views.len(), 1);
+    assert_eq!(h.app.views[0].name, "Urgent");
+    let Harness { env, .. } = h;
+    let h = Harness::on(env, "bob", Lang::En, 120, 30);
+    assert!(h.app.views.is_empty());
+}
+
+/// Assigned to me: the menu's `m`, through the real queue query.
+#[test]
+fn the_mine_filter_lists_what_a_lead_assigned_to_me() {
+    use crate::console::Harness;
+    use ratatui::crossterm::event::KeyCode;
+    use shenhe::present::Lang;
+
+    let env = team_week();
+    ok_at(
+        &env,
+        NOW,
+        Some(&whoami()),
+        &["assign", "A3", "C1", "--to", "lina"],
+    );
+    let mut h = Harness::on(env, "lina", Lang::En, 120, 30);
+    h.press(KeyCode::Char('f'));
+    h.press(KeyCode::Char('m'));
+    let text = h.text();
+    assert_eq!(h.app.queue.total, Some(2), "{text}");
+    assert!(text.contains("assigned to lina"), "{text}");
+    assert!(text.contains("A3") && text.contains("C1"), "{text}");
+}

@@ -74,4 +74,8 @@ pub enum Action {
     BulkAssign,
     /// X in the queue: expire the marked (or the selected) past their window.
     BulkExpire,
+    /// S in the queue: save the filters, sort and search as a named view (a tab).
+    SaveView,
+    /// 1…9 in the queue: the saved view (tab) of that place.
+    Tab(u8),
 }

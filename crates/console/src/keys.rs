@@ -26,6 +26,8 @@ pub enum Mode {
     Stats,
     /// A bulk action's dialog: what it will do, and (assign) to whom.
     Bulk,
+    /// The name of a view to save (S).
+    ViewName,
 }
 
 /// One key as the keymap knows it: a code, with or without Ctrl.
@@ -218,6 +220,21 @@ static QUEUE: &[Binding] = &[
         what: |k| k.stats,
     },
     Binding {
+        presses: &[
+            (k('S'), Action::SaveView),
+            (k('1'), Action::Tab(1)),
+            (k('2'), Action::Tab(2)),
+            (k('3'), Action::Tab(3)),
+            (k('4'), Action::Tab(4)),
+            (k('5'), Action::Tab(5)),
+            (k('6'), Action::Tab(6)),
+            (k('7'), Action::Tab(7)),
+            (k('8'), Action::Tab(8)),
+            (k('9'), Action::Tab(9)),
+        ],
+        what: |k| k.tabs,
+    },
+    Binding {
         presses: &[(k(' '), Action::Mark), (k('V'), Action::MarkRange)],
         what: |k| k.mark,
     },
@@ -227,6 +244,14 @@ static QUEUE: &[Binding] = &[
     },
     // Rare, and for leads only: last, so that the footer keeps the daily keys.
     REOPEN,
+];
+
+static VIEW_NAME: &[Binding] = &[
+    Binding {
+        presses: &[(code(KeyCode::Enter), Action::Confirm)],
+        what: |k| k.submit,
+    },
+    CANCEL,
 ];
 
 static BULK: &[Binding] = &[
@@ -348,6 +373,10 @@ static MENU: &[Binding] = &[
         presses: &[(code(KeyCode::Enter), Action::Confirm)],
         what: |k| k.choose,
     },
+    Binding {
+        presses: &[(k(' '), Action::Toggle)],
+        what: |k| k.combine,
+    },
     MOVE,
     TOP_BOTTOM,
     Binding {
@@ -363,13 +392,13 @@ static MENU: &[Binding] = &[
 
 /// The letters of the filter menu: a filter each (and the product groups `1`–`9`), and
 /// the sorts in capitals.
-pub const FILTER_LETTERS: [char; 13] = [
-    'a', 'r', 'v', 's', 'b', 'i', 'e', 'c', 'A', 'o', 't', 'f', 'l',
+pub const FILTER_LETTERS: [char; 14] = [
+    'a', 'r', 'v', 's', 'b', 'i', 'e', 'c', 'A', 'o', 't', 'f', 'l', 'm',
 ];
 pub const GROUP_LETTERS: [char; 9] = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 pub const SORT_LETTERS: [char; 4] = ['D', 'L', 'S', 'M'];
 
-static PICK_LETTERS: [(Key, Action); 26] = [
+static PICK_LETTERS: [(Key, Action); 27] = [
     (k('a'), Action::Pick('a')),
     (k('r'), Action::Pick('r')),
     (k('v'), Action::Pick('v')),
@@ -383,6 +412,7 @@ static PICK_LETTERS: [(Key, Action); 26] = [
     (k('t'), Action::Pick('t')),
     (k('f'), Action::Pick('f')),
     (k('l'), Action::Pick('l')),
+    (k('m'), Action::Pick('m')),
     (k('1'), Action::Pick('1')),
     (k('2'), Action::Pick('2')),
     (k('3'), Action::Pick('3')),
@@ -499,6 +529,7 @@ pub fn keymap(mode: Mode) -> &'static [Binding] {
         Mode::Help => &[],
         Mode::Stats => STATS,
         Mode::Bulk => BULK,
+        Mode::ViewName => VIEW_NAME,
     }
 }
 
@@ -506,7 +537,7 @@ pub fn keymap(mode: Mode) -> &'static [Binding] {
 pub fn edits_text(mode: Mode) -> bool {
     matches!(
         mode,
-        Mode::Search | Mode::ConfirmText | Mode::ReturnText | Mode::JudgeText
+        Mode::Search | Mode::ConfirmText | Mode::ReturnText | Mode::JudgeText | Mode::ViewName
     )
 }
 

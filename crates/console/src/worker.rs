@@ -110,6 +110,13 @@ pub enum Request {
         kind: shenhe_review::bulk::BulkKind,
         ids: Vec<String>,
     },
+    /// This reviewer's saved views (the tabs).
+    Views,
+    /// Save a view under a name, then send the views again.
+    SaveView {
+        name: String,
+        spec: shenhe_review::views::ViewSpec,
+    },
     /// Carry a shown plan out: assign to `to`, or expire.
     Bulk {
         plan: shenhe_review::bulk::BulkPlan,
@@ -177,6 +184,9 @@ pub enum Response {
         reviewers: Vec<String>,
     },
     BulkDone(shenhe_review::bulk::BulkDone),
+    Views(Vec<shenhe_review::views::SavedView>),
+    /// A view was saved under this name.
+    ViewSaved(String),
 }
 
 pub struct Worker {
@@ -358,6 +368,17 @@ impl Worker {
                     Err(e) => self.fail(e),
                 }
             }
+            Request::Views => match self.review.saved_views() {
+                Ok(views) => self.send(Response::Views(views)),
+                Err(e) => self.fail(e),
+            },
+            Request::SaveView { name, spec } => match self.review.save_view(&name, &spec) {
+                Ok(()) => {
+                    self.send(Response::ViewSaved(name));
+                    self.handle(Request::Views);
+                }
+                Err(e) => self.fail(e),
+            },
             Request::Stats => match self.review.stats(None) {
                 Ok(s) => self.send(Response::Stats(Box::new(s))),
                 Err(e) => self.fail(e),

@@ -262,3 +262,28 @@ impl Lang {
         text
     }
 }
+
+impl Lang {
+    pub fn view_name_title(self) -> &'static str {
+        self.pick("保存视图", "Save this view")
+    }
+
+    pub fn view_name_label(self) -> &'static str {
+        self.pick("名称：", "Name: ")
+    }
+
+    pub fn view_name_hint(self) -> &'static str {
+        self.pick(
+            "Enter 保存（1–9 切换）   Esc 取消",
+            "Enter save (1–9 switch)   Esc cancel",
+        )
+    }
+
+    pub fn view_saved(self, name: &str) -> String {
+        let name = shenhe_domain::text::display_safe(name);
+        match self {
+            Lang::Zh => format!("视图“{name}”已保存"),
+            Lang::En => format!("view “{name}” saved"),
+        }
+    }
+}

@@ -162,6 +162,10 @@ pub struct KeyHelp {
     pub mark: &'static str,
     /// A / X in the queue: assign or expire the marked.
     pub bulk_assign: &'static str,
+    /// Space in the filter menu: into the combination (every one must hold).
+    pub combine: &'static str,
+    /// S in the queue: save the view; 1…9: switch to a saved one.
+    pub tabs: &'static str,
 }
 
 pub static UI_ZH: Ui = Ui {
@@ -310,6 +314,8 @@ pub static UI_ZH: Ui = Ui {
         refresh: "刷新",
         mark: "标记一个 / 一段",
         bulk_assign: "分配 / 取消已标记的",
+        combine: "组合筛选（同时满足）",
+        tabs: "保存视图 / 切换视图",
     },
 };
 
@@ -459,5 +465,7 @@ pub static UI_EN: Ui = Ui {
         refresh: "refresh",
         mark: "mark one / a range",
         bulk_assign: "assign / expire the marked",
+        combine: "combine (all must hold)",
+        tabs: "save view / switch to one",
     },
 };

@@ -21,6 +21,7 @@ pub mod stats;
 pub mod test_pause;
 #[cfg(test)]
 mod tests;
+pub mod views;
 
 use std::sync::Arc;
 

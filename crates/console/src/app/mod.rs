@@ -52,12 +52,15 @@ pub enum Overlay {
     Judge(JudgeDialog),
     /// A bulk action's plan, shown before anything is done (issue 14).
     Bulk(stats::BulkDialog),
+    /// The name of the view to save (S).
+    ViewName(Input),
 }
 
-/// What the queue shows: a filter, a sort and a search.
+/// What the queue shows: a filter (and others that must hold too), a sort and a search.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct View {
     pub filter: Filter,
+    pub also: Vec<Filter>,
     pub sort: Sort,
     pub search: String,
 }
@@ -135,6 +138,12 @@ pub struct App {
     pub marks: std::collections::BTreeSet<String>,
     /// Where `V` started a range, by index in the queue.
     pub mark_anchor: Option<u64>,
+    /// Filters that must hold besides `filter` (Space in the filter menu).
+    pub also: Vec<Filter>,
+    /// Filters toggled in the open menu, to combine on Enter.
+    pub toggled: Vec<Filter>,
+    /// This reviewer's saved views: the tabs (1…9).
+    pub views: Vec<shenhe_review::views::SavedView>,
 }
 
 /// What the detail's length depends on: when none of it changed, neither did the length.
@@ -159,8 +168,11 @@ impl App {
         width: u16,
         height: u16,
     ) -> App {
+        let mut filters = Filter::all(&policy);
+        // Mine: what a lead assigned to this reviewer (issue 14).
+        filters.push(Filter::Assigned(actor.clone()));
         App {
-            filters: Filter::all(&policy),
+            filters,
             lang,
             ui: lang.ui(),
             policy,
@@ -197,6 +209,9 @@ impl App {
             stats: None,
             marks: Default::default(),
             mark_anchor: None,
+            also: Vec::new(),
+            toggled: Vec::new(),
+            views: Vec::new(),
         }
     }
 
@@ -204,6 +219,7 @@ impl App {
     pub fn start(&mut self) -> Vec<Request> {
         let mut requests = self.reload_window();
         requests.push(Request::Counts);
+        requests.push(Request::Views);
         requests
     }
 
@@ -218,6 +234,7 @@ impl App {
             Overlay::Judge(j) if j.note_focused => Mode::JudgeText,
             Overlay::Judge(_) => Mode::JudgeList,
             Overlay::Bulk(_) => Mode::Bulk,
+            Overlay::ViewName(_) => Mode::ViewName,
             Overlay::None if self.searching => Mode::Search,
             Overlay::None => match self.screen {
                 Screen::Queue => Mode::Queue,
@@ -306,7 +323,9 @@ impl App {
     }
 
     pub fn query(&self) -> QueueQuery {
-        self.filter.query(self.now, self.sort, self.search.value())
+        let mut filters = vec![self.filter.clone()];
+        filters.extend(self.also.iter().cloned());
+        shenhe_review::queue::combined(&filters, self.now, self.sort, self.search.value())
     }
 
     pub fn filter_name(&self, filter: &Filter) -> String {
@@ -355,6 +374,7 @@ impl App {
             (Mode::Detail, action) => self.detail_action(action),
             (Mode::Stats, action) => self.stats_action(action),
             (Mode::Bulk, action) => self.bulk_action(action),
+            (Mode::ViewName, action) => self.view_name_action(action),
         }
     }
 

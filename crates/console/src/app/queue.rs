@@ -195,6 +195,11 @@ impl App {
             Action::MarkRange => self.mark_range(),
             Action::BulkAssign => self.plan_bulk(shenhe_review::bulk::BulkKind::Assign),
             Action::BulkExpire => self.plan_bulk(shenhe_review::bulk::BulkKind::Expire),
+            Action::SaveView => {
+                self.overlay = Overlay::ViewName(Input::default());
+                Vec::new()
+            }
+            Action::Tab(n) => self.switch_tab(n),
             _ => Vec::new(),
         }
     }
@@ -240,9 +245,27 @@ impl App {
             Action::Up => *cursor = super::dialogs::wrap(*cursor, -1, count),
             Action::Top => *cursor = 0,
             Action::Bottom => *cursor = count - 1,
+            Action::Toggle => {
+                let filter = self.filters[*cursor].clone();
+                match self.toggled.iter().position(|f| *f == filter) {
+                    Some(at) => {
+                        self.toggled.remove(at);
+                    }
+                    None => self.toggled.push(filter),
+                }
+            }
             Action::Confirm => {
                 let filter = self.filters[*cursor].clone();
                 self.overlay = Overlay::None;
+                if self.toggled.len() > 1 {
+                    // Every toggled filter must hold.
+                    let mut all = std::mem::take(&mut self.toggled);
+                    self.remember_view();
+                    self.filter = all.remove(0);
+                    self.also = all;
+                    return self.new_query();
+                }
+                let filter = self.toggled.pop().unwrap_or(filter);
                 return self.choose_filter(filter);
             }
             Action::Pick(letter) => {
@@ -265,18 +288,23 @@ impl App {
                     }
                 }
             }
-            Action::Back => self.overlay = Overlay::None,
+            Action::Back => {
+                self.overlay = Overlay::None;
+                self.toggled.clear();
+            }
             _ => {}
         }
         Vec::new()
     }
 
     fn choose_filter(&mut self, filter: Filter) -> Vec<Request> {
-        if filter == self.filter {
+        self.toggled.clear();
+        if filter == self.filter && self.also.is_empty() {
             return Vec::new();
         }
         self.remember_view();
         self.filter = filter;
+        self.also.clear();
         self.new_query()
     }
 
@@ -302,6 +330,7 @@ impl App {
                 let at = self.policy.groups.iter().position(|g| &g.id == id)?;
                 return GROUP_LETTERS.get(at).copied();
             }
+            Filter::Assigned(_) => 13,
         };
         Some(FILTER_LETTERS[fixed])
     }
@@ -310,21 +339,23 @@ impl App {
     pub fn view(&self) -> View {
         View {
             filter: self.filter.clone(),
+            also: self.also.clone(),
             sort: self.sort,
             search: self.search.value().to_string(),
         }
     }
 
     /// Before a change of filter, sort or search: what `Esc` goes back to.
-    fn remember_view(&mut self) {
+    pub(super) fn remember_view(&mut self) {
         let view = self.view();
         if self.undo.last() != Some(&view) {
             self.undo.push(view);
         }
     }
 
-    fn restore_view(&mut self, view: View) -> Vec<Request> {
+    pub(super) fn restore_view(&mut self, view: View) -> Vec<Request> {
         self.filter = view.filter;
+        self.also = view.also;
         self.sort = view.sort;
         self.search = Input::new(view.search);
         self.new_query()

@@ -176,6 +176,17 @@ impl App {
                 Vec::new()
             }
             Response::BulkPlan { plan, reviewers } => self.show_bulk(plan, reviewers),
+            Response::Views(views) => {
+                self.views = views;
+                Vec::new()
+            }
+            Response::ViewSaved(name) => {
+                self.status = Some(Status {
+                    text: self.lang.view_saved(&name),
+                    error: false,
+                });
+                Vec::new()
+            }
             Response::BulkDone(done) => {
                 self.marks.clear();
                 self.mark_anchor = None;

@@ -150,3 +150,71 @@ impl App {
         Vec::new()
     }
 }
+
+impl App {
+    /// Typing the name of the view to save; Enter saves it (to the worker), Esc does not.
+    pub(super) fn view_name_action(&mut self, action: Action) -> Vec<Request> {
+        let Overlay::ViewName(input) = &mut self.overlay else {
+            return Vec::new();
+        };
+        match action {
+            Action::Edit(request) => {
+                input.handle(request);
+                Vec::new()
+            }
+            Action::Back => {
+                self.overlay = Overlay::None;
+                Vec::new()
+            }
+            Action::Confirm => {
+                let name = input.value().trim().to_string();
+                self.overlay = Overlay::None;
+                if name.is_empty() {
+                    return Vec::new();
+                }
+                let mut filters = vec![self.filter.clone()];
+                filters.extend(self.also.iter().cloned());
+                let spec = shenhe_review::views::ViewSpec {
+                    filters,
+                    sort: self.sort,
+                    search: self.search.value().to_string(),
+                };
+                vec![Request::SaveView { name, spec }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// 1…9: the saved view at that place, as a change `Esc` undoes.
+    pub(super) fn switch_tab(&mut self, n: u8) -> Vec<Request> {
+        let Some(view) = self.views.get(usize::from(n).saturating_sub(1)) else {
+            return Vec::new();
+        };
+        let mut filters = view.spec.filters.clone();
+        let target = View {
+            filter: if filters.is_empty() {
+                Filter::default()
+            } else {
+                filters.remove(0)
+            },
+            also: filters,
+            sort: view.spec.sort,
+            search: view.spec.search.clone(),
+        };
+        if target == self.view() {
+            return Vec::new();
+        }
+        self.remember_view();
+        self.restore_view(target)
+    }
+
+    /// The tab of the saved view the queue shows now, if it shows one.
+    pub fn active_tab(&self) -> Option<usize> {
+        let now = self.view();
+        self.views.iter().position(|v| {
+            let mut filters = vec![now.filter.clone()];
+            filters.extend(now.also.iter().cloned());
+            v.spec.filters == filters && v.spec.sort == now.sort && v.spec.search == now.search
+        })
+    }
+}

@@ -182,7 +182,13 @@ pub fn filter(frame: &mut Frame, app: &App, theme: Theme, cursor: usize) {
     let mut row = 0u16;
     for i in (first..count).take(visible) {
         let filter = &app.filters[i];
-        let mark = if *filter == app.filter { "●" } else { " " };
+        let mark = if app.toggled.contains(filter) {
+            "+"
+        } else if *filter == app.filter || app.also.contains(filter) {
+            "●"
+        } else {
+            " "
+        };
         let text = entry(mark, app.letter_of(filter), &app.filter_name(filter));
         let style = if i == cursor {
             theme.selected()
@@ -503,5 +509,25 @@ pub fn bulk(frame: &mut Frame, app: &App, theme: Theme, dialog: &crate::app::sta
         inner,
         inner.height.saturating_sub(1),
         Line::styled(app.lang.bulk_hint(dialog.plan.kind), theme.dim()),
+    );
+}
+
+/// S: the name to save the current view under.
+pub fn view_name(frame: &mut Frame, app: &App, theme: Theme, input: &Input) {
+    let inner = popup(frame, app.lang.view_name_title(), 48, 6, theme);
+    text_field(
+        frame,
+        inner,
+        1,
+        app.lang.view_name_label(),
+        input,
+        true,
+        theme,
+    );
+    put(
+        frame,
+        inner,
+        inner.height.saturating_sub(1),
+        Line::styled(app.lang.view_name_hint(), theme.dim()),
     );
 }

@@ -161,6 +161,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Overlay::Return(r) => dialogs::return_dialog(frame, app, theme, r),
         Overlay::Judge(j) => dialogs::judge(frame, app, theme, j),
         Overlay::Bulk(b) => dialogs::bulk(frame, app, theme, b),
+        Overlay::ViewName(input) => dialogs::view_name(frame, app, theme, input),
     }
 }
 
