@@ -703,3 +703,47 @@ fn the_mine_filter_lists_what_a_lead_assigned_to_me() {
     assert!(text.contains("assigned to lina"), "{text}");
     assert!(text.contains("A3") && text.contains("C1"), "{text}");
 }
+
+/// `J` in the detail goes to the next application assigned to me first, then on in order.
+#[test]
+fn next_prefers_what_is_assigned_to_me() {
+    use crate::console::Harness;
+    use ratatui::crossterm::event::KeyCode;
+    use shenhe::present::Lang;
+
+    let env = team_week();
+    ok_at(
+        &env,
+        NOW,
+        Some(&whoami()),
+        &["assign", "C1", "--to", "lina"],
+    );
+    let mut h = Harness::on(env, "lina", Lang::En, 120, 30);
+    h.press(KeyCode::Char('g'));
+    let first = h.app.queue.selected_row().map(|r| r.id.clone());
+    assert_eq!(first.as_deref(), Some("A3"), "{}", h.text());
+    let next_in_order = h.app.queue.row(1).map(|r| r.id.clone());
+    assert_ne!(
+        next_in_order.as_deref(),
+        Some("C1"),
+        "C1 is not simply next"
+    );
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Char('J'));
+    let shown = h.app.detail.as_ref().map(|d| d.id().to_string());
+    assert_eq!(shown.as_deref(), Some("C1"), "mine first: {}", h.text());
+    // Back to the first; with C1 assigned away, J is the next in order again.
+    let Harness { env, .. } = h;
+    ok_at(
+        &env,
+        NOW,
+        Some(&whoami()),
+        &["assign", "C1", "--to", "zhao"],
+    );
+    let mut h = Harness::on(env, "lina", Lang::En, 120, 30);
+    h.press(KeyCode::Char('g'));
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Char('J'));
+    let shown = h.app.detail.as_ref().map(|d| d.id().to_string());
+    assert_eq!(shown, next_in_order);
+}

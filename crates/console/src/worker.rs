@@ -112,6 +112,8 @@ pub enum Request {
     },
     /// This reviewer's saved views (the tabs).
     Views,
+    /// The open applications assigned to this reviewer (J prefers them).
+    Mine,
     /// Save a view under a name, then send the views again.
     SaveView {
         name: String,
@@ -185,6 +187,7 @@ pub enum Response {
     },
     BulkDone(shenhe_review::bulk::BulkDone),
     Views(Vec<shenhe_review::views::SavedView>),
+    Mine(Vec<String>),
     /// A view was saved under this name.
     ViewSaved(String),
 }
@@ -365,6 +368,14 @@ impl Worker {
                 };
                 match done {
                     Ok(done) => self.send(Response::BulkDone(done)),
+                    Err(e) => self.fail(e),
+                }
+            }
+            Request::Mine => {
+                let me = shenhe_review::queue::Filter::Assigned(self.review.actor().to_string());
+                let query = me.query(self.review.now(), Default::default(), "");
+                match self.review.page(&query, 0, 1000) {
+                    Ok(rows) => self.send(Response::Mine(rows.into_iter().map(|r| r.id).collect())),
                     Err(e) => self.fail(e),
                 }
             }

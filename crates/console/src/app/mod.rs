@@ -144,6 +144,8 @@ pub struct App {
     pub toggled: Vec<Filter>,
     /// This reviewer's saved views: the tabs (1…9).
     pub views: Vec<shenhe_review::views::SavedView>,
+    /// Open applications assigned to this reviewer: `J` goes to the next of them first.
+    pub mine: std::collections::HashSet<String>,
 }
 
 /// What the detail's length depends on: when none of it changed, neither did the length.
@@ -212,6 +214,7 @@ impl App {
             also: Vec::new(),
             toggled: Vec::new(),
             views: Vec::new(),
+            mine: Default::default(),
         }
     }
 
@@ -220,6 +223,7 @@ impl App {
         let mut requests = self.reload_window();
         requests.push(Request::Counts);
         requests.push(Request::Views);
+        requests.push(Request::Mine);
         requests
     }
 
@@ -449,8 +453,24 @@ impl App {
     }
 
     /// The next (or previous) application, skipping those another reviewer has open.
+    /// Forward, the next one assigned to this reviewer comes first (of the rows on hand).
     fn step(&mut self, delta: i64) -> Vec<Request> {
         let total = self.queue.total.unwrap_or(0);
+        if delta > 0 && !self.mine.is_empty() {
+            let mut index = self.queue.selected + 1;
+            while let Some(row) = self.queue.row(index) {
+                let free = row
+                    .claimed_by
+                    .as_deref()
+                    .is_none_or(|who| who == self.actor);
+                if free && self.mine.contains(&row.id) {
+                    let mut requests = self.select(index);
+                    requests.extend(self.open_selected(None));
+                    return requests;
+                }
+                index += 1;
+            }
+        }
         let mut index = self.queue.selected;
         loop {
             index = match delta {

@@ -176,6 +176,10 @@ impl App {
                 Vec::new()
             }
             Response::BulkPlan { plan, reviewers } => self.show_bulk(plan, reviewers),
+            Response::Mine(ids) => {
+                self.mine = ids.into_iter().collect();
+                Vec::new()
+            }
             Response::Views(views) => {
                 self.views = views;
                 Vec::new()
@@ -197,6 +201,7 @@ impl App {
                 });
                 let mut requests = self.reload_window();
                 requests.push(Request::Counts);
+                requests.push(Request::Mine);
                 requests
             }
             Response::Stats(stats) => {
@@ -213,6 +218,7 @@ impl App {
             Response::Changed => {
                 let mut requests = self.reload_window();
                 requests.push(Request::Counts);
+                requests.push(Request::Mine);
                 if self.screen == Screen::Stats {
                     requests.push(Request::Stats);
                 }
