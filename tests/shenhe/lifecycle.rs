@@ -591,6 +591,8 @@ fn an_upgraded_database_learns_when_its_orders_became_reviewable() {
         let conn = rusqlite::Connection::open(later.db()).expect("open");
         conn.execute_batch(
             "DROP TABLE drafts;
+             DROP TRIGGER decision_facts_kept; DROP TABLE decision_facts; DROP TABLE assignments;
+             DROP TABLE saved_views; DROP INDEX audit_action_at;
              DROP TABLE events; DROP TRIGGER audit_no_replace; DROP TABLE reviewers; DROP TABLE deliveries;
              DROP TABLE delivery_failures; DROP INDEX applications_account_product; DROP TABLE probes;
              ALTER TABLE applications DROP COLUMN reviewable_at;

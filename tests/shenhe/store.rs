@@ -342,9 +342,10 @@ fn a_bulk_load_into_an_empty_database_leaves_it_in_wal_mode() {
     let fresh = Env::new();
     fresh.ok(&["init"]);
     assert_eq!(indexes(&other.db()), indexes(&fresh.db()));
-    // Four of schema 1, the account's products (schema 2: effective directly) and the
-    // site probe's records (schema 2, not dropped by a bulk load).
-    assert_eq!(indexes(&fresh.db()).len(), 6);
+    // Four of schema 1, the account's products (schema 2: effective directly), the
+    // site probe's records (schema 2, not dropped by a bulk load), and schema 4's audit by
+    // action and time, assignments by reviewer and kept decisions by time.
+    assert_eq!(indexes(&fresh.db()).len(), 9);
 }
 
 #[test]
@@ -457,9 +458,10 @@ fn a_bulk_load_sorts_in_memory_when_the_temporary_directory_is_full() {
             |r| r.get(0),
         )
         .expect("indexes");
-    // Every secondary index (schema 1's four and schema 2's account products) was built;
-    // and the site probe's (schema 2), which a bulk load leaves alone.
-    assert_eq!(indexes, 6);
+    // Every secondary index (schema 1's four, schema 2's account products and schema 4's
+    // audit by action and time) was built; and the site probe's (schema 2) and schema 4's
+    // assignments and kept decisions, which a bulk load leaves alone.
+    assert_eq!(indexes, 9);
 }
 
 /// A database in a directory that does not exist yet: opening creates the directory.

@@ -215,12 +215,12 @@ static QUEUE: &[Binding] = &[
         presses: &[(code(KeyCode::Esc), Action::Back)],
         what: |k| k.undo,
     },
-    Binding {
-        presses: &[(k('t'), Action::Stats)],
-        what: |k| k.stats,
-    },
+    // The lead's console (issue 14), one line of the help: t statistics, S save the view
+    // and 1…9 the saved views (tabs), Space/V mark one or a range, A/X assign or expire
+    // the marked.
     Binding {
         presses: &[
+            (k('t'), Action::Stats),
             (k('S'), Action::SaveView),
             (k('1'), Action::Tab(1)),
             (k('2'), Action::Tab(2)),
@@ -231,16 +231,12 @@ static QUEUE: &[Binding] = &[
             (k('7'), Action::Tab(7)),
             (k('8'), Action::Tab(8)),
             (k('9'), Action::Tab(9)),
+            (k(' '), Action::Mark),
+            (k('V'), Action::MarkRange),
+            (k('A'), Action::BulkAssign),
+            (k('X'), Action::BulkExpire),
         ],
-        what: |k| k.tabs,
-    },
-    Binding {
-        presses: &[(k(' '), Action::Mark), (k('V'), Action::MarkRange)],
-        what: |k| k.mark,
-    },
-    Binding {
-        presses: &[(k('A'), Action::BulkAssign), (k('X'), Action::BulkExpire)],
-        what: |k| k.bulk_assign,
+        what: |k| k.lead,
     },
     // Rare, and for leads only: last, so that the footer keeps the daily keys.
     REOPEN,

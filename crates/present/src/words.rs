@@ -154,18 +154,13 @@ pub struct KeyHelp {
     pub pick_letter: &'static str,
     pub copy_id: &'static str,
     pub copy_url: &'static str,
-    /// t in the queue: the lead's statistics (issue 14).
-    pub stats: &'static str,
+    /// The lead's keys in the queue (issue 14): t statistics, S and 1…9 saved views,
+    /// Space and V marks, A and X bulk actions on the marked.
+    pub lead: &'static str,
     /// r on the statistics: counted again.
     pub refresh: &'static str,
-    /// Space / V in the queue: marks, one or a range (issue 14).
-    pub mark: &'static str,
-    /// A / X in the queue: assign or expire the marked.
-    pub bulk_assign: &'static str,
     /// Space in the filter menu: into the combination (every one must hold).
     pub combine: &'static str,
-    /// S in the queue: save the view; 1…9: switch to a saved one.
-    pub tabs: &'static str,
 }
 
 pub static UI_ZH: Ui = Ui {
@@ -310,12 +305,9 @@ pub static UI_ZH: Ui = Ui {
         pick_letter: "按字母直接选择",
         copy_id: "复制订单号",
         copy_url: "复制网址",
-        stats: "统计",
+        lead: "统计、视图、标记",
         refresh: "刷新",
-        mark: "标记一个 / 一段",
-        bulk_assign: "分配 / 取消已标记的",
         combine: "组合筛选（同时满足）",
-        tabs: "保存视图 / 切换视图",
     },
 };
 
@@ -461,11 +453,8 @@ pub static UI_EN: Ui = Ui {
         pick_letter: "choose by its letter",
         copy_id: "copy the id",
         copy_url: "copy the website address",
-        stats: "statistics",
+        lead: "stats, views, marks",
         refresh: "refresh",
-        mark: "mark one / a range",
-        bulk_assign: "assign / expire the marked",
         combine: "combine (all must hold)",
-        tabs: "save view / switch to one",
     },
 };

@@ -137,24 +137,32 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
             inner,
             i as u16,
             Line::from(vec![
-                Span::styled(format!(" {} ", pad(&line.keys.join("/"), 24)), theme.key()),
+                Span::styled(
+                    {
+                        let keys = line.keys.join("/");
+                        format!(" {} ", pad(&keys, width(&keys).max(24)))
+                    },
+                    theme.key(),
+                ),
                 Span::raw(line.what.to_string()),
             ]),
         );
     }
-    // What the marks of the queue and the dialogs mean.
+    // What the marks of the queue and the dialogs mean (after a blank line, when there
+    // is room for one).
+    let gap = usize::from(bindings.len() + markers.len() < inner.height as usize);
     for (i, line) in markers.iter().enumerate() {
         put(
             frame,
             inner,
-            (bindings.len() + 1 + i) as u16,
+            (bindings.len() + gap + i) as u16,
             Line::raw(format!(" {line}")),
         );
     }
     put(
         frame,
         inner,
-        (bindings.len() + markers.len() + 2) as u16,
+        (bindings.len() + markers.len() + gap + 1) as u16,
         Line::styled(format!(" {}", app.ui.help_close), theme.dim()),
     );
 }
@@ -198,13 +206,16 @@ pub fn filter(frame: &mut Frame, app: &App, theme: Theme, cursor: usize) {
         put(frame, inner, row, Line::styled(text, style));
         row += 1;
     }
-    put(
-        frame,
-        inner,
-        row,
-        Line::styled(format!(" {}", app.ui.sort), theme.heading()),
-    );
-    row += 1;
+    // The sorts' heading only when every line has room: the sorts come first.
+    if count + sorts.len() < inner.height as usize {
+        put(
+            frame,
+            inner,
+            row,
+            Line::styled(format!(" {}", app.ui.sort), theme.heading()),
+        );
+        row += 1;
+    }
     for (sort, letter) in sorts.iter().zip(keys::SORT_LETTERS) {
         let mark = if *sort == app.sort { "●" } else { " " };
         let text = entry(mark, Some(letter), app.lang.sort(*sort));
