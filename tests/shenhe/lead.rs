@@ -747,3 +747,27 @@ fn next_prefers_what_is_assigned_to_me() {
     let shown = h.app.detail.as_ref().map(|d| d.id().to_string());
     assert_eq!(shown, next_in_order);
 }
+
+/// A database from before the lead's console (schema 3) gets its statistics from its
+/// audit trail at the upgrade: the same figures as one that kept them all along.
+#[test]
+fn an_upgraded_database_counts_the_decisions_made_before_it() {
+    let env = team_week();
+    let kept = env.json(&["stats", "--json"]);
+    {
+        let conn = rusqlite::Connection::open(env.db()).expect("open");
+        conn.execute_batch(
+            "DROP TRIGGER decision_facts_kept; DROP TABLE decision_facts; DROP TABLE assignments;
+             DROP TABLE saved_views; DROP INDEX audit_action_at; PRAGMA user_version = 3;",
+        )
+        .expect("back to schema 3");
+    }
+    let upgraded = env.json(&["stats", "--json"]);
+    assert_eq!(upgraded, kept);
+    assert_eq!(upgraded["sla"]["decided"], 3);
+    // And it keeps them from then on.
+    ok_at(&env, NOW, Some("lina"), &["approve", "B2"]);
+    let after = env.json(&["stats", "--json"]);
+    assert_eq!(after["decisions_by_reviewer"]["lina"]["approved"], 2);
+    assert_eq!(after["sla"]["decided"], 4);
+}
