@@ -206,8 +206,8 @@ const MIGRATIONS: &[&str] = &[
     -- its review clock started: statistics read a period of them in time order, with no
     -- join and no search per decision. Derived data: the trail stays the record.
     CREATE TABLE decision_facts (
-        seq INTEGER PRIMARY KEY,
         at TEXT NOT NULL,
+        seq INTEGER NOT NULL,
         application_id TEXT NOT NULL,
         revision INTEGER NOT NULL,
         actor TEXT NOT NULL,
@@ -218,15 +218,17 @@ const MIGRATIONS: &[&str] = &[
         -- The application's reviewable_at, when it was at this revision.
         reviewable_at TEXT,
         -- The latest earlier entry that put it into pending review.
-        entered_queue_at TEXT
-    );
-    CREATE INDEX decision_facts_at ON decision_facts(at, seq);
-    -- OR REPLACE: keyed by the entry's sequence number, a fact always describes the
-    -- entry now at that place in the trail.
+        entered_queue_at TEXT,
+        PRIMARY KEY (at, seq)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX decision_facts_seq ON decision_facts(seq);
+    -- A fact always describes the entry now at its place in the trail: one left by an
+    -- entry that is gone (the trail cut and written again) is replaced.
     CREATE TRIGGER decision_facts_kept AFTER INSERT ON audit
         WHEN NEW.action IN ('approve', 'return', 'expire')
         BEGIN
-            INSERT OR REPLACE INTO decision_facts (at, seq, application_id, revision, actor, action,
+            DELETE FROM decision_facts WHERE seq = NEW.seq;
+            INSERT INTO decision_facts (at, seq, application_id, revision, actor, action,
                 from_state, to_state, reasons, reviewable_at, entered_queue_at)
             VALUES (NEW.at, NEW.seq, NEW.application_id, NEW.revision, NEW.actor, NEW.action,
                 NEW.from_state, NEW.to_state, NEW.reasons,
