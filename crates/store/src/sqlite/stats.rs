@@ -1,7 +1,7 @@
 //! The lead's console (issue 14): the queue's figures and a period's decisions for
 //! statistics and exports, assignments, and saved views. Every figure is read from an
 //! index: the queue's from `applications_state_due` and `applications_state_submitted`,
-//! intake and decisions from `audit_action_at` (schema 3).
+//! intake and decisions from `audit_action_at` (schema 4).
 
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -107,7 +107,7 @@ pub(super) fn decisions(
         || "9".to_string(),
         |u| u.with_timezone(&china()).to_rfc3339(),
     );
-    // The kept decisions (schema 3's decision_facts), in time order from their primary
+    // The kept decisions (schema 4's decision_facts), in time order from their primary
     // key; an export adds the application's merchant and product and the entry's texts.
     let sql = if full {
         "SELECT f.seq, f.application_id, f.revision, f.at, f.actor, f.action, f.from_state,
