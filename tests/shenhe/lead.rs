@@ -64,11 +64,14 @@ fn unverified(id: &str, submitted_at: &str) -> Value {
 /// - Friday 20th 09:00: B1, B2 (reviewable at once, due Wednesday 25th: tomorrow), B3
 ///   (submitted Thursday 19th, due Tuesday 24th: today) and V2 (unverified, inside its
 ///   window) arrive.
-/// - Tuesday 24th 08:00: C1 (submitted Monday 23rd, due Thursday 26th) and C2 (submitted
-///   Saturday 21st, due Wednesday 25th: tomorrow) arrive.
+/// - Tuesday 24th 08:00: C1 (submitted Monday 23rd, due Thursday 26th), C2 (submitted
+///   Saturday 21st, due Wednesday 25th: tomorrow) and D1 (submitted Monday 23rd, its
+///   website not built: a failing check) arrive.
 /// - Tuesday 24th 09:30: lina returns B1 (icp_missing, website_not_built), 15 + 24 + 9.5
 ///   = 48.5 business hours after (in time).
 /// - Tuesday 24th 09:40: zhao expires V1.
+/// - Tuesday 24th 09:50: lina approves D1 over its failing check: a first approval, it
+///   awaits a second reviewer (still under review, so no finished review).
 fn team_week() -> Env {
     let env = Env::new();
     let lead = whoami();
@@ -132,6 +135,10 @@ fn team_week() -> Env {
         &[
             verified("C1", "2026-11-23T10:00:00+08:00"),
             verified("C2", "2026-11-21T10:00:00+08:00"),
+            with(
+                verified("D1", "2026-11-23T10:00:00+08:00"),
+                &[("/website/built", json!(false))],
+            ),
         ],
     );
     ok_at(
@@ -153,6 +160,13 @@ fn team_week() -> Env {
         Some("zhao"),
         &["expire", "V1"],
     );
+    let out = ok_at(
+        &env,
+        "2026-11-24T09:50:00+08:00",
+        Some("lina"),
+        &["approve", "D1", "--note", "站点已电话核实"],
+    );
+    assert!(out.contains("pending_second_approval"), "{out}");
     env
 }
 
@@ -164,16 +178,16 @@ fn stats_count_every_figure_of_a_known_week() {
     assert_eq!(
         s["queue"],
         json!({
-            "pending_review": 5, "overdue": 1, "due_today": 1, "due_tomorrow": 2,
-            "awaiting_second_approval": 0, "pending_verification": 1,
+            "pending_review": 6, "overdue": 1, "due_today": 1, "due_tomorrow": 2,
+            "awaiting_second_approval": 1, "pending_verification": 1,
             "verification_in_window": 1, "verification_lapsed": 0
         })
     );
-    // A3 waited 6 business days (17th to 24th), B3 3, B2 and C2 (Saturday) 2, C1 1.
+    // A3 waited 6 business days (17th to 24th), B3 3, B2 and C2 (Saturday) 2, C1 and D1 1.
     assert_eq!(
         s["waiting_age"],
         json!([
-            {"business_days": 1, "count": 1},
+            {"business_days": 1, "count": 2},
             {"business_days": 2, "count": 2},
             {"business_days": 3, "count": 1},
             {"business_days": 6, "count": 1}
@@ -192,19 +206,20 @@ fn stats_count_every_figure_of_a_known_week() {
         s["time_to_decision"],
         json!({"decided": 3, "median_business_hours": 48.5, "p90_business_hours": 95.0})
     );
+    // A first approval (D1) is a decision of its reviewer, not a finished review.
     let lina = &s["decisions_by_reviewer"]["lina"];
     assert_eq!(
         (&lina["approved"], &lina["returned"], &lina["expired"]),
-        (&json!(1), &json!(1), &json!(0))
+        (&json!(2), &json!(1), &json!(0))
     );
-    assert_eq!(lina["return_rate"], 0.5);
+    assert_eq!(lina["return_rate"], 0.333);
     assert_eq!(
         lina["today"],
-        json!({"approved": 0, "returned": 1, "expired": 0})
+        json!({"approved": 1, "returned": 1, "expired": 0})
     );
     assert_eq!(
         lina["this_week"],
-        json!({"approved": 0, "returned": 1, "expired": 0})
+        json!({"approved": 1, "returned": 1, "expired": 0})
     );
     let zhao = &s["decisions_by_reviewer"]["zhao"];
     assert_eq!(
@@ -244,18 +259,18 @@ fn stats_count_every_figure_of_a_known_week() {
     );
     assert_eq!(
         day("2026-11-24"),
-        json!({"date": "2026-11-24", "intake": 2, "approved": 0, "returned": 1, "expired": 1})
+        json!({"date": "2026-11-24", "intake": 3, "approved": 1, "returned": 1, "expired": 1})
     );
     let total: u64 = daily
         .iter()
         .map(|d| d["intake"].as_u64().unwrap_or(0))
         .sum();
-    assert_eq!(total, 10);
+    assert_eq!(total, 11);
 
     // A period from Friday: A1's approval (Tuesday) is out of it, A2's return is in.
     let s = env.json(&["stats", "--since", "2026-11-20", "--json"]);
     assert_eq!(s["since"], "2026-11-20");
-    assert_eq!(s["decisions_by_reviewer"]["lina"]["approved"], 0);
+    assert_eq!(s["decisions_by_reviewer"]["lina"]["approved"], 1);
     assert_eq!(s["decisions_by_reviewer"]["lina"]["returned"], 1);
     assert_eq!(
         (&s["sla"]["decided"], &s["sla"]["within_sla"]),
@@ -263,7 +278,7 @@ fn stats_count_every_figure_of_a_known_week() {
     );
     assert_eq!(s["time_to_decision"]["median_business_hours"], 48.5);
     // The queue now does not depend on the period.
-    assert_eq!(s["queue"]["pending_review"], 5);
+    assert_eq!(s["queue"]["pending_review"], 6);
 
     // The text says the same figures.
     let text = env.ok(&["stats"]);
@@ -368,7 +383,7 @@ fn the_decisions_export_round_trips_through_a_csv_parser() {
         .iter()
         .map(|d| d["application_id"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(ids, ["A1", "A2", "B1", "V1"]);
+    assert_eq!(ids, ["A1", "A2", "B1", "V1", "D1"]);
     assert_eq!(
         all[2]["reasons"],
         json!(["icp_missing", "website_not_built"])
@@ -376,6 +391,14 @@ fn the_decisions_export_round_trips_through_a_csv_parser() {
     assert_eq!(all[2]["business_hours"], 48.5);
     assert_eq!(all[3]["action"], "expire");
     assert_eq!(all[3]["within_sla"], Value::Null, "an expiry is no review");
+    assert_eq!(all[4]["to_state"], "pending_second_approval");
+    assert_eq!(
+        all[4]["within_sla"],
+        Value::Null,
+        "a first approval finishes no review"
+    );
+    // Monday 10:00 to Tuesday 09:50: 14 + 9.8 business hours (to a tenth).
+    assert_eq!(all[4]["business_hours"], 23.8);
 
     let err = env.fails(&[
         "export",
@@ -508,7 +531,7 @@ fn the_statistics_screen_in_both_languages_at_two_sizes() {
             assert!(
                 screen
                     .lines()
-                    .any(|l| l.contains(pending) && l.contains(" 5│")),
+                    .any(|l| l.contains(pending) && l.contains(" 6│")),
                 "{tag} {w}x{h}: the queue now\n{screen}"
             );
             assert!(
@@ -768,6 +791,6 @@ fn an_upgraded_database_counts_the_decisions_made_before_it() {
     // And it keeps them from then on.
     ok_at(&env, NOW, Some("lina"), &["approve", "B2"]);
     let after = env.json(&["stats", "--json"]);
-    assert_eq!(after["decisions_by_reviewer"]["lina"]["approved"], 2);
+    assert_eq!(after["decisions_by_reviewer"]["lina"]["approved"], 3);
     assert_eq!(after["sla"]["decided"], 4);
 }
