@@ -7,6 +7,7 @@ mod deliver;
 mod error;
 mod events;
 mod json;
+mod lead;
 mod output;
 pub mod probe;
 mod roles;
@@ -185,6 +186,29 @@ pub enum Command {
         #[command(subcommand)]
         command: roles::ReviewersCommand,
     },
+    /// Statistics for the team lead: the queue now, the last 30 days, the three-business-day promise, reviewers, return reasons
+    Stats {
+        /// The first day of the period (YYYY-MM-DD, China time) [default: 29 days ago]
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export for a spreadsheet: `export decisions --since DATE`
+    Export {
+        #[command(subcommand)]
+        command: lead::ExportCommand,
+    },
+    /// Assign applications to a reviewer (leads only)
+    Assign {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        /// The reviewer (see `shenhe reviewers list`)
+        #[arg(long, value_name = "NAME")]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Create an empty database (or check an existing one)
     Init {
         /// Let SHENHE_REVIEWER name the reviewer: for test and training databases only
@@ -227,6 +251,12 @@ pub struct ListArgs {
     /// name), or the start of an id; Latin letters in either case
     #[arg(long)]
     pub search: Option<String>,
+    /// Only those assigned to this reviewer (`shenhe assign`)
+    #[arg(long, value_name = "NAME", conflicts_with = "mine")]
+    pub assigned: Option<String>,
+    /// Only those assigned to me
+    #[arg(long)]
+    pub mine: bool,
     #[arg(long, default_value_t = 50)]
     pub limit: u64,
     #[arg(long, default_value_t = 0)]
@@ -652,6 +682,21 @@ fn run(cli: Cli) -> CliResult {
             let mut review = open_review(&db, policy)?;
             roles::reviewers(&mut review, &db, command, &mut out)?;
         }
+        Command::Stats { since, json } => {
+            let db = database_path(cli.db.as_deref())?;
+            let review = open_review_for_reading(&db, policy)?;
+            lead::stats(&review, since.as_deref(), json, &mut out)?;
+        }
+        Command::Export { command } => {
+            let db = database_path(cli.db.as_deref())?;
+            let review = open_review_for_reading(&db, policy)?;
+            lead::export(&review, command, &mut out)?;
+        }
+        Command::Assign { ids, to, json } => {
+            let db = database_path(cli.db.as_deref())?;
+            let mut review = open_review(&db, policy)?;
+            lead::assign(&mut review, &ids, &to, json, &mut out)?;
+        }
         Command::Init {
             allow_reviewer_override,
         } => {
@@ -770,6 +815,11 @@ fn list(review: &Review, args: &ListArgs, lang: Lang, out: &mut impl Write) -> C
         filter.query(review.now(), Sort::Due, search)
     };
     query.product = args.product.clone();
+    query.assigned_to = if args.mine {
+        Some(review.actor().to_string())
+    } else {
+        args.assigned.clone()
+    };
     let rows = review.page(&query, args.offset, args.limit)?;
     if args.json {
         let total = review.count(&query)?;

@@ -661,6 +661,9 @@ fn help_lists_every_binding_the_keymap_handles() {
         Mode::JudgeList,
         Mode::JudgeText,
         Mode::Help,
+        Mode::Stats,
+        Mode::Bulk,
+        Mode::ViewName,
     ];
     let mut codes: Vec<KeyCode> = (' '..='~').map(KeyCode::Char).collect();
     codes.extend([

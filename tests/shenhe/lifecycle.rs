@@ -587,12 +587,14 @@ fn an_upgraded_database_learns_when_its_orders_became_reviewable() {
     let _ = std::fs::copy(env.path("shenhe.db-wal"), later.path("shenhe.db-wal"));
     later.import_records(&[verified("WAITED", "2026-11-20T10:15:00+08:00")]);
     {
-        // Back to schema 1: what migrations 3 and 2 added is taken away again.
+        // Back to schema 1: what migrations 4, 3 and 2 added is taken away again.
         let conn = rusqlite::Connection::open(later.db()).expect("open");
         conn.execute_batch(crate::search::BACK_TO_SCHEMA_2)
             .expect("back to schema 2");
         conn.execute_batch(
-            "DROP TABLE events; DROP TRIGGER audit_no_replace; DROP TABLE reviewers; DROP TABLE deliveries;
+            "DROP TRIGGER decision_facts_kept; DROP TABLE decision_facts; DROP TABLE assignments;
+             DROP TABLE saved_views; DROP INDEX audit_action_at;
+             DROP TABLE events; DROP TRIGGER audit_no_replace; DROP TABLE reviewers; DROP TABLE deliveries;
              DROP TABLE delivery_failures; DROP INDEX applications_account_product; DROP TABLE probes;
              ALTER TABLE applications DROP COLUMN reviewable_at;
              UPDATE applications SET due_ts = 0; PRAGMA user_version = 1;",

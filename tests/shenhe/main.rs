@@ -20,6 +20,7 @@ mod import;
 mod integration;
 mod jump_and_mouse;
 mod layers;
+mod lead;
 mod lifecycle;
 mod probe;
 mod pty;

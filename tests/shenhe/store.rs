@@ -334,9 +334,10 @@ fn a_bulk_load_into_an_empty_database_leaves_it_in_wal_mode() {
     fresh.ok(&["init"]);
     assert_eq!(indexes(&other.db()), indexes(&fresh.db()));
     // Four of schema 1, the account's products (schema 2: effective directly), the
-    // site probe's records (schema 2, not dropped by a bulk load) and schema 3's merchant
-    // order and ids by prefix.
-    assert_eq!(indexes(&fresh.db()).len(), 8);
+    // site probe's records (schema 2, not dropped by a bulk load), schema 3's merchant
+    // order and ids by prefix, and schema 4's audit by action and time, assignments by
+    // reviewer and kept decisions by time.
+    assert_eq!(indexes(&fresh.db()).len(), 11);
 }
 
 #[test]
@@ -450,9 +451,10 @@ fn a_bulk_load_sorts_in_memory_when_the_temporary_directory_is_full() {
         )
         .expect("indexes");
     // Every secondary index (schema 1's four, schema 2's account products, schema 3's
-    // merchant order and ids by prefix) was built; and the site probe's (schema 2),
+    // merchant order and ids by prefix, schema 4's audit by action and time) was built;
+    // and the site probe's (schema 2) and schema 4's assignments and kept decisions,
     // which a bulk load leaves alone.
-    assert_eq!(indexes, 8);
+    assert_eq!(indexes, 11);
 }
 
 /// A database in a directory that does not exist yet: opening creates the directory.

@@ -319,7 +319,7 @@ fn pty_rebound_keys_work_and_the_footer_and_help_show_them() {
     let env = env_with(&queue_records());
     write_config(
         &env,
-        "[keys.queue]\napprove = \"A\"\nreturn = \"R\"\nhelp = \"F1\"\n\n[keys.confirm]\nback = [\"Esc\", \"N\"]\n",
+        "[keys.queue]\napprove = \"W\"\nreturn = \"R\"\nhelp = \"F1\"\n\n[keys.confirm]\nback = [\"Esc\", \"N\"]\n",
     );
     let mut c = Console::start(
         &env,
@@ -331,7 +331,7 @@ fn pty_rebound_keys_work_and_the_footer_and_help_show_them() {
     let rows = c.wait_footer("1/5");
     let footer = rows.last().expect("footer").clone();
     assert!(
-        footer.contains("A approve") && footer.contains("R return"),
+        footer.contains("W approve") && footer.contains("R return"),
         "{footer}"
     );
     assert!(!footer.contains("a approve"), "{footer}");
@@ -339,7 +339,7 @@ fn pty_rebound_keys_work_and_the_footer_and_help_show_them() {
     c.send("j");
     c.wait_footer("2/5");
     c.send("a");
-    c.send("A");
+    c.send("W");
     c.wait_text("Enter confirm");
     c.send("N");
     c.wait_for("the dialog closed by the rebound N", |rows| {
@@ -356,7 +356,7 @@ fn pty_rebound_keys_work_and_the_footer_and_help_show_them() {
     assert!(help.contains("F1"), "{help}");
     assert!(
         help.lines()
-            .any(|l| l.contains(" A ") && l.contains("approve")),
+            .any(|l| l.contains(" W ") && l.contains("approve")),
         "{help}"
     );
     c.send("x");

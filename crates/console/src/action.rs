@@ -65,4 +65,20 @@ pub enum Action {
     Help,
     /// Any key on the help screen.
     CloseHelp,
+    /// t in the queue: the lead's statistics (issue 14).
+    Stats,
+    /// r on the statistics: count again.
+    Refresh,
+    /// Space in the queue: mark or unmark the selected application (issue 14).
+    Mark,
+    /// V in the queue: start a range, then mark from there to the selection.
+    MarkRange,
+    /// A in the queue: assign the marked (or the selected) to a reviewer (leads).
+    BulkAssign,
+    /// X in the queue: expire the marked (or the selected) past their window.
+    BulkExpire,
+    /// S in the queue: save the filters, sort and search as a named view (a tab).
+    SaveView,
+    /// 1…9 in the queue: the saved view (tab) of that place.
+    Tab(u8),
 }

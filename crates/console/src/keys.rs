@@ -27,6 +27,12 @@ pub enum Mode {
     /// The "go to id" prompt (`:`).
     GoTo,
     Help,
+    /// The lead's statistics (issue 14).
+    Stats,
+    /// A bulk action's dialog: what it will do, and (assign) to whom.
+    Bulk,
+    /// The name of a view to save (S).
+    ViewName,
 }
 
 /// One key as the keymap knows it: a code, with or without Ctrl.
@@ -224,8 +230,76 @@ static QUEUE: &[Binding] = &[
         presses: &[(code(KeyCode::Esc), Action::Back)],
         what: |k| k.undo,
     },
+    // The lead's console (issue 14), one line of the help: t statistics, S save the view
+    // and 1…9 the saved views (tabs), Space/V mark one or a range, A/X assign or expire
+    // the marked.
+    Binding {
+        presses: &[
+            (k('t'), Action::Stats),
+            (k('S'), Action::SaveView),
+            (k('1'), Action::Tab(1)),
+            (k('2'), Action::Tab(2)),
+            (k('3'), Action::Tab(3)),
+            (k('4'), Action::Tab(4)),
+            (k('5'), Action::Tab(5)),
+            (k('6'), Action::Tab(6)),
+            (k('7'), Action::Tab(7)),
+            (k('8'), Action::Tab(8)),
+            (k('9'), Action::Tab(9)),
+            (k(' '), Action::Mark),
+            (k('V'), Action::MarkRange),
+            (k('A'), Action::BulkAssign),
+            (k('X'), Action::BulkExpire),
+        ],
+        what: |k| k.lead,
+    },
     // Rare, and for leads only: last, so that the footer keeps the daily keys.
     REOPEN,
+];
+
+static VIEW_NAME: &[Binding] = &[
+    Binding {
+        presses: &[(code(KeyCode::Enter), Action::Confirm)],
+        what: |k| k.submit,
+    },
+    CANCEL,
+];
+
+static BULK: &[Binding] = &[
+    Binding {
+        presses: &[
+            (code(KeyCode::Enter), Action::Confirm),
+            (k('y'), Action::Confirm),
+        ],
+        what: |k| k.confirm,
+    },
+    MOVE,
+    Binding {
+        presses: &[
+            (code(KeyCode::Esc), Action::Back),
+            (k('n'), Action::Back),
+            (k('q'), Action::Back),
+        ],
+        what: |k| k.cancel,
+    },
+];
+
+static STATS: &[Binding] = &[
+    Binding {
+        presses: &[
+            (code(KeyCode::Esc), Action::Back),
+            (k('q'), Action::Back),
+            (k('t'), Action::Back),
+            (k('h'), Action::Back),
+            (code(KeyCode::Left), Action::Back),
+        ],
+        what: |k| k.back,
+    },
+    Binding {
+        presses: &[(k('r'), Action::Refresh)],
+        what: |k| k.refresh,
+    },
+    HELP,
 ];
 
 static DETAIL: &[Binding] = &[
@@ -320,6 +394,10 @@ static MENU: &[Binding] = &[
         presses: &[(code(KeyCode::Enter), Action::Confirm)],
         what: |k| k.choose,
     },
+    Binding {
+        presses: &[(k(' '), Action::Toggle)],
+        what: |k| k.combine,
+    },
     MOVE,
     TOP_BOTTOM,
     Binding {
@@ -335,13 +413,13 @@ static MENU: &[Binding] = &[
 
 /// The letters of the filter menu: a filter each (and the product groups `1`–`9`), and
 /// the sorts in capitals.
-pub const FILTER_LETTERS: [char; 13] = [
-    'a', 'r', 'v', 's', 'b', 'i', 'e', 'c', 'A', 'o', 't', 'f', 'l',
+pub const FILTER_LETTERS: [char; 14] = [
+    'a', 'r', 'v', 's', 'b', 'i', 'e', 'c', 'A', 'o', 't', 'f', 'l', 'm',
 ];
 pub const GROUP_LETTERS: [char; 9] = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 pub const SORT_LETTERS: [char; 4] = ['D', 'L', 'S', 'M'];
 
-static PICK_LETTERS: [(Key, Action); 26] = [
+static PICK_LETTERS: [(Key, Action); 27] = [
     (k('a'), Action::Pick('a')),
     (k('r'), Action::Pick('r')),
     (k('v'), Action::Pick('v')),
@@ -355,6 +433,7 @@ static PICK_LETTERS: [(Key, Action); 26] = [
     (k('t'), Action::Pick('t')),
     (k('f'), Action::Pick('f')),
     (k('l'), Action::Pick('l')),
+    (k('m'), Action::Pick('m')),
     (k('1'), Action::Pick('1')),
     (k('2'), Action::Pick('2')),
     (k('3'), Action::Pick('3')),
@@ -470,6 +549,9 @@ pub fn keymap(mode: Mode) -> &'static [Binding] {
         Mode::JudgeList => JUDGE_LIST,
         Mode::GoTo => GOTO,
         Mode::Help => &[],
+        Mode::Stats => STATS,
+        Mode::Bulk => BULK,
+        Mode::ViewName => VIEW_NAME,
     }
 }
 
@@ -477,7 +559,12 @@ pub fn keymap(mode: Mode) -> &'static [Binding] {
 pub fn edits_text(mode: Mode) -> bool {
     matches!(
         mode,
-        Mode::Search | Mode::ConfirmText | Mode::ReturnText | Mode::JudgeText | Mode::GoTo
+        Mode::Search
+            | Mode::ConfirmText
+            | Mode::ReturnText
+            | Mode::JudgeText
+            | Mode::GoTo
+            | Mode::ViewName
     )
 }
 

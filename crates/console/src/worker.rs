@@ -109,6 +109,27 @@ pub enum Request {
     DiscardDraft {
         id: String,
     },
+    /// The lead's statistics (issue 14), counted on the whole database.
+    Stats,
+    /// What a bulk action would do to these applications (nothing is written).
+    PlanBulk {
+        kind: shenhe_review::bulk::BulkKind,
+        ids: Vec<String>,
+    },
+    /// This reviewer's saved views (the tabs).
+    Views,
+    /// The open applications assigned to this reviewer (J prefers them).
+    Mine,
+    /// Save a view under a name, then send the views again.
+    SaveView {
+        name: String,
+        spec: shenhe_review::views::ViewSpec,
+    },
+    /// Carry a shown plan out: assign to `to`, or expire.
+    Bulk {
+        plan: shenhe_review::bulk::BulkPlan,
+        to: Option<String>,
+    },
 }
 
 /// How often a draft being typed is written: every keystroke would wake every other
@@ -164,6 +185,17 @@ pub enum Response {
     Changed,
     /// The clock moved on (counts of overdue and due today change with it).
     Tick(DateTime<FixedOffset>),
+    Stats(Box<shenhe_review::stats::Stats>),
+    /// A bulk action's plan, with the reviewers it may assign to.
+    BulkPlan {
+        plan: shenhe_review::bulk::BulkPlan,
+        reviewers: Vec<String>,
+    },
+    BulkDone(shenhe_review::bulk::BulkDone),
+    Views(Vec<shenhe_review::views::SavedView>),
+    Mine(Vec<String>),
+    /// A view was saved under this name.
+    ViewSaved(String),
 }
 
 /// The console's end of the worker's requests. It remembers the newest window asked
@@ -373,6 +405,49 @@ impl Worker {
                     generation,
                     row: rows.into_iter().next(),
                 }),
+                Err(e) => self.fail(e),
+            },
+            Request::PlanBulk { kind, ids } => {
+                let reviewers = match self.review.reviewers() {
+                    Ok(r) => r.into_iter().map(|r| r.name).collect(),
+                    Err(e) => return self.fail(e),
+                };
+                match self.review.plan_bulk(kind, &ids) {
+                    Ok(plan) => self.send(Response::BulkPlan { plan, reviewers }),
+                    Err(e) => self.fail(e),
+                }
+            }
+            Request::Bulk { plan, to } => {
+                let done = match &to {
+                    Some(to) => self.review.bulk_assign(&plan, to),
+                    None => self.review.bulk_expire(&plan),
+                };
+                match done {
+                    Ok(done) => self.send(Response::BulkDone(done)),
+                    Err(e) => self.fail(e),
+                }
+            }
+            Request::Mine => {
+                let me = shenhe_review::queue::Filter::Assigned(self.review.actor().to_string());
+                let query = me.query(self.review.now(), Default::default(), "");
+                match self.review.page(&query, 0, 1000) {
+                    Ok(rows) => self.send(Response::Mine(rows.into_iter().map(|r| r.id).collect())),
+                    Err(e) => self.fail(e),
+                }
+            }
+            Request::Views => match self.review.saved_views() {
+                Ok(views) => self.send(Response::Views(views)),
+                Err(e) => self.fail(e),
+            },
+            Request::SaveView { name, spec } => match self.review.save_view(&name, &spec) {
+                Ok(()) => {
+                    self.send(Response::ViewSaved(name));
+                    self.handle(Request::Views);
+                }
+                Err(e) => self.fail(e),
+            },
+            Request::Stats => match self.review.stats(None) {
+                Ok(s) => self.send(Response::Stats(Box::new(s))),
                 Err(e) => self.fail(e),
             },
             Request::Counts => {

@@ -246,5 +246,7 @@ pub fn verification_deadline(submitted_at: DateTime<FixedOffset>) -> DateTime<Fi
     submitted_at + Duration::days(VERIFICATION_WINDOW_DAYS)
 }
 
+mod hours;
+pub use hours::start_of_day;
 #[cfg(test)]
 mod tests;

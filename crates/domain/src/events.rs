@@ -25,10 +25,13 @@ pub enum EventKind {
     Effective,
     #[serde(rename = "application.reopened")]
     Reopened,
+    /// A lead assigned the application to a reviewer (its state does not change).
+    #[serde(rename = "application.assigned")]
+    Assigned,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Received,
         EventKind::Verified,
         EventKind::Resubmitted,
@@ -38,6 +41,7 @@ impl EventKind {
         EventKind::Expired,
         EventKind::Effective,
         EventKind::Reopened,
+        EventKind::Assigned,
     ];
 
     pub fn id(self) -> &'static str {
@@ -51,6 +55,7 @@ impl EventKind {
             EventKind::Expired => "application.expired",
             EventKind::Effective => "application.effective",
             EventKind::Reopened => "application.reopened",
+            EventKind::Assigned => "application.assigned",
         }
     }
 }

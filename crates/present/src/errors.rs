@@ -101,6 +101,13 @@ pub fn error_message(lang: Lang, e: &ReviewError) -> String {
             "`{}` 不是有效的审核员名称：1 到 32 个 ASCII 字母、数字、`.`、`_` 或 `-`",
             shenhe_domain::text::fit(name, 40)
         ),
+        ReviewError::NotOpen { id, state } => {
+            format!("{id} 当前为{}：只有未处理完的申请可以分配", state.zh())
+        }
+        ReviewError::BadViewName { name } => format!(
+            "`{}` 不能作为视图名称：1 到 20 个字符，不含控制字符",
+            shenhe_domain::text::fit(name, 40)
+        ),
         // Failures of the file or the machine: said in the words of what failed.
         ReviewError::Import(e) => e.to_string(),
         ReviewError::Store(StoreError::DiskFull) => {

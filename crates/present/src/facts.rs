@@ -301,6 +301,7 @@ fn action_zh(action: &str) -> Option<&'static str> {
         "verified" => "完成认证",
         "integrated" => "集成测试通过",
         "reopen" => "重新打开",
+        "assign" => "分配",
         _ => return None,
     })
 }
@@ -335,6 +336,14 @@ impl Lang {
                         self.ui().outcome_fail
                     };
                     format!("{}：{word}", self.check(policy, c))
+                } else if let Some(rest) = part.strip_prefix("to ") {
+                    // An assignment: "to NAME" or "to NAME (was OTHER)".
+                    match rest.split_once(" (was ") {
+                        Some((to, was)) => {
+                            format!("分配给 {to}（原为 {}）", was.trim_end_matches(')'))
+                        }
+                        None => format!("分配给 {rest}"),
+                    }
                 } else if let Some(rest) = part.strip_prefix("claimed by ") {
                     match rest.split_once(" until ") {
                         Some((who, _)) => format!("当时 {who} 正在审核"),

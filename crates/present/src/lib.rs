@@ -17,6 +17,7 @@ pub mod errors;
 pub mod facts;
 pub mod lifecycle;
 pub mod queue;
+pub mod stats;
 #[cfg(test)]
 mod tests;
 pub mod time;

@@ -26,6 +26,12 @@ impl Lang {
             Filter::DueToday => self.pick("今日到期", "due today"),
             Filter::Failing => self.pick("有不通过检查", "failing checks"),
             Filter::VerificationLapsed => self.pick("认证超15天", "unverified >15 days"),
+            Filter::Assigned(name) => {
+                return match self {
+                    Lang::Zh => format!("分配给 {}", shenhe_domain::text::display_safe(name)),
+                    Lang::En => format!("assigned to {}", shenhe_domain::text::display_safe(name)),
+                };
+            }
             Filter::Group(id) => {
                 return policy
                     .group(id)

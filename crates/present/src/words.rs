@@ -159,6 +159,13 @@ pub struct KeyHelp {
     pub copy_url: &'static str,
     /// `:`: the "go to id" prompt.
     pub go_to: &'static str,
+    /// The lead's keys in the queue (issue 14): t statistics, S and 1…9 saved views,
+    /// Space and V marks, A and X bulk actions on the marked.
+    pub lead: &'static str,
+    /// r on the statistics: counted again.
+    pub refresh: &'static str,
+    /// Space in the filter menu: into the combination (every one must hold).
+    pub combine: &'static str,
 }
 
 pub static UI_ZH: Ui = Ui {
@@ -306,6 +313,9 @@ pub static UI_ZH: Ui = Ui {
         copy_id: "复制订单号",
         copy_url: "复制网址",
         go_to: "按订单号打开",
+        lead: "统计、视图、标记",
+        refresh: "刷新",
+        combine: "组合筛选（同时满足）",
     },
 };
 
@@ -454,5 +464,8 @@ pub static UI_EN: Ui = Ui {
         copy_id: "copy the id",
         copy_url: "copy the website address",
         go_to: "go to id",
+        lead: "stats, views, marks",
+        refresh: "refresh",
+        combine: "combine (all must hold)",
     },
 };

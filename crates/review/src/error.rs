@@ -106,6 +106,16 @@ pub enum ReviewError {
         fit(name, 40)
     )]
     BadReviewerName { name: String },
+    // ---- the lead's console (issue 14) ----
+    /// Only what is still someone's work (pending review, second approval or
+    /// verification) can be assigned.
+    #[error("{id} is {state}: only an open application can be assigned")]
+    NotOpen { id: String, state: State },
+    #[error(
+        "`{}` is not a name for a saved view: 1 to 20 characters, no control characters",
+        fit(name, 40)
+    )]
+    BadViewName { name: String },
     #[error(transparent)]
     Import(#[from] ImportError),
     #[error(transparent)]

@@ -4,6 +4,8 @@
 //! and nothing else decides.
 
 mod approval;
+mod assign;
+pub mod bulk;
 pub mod clock;
 mod decide;
 pub mod delivery;
@@ -15,9 +17,11 @@ mod integration;
 pub mod probe;
 pub mod queue;
 mod roles;
+pub mod stats;
 pub mod test_pause;
 #[cfg(test)]
 mod tests;
+pub mod views;
 
 use std::sync::Arc;
 

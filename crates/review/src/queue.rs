@@ -7,8 +7,10 @@ use shenhe_domain::policy::Policy;
 use shenhe_domain::state::State;
 use shenhe_store::{QueueQuery, SortKey};
 
-/// Which applications the queue lists.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Which applications the queue lists. Serialised in saved views (issue 14): add
+/// variants, never rename one.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Filter {
     /// Pending review, second approval or verification: what is still someone's work.
     #[default]
@@ -29,6 +31,8 @@ pub enum Filter {
     VerificationLapsed,
     /// Open, of one product group (a policy id).
     Group(String),
+    /// Open, assigned to this reviewer (issue 14: "mine").
+    Assigned(String),
 }
 
 impl Filter {
@@ -73,6 +77,7 @@ impl Filter {
                 q.submitted_before = Some(now - Duration::days(calendar::VERIFICATION_WINDOW_DAYS));
             }
             Filter::Group(id) => q.group = Some(id.clone()),
+            Filter::Assigned(name) => q.assigned_to = Some(name.clone()),
         }
         let search = search.trim();
         q.search = (!search.is_empty()).then(|| search.to_string());
@@ -82,7 +87,8 @@ impl Filter {
 }
 
 /// The order of the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Sort {
     /// Due time, earliest first: the order of urgency.
     #[default]
@@ -108,5 +114,68 @@ impl Sort {
             Sort::Submitted => (SortKey::Submitted, false),
             Sort::Merchant => (SortKey::Merchant, false),
         }
+    }
+}
+
+/// Filters that combine: every one of them holds (state AND product group AND failing
+/// check AND overdue …). The first gives the states; each further one narrows.
+pub fn combined(
+    filters: &[Filter],
+    now: DateTime<FixedOffset>,
+    sort: Sort,
+    search: &str,
+) -> QueueQuery {
+    let Some((first, rest)) = filters.split_first() else {
+        return Filter::AllOpen.query(now, sort, search);
+    };
+    let mut q = first.query(now, sort, search);
+    for f in rest {
+        let n = f.query(now, sort, search);
+        // Empty states mean every state.
+        q.states = match (q.states.is_empty(), n.states.is_empty()) {
+            (true, _) => n.states,
+            (false, true) => q.states,
+            (false, false) => {
+                let both: Vec<State> = q
+                    .states
+                    .into_iter()
+                    .filter(|s| n.states.contains(s))
+                    .collect();
+                if both.is_empty() {
+                    // No state is both: nothing can match (nothing was submitted before 1970).
+                    q.submitted_before = Some(DateTime::UNIX_EPOCH.fixed_offset());
+                    vec![State::Cancelled]
+                } else {
+                    both
+                }
+            }
+        };
+        if n.group.is_some() {
+            if q.group.is_some() && q.group != n.group {
+                q.submitted_before = Some(DateTime::UNIX_EPOCH.fixed_offset());
+            }
+            q.group = n.group;
+        }
+        q.failing |= n.failing;
+        q.due_before = min_opt(q.due_before, n.due_before);
+        q.submitted_before = min_opt(q.submitted_before, n.submitted_before);
+        q.due_from = match (q.due_from, n.due_from) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        if n.assigned_to.is_some() {
+            q.assigned_to = n.assigned_to;
+        }
+    }
+    q
+}
+
+fn min_opt(
+    a: Option<DateTime<FixedOffset>>,
+    b: Option<DateTime<FixedOffset>>,
+) -> Option<DateTime<FixedOffset>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }

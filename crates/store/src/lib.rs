@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod sqlite;
+pub mod stats;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -19,6 +20,7 @@ pub use shenhe_domain::probe::ProbeRecord;
 use shenhe_domain::state::State;
 
 pub use audit::{AuditEntry, NewAuditEntry};
+pub use stats::{DecisionRow, NewAssignment, SavedView, StatsBounds, StatsSnapshot};
 
 /// An application as stored: what the merchant submitted plus where it stands.
 #[derive(Debug, Clone)]
@@ -107,6 +109,8 @@ pub struct QueueQuery {
     /// the merchant name, url or account (of one or two characters: of the merchant name
     /// only). Through an index, not a scan (schema 3, `sqlite/derived.rs`).
     pub search: Option<String>,
+    /// Only those assigned to this reviewer (issue 14).
+    pub assigned_to: Option<String>,
     pub sort: SortKey,
     pub descending: bool,
 }
@@ -534,4 +538,36 @@ pub trait Store {
     fn set_interrupt(&mut self, check: Option<Box<dyn FnMut() -> bool + Send>>) {
         let _ = check;
     }
+
+    // ---- statistics, assignment, saved views (issue 14: the lead's console) ----
+
+    /// The queue now, counted on the whole database: states, due times, the 15-day
+    /// window, the orders under review by due time, and intake per day.
+    fn stats_snapshot(&self, bounds: &StatsBounds) -> StoreResult<StatsSnapshot>;
+    /// The decisions (audit entries `approve`, `return`, `expire`) at or after `since`
+    /// and before `until`, oldest first, each handed to `visit` until it returns false.
+    /// `full`: with the application's merchant and product and the entry's message and
+    /// note (an export); without, they are None (statistics need none of them).
+    fn decisions(
+        &self,
+        since: DateTime<FixedOffset>,
+        until: Option<DateTime<FixedOffset>>,
+        full: bool,
+        visit: &mut dyn FnMut(DecisionRow) -> bool,
+    ) -> StoreResult<()>;
+    /// Assigns each application to its reviewer with its audit entry and its event, all
+    /// in ONE transaction ([`StoreError::NotFound`] for an unknown id: nothing written).
+    fn assign(&mut self, assignments: &[NewAssignment]) -> StoreResult<u64>;
+    /// The reviewer `id` is assigned to, if any.
+    fn assignee(&self, id: &str) -> StoreResult<Option<String>>;
+    /// A reviewer's saved views of the queue, by position.
+    fn saved_views(&self, reviewer: &str) -> StoreResult<Vec<SavedView>>;
+    /// Saves a view under `name` (replacing one of that name, at the end if new), or
+    /// removes it when `filter` is None.
+    fn put_saved_view(
+        &mut self,
+        reviewer: &str,
+        name: &str,
+        filter: Option<&str>,
+    ) -> StoreResult<()>;
 }

@@ -60,6 +60,7 @@ impl App {
         let wanted = match self.screen {
             Screen::Detail => current.clone(),
             Screen::Queue => self.queue.selected_row().map(|r| (r.id.clone(), r.version)),
+            Screen::Stats => None,
         };
         match wanted {
             // From the queue the application is opened (and so claimed) first, even when

@@ -8,6 +8,7 @@ mod go_to;
 mod mouse;
 mod queue;
 mod respond;
+pub mod stats;
 
 use std::sync::Arc;
 
@@ -38,6 +39,8 @@ const WINDOW_MARGIN: u64 = 2;
 pub enum Screen {
     Queue,
     Detail,
+    /// The lead's statistics (issue 14).
+    Stats,
 }
 
 #[derive(Debug, Clone)]
@@ -52,12 +55,17 @@ pub enum Overlay {
     Judge(JudgeDialog),
     /// `:`: the id typed so far.
     GoTo(Input),
+    /// A bulk action's plan, shown before anything is done (issue 14).
+    Bulk(stats::BulkDialog),
+    /// The name of the view to save (S).
+    ViewName(Input),
 }
 
-/// What the queue shows: a filter, a sort and a search.
+/// What the queue shows: a filter (and others that must hold too), a sort and a search.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct View {
     pub filter: Filter,
+    pub also: Vec<Filter>,
     pub sort: Sort,
     pub search: String,
 }
@@ -134,6 +142,20 @@ pub struct App {
     pub keys: Arc<Keymap>,
     /// The id asked for at the "go to id" prompt: its detail opens when it arrives.
     jumping: Option<String>,
+    /// The lead's statistics, as last counted (issue 14); None until they arrive.
+    pub stats: Option<Box<shenhe_review::stats::Stats>>,
+    /// Marked applications, by id (Space, V), for a bulk action.
+    pub marks: std::collections::BTreeSet<String>,
+    /// Where `V` started a range, by index in the queue.
+    pub mark_anchor: Option<u64>,
+    /// Filters that must hold besides `filter` (Space in the filter menu).
+    pub also: Vec<Filter>,
+    /// Filters toggled in the open menu, to combine on Enter.
+    pub toggled: Vec<Filter>,
+    /// This reviewer's saved views: the tabs (1…9).
+    pub views: Vec<shenhe_review::views::SavedView>,
+    /// Open applications assigned to this reviewer: `J` goes to the next of them first.
+    pub mine: std::collections::HashSet<String>,
 }
 
 /// What the detail's length depends on: when none of it changed, neither did the length.
@@ -158,8 +180,11 @@ impl App {
         width: u16,
         height: u16,
     ) -> App {
+        let mut filters = Filter::all(&policy);
+        // Mine: what a lead assigned to this reviewer (issue 14).
+        filters.push(Filter::Assigned(actor.clone()));
         App {
-            filters: Filter::all(&policy),
+            filters,
             lang,
             ui: lang.ui(),
             policy,
@@ -195,6 +220,13 @@ impl App {
             clipboard: None,
             keys: Keymap::standard(),
             jumping: None,
+            stats: None,
+            marks: Default::default(),
+            mark_anchor: None,
+            also: Vec::new(),
+            toggled: Vec::new(),
+            views: Vec::new(),
+            mine: Default::default(),
         }
     }
 
@@ -202,6 +234,8 @@ impl App {
     pub fn start(&mut self) -> Vec<Request> {
         let mut requests = self.reload_window();
         requests.push(Request::Counts);
+        requests.push(Request::Views);
+        requests.push(Request::Mine);
         requests
     }
 
@@ -216,10 +250,13 @@ impl App {
             Overlay::Judge(j) if j.note_focused => Mode::JudgeText,
             Overlay::Judge(_) => Mode::JudgeList,
             Overlay::GoTo(_) => Mode::GoTo,
+            Overlay::Bulk(_) => Mode::Bulk,
+            Overlay::ViewName(_) => Mode::ViewName,
             Overlay::None if self.searching => Mode::Search,
             Overlay::None => match self.screen {
                 Screen::Queue => Mode::Queue,
                 Screen::Detail => Mode::Detail,
+                Screen::Stats => Mode::Stats,
             },
         }
     }
@@ -303,7 +340,9 @@ impl App {
     }
 
     pub fn query(&self) -> QueueQuery {
-        self.filter.query(self.now, self.sort, self.search.value())
+        let mut filters = vec![self.filter.clone()];
+        filters.extend(self.also.iter().cloned());
+        shenhe_review::queue::combined(&filters, self.now, self.sort, self.search.value())
     }
 
     pub fn filter_name(&self, filter: &Filter) -> String {
@@ -355,6 +394,9 @@ impl App {
                 requests
             }
             (Mode::Detail, action) => self.detail_action(action),
+            (Mode::Stats, action) => self.stats_action(action),
+            (Mode::Bulk, action) => self.bulk_action(action),
+            (Mode::ViewName, action) => self.view_name_action(action),
         }
     }
 
@@ -429,8 +471,24 @@ impl App {
     }
 
     /// The next (or previous) application, skipping those another reviewer has open.
+    /// Forward, the next one assigned to this reviewer comes first (of the rows on hand).
     fn step(&mut self, delta: i64) -> Vec<Request> {
         let total = self.queue.total.unwrap_or(0);
+        if delta > 0 && !self.mine.is_empty() {
+            let mut index = self.queue.selected + 1;
+            while let Some(row) = self.queue.row(index) {
+                let free = row
+                    .claimed_by
+                    .as_deref()
+                    .is_none_or(|who| who == self.actor);
+                if free && self.mine.contains(&row.id) {
+                    let mut requests = self.select(index);
+                    requests.extend(self.open_selected(None));
+                    return requests;
+                }
+                index += 1;
+            }
+        }
         let mut index = self.queue.selected;
         loop {
             index = match delta {

@@ -159,12 +159,18 @@ impl App {
                 }
                 _ => self.open_selected(None),
             },
-            // One change undone at a time: the search, the filter or the sort, the last first.
+            // One change undone at a time: the search, the filter or the sort, the last
+            // first (marks stay, as tags do across views); with nothing left to undo, the
+            // marks go.
             Action::Back => {
                 let previous = match self.undo.pop() {
                     Some(view) => view,
                     None if self.view() != View::default() => View::default(),
-                    None => return Vec::new(),
+                    None => {
+                        self.marks.clear();
+                        self.mark_anchor = None;
+                        return Vec::new();
+                    }
                 };
                 self.restore_view(previous)
             }
@@ -204,6 +210,16 @@ impl App {
             Action::Return => self.begin(Pending::Return),
             Action::Expire => self.begin(Pending::Expire),
             Action::Reopen => self.begin(Pending::Reopen),
+            Action::Stats => self.open_stats(),
+            Action::Mark => self.mark(),
+            Action::MarkRange => self.mark_range(),
+            Action::BulkAssign => self.plan_bulk(shenhe_review::bulk::BulkKind::Assign),
+            Action::BulkExpire => self.plan_bulk(shenhe_review::bulk::BulkKind::Expire),
+            Action::SaveView => {
+                self.overlay = Overlay::ViewName(Input::default());
+                Vec::new()
+            }
+            Action::Tab(n) => self.switch_tab(n),
             _ => Vec::new(),
         }
     }
@@ -249,9 +265,27 @@ impl App {
             Action::Up => *cursor = super::dialogs::wrap(*cursor, -1, count),
             Action::Top => *cursor = 0,
             Action::Bottom => *cursor = count - 1,
+            Action::Toggle => {
+                let filter = self.filters[*cursor].clone();
+                match self.toggled.iter().position(|f| *f == filter) {
+                    Some(at) => {
+                        self.toggled.remove(at);
+                    }
+                    None => self.toggled.push(filter),
+                }
+            }
             Action::Confirm => {
                 let filter = self.filters[*cursor].clone();
                 self.overlay = Overlay::None;
+                if self.toggled.len() > 1 {
+                    // Every toggled filter must hold.
+                    let mut all = std::mem::take(&mut self.toggled);
+                    self.remember_view();
+                    self.filter = all.remove(0);
+                    self.also = all;
+                    return self.new_query();
+                }
+                let filter = self.toggled.pop().unwrap_or(filter);
                 return self.choose_filter(filter);
             }
             Action::Pick(letter) => {
@@ -274,18 +308,23 @@ impl App {
                     }
                 }
             }
-            Action::Back => self.overlay = Overlay::None,
+            Action::Back => {
+                self.overlay = Overlay::None;
+                self.toggled.clear();
+            }
             _ => {}
         }
         Vec::new()
     }
 
     fn choose_filter(&mut self, filter: Filter) -> Vec<Request> {
-        if filter == self.filter {
+        self.toggled.clear();
+        if filter == self.filter && self.also.is_empty() {
             return Vec::new();
         }
         self.remember_view();
         self.filter = filter;
+        self.also.clear();
         self.new_query()
     }
 
@@ -311,6 +350,7 @@ impl App {
                 let at = self.policy.groups.iter().position(|g| &g.id == id)?;
                 return GROUP_LETTERS.get(at).copied();
             }
+            Filter::Assigned(_) => 13,
         };
         Some(FILTER_LETTERS[fixed])
     }
@@ -319,21 +359,23 @@ impl App {
     pub fn view(&self) -> View {
         View {
             filter: self.filter.clone(),
+            also: self.also.clone(),
             sort: self.sort,
             search: self.search.value().to_string(),
         }
     }
 
     /// Before a change of filter, sort or search: what `Esc` goes back to.
-    fn remember_view(&mut self) {
+    pub(super) fn remember_view(&mut self) {
         let view = self.view();
         if self.undo.last() != Some(&view) {
             self.undo.push(view);
         }
     }
 
-    fn restore_view(&mut self, view: View) -> Vec<Request> {
+    pub(super) fn restore_view(&mut self, view: View) -> Vec<Request> {
         self.filter = view.filter;
+        self.also = view.also;
         self.sort = view.sort;
         self.search = Input::new(view.search);
         self.new_query()

@@ -181,9 +181,53 @@ impl App {
                 self.error(error_message(self.lang, &e));
                 Vec::new()
             }
+            Response::BulkPlan { plan, reviewers } => self.show_bulk(plan, reviewers),
+            Response::Mine(ids) => {
+                self.mine = ids.into_iter().collect();
+                Vec::new()
+            }
+            Response::Views(views) => {
+                self.views = views;
+                Vec::new()
+            }
+            Response::ViewSaved(name) => {
+                self.status = Some(Status {
+                    text: self.lang.view_saved(&name),
+                    error: false,
+                });
+                Vec::new()
+            }
+            Response::BulkDone(done) => {
+                self.marks.clear();
+                self.mark_anchor = None;
+                let failed = !done.failed.is_empty();
+                self.status = Some(Status {
+                    text: self.lang.bulk_done(&done),
+                    error: failed,
+                });
+                let mut requests = self.reload_window();
+                requests.push(Request::Counts);
+                requests.push(Request::Mine);
+                requests
+            }
+            Response::Stats(stats) => {
+                self.stats = Some(stats);
+                if self
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| s.text == self.lang.stats().loading)
+                {
+                    self.status = None;
+                }
+                Vec::new()
+            }
             Response::Changed => {
                 let mut requests = self.reload_window();
                 requests.push(Request::Counts);
+                requests.push(Request::Mine);
+                if self.screen == Screen::Stats {
+                    requests.push(Request::Stats);
+                }
                 if (self.screen == Screen::Detail || self.side_by_side())
                     && let Some(view) = &self.detail
                 {

@@ -20,7 +20,7 @@ use shenhe_present::KeyHelp;
 
 impl Mode {
     /// Every mode, in the order the README and errors list them. A new mode goes here.
-    pub const ALL: [Mode; 12] = [
+    pub const ALL: [Mode; 15] = [
         Mode::Queue,
         Mode::Search,
         Mode::Detail,
@@ -32,6 +32,9 @@ impl Mode {
         Mode::JudgeList,
         Mode::JudgeText,
         Mode::GoTo,
+        Mode::Stats,
+        Mode::Bulk,
+        Mode::ViewName,
         Mode::Help,
     ];
 

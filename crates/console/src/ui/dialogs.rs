@@ -120,6 +120,7 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
     let under = match app.screen {
         crate::app::Screen::Queue => keys::Mode::Queue,
         crate::app::Screen::Detail => keys::Mode::Detail,
+        crate::app::Screen::Stats => keys::Mode::Stats,
     };
     let bindings = app.keys.bindings(under, &app.ui.key_help);
     let markers = app.ui.markers;
@@ -130,32 +131,50 @@ pub fn help(frame: &mut Frame, app: &App, theme: Theme) {
         (bindings.len() + markers.len()) as u16 + 5,
         theme,
     );
-    for (i, line) in bindings.iter().enumerate() {
-        put(
-            frame,
-            inner,
-            i as u16,
+    let mut rows: Vec<Line> = bindings
+        .iter()
+        .map(|line| {
+            let keys = line.keys.join("/");
             Line::from(vec![
-                Span::styled(format!(" {} ", pad(&line.keys.join("/"), 24)), theme.key()),
+                Span::styled(
+                    format!(" {} ", pad(&keys, width(&keys).max(24))),
+                    theme.key(),
+                ),
                 Span::raw(line.what.to_string()),
-            ]),
-        );
+            ])
+        })
+        .collect();
+    // Short of rows (80×24 with every key of a lead): the last two lines (Ctrl-c and
+    // Ctrl-l, which every mode has) share one, so that the markers still show.
+    if rows.len() + markers.len() > inner.height as usize && bindings.len() >= 2 {
+        let (a, b) = (&bindings[bindings.len() - 2], &bindings[bindings.len() - 1]);
+        rows.truncate(rows.len() - 2);
+        rows.push(Line::from(vec![
+            Span::styled(format!(" {} ", a.keys.join("/")), theme.key()),
+            Span::raw(format!("{}   ", a.what)),
+            Span::styled(format!("{} ", b.keys.join("/")), theme.key()),
+            Span::raw(b.what.to_string()),
+        ]));
     }
-    // What the marks of the queue and the dialogs mean.
-    // A blank line before them where there is room for it.
-    let gap = usize::from(bindings.len() + markers.len() < inner.height as usize);
+    let count = rows.len();
+    for (i, line) in rows.into_iter().enumerate() {
+        put(frame, inner, i as u16, line);
+    }
+    // What the marks of the queue and the dialogs mean (after a blank line, when there
+    // is room for one).
+    let gap = usize::from(count + markers.len() < inner.height as usize);
     for (i, line) in markers.iter().enumerate() {
         put(
             frame,
             inner,
-            (bindings.len() + gap + i) as u16,
+            (count + gap + i) as u16,
             Line::raw(format!(" {line}")),
         );
     }
     put(
         frame,
         inner,
-        (bindings.len() + markers.len() + 2) as u16,
+        (count + markers.len() + gap + 1) as u16,
         Line::styled(format!(" {}", app.ui.help_close), theme.dim()),
     );
 }
@@ -189,7 +208,13 @@ pub fn filter(frame: &mut Frame, app: &App, theme: Theme, cursor: usize) {
     let mut row = 0u16;
     for i in (first..count).take(visible) {
         let filter = &app.filters[i];
-        let mark = if *filter == app.filter { "●" } else { " " };
+        let mark = if app.toggled.contains(filter) {
+            "+"
+        } else if *filter == app.filter || app.also.contains(filter) {
+            "●"
+        } else {
+            " "
+        };
         let text = entry(mark, app.letter_of(filter), &app.filter_name(filter));
         let style = if i == cursor {
             theme.selected()
@@ -199,13 +224,16 @@ pub fn filter(frame: &mut Frame, app: &App, theme: Theme, cursor: usize) {
         put(frame, inner, row, Line::styled(text, style));
         row += 1;
     }
-    put(
-        frame,
-        inner,
-        row,
-        Line::styled(format!(" {}", app.ui.sort), theme.heading()),
-    );
-    row += 1;
+    // The sorts' heading only when every line has room: the sorts come first.
+    if count + sorts.len() < inner.height as usize {
+        put(
+            frame,
+            inner,
+            row,
+            Line::styled(format!(" {}", app.ui.sort), theme.heading()),
+        );
+        row += 1;
+    }
     for (sort, letter) in sorts.iter().zip(keys::SORT_LETTERS) {
         let mark = if *sort == app.sort { "●" } else { " " };
         let text = entry(mark, Some(letter), app.lang.sort(*sort));
@@ -470,4 +498,71 @@ pub fn judge(frame: &mut Frame, app: &App, theme: Theme, dialog: &JudgeDialog) {
 pub fn go_to(frame: &mut Frame, app: &App, theme: Theme, input: &Input) {
     let inner = popup(frame, app.ui.go_to_title, 50, 4, theme);
     text_field(frame, inner, 0, app.ui.go_to_label, input, true, theme);
+}
+
+/// A bulk action's plan (issue 14): what it will do and what it skips, and for an
+/// assignment the reviewers to choose from; Enter does it, Esc does nothing.
+pub fn bulk(frame: &mut Frame, app: &App, theme: Theme, dialog: &crate::app::stats::BulkDialog) {
+    use shenhe_review::bulk::BulkKind;
+    let w = 64u16;
+    let text_width = w as usize - 4;
+    let mut lines: Vec<Line> = app
+        .lang
+        .bulk_plan(&dialog.plan, dialog.assignee())
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let style = if i == 0 { theme.title() } else { theme.warn() };
+            Line::styled(fit(&text, text_width), style)
+        })
+        .collect();
+    if dialog.plan.kind == BulkKind::Assign {
+        lines.push(Line::raw(""));
+        let room = (frame.area().height as usize)
+            .saturating_sub(lines.len() + 6)
+            .max(1);
+        let first = dialog.cursor.saturating_sub(room - 1);
+        for (i, name) in dialog.reviewers.iter().enumerate().skip(first).take(room) {
+            let text = fit(
+                &format!("  {}", shenhe_domain::text::display_safe(name)),
+                text_width,
+            );
+            lines.push(if i == dialog.cursor {
+                Line::styled(pad(&text, text_width), theme.selected())
+            } else {
+                Line::raw(text)
+            });
+        }
+    }
+    let h = lines.len() as u16 + 4;
+    let inner = popup(frame, app.lang.bulk_title(dialog.plan.kind), w, h, theme);
+    for (i, line) in lines.into_iter().enumerate() {
+        put(frame, inner, i as u16, line);
+    }
+    put(
+        frame,
+        inner,
+        inner.height.saturating_sub(1),
+        Line::styled(app.lang.bulk_hint(dialog.plan.kind), theme.dim()),
+    );
+}
+
+/// S: the name to save the current view under.
+pub fn view_name(frame: &mut Frame, app: &App, theme: Theme, input: &Input) {
+    let inner = popup(frame, app.lang.view_name_title(), 48, 6, theme);
+    text_field(
+        frame,
+        inner,
+        1,
+        app.lang.view_name_label(),
+        input,
+        true,
+        theme,
+    );
+    put(
+        frame,
+        inner,
+        inner.height.saturating_sub(1),
+        Line::styled(app.lang.view_name_hint(), theme.dim()),
+    );
 }

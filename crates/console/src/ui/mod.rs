@@ -4,6 +4,7 @@
 mod detail;
 mod dialogs;
 mod queue;
+mod stats;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -188,6 +189,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         }
         Screen::Queue => queue::draw(frame, app, theme, area),
         Screen::Detail => detail::draw(frame, app, theme),
+        Screen::Stats => stats::draw(frame, app, theme),
     }
     match &app.overlay {
         Overlay::None => {}
@@ -197,6 +199,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Overlay::Return(r) => dialogs::return_dialog(frame, app, theme, r),
         Overlay::Judge(j) => dialogs::judge(frame, app, theme, j),
         Overlay::GoTo(input) => dialogs::go_to(frame, app, theme, input),
+        Overlay::Bulk(b) => dialogs::bulk(frame, app, theme, b),
+        Overlay::ViewName(input) => dialogs::view_name(frame, app, theme, input),
     }
 }
 

@@ -208,6 +208,17 @@ fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
         }
         None => spans.push(Span::styled(format!(" {}", ui.loading), theme.dim())),
     }
+    // Marks first after the title: the counts may be cut on a narrow terminal, the
+    // number of applications a bulk action would take must not.
+    if !app.marks.is_empty() {
+        spans.insert(
+            1,
+            Span::styled(
+                format!(" ✓{} ·", app.lang.marked(app.marks.len())),
+                theme.warn(),
+            ),
+        );
+    }
     if app.delivery.failing() {
         spans.push(Span::styled(
             format!("  {}", ui.delivery_failing),
@@ -217,7 +228,12 @@ fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
     // The active filter and sort: what the rows below are is part of reading them. The
     // narrower the terminal, the fewer words around them (the default sort is left out
     // first, then the labels); the counts are cut only when even that does not fit.
-    let filter = app.filter_name(&app.filter);
+    // Combined filters (Space in the menu) by their names, joined: every one holds.
+    let mut filter = app.filter_name(&app.filter);
+    for also in &app.also {
+        filter.push_str(" + ");
+        filter.push_str(&app.filter_name(also));
+    }
     let sort = app.lang.sort(app.sort);
     let search = if app.search.value().is_empty() {
         String::new()
@@ -239,6 +255,48 @@ fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
             format!("  {filter} · {sort}{search}")
         },
     ];
+    // Saved views (issue 14): tabs, like gh-dash's sections; the one shown in brackets.
+    // Where no tab is what the queue shows, the filter follows them.
+    let candidates = if app.views.is_empty() {
+        candidates.to_vec()
+    } else {
+        let active = app.active_tab();
+        let tabs: String = app
+            .views
+            .iter()
+            .take(9)
+            .enumerate()
+            .map(|(i, v)| {
+                let name = fit(&display_safe(&v.name), 12);
+                if Some(i) == active {
+                    format!(" [{} {name}]", i + 1)
+                } else {
+                    format!("  {} {name} ", i + 1)
+                }
+            })
+            .collect();
+        let short: String = app
+            .views
+            .iter()
+            .take(9)
+            .enumerate()
+            .map(|(i, _)| {
+                if Some(i) == active {
+                    format!("[{}]", i + 1)
+                } else {
+                    format!(" {} ", i + 1)
+                }
+            })
+            .collect();
+        match active {
+            Some(_) => vec![format!(" {tabs}"), format!("  {short}")],
+            None => candidates
+                .iter()
+                .map(|c| format!(" {tabs} ·{c}"))
+                .chain([format!("  {short} ·{}", candidates[2])])
+                .collect(),
+        }
+    };
     let counts: usize = spans.iter().map(|s| width(&s.content)).sum();
     let total = area.width as usize;
     let line = match candidates.iter().find(|r| counts + width(r) <= total) {
@@ -247,7 +305,10 @@ fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
             Line::from(spans)
         }
         None => {
-            let right = fit(&candidates[2], total.saturating_sub(12).max(total / 2));
+            let right = fit(
+                candidates.last().expect("candidates"),
+                total.saturating_sub(12).max(total / 2),
+            );
             let left: String = spans.iter().map(|s| s.content.as_ref()).collect();
             let room = total.saturating_sub(width(&right));
             Line::from(vec![
@@ -343,7 +404,12 @@ fn row_line<'a>(
             Column::Reviewer => (pad(claimed.unwrap_or(""), *w), theme.dim()),
         };
         spans.push(Span::styled(text, style));
-        spans.push(Span::raw(" "));
+        // A marked row (Space, V) says so between its marker and its id.
+        if *column == Column::Marker && app.marks.contains(&row.id) {
+            spans.push(Span::styled("✓", theme.warn()));
+        } else {
+            spans.push(Span::raw(" "));
+        }
     }
     Line::from(spans)
 }

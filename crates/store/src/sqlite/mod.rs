@@ -16,6 +16,7 @@ mod read;
 mod roles;
 mod rows;
 mod schema;
+mod stats;
 mod write;
 
 use std::path::Path;
@@ -30,6 +31,7 @@ use super::{
     ImportSession, PauseHook, ProbeRecord, QueueCounts, QueueQuery, QueueRow, Reviewer,
     StateChange, Store, StoreError, StoreResult, StoredApplication,
 };
+use super::{DecisionRow, NewAssignment, SavedView, StatsBounds, StatsSnapshot};
 use busy::{is_busy, on_busy};
 use shenhe_domain::checks::Judgement;
 
@@ -494,5 +496,42 @@ impl Store for SqliteStore {
             )
             .map(|n| n as u64)
             .map_err(StoreError::from)
+    }
+
+    // ---- statistics, assignment, saved views (issue 14) ----
+
+    fn stats_snapshot(&self, bounds: &StatsBounds) -> StoreResult<StatsSnapshot> {
+        stats::snapshot(&self.conn, bounds)
+    }
+
+    fn decisions(
+        &self,
+        since: DateTime<FixedOffset>,
+        until: Option<DateTime<FixedOffset>>,
+        full: bool,
+        visit: &mut dyn FnMut(DecisionRow) -> bool,
+    ) -> StoreResult<()> {
+        stats::decisions(&self.conn, since, until, full, visit)
+    }
+
+    fn assign(&mut self, assignments: &[NewAssignment]) -> StoreResult<u64> {
+        stats::assign(self, assignments)
+    }
+
+    fn assignee(&self, id: &str) -> StoreResult<Option<String>> {
+        stats::assignee(&self.conn, id)
+    }
+
+    fn saved_views(&self, reviewer: &str) -> StoreResult<Vec<SavedView>> {
+        stats::saved_views(&self.conn, reviewer)
+    }
+
+    fn put_saved_view(
+        &mut self,
+        reviewer: &str,
+        name: &str,
+        filter: Option<&str>,
+    ) -> StoreResult<()> {
+        stats::put_saved_view(self, reviewer, name, filter)
     }
 }

@@ -30,6 +30,7 @@ pub(super) fn count(conn: &Connection, query: &QueueQuery) -> StoreResult<u64> {
     let plain = search_text(query).is_none()
         && query.product.is_none()
         && query.group.is_none()
+        && query.assigned_to.is_none()
         && !query.failing;
     if plain {
         let all: Vec<State> = if query.states.is_empty() {
@@ -263,6 +264,10 @@ fn where_clause(q: &QueueQuery) -> (String, Vec<rusqlite::types::Value>) {
     }
     if q.failing {
         clauses.push("a.failed > 0".into());
+    }
+    if let Some(reviewer) = &q.assigned_to {
+        clauses.push("a.id IN (SELECT application_id FROM assignments WHERE reviewer = ?)".into());
+        values.push(Value::Text(reviewer.clone()));
     }
     if search_text(q).is_some() {
         // The matches are the `hits` of `hits_cte`, which the query reads first.

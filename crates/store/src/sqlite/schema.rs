@@ -210,6 +210,77 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (reviewer, application_id)
     ) WITHOUT ROWID;
     "#,
+    // 4 (the lead's console, issue 14): who an application is assigned to (its history is
+    // in the audit trail, action `assign`); each reviewer's saved views of the queue; and
+    // the audit trail by action and time, for statistics and exports of decisions.
+    r#"
+    CREATE TABLE assignments (
+        application_id TEXT PRIMARY KEY,
+        reviewer TEXT NOT NULL,
+        assigned_at TEXT NOT NULL,
+        assigned_by TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX assignments_reviewer ON assignments(reviewer, application_id);
+    CREATE TABLE saved_views (
+        reviewer TEXT NOT NULL,
+        name TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        filter TEXT NOT NULL,
+        PRIMARY KEY (reviewer, name)
+    ) WITHOUT ROWID;
+    -- (Also in SECONDARY_INDEXES; a new database has it from step 1 already.)
+    CREATE INDEX IF NOT EXISTS audit_action_at ON audit(action, at);
+    -- Decisions kept apart as they are written (a trigger on the trail), each with when
+    -- its review clock started: statistics read a period of them in time order, with no
+    -- join and no search per decision. Derived data: the trail stays the record.
+    CREATE TABLE decision_facts (
+        at TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        application_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT,
+        reasons TEXT NOT NULL,
+        -- The application's reviewable_at, when it was at this revision.
+        reviewable_at TEXT,
+        -- The latest earlier entry that put it into pending review.
+        entered_queue_at TEXT,
+        PRIMARY KEY (at, seq)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX decision_facts_seq ON decision_facts(seq);
+    -- A fact always describes the entry now at its place in the trail: one left by an
+    -- entry that is gone (the trail cut and written again) is replaced.
+    CREATE TRIGGER decision_facts_kept AFTER INSERT ON audit
+        WHEN NEW.action IN ('approve', 'return', 'expire')
+        BEGIN
+            DELETE FROM decision_facts WHERE seq = NEW.seq;
+            INSERT INTO decision_facts (at, seq, application_id, revision, actor, action,
+                from_state, to_state, reasons, reviewable_at, entered_queue_at)
+            VALUES (NEW.at, NEW.seq, NEW.application_id, NEW.revision, NEW.actor, NEW.action,
+                NEW.from_state, NEW.to_state, NEW.reasons,
+                (SELECT reviewable_at FROM applications
+                  WHERE id = NEW.application_id AND revision = NEW.revision),
+                (SELECT b.at FROM audit b
+                  WHERE b.application_id = NEW.application_id AND b.seq < NEW.seq
+                    AND b.to_state = 'pending_review'
+                    AND b.action IN ('submit', 'resubmit', 'verified', 'reopen')
+                  ORDER BY b.seq DESC LIMIT 1));
+        END;
+    INSERT INTO decision_facts (at, seq, application_id, revision, actor, action,
+        from_state, to_state, reasons, reviewable_at, entered_queue_at)
+    SELECT d.at, d.seq, d.application_id, d.revision, d.actor, d.action, d.from_state,
+        d.to_state, d.reasons,
+        (SELECT a.reviewable_at FROM applications a
+          WHERE a.id = d.application_id AND a.revision = d.revision),
+        (SELECT b.at FROM audit b
+          WHERE b.application_id = d.application_id AND b.seq < d.seq
+            AND b.to_state = 'pending_review'
+            AND b.action IN ('submit', 'resubmit', 'verified', 'reopen')
+          ORDER BY b.seq DESC LIMIT 1)
+    FROM audit d WHERE d.action IN ('approve', 'return', 'expire');
+    "#,
 ];
 
 /// The secondary indexes (of schema version 1, and the account's products of version 2):
@@ -248,6 +319,11 @@ pub(super) const SECONDARY_INDEXES: &[(&str, &str)] = &[
     (
         "applications_id_nocase",
         "CREATE INDEX applications_id_nocase ON applications(id COLLATE NOCASE)",
+    ),
+    // (issue 14) Decisions by action and time: statistics and exports read a period.
+    (
+        "audit_action_at",
+        "CREATE INDEX audit_action_at ON audit(action, at)",
     ),
 ];
 
