@@ -576,3 +576,55 @@ fn list_search_finds_ids_in_either_case_and_two_character_names() {
     // An id is found by its start, not by any part of it.
     assert!(ids("1105000001").is_empty());
 }
+
+/// A search with few matches sorts just them; one that matches much of the queue walks
+/// the queue's order instead (a first page without sorting every match), and both find
+/// the same rows in the same order as the scan (`indexed_search_…` above).
+#[test]
+fn a_search_matching_much_of_the_queue_walks_it_in_order() {
+    let env = Env::new();
+    env.import_records(&crate::common::long_queue(300));
+    let store = SqliteStore::open(&env.db()).expect("open");
+    let plan = |q: &str| -> String {
+        let query = QueueQuery {
+            states: vec![State::PendingReview, State::PendingVerification],
+            search: Some(q.into()),
+            ..Default::default()
+        };
+        store
+            .page_plan(&query, 0, 50, now())
+            .expect("plan")
+            .join("\n")
+    };
+    // One match of 300: its row read by rowid from the matches, then sorted.
+    let few = plan("M012");
+    assert!(
+        few.contains("SEARCH a USING INTEGER PRIMARY KEY (rowid=?)"),
+        "{few}"
+    );
+    assert!(!few.contains("applications_state_due"), "{few}");
+    // A third of the queue: the queue's index walked in due order, each row kept if
+    // it matches.
+    let many = plan("M0");
+    assert!(
+        many.contains("SEARCH a USING COVERING INDEX applications_state_due (state=?)"),
+        "{many}"
+    );
+    assert!(!many.contains("INTEGER PRIMARY KEY (rowid=?)"), "{many}");
+    let ids = |q: &str| -> Vec<String> {
+        let query = QueueQuery {
+            search: Some(q.into()),
+            ..Default::default()
+        };
+        store
+            .page(&query, 0, 1000, now())
+            .expect("page")
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(ids("M012"), ["M012"]);
+    let walked = ids("m0");
+    assert_eq!(walked.len(), 100);
+    assert!(walked.iter().all(|id| id.starts_with("M0")), "{walked:?}");
+}

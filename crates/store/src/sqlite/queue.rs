@@ -16,7 +16,7 @@ pub(super) fn page(
     limit: u64,
     now: DateTime<FixedOffset>,
 ) -> StoreResult<Vec<QueueRow>> {
-    let (sql, values) = page_sql(query, offset, limit, now);
+    let (sql, values) = page_sql(query, offset, limit, now, reading(conn, query, false)?);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map(rusqlite::params_from_iter(values), queue_row)?
@@ -51,13 +51,14 @@ pub(super) fn count(conn: &Connection, query: &QueueQuery) -> StoreResult<u64> {
             Some(_) => {}
         }
     }
+    let read = reading(conn, query, true)?;
     let (with, mut values) = hits_cte(query);
-    let (filter, filter_values) = where_clause(query);
+    let (filter, filter_values) = where_clause(query, read);
     values.extend(filter_values);
-    let from = if with.is_empty() {
-        "applications a".to_string()
+    let from = if read == Reading::Joined {
+        "hits CROSS JOIN applications a ON a.rowid = hits.rid"
     } else {
-        "hits CROSS JOIN applications a ON a.rowid = hits.rid".to_string()
+        "applications a"
     };
     let sql = format!("{with} SELECT count(*) FROM {from} {filter}");
     conn.prepare_cached(&sql)?
@@ -222,7 +223,13 @@ impl SqliteStore {
         limit: u64,
         now: DateTime<FixedOffset>,
     ) -> StoreResult<Vec<String>> {
-        let (sql, values) = page_sql(query, offset, limit, now);
+        let (sql, values) = page_sql(
+            query,
+            offset,
+            limit,
+            now,
+            reading(&self.conn, query, false)?,
+        );
         let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
         stmt.query_map(rusqlite::params_from_iter(values), |r| {
             r.get::<_, String>(3)
@@ -233,7 +240,7 @@ impl SqliteStore {
 }
 
 /// The WHERE clause and its parameters for a query.
-fn where_clause(q: &QueueQuery) -> (String, Vec<rusqlite::types::Value>) {
+fn where_clause(q: &QueueQuery, read: Reading) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     let mut clauses = Vec::new();
     let mut values: Vec<Value> = Vec::new();
@@ -269,9 +276,10 @@ fn where_clause(q: &QueueQuery) -> (String, Vec<rusqlite::types::Value>) {
         clauses.push("a.id IN (SELECT application_id FROM assignments WHERE reviewer = ?)".into());
         values.push(Value::Text(reviewer.clone()));
     }
-    if search_text(q).is_some() {
-        // The matches are the `hits` of `hits_cte`, which the query reads first.
-        clauses.push("a.rowid IN (SELECT rid FROM hits)".into());
+    if search_text(q).is_some() && read == Reading::Walked {
+        // The matches are the `hits` of `hits_cte`; `+` keeps SQLite from reading the
+        // rows by them (the queue's index is walked, and each row looked up in them).
+        clauses.push("+a.rowid IN (SELECT rid FROM hits)".into());
     }
     let sql = if clauses.is_empty() {
         String::new()
@@ -279,6 +287,44 @@ fn where_clause(q: &QueueQuery) -> (String, Vec<rusqlite::types::Value>) {
         format!("WHERE {}", clauses.join(" AND "))
     };
     (sql, values)
+}
+
+/// How a search is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Its matches first, joined to their rows and sorted: few matches.
+    Joined,
+    /// The queue's index walked in order, each row kept if it matches: many matches (a
+    /// first page is found within the first rows of the queue, where sorting them would
+    /// read every match: "有限公司" matches 736,115 of a million). Also every query
+    /// without a search.
+    Walked,
+}
+
+/// From this many matches, or a twentieth of all applications, a search's page walks
+/// the queue; its count only from a twentieth (counting walks every row of the queue's
+/// states, where joining costs a look-up a match).
+const WALK_FROM: u64 = 10_000;
+
+/// How a search's page (`for_count`: its count) is read, from how many it matches.
+fn reading(conn: &Connection, q: &QueueQuery, for_count: bool) -> StoreResult<Reading> {
+    let (with, values) = hits_cte(q);
+    if with.is_empty() {
+        return Ok(Reading::Walked);
+    }
+    let matches: i64 = conn
+        .prepare_cached(&format!("{with} SELECT count(*) FROM hits"))?
+        .query_row(rusqlite::params_from_iter(values), |r| r.get(0))?;
+    let all: i64 = conn
+        .prepare_cached("SELECT coalesce(sum(n), 0) FROM count_due")?
+        .query_row([], |r| r.get(0))?;
+    let (matches, all) = (matches.max(0) as u64, all.max(0) as u64);
+    let dense = matches.saturating_mul(20) > all;
+    Ok(if dense || (!for_count && matches >= WALK_FROM) {
+        Reading::Walked
+    } else {
+        Reading::Joined
+    })
 }
 
 fn search_text(q: &QueueQuery) -> Option<&str> {
@@ -332,6 +378,7 @@ fn page_sql(
     offset: u64,
     limit: u64,
     now: DateTime<FixedOffset>,
+    read: Reading,
 ) -> (String, Vec<rusqlite::types::Value>) {
     // First the ids of the page, from the indexes alone, then their rows. With several
     // states, `state IN (…) ORDER BY due_ts` cannot walk one index in order: SQLite
@@ -345,10 +392,10 @@ fn page_sql(
         SortKey::Merchant => "a.merchant_key",
     };
     let (with, mut values) = hits_cte(query);
-    if !with.is_empty() {
-        // A search: its matches first, then only they are sorted (however the
-        // filter and the order would walk the queue's indexes).
-        let (filter, filter_values) = where_clause(query);
+    if !with.is_empty() && read == Reading::Joined {
+        // A search with few matches: they first, then only they are sorted (however
+        // the filter and the order would walk the queue's indexes).
+        let (filter, filter_values) = where_clause(query, read);
         values.extend(filter_values);
         let sql = format!(
             "{with} SELECT {ROW_COLUMNS} FROM (
@@ -384,14 +431,14 @@ fn page_sql(
     };
     let mut selects = Vec::with_capacity(arms.len());
     for arm in &arms {
-        let (filter, arm_values) = where_clause(arm);
+        let (filter, arm_values) = where_clause(arm, read);
         selects.push(format!(
             "SELECT a.id AS id, {key} AS k FROM applications a {filter}"
         ));
         values.extend(arm_values);
     }
     let sql = format!(
-        "SELECT {ROW_COLUMNS} FROM ({} ORDER BY k {dir}, id {dir} LIMIT ? OFFSET ?) p
+        "{with} SELECT {ROW_COLUMNS} FROM ({} ORDER BY k {dir}, id {dir} LIMIT ? OFFSET ?) p
          JOIN applications a ON a.id = p.id
          LEFT JOIN claims c ON c.application_id = a.id AND c.expires_ts > ?
          ORDER BY p.k {dir}, p.id {dir}",
