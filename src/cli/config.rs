@@ -14,7 +14,7 @@
 //! mouse = false                      # true by default
 //!
 //! [keys.queue]                       # a mode, or `global`; see the README
-//! approve = "A"                      # an action's name = a key or a list of keys
+//! approve = "W"                      # an action's name = a key or a list of keys
 //! open = ["Enter", "o"]
 //! ```
 
@@ -263,7 +263,7 @@ mod tests {
     #[test]
     fn every_setting_is_read() {
         let c = parsed(
-            "database = \"reviews/a.db\"\ndata = \"/etc/shenhe\"\nlang = \"zh\"\ntheme = \"high-contrast\"\nmouse = false\n[keys.queue]\napprove = \"A\"\nopen = [\"Enter\", \"o\"]\n",
+            "database = \"reviews/a.db\"\ndata = \"/etc/shenhe\"\nlang = \"zh\"\ntheme = \"high-contrast\"\nmouse = false\n[keys.queue]\napprove = \"W\"\nopen = [\"Enter\", \"o\"]\n",
         )
         .unwrap();
         assert_eq!(
@@ -276,7 +276,7 @@ mod tests {
         assert!(!c.mouse);
         let press = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
         assert_eq!(
-            c.keys.action_for(Mode::Queue, press('A')),
+            c.keys.action_for(Mode::Queue, press('W')),
             Some(Action::Approve)
         );
         assert_eq!(
