@@ -1028,3 +1028,26 @@ fn a_decision_key_in_the_queue_claims_only_until_the_dialog_is_left() {
     assert_eq!(h.app.screen, Screen::Detail);
     assert_eq!(claimed(&h, "SQ0005"), "alice");
 }
+
+/// A page shorter than asked ends the queue there, whatever the count said: the console
+/// once asked again and again for rows a stale count promised (found when a filter's
+/// total came from the kept counters and its rows from a narrower query).
+#[test]
+fn a_short_page_ends_the_queue_and_nothing_is_asked_again() {
+    let mut h = Harness::new(&queue_records(), Lang::En, 80, 24);
+    let generation = h.app.queue.generation;
+    let rows = h.app.queue.rows.clone();
+    assert!(rows.len() >= 3, "{} rows", rows.len());
+    h.app.queue.requested = Some((0, 60));
+    let asked = h.app.apply(Response::Window {
+        generation,
+        offset: 0,
+        rows: rows[..2].to_vec(),
+        total: rows.len() as u64 + 10,
+    });
+    assert_eq!(h.app.queue.total, Some(2));
+    assert!(
+        !asked.iter().any(|r| matches!(r, Request::Window { .. })),
+        "no window asked again: {asked:?}"
+    );
+}

@@ -23,7 +23,15 @@ impl App {
                 if generation != self.queue.generation {
                     return Vec::new();
                 }
-                self.queue.requested = None;
+                // A page shorter than asked ends the queue there, whatever the count said
+                // (a count from other data than the rows' own): asking again for rows that
+                // are not there would never end.
+                let total = match self.queue.requested.take() {
+                    Some((_, limit)) if (rows.len() as u64) < limit => {
+                        total.min(offset + rows.len() as u64)
+                    }
+                    _ => total,
+                };
                 if std::mem::take(&mut self.queue.replacing) {
                     self.queue.selected = 0;
                     self.queue.top = 0;
