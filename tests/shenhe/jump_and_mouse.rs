@@ -40,7 +40,11 @@ fn pty_go_to_id_opens_any_state_and_says_an_unknown_id() {
             ..Opts::default()
         },
     );
-    let before = c.wait_footer("1/4");
+    // The rows and the header's counts (they arrive apart).
+    let before = c.wait_for("the queue with its counts", |rows| {
+        rows.last().is_some_and(|r| r.trim_end().ends_with("1/4"))
+            && rows.first().is_some_and(|r| !r.contains("加载中"))
+    });
     assert!(
         !before.iter().any(|r| r.contains("SQ0001")),
         "decided, not in the default view"
@@ -62,7 +66,9 @@ fn pty_go_to_id_opens_any_state_and_says_an_unknown_id() {
     });
     // Back: the queue as it was, its filter untouched.
     c.esc();
-    let after = c.wait_for("the queue", in_queue);
+    let after = c.wait_for("the queue with its counts", |rows| {
+        in_queue(rows) && rows.first().is_some_and(|r| !r.contains("加载中"))
+    });
     assert_eq!(after[0], before[0], "the header (filter, counts) changed");
     wait_until("SQ0003's claim released on leaving", || {
         env.json(&["show", "SQ0003", "--json"])["claimed_by"].is_null()
