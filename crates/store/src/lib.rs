@@ -3,11 +3,11 @@
 //! host) can stand beside [`sqlite::SqliteStore`] without touching the domain or the faces.
 
 pub mod audit;
+#[cfg(any(test, feature = "contract"))]
+pub mod contract;
 pub mod sqlite;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_deliveries;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;

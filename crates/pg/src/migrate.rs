@@ -1,0 +1,1 @@
+//! `shenhe migrate`: a whole SQLite database copied into an empty PostgreSQL one.
