@@ -21,6 +21,7 @@ mod integration;
 mod jump_and_mouse;
 mod layers;
 mod lifecycle;
+mod postgres;
 mod probe;
 mod pty;
 mod roles;

@@ -1,0 +1,214 @@
+//! The real binary on PostgreSQL (a throwaway server of the tests' own, see
+//! shenhe_pg::testing): the same commands work the same, `shenhe migrate` copies an SQLite
+//! database whole and verified, and a password never reaches argv or a message.
+//! Where PostgreSQL is not installed these tests say so and pass.
+
+use std::process::Output;
+
+use shenhe_pg::testing::TestServer;
+
+use crate::common::*;
+
+/// A test directory (for files) and a new PostgreSQL database that SHENHE_DB names.
+pub struct PgEnv {
+    pub env: Env,
+    pub url: String,
+}
+
+impl PgEnv {
+    /// None (and a line saying why) where no server can be started here.
+    pub fn new() -> Option<PgEnv> {
+        let server = match TestServer::shared() {
+            Ok(server) => server,
+            Err(why) => {
+                eprintln!("PostgreSQL test skipped: {why}");
+                return None;
+            }
+        };
+        Some(PgEnv {
+            env: Env::fresh(),
+            url: server.new_database().expect("a new database"),
+        })
+    }
+
+    /// `init --allow-reviewer-override` done, as `Env::new` does for SQLite.
+    pub fn initialised() -> Option<PgEnv> {
+        let pg = PgEnv::new()?;
+        pg.ok(&["init", "--allow-reviewer-override"]);
+        Some(pg)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.env
+            .command()
+            .env("SHENHE_DB", &self.url)
+            .args(args)
+            .output()
+            .expect("run shenhe")
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "shenhe {args:?} failed: {}\n{}",
+            stderr(&out),
+            stdout(&out)
+        );
+        stdout(&out)
+    }
+
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_user_error(&out, args);
+        stderr(&out)
+    }
+
+    pub fn import_records(&self, records: &[serde_json::Value]) -> String {
+        let file = self.env.path("records.ndjson");
+        write_ndjson(&file, records);
+        self.ok(&["import", file.to_str().expect("utf-8 path")])
+    }
+}
+
+#[test]
+fn the_commands_work_the_same_on_postgresql() {
+    let Some(pg) = PgEnv::initialised() else {
+        return;
+    };
+    let out = pg.import_records(&[record("SQ1"), record("SQ2"), record("SQ3")]);
+    assert!(out.contains("imported 3 new"), "{out}");
+    let list = pg.ok(&["list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&list).expect("json");
+    assert_eq!(rows["rows"].as_array().map(Vec::len), Some(3), "{list}");
+    pg.ok(&["approve", "SQ1", "--note", "ok"]);
+    let show: serde_json::Value =
+        serde_json::from_str(&pg.ok(&["show", "SQ1", "--json"])).expect("json");
+    assert_eq!(show["state"], "pending_integration", "{show}");
+    // A second decision at the version the first one changed is refused.
+    let err = pg.fails(&["approve", "SQ1"]);
+    assert!(err.contains("SQ1"), "{err}");
+    pg.ok(&[
+        "return",
+        "SQ2",
+        "--reason",
+        "icp_missing",
+        "--message",
+        "请补充",
+    ]);
+    let verify = pg.ok(&["audit", "verify"]);
+    assert!(
+        verify.contains("audit chain intact: 5 entries verified"),
+        "{verify}"
+    );
+    let events = pg.ok(&["events"]);
+    assert_eq!(events.lines().count(), 5, "{events}");
+    // Re-importing the same records changes nothing.
+    let file = pg.env.path("records.ndjson");
+    let again = pg.ok(&["import", file.to_str().expect("path")]);
+    assert!(
+        again.contains("3 unchanged") || again.contains("unchanged"),
+        "{again}"
+    );
+    // init again on a database that exists keeps it.
+    pg.ok(&["init"]);
+    let list = pg.ok(&["list", "--state", "all", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&list).expect("json");
+    assert_eq!(rows["rows"].as_array().map(Vec::len), Some(3), "{list}");
+}
+
+#[test]
+fn a_database_without_the_schema_is_not_made_by_a_command_that_reads() {
+    let Some(pg) = PgEnv::new() else { return };
+    let err = pg.fails(&["list"]);
+    assert!(err.contains("shenhe init"), "{err}");
+    pg.ok(&["init", "--allow-reviewer-override"]);
+    pg.ok(&["list"]);
+}
+
+#[test]
+fn migrate_copies_a_whole_sqlite_database_and_verifies_it() {
+    let Some(pg) = PgEnv::new() else { return };
+    let sqlite = Env::new();
+    sqlite.import_records(&[record("SQ1"), record("SQ2"), record("SQ3")]);
+    sqlite.ok(&["approve", "SQ1"]);
+    sqlite.ok(&["return", "SQ2", "--reason", "icp_missing"]);
+    let db = sqlite.db();
+    let db = db.to_str().expect("path");
+    let out = pg.ok(&["migrate", "--from", db]);
+    assert!(out.contains("applications: 3 rows"), "{out}");
+    assert!(
+        out.contains("audit chain: 5 entries verified on both sides"),
+        "{out}"
+    );
+    assert!(out.contains("done:"), "{out}");
+    // The same history, the same chain head, the same queue.
+    let head = |json: String| -> serde_json::Value { serde_json::from_str(&json).expect("json") };
+    assert_eq!(
+        head(pg.ok(&["audit", "head", "--json"])),
+        head(sqlite.ok(&["audit", "head", "--json"]))
+    );
+    assert_eq!(
+        pg.ok(&["list", "--state", "all", "--json"]),
+        sqlite.ok(&["list", "--state", "all", "--json"])
+    );
+    assert_eq!(pg.ok(&["events"]), sqlite.ok(&["events"]));
+    // And it goes on from there: the next entry chains from the copied head.
+    pg.ok(&["approve", "SQ3"]);
+    pg.ok(&["audit", "verify"]);
+    // A target that holds data is refused, and nothing changes.
+    let err = pg.fails(&["migrate", "--from", db]);
+    assert!(err.contains("holds data already"), "{err}");
+    assert!(err.contains("nothing was copied"), "{err}");
+    // A missing source says so.
+    let missing = pg.env.path("nope.db");
+    let err = pg.fails(&["migrate", "--from", missing.to_str().expect("path")]);
+    assert!(err.contains("no SQLite database"), "{err}");
+    assert!(!missing.exists(), "nothing was created");
+}
+
+#[test]
+fn a_password_never_reaches_argv_or_a_message() {
+    let Some(pg) = PgEnv::new() else { return };
+    let with_password = pg
+        .url
+        .replace("postgres://postgres@", "postgres://postgres:Sup3rSecret@");
+    // On the command line: refused before anything is done.
+    let out = pg
+        .env
+        .command()
+        .args(["--db", &with_password, "list"])
+        .output()
+        .expect("run");
+    assert_user_error(&out, &["--db", "…", "list"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("pgpass") && !err.contains("Sup3rSecret"),
+        "{err}"
+    );
+    // In SHENHE_DB it is used, and a failure names the server without it.
+    let missing_db = with_password.replace(
+        &format!(
+            "/{}?",
+            pg.url
+                .split('/')
+                .nth(3)
+                .and_then(|p| p.split('?').next())
+                .expect("db")
+        ),
+        "/no_such_db?",
+    );
+    let out = pg
+        .env
+        .command()
+        .env("SHENHE_DB", &missing_db)
+        .args(["list"])
+        .output()
+        .expect("run");
+    assert_user_error(&out, &["list"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("no_such_db") && !err.contains("Sup3rSecret"),
+        "{err}"
+    );
+}
