@@ -22,6 +22,7 @@ mod jump_and_mouse;
 mod layers;
 mod lifecycle;
 mod postgres;
+mod postgres_crash;
 mod probe;
 mod pty;
 mod roles;
