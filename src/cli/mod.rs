@@ -280,7 +280,7 @@ pub fn main() -> ExitCode {
         let _ = writeln!(
             std::io::stderr(),
             "shenhe: busy retries: {}",
-            crate::store::sqlite::busy_retries()
+            crate::store::sqlite::busy_retries() + shenhe_pg::lock_waits()
         );
     }
     match result {

@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset};
 use postgres::Transaction;
 
 use crate::rows::{china_text, copy_row, parse_instant, parse_state, ts};
-use crate::write::{audit_head, last_entry_at, lock_chain};
+use crate::write::{head, lock_chain};
 use crate::{PgStore, db_error};
 use shenhe_store::audit::{NewAuditEntry, entry_hash};
 use shenhe_store::{
@@ -28,8 +28,8 @@ pub(crate) fn begin_import(store: &mut PgStore) -> StoreResult<Box<dyn ImportSes
     let pause = store.pause.clone();
     let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
     lock_chain(&mut tx)?;
-    let head = audit_head(&mut tx)?;
-    let not_before = last_entry_at(&mut tx)?;
+    let last = head(&mut tx)?;
+    let (head, not_before) = ((last.seq, last.hash), last.at);
     let last_event: i64 = tx
         .query_one("SELECT coalesce(max(id), 0) FROM events", &[])
         .map_err(db_error)?

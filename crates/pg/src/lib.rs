@@ -42,6 +42,7 @@ use shenhe_store::{
 
 pub use config::{ConnectionSettings, is_postgres_url, redact, url_has_password};
 pub use schema::SCHEMA_VERSION;
+pub use write::lock_waits;
 
 /// The advisory lock every append to the audit trail and the events holds to commit.
 pub(crate) const CHAIN_LOCK: i64 = 0x5348_454e_4845_0002;

@@ -68,8 +68,19 @@ fn free_port() -> Result<u16, String> {
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl TestServer {
-    /// Starts a server of its own, or says why it cannot.
+    /// Starts a server of its own for tests (no fsync: a test never outlives its
+    /// machine), or says why it cannot.
     pub fn start() -> Result<TestServer, String> {
+        Self::start_with(false)
+    }
+
+    /// A server with PostgreSQL's default durability (every commit flushed), for
+    /// benchmarks whose figures a real server would match.
+    pub fn start_durable() -> Result<TestServer, String> {
+        Self::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> Result<TestServer, String> {
         let bin = bin_dir()?;
         // SAFETY: geteuid has no preconditions.
         let root = unsafe { libc::geteuid() } == 0;
@@ -120,8 +131,13 @@ impl TestServer {
             ]),
             "initdb",
         )?;
+        let speed = if durable {
+            ""
+        } else {
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        };
         let options = format!(
-            "-k {} -p {} -h '' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "-k {} -p {} -h ''{speed} -c max_connections=200",
             server.dir.display(),
             port
         );
