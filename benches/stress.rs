@@ -10,7 +10,10 @@
 //! With `--postgres` the database is PostgreSQL instead: a throwaway server of the
 //! benchmark's own (the system's binaries, PostgreSQL's default durability: every commit
 //! flushed), one database; "busy retries" are then the times a writer found the chain
-//! lock held and waited for it (the server queues them; nothing is retried).
+//! lock held and waited for it (the server queues them; nothing is retried). With
+//! `--async-commit` too, the database is set `synchronous_commit = off` (a DBA's choice:
+//! a commit returns before its WAL is flushed, as SQLite's WAL mode with
+//! `synchronous=NORMAL` does; a server crash may lose the last few commits, whole).
 //!
 //! A benchmark, not a test: it prints figures and asserts no timing. Every reviewer is a
 //! separate process (this program run again as a worker); each walks all applications in
@@ -63,6 +66,7 @@ struct Options {
     seconds: u64,
     in_process: bool,
     postgres: bool,
+    async_commit: bool,
     db: Option<PathBuf>,
     worker: Option<usize>,
     start_at_ms: u64,
@@ -75,6 +79,7 @@ fn options() -> Options {
         seconds: 30,
         in_process: false,
         postgres: false,
+        async_commit: false,
         db: None,
         worker: None,
         start_at_ms: 0,
@@ -88,6 +93,7 @@ fn options() -> Options {
             "--seconds" => o.seconds = value().parse().expect("--seconds S"),
             "--in-process" => o.in_process = true,
             "--postgres" => o.postgres = true,
+            "--async-commit" => o.async_commit = true,
             // The default now; still accepted.
             "--cli" => o.in_process = false,
             "--db" => o.db = Some(PathBuf::from(value())),
@@ -405,7 +411,17 @@ fn driver(o: &Options) -> ExitCode {
             .unwrap_or_else(|why| panic!("--postgres: cannot start a server: {why}"))
     });
     let db = match &server {
-        Some(server) => PathBuf::from(server.new_database().expect("a database")),
+        Some(server) => {
+            let url = server.new_database().expect("a database");
+            if o.async_commit {
+                let mut store = shenhe::pg::PgStore::open(&url).expect("open");
+                store
+                    .client()
+                    .batch_execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', current_database()); END $$")
+                    .expect("synchronous_commit");
+            }
+            PathBuf::from(url)
+        }
         None => dir.path().join("stress.db"),
     };
     {
@@ -544,7 +560,9 @@ fn driver(o: &Options) -> ExitCode {
             "one `shenhe approve` / `shenhe return` process a decision"
         },
         o.applications,
-        if o.postgres {
+        if o.postgres && o.async_commit {
+            "PostgreSQL (a local server, synchronous_commit = off)"
+        } else if o.postgres {
             "PostgreSQL (a local server, every commit flushed)"
         } else {
             "SQLite"
