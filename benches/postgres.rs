@@ -6,13 +6,14 @@
 //! ```sh
 //! cargo bench --bench postgres                                 # 1,000,000 applications
 //! cargo bench --bench postgres -- --count 100000 --runs 10
+//! cargo bench --bench postgres -- --only postgres              # or --only sqlite
 //! ```
 //!
 //! A benchmark, not a test: it prints figures and asserts no timing. PostgreSQL is a
 //! throwaway server of the benchmark's own, on this machine, over its Unix socket, with
 //! PostgreSQL's default durability (every commit flushed); SQLite is a file in a
 //! temporary directory. Both are built the same way: `shenhe generate --count N --seed 1`,
-//! then `shenhe --db DB import FILE` (`support::build`).
+//! then `shenhe --db DB init --allow-reviewer-override` and `shenhe --db DB import FILE`.
 
 mod support;
 
@@ -26,12 +27,14 @@ use support::{ms, shenhe, stats};
 struct Options {
     count: u64,
     runs: usize,
+    only: Option<String>,
 }
 
 fn options() -> Options {
     let mut o = Options {
         count: 1_000_000,
         runs: 10,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -39,6 +42,7 @@ fn options() -> Options {
         match arg.as_str() {
             "--count" => o.count = value().parse().expect("--count N"),
             "--runs" => o.runs = value().parse().expect("--runs R"),
+            "--only" => o.only = Some(value()),
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
@@ -91,14 +95,32 @@ fn first_frame(db: &Path, count: u64) -> Duration {
     took
 }
 
-fn bench(name: &str, db: &Path, o: &Options) {
+/// `shenhe --db DB ARGS`, insisting on success; how long it took.
+fn timed(db: &Path, args: &[&std::ffi::OsStr]) -> Duration {
+    let started = Instant::now();
+    let out = shenhe()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run shenhe");
+    let took = started.elapsed();
+    assert!(
+        out.status.success(),
+        "shenhe {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    took
+}
+
+fn bench(name: &str, db: &Path, ndjson: &Path, o: &Options) {
     println!("{name}:");
-    let built = support::build(db, o.count);
+    timed(db, &["init".as_ref(), "--allow-reviewer-override".as_ref()]);
+    let import = timed(db, &["import".as_ref(), ndjson.as_os_str()]);
     println!(
-        "  import:                        {:.2} s ({:.0} applications/s; generate {:.2} s)",
-        built.import.as_secs_f64(),
-        o.count as f64 / built.import.as_secs_f64(),
-        built.generate.as_secs_f64()
+        "  import:                        {:.2} s ({:.0} applications/s)",
+        import.as_secs_f64(),
+        o.count as f64 / import.as_secs_f64(),
     );
     runs("list --limit 50:", db, &["--limit", "50"], o.runs);
     let deep = (o.count / 2).to_string();
@@ -139,13 +161,32 @@ fn main() {
         .prefix("shenhe-bench-")
         .tempdir()
         .expect("temp dir");
-    bench("SQLite (a file)", &dir.path().join("bench.db"), &o);
-    let server = shenhe::pg::testing::TestServer::start_durable()
-        .unwrap_or_else(|why| panic!("cannot start PostgreSQL: {why}"));
-    let url = server.new_database().expect("a database");
-    bench(
-        "PostgreSQL (a local server, every commit flushed)",
-        &PathBuf::from(url),
-        &o,
+    let ndjson = dir.path().join("applications.ndjson");
+    let started = Instant::now();
+    let status = shenhe()
+        .args(["generate", "--count", &o.count.to_string(), "--seed", "1"])
+        .stdout(std::fs::File::create(&ndjson).expect("create the NDJSON file"))
+        .status()
+        .expect("run shenhe generate");
+    assert!(status.success(), "shenhe generate failed");
+    println!(
+        "generate:                        {:.2} s ({})",
+        started.elapsed().as_secs_f64(),
+        support::mib(support::size(&ndjson))
     );
+    let wanted = |store: &str| o.only.as_deref().is_none_or(|only| only == store);
+    if wanted("sqlite") {
+        bench("SQLite (a file)", &dir.path().join("bench.db"), &ndjson, &o);
+    }
+    if wanted("postgres") {
+        let server = shenhe::pg::testing::TestServer::start_durable()
+            .unwrap_or_else(|why| panic!("cannot start PostgreSQL: {why}"));
+        let url = server.new_database().expect("a database");
+        bench(
+            "PostgreSQL (a local server, every commit flushed)",
+            &PathBuf::from(url),
+            &ndjson,
+            &o,
+        );
+    }
 }

@@ -522,6 +522,12 @@ fn run(cli: Cli) -> CliResult {
                 Some(p) => p,
                 None => data_dir()?.join("demo.db"),
             };
+            if location::is_postgres(&db) {
+                return Err(CliError::Usage(format!(
+                    "--db {}: a demo is an SQLite file of its own (give --db PATH, or none); nothing was done",
+                    location::display(&db)
+                )));
+            }
             crate::demo::create(&db, &policy, count, seed)?;
             return open_console(&db, policy, cli.lang.as_deref());
         }

@@ -212,3 +212,112 @@ fn a_password_never_reaches_argv_or_a_message() {
         "{err}"
     );
 }
+
+#[test]
+fn a_demo_is_never_made_in_a_postgresql_database() {
+    let env = Env::fresh();
+    let out = env
+        .command()
+        .args([
+            "--db",
+            "postgres://nobody@/nowhere?host=/nonexistent",
+            "demo",
+        ])
+        .output()
+        .expect("run");
+    assert_user_error(&out, &["demo"]);
+    assert!(
+        stderr(&out).contains("a demo is an SQLite file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !std::path::Path::new("postgres:").exists(),
+        "no file named after the URL"
+    );
+}
+
+/// A console on PostgreSQL in a pseudo-terminal refreshes when another reviewer commits:
+/// the server's NOTIFY reaches its worker, with no key pressed.
+#[test]
+fn a_console_on_postgresql_sees_another_reviewers_decision_without_a_key() {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+    let Some(pg) = PgEnv::initialised() else {
+        return;
+    };
+    pg.import_records(&[record("SQ1"), record("SQ2"), record("SQ3")]);
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 100,
+            ..PtySize::default()
+        })
+        .expect("openpty");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_shenhe"));
+    for var in crate::fixtures::CONSOLE_ENV_TO_CLEAR {
+        cmd.env_remove(var);
+    }
+    cmd.env("SHENHE_DB", &pg.url);
+    cmd.env("SHENHE_NOW", NOW);
+    cmd.env("SHENHE_REVIEWER", "alice");
+    cmd.env("LANG", "en_US.UTF-8");
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(cmd).expect("spawn");
+    drop(pair.slave);
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        std::num::NonZeroU16::new(24).expect("rows"),
+        std::num::NonZeroU16::new(100).expect("cols"),
+        0,
+    )));
+    let mut reader = pair.master.try_clone_reader().expect("reader");
+    let sink = Arc::clone(&parser);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().expect("lock").process(&buf[..n]);
+        }
+    });
+    let footer_total = || -> Option<u64> {
+        let screen = parser.lock().expect("lock").screen().contents();
+        let last = screen
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())?
+            .to_string();
+        let word = last.split_whitespace().last()?;
+        word.split_once('/')?.1.parse().ok()
+    };
+    let wait = |total: u64, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while footer_total() != Some(total) {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: the footer never showed {total}:\n{}",
+                parser.lock().expect("lock").screen().contents()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait(3, "the first frame");
+    // Another reviewer, another process: the open queue loses SQ2.
+    let out = pg
+        .env
+        .command()
+        .env("SHENHE_DB", &pg.url)
+        .env("SHENHE_REVIEWER", "bob")
+        .args(["return", "SQ2", "--reason", "icp_missing"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    wait(2, "after bob's decision");
+    let _ = child.kill();
+    let _ = child.wait();
+}
