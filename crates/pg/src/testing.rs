@@ -71,16 +71,22 @@ impl TestServer {
     /// Starts a server of its own for tests (no fsync: a test never outlives its
     /// machine), or says why it cannot.
     pub fn start() -> Result<TestServer, String> {
-        Self::start_with(false)
+        Self::start_with(false, None)
     }
 
     /// A server with PostgreSQL's default durability (every commit flushed), for
     /// benchmarks whose figures a real server would match.
     pub fn start_durable() -> Result<TestServer, String> {
-        Self::start_with(true)
+        Self::start_with(true, None)
     }
 
-    fn start_with(durable: bool) -> Result<TestServer, String> {
+    /// A server that also listens on 127.0.0.1 (its port) with TLS: `cert` and `key` are
+    /// PEM files (copied into the server's directory, for its account to read).
+    pub fn start_tls(cert: &Path, key: &Path) -> Result<TestServer, String> {
+        Self::start_with(false, Some((cert, key)))
+    }
+
+    fn start_with(durable: bool, tls: Option<(&Path, &Path)>) -> Result<TestServer, String> {
         let bin = bin_dir()?;
         // SAFETY: geteuid has no preconditions.
         let root = unsafe { libc::geteuid() } == 0;
@@ -136,8 +142,29 @@ impl TestServer {
         } else {
             " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         };
+        let listen = match tls {
+            None => " -h ''".to_string(),
+            Some((cert, key)) => {
+                for (from, name) in [(cert, "server.crt"), (key, "server.key")] {
+                    let to = server.dir.join(name);
+                    std::fs::copy(from, &to).map_err(|e| format!("{}: {e}", from.display()))?;
+                    run(Command::new("chmod").arg("0600").arg(&to), "chmod")?;
+                    if let Some(user) = &server.run_as {
+                        run(
+                            Command::new("chown").arg(format!("{user}:")).arg(&to),
+                            "chown",
+                        )?;
+                    }
+                }
+                format!(
+                    " -h 127.0.0.1 -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                    server.dir.join("server.crt").display(),
+                    server.dir.join("server.key").display()
+                )
+            }
+        };
         let options = format!(
-            "-k {} -p {} -h ''{speed} -c max_connections=200",
+            "-k {} -p {}{listen}{speed} -c max_connections=200",
             server.dir.display(),
             port
         );
