@@ -321,3 +321,105 @@ fn a_console_on_postgresql_sees_another_reviewers_decision_without_a_key() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+fn superuser(pg: &PgEnv) -> postgres::Client {
+    shenhe_pg::ConnectionSettings::from_url(&pg.url)
+        .expect("settings")
+        .connect()
+        .expect("connect")
+}
+
+#[test]
+fn tampering_on_postgresql_is_refused_by_the_triggers_and_found_by_verify() {
+    let Some(pg) = PgEnv::initialised() else {
+        return;
+    };
+    pg.import_records(&[record("SQ1"), record("SQ2"), record("SQ3")]);
+    pg.ok(&["approve", "SQ2"]);
+    let ok = pg.ok(&["audit", "verify"]);
+    assert!(ok.contains("intact: 4 entries"), "{ok}");
+    let mut db = superuser(&pg);
+    for sql in [
+        "UPDATE audit SET actor = 'mallory' WHERE seq = 2",
+        "DELETE FROM audit WHERE seq = 2",
+        "TRUNCATE audit",
+        "TRUNCATE events",
+    ] {
+        let err = db.batch_execute(sql).expect_err(sql);
+        let text = err
+            .as_db_error()
+            .map(|e| e.message().to_string())
+            .unwrap_or_default();
+        assert!(text.contains("append-only"), "{sql}: {text}");
+    }
+    // The owner can switch the triggers off: what they then change, verify names.
+    db.batch_execute(
+        "ALTER TABLE audit DISABLE TRIGGER audit_append_only;
+         UPDATE audit SET actor = 'mallory' WHERE seq = 2;
+         ALTER TABLE audit ENABLE TRIGGER audit_append_only;",
+    )
+    .expect("tamper");
+    let err = pg.fails(&["audit", "verify"]);
+    assert!(
+        err.contains("broken at entry 2") && err.contains("edited"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_removed_entry_on_postgresql_breaks_the_chain() {
+    let Some(pg) = PgEnv::initialised() else {
+        return;
+    };
+    pg.import_records(&[record("SQ1"), record("SQ2"), record("SQ3")]);
+    superuser(&pg)
+        .batch_execute(
+            "ALTER TABLE audit DISABLE TRIGGER audit_append_only;
+             DELETE FROM audit WHERE seq = 2;
+             ALTER TABLE audit ENABLE TRIGGER audit_append_only;",
+        )
+        .expect("tamper");
+    let err = pg.fails(&["audit", "verify"]);
+    assert!(
+        err.contains("broken at entry 3") && err.contains("removed or inserted"),
+        "{err}"
+    );
+}
+
+/// Six `shenhe init` on one new database at once: the schema is made once (the migration
+/// takes its own advisory lock), and every one of them succeeds.
+#[test]
+fn inits_on_one_new_postgresql_database_at_once_all_succeed() {
+    let Some(pg) = PgEnv::new() else { return };
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            pg.env
+                .command()
+                .env("SHENHE_DB", &pg.url)
+                .env_remove("SHENHE_NOW")
+                .args(["init"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let version: String = superuser(&pg)
+        .query_one("SELECT value FROM meta WHERE key = 'schema_version'", &[])
+        .expect("meta")
+        .get(0);
+    assert_eq!(version, shenhe_pg::SCHEMA_VERSION.to_string());
+    let out = pg
+        .env
+        .command()
+        .env("SHENHE_DB", &pg.url)
+        .env_remove("SHENHE_NOW")
+        .args(["list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+}

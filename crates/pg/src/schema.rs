@@ -182,7 +182,19 @@ pub enum Found {
 /// Brings the schema up to date (creating it when `create`), refusing another program's
 /// tables and a schema newer than this build.
 pub fn migrate(client: &mut Client, create: bool) -> StoreResult<Found> {
-    let current = version(client)?;
+    // Another shenhe's init may be making the schema right now: its tables can show
+    // before its version does. What looks foreign is looked at again once no migration
+    // is under way (the migration lock is free).
+    let current = match detect(client, create) {
+        Err(StoreError::Schema(_)) => {
+            let mut tx = client.transaction().map_err(db_error)?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+                .map_err(db_error)?;
+            tx.commit().map_err(db_error)?;
+            detect(client, create)?
+        }
+        other => other?,
+    };
     if current == Some(SCHEMA_VERSION) {
         return Ok(Found::Ready);
     }
@@ -192,12 +204,25 @@ pub fn migrate(client: &mut Client, create: bool) -> StoreResult<Found> {
         return Err(newer(v));
     }
     if current.is_none() && !create {
-        foreign_tables(client)?;
         return Ok(Found::Empty);
     }
-    let mut tx = client.transaction().map_err(db_error)?;
-    tx.query_one("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+    // A session lock, taken before the migration's transaction begins: waiting for an
+    // advisory lock inside a transaction would leave that transaction's view of the
+    // catalog as it was before the other migration committed (an advisory lock, unlike a
+    // table's, does not refresh it), and the other's tables would look foreign.
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
         .map_err(db_error)?;
+    let result = migrate_locked(client);
+    let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    let found = result?;
+    unlocked.map_err(db_error)?;
+    Ok(found)
+}
+
+/// The migration itself, holding the migration lock.
+fn migrate_locked(client: &mut Client) -> StoreResult<Found> {
+    let mut tx = client.transaction().map_err(db_error)?;
     // Again under the lock: another shenhe may have made it meanwhile.
     let version = {
         let exists: bool = tx
@@ -241,8 +266,18 @@ pub fn migrate(client: &mut Client, create: bool) -> StoreResult<Found> {
     Ok(Found::Ready)
 }
 
+/// The schema version, and (for a command that would not create it) that a database
+/// without one holds no other program's tables.
+fn detect(client: &mut Client, create: bool) -> StoreResult<Option<i64>> {
+    let current = version(client)?;
+    if current.is_none() && !create {
+        foreign_tables(client)?;
+    }
+    Ok(current)
+}
+
 /// The schema version in `meta`, or None where there is no `meta` table.
-pub fn version(client: &mut Client) -> StoreResult<Option<i64>> {
+pub fn version(client: &mut impl postgres::GenericClient) -> StoreResult<Option<i64>> {
     let exists: bool = client
         .query_one("SELECT to_regclass('meta') IS NOT NULL", &[])
         .map_err(db_error)?
@@ -263,7 +298,7 @@ pub fn version(client: &mut Client) -> StoreResult<Option<i64>> {
     }
 }
 
-fn foreign_tables(client: &mut Client) -> StoreResult<()> {
+fn foreign_tables(client: &mut impl postgres::GenericClient) -> StoreResult<()> {
     let tables: i64 = client
         .query_one(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
