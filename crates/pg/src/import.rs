@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use chrono::{DateTime, FixedOffset};
-use postgres::Transaction;
+use postgres::Client;
 
 use crate::rows::{china_text, copy_row, parse_instant, parse_state, ts};
 use crate::write::{head, lock_chain};
@@ -24,12 +24,34 @@ const APP_COLUMNS: &str = "id, revision, version, state, product, product_group,
 const AUDIT_COLUMNS: &str = "seq, application_id, revision, at, actor, action, from_state, to_state, reasons, message, note, detail, prev_hash, hash";
 const EVENT_COLUMNS: &str = "id, type, occurred_at, application_id, revision, previous_state, state, actor, data, audit_seq, audit_hash";
 
+/// An import of at least this many records is followed by VACUUM (ANALYZE): the planner
+/// learns the new rows' statistics and index-only scans can skip the heap (a queue page
+/// deep in a freshly loaded million: 0.6 s before, 0.02 s after, on 200,000).
+const VACUUM_AFTER: u64 = 10_000;
+
 pub(crate) fn begin_import(store: &mut PgStore) -> StoreResult<Box<dyn ImportSession + '_>> {
     let pause = store.pause.clone();
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
-    lock_chain(&mut tx)?;
-    let last = head(&mut tx)?;
-    let (head, not_before) = ((last.seq, last.hash), last.at);
+    let client = store.client.get_mut();
+    // The transaction by hand (not `Client::transaction`): after its commit the session
+    // still holds the connection, for the VACUUM that cannot run inside one.
+    client.batch_execute("BEGIN").map_err(db_error)?;
+    let mut session = PgImport {
+        client,
+        open: true,
+        head: (0, String::new()),
+        not_before: None,
+        last_event: 0,
+        apps: String::new(),
+        audits: String::new(),
+        events: String::new(),
+        buffered: HashSet::new(),
+        bulk: false,
+        pause,
+        written: 0,
+    };
+    let tx = &mut *session.client;
+    lock_chain(tx)?;
+    let last = head(tx)?;
     let last_event: i64 = tx
         .query_one("SELECT coalesce(max(id), 0) FROM events", &[])
         .map_err(db_error)?
@@ -40,23 +62,17 @@ pub(crate) fn begin_import(store: &mut PgStore) -> StoreResult<Box<dyn ImportSes
         .query_one("SELECT NOT EXISTS (SELECT 1 FROM applications)", &[])
         .map_err(db_error)?
         .get(0);
-    Ok(Box::new(PgImport {
-        tx: Some(tx),
-        head,
-        not_before,
-        last_event,
-        apps: String::new(),
-        audits: String::new(),
-        events: String::new(),
-        buffered: HashSet::new(),
-        bulk,
-        pause,
-        written: 0,
-    }))
+    session.head = (last.seq, last.hash);
+    session.not_before = last.at;
+    session.last_event = last_event;
+    session.bulk = bulk;
+    Ok(Box::new(session))
 }
 
 struct PgImport<'a> {
-    tx: Option<Transaction<'a>>,
+    client: &'a mut Client,
+    /// The transaction is open (until committed; dropped open, it is rolled back).
+    open: bool,
     head: (i64, String),
     not_before: Option<DateTime<FixedOffset>>,
     last_event: i64,
@@ -78,7 +94,7 @@ impl PgImport<'_> {
         let audits = std::mem::take(&mut self.audits);
         let events = std::mem::take(&mut self.events);
         self.buffered.clear();
-        let tx = self.tx.as_mut().expect("open");
+        let tx = &mut *self.client;
         for (table, columns, rows) in [
             ("applications", APP_COLUMNS, apps),
             ("audit", AUDIT_COLUMNS, audits),
@@ -146,8 +162,7 @@ impl PgImport<'_> {
             );
             self.buffered.insert(app.id.clone());
         } else {
-            let tx = self.tx.as_mut().expect("open");
-            tx.execute(
+            self.client.execute(
                 "UPDATE applications SET revision = $2, state = $3, product = $4, product_group = $5, plan = $6, merchant = $7,
                     account = $8, url = $9, submitted_at = $10, submitted_ts = $11, due_ts = $12, failed = $13, manual = $14,
                     derived_version = $15, content_hash = $16, body = $17, changed_at = $18, changed_by = $19, reviewable_at = $20,
@@ -250,8 +265,8 @@ impl ImportSession for PgImport<'_> {
         if self.buffered.contains(id) {
             self.flush()?;
         }
-        let tx = self.tx.as_mut().expect("open");
-        let row = tx
+        let row = self
+            .client
             .query_opt(
                 "SELECT state, revision, version, content_hash, submitted_at FROM applications WHERE id = $1",
                 &[&id],
@@ -287,8 +302,7 @@ impl ImportSession for PgImport<'_> {
         if self.buffered.contains(&record.app.id) {
             self.flush()?;
         }
-        let tx = self.tx.as_mut().expect("open");
-        tx.execute(
+        self.client.execute(
             "INSERT INTO previous_revisions (application_id, revision, state, body)
                  SELECT id, revision, state, body FROM applications WHERE id = $1
              ON CONFLICT (application_id, revision) DO UPDATE SET state = excluded.state, body = excluded.body",
@@ -303,7 +317,23 @@ impl ImportSession for PgImport<'_> {
         if let Some(pause) = &self.pause {
             pause(PausePoint::ImportCommit);
         }
-        let tx = self.tx.take().expect("committed once");
-        tx.commit().map_err(db_error)
+        self.client.batch_execute("COMMIT").map_err(db_error)?;
+        self.open = false;
+        if self.written >= VACUUM_AFTER {
+            // Committed already: a failure here (a reviewer's role may not vacuum a table
+            // it does not own; the server only warns) loses nothing, and autovacuum will
+            // come by.
+            let _ = self.client.batch_execute("VACUUM (ANALYZE) applications");
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PgImport<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Not committed: nothing of it stays.
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
     }
 }

@@ -25,7 +25,7 @@ pub fn lock_waits() -> u64 {
 }
 
 /// Takes the chain lock for the rest of the transaction, waiting for another writer's.
-pub(crate) fn lock_chain(tx: &mut Transaction<'_>) -> StoreResult<()> {
+pub(crate) fn lock_chain(tx: &mut impl postgres::GenericClient) -> StoreResult<()> {
     let free: bool = tx
         .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&CHAIN_LOCK])
         .map_err(db_error)?
