@@ -104,7 +104,14 @@ impl TestServer {
                 "running as root and there is no `postgres` account to run the server as".into(),
             );
         }
-        let dir = std::env::temp_dir().join(format!(
+        // As root the server runs as `postgres`, which must reach its directory: /tmp,
+        // not a TMPDIR that may sit in root's own home.
+        let base = if root {
+            PathBuf::from("/tmp")
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!(
             "shenhe-pg-{}-{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
