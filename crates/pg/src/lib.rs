@@ -429,4 +429,14 @@ impl Store for PgStore {
     fn unprobed(&self, limit: u64) -> StoreResult<Vec<(String, u32)>> {
         read::unprobed(self, limit)
     }
+
+    // ---- what changed since a return (issue 15) ----
+
+    fn previous_revision(
+        &self,
+        id: &str,
+        revision: u32,
+    ) -> StoreResult<Option<shenhe_domain::application::Application>> {
+        read::previous_revision(self, id, revision)
+    }
 }

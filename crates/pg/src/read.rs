@@ -48,6 +48,30 @@ pub(crate) fn get(store: &PgStore, id: &str) -> StoreResult<Option<StoredApplica
         .transpose()
 }
 
+pub(crate) fn previous_revision(
+    store: &PgStore,
+    id: &str,
+    revision: u32,
+) -> StoreResult<Option<shenhe_domain::application::Application>> {
+    let body: Option<String> = store
+        .client
+        .borrow_mut()
+        .query_opt(
+            "SELECT body FROM previous_revisions WHERE application_id = $1 AND revision = $2",
+            &[&id, &(revision as i64)],
+        )
+        .map_err(db_error)?
+        .map(|r| r.get(0));
+    body.map(|b| {
+        serde_json::from_str(&b).map_err(|e| {
+            StoreError::Schema(format!(
+                "the kept revision {revision} of {id} is not readable: {e}"
+            ))
+        })
+    })
+    .transpose()
+}
+
 pub(crate) fn judgements(store: &PgStore, id: &str, revision: u32) -> StoreResult<Vec<Judgement>> {
     let rows = store
         .client

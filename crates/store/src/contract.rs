@@ -457,6 +457,20 @@ pub fn an_import_replaces_a_revision_and_keeps_the_previous_one<H: Harness>(h: &
     let stored = store.get("SQ1").expect("get").expect("SQ1");
     assert_eq!((stored.revision, stored.version), (2, 2));
     assert_eq!(stored.app.plan, "package_3600");
+    // The replaced revision is kept, readable as it was; the current one is not "kept".
+    let kept = store
+        .previous_revision("SQ1", 1)
+        .expect("kept")
+        .expect("revision 1");
+    assert_eq!(
+        (kept.id.as_str(), kept.plan.as_str()),
+        ("SQ1", "package_600")
+    );
+    assert_eq!(store.previous_revision("SQ1", 2).expect("current"), None);
+    assert_eq!(
+        store.previous_revision("SQ2", 1).expect("never replaced"),
+        None
+    );
     assert_eq!(stored.derived.due_at, due);
     assert_eq!(stored.reviewable_at, None);
     assert_eq!(store.get("SQ2").expect("get").expect("SQ2").version, 1);
