@@ -130,15 +130,20 @@ fn a_database_without_the_schema_is_not_made_by_a_command_that_reads() {
 fn migrate_copies_a_whole_sqlite_database_and_verifies_it() {
     let Some(pg) = PgEnv::new() else { return };
     let sqlite = Env::new();
-    sqlite.import_records(&[record("SQ1"), record("SQ2"), record("SQ3")]);
+    // SQ4's merchant holds a NUL, which a PostgreSQL TEXT column cannot: kept as ␀ there.
+    let nul = with(
+        record("SQ4"),
+        &[("/applicant/name", serde_json::json!("nul\u{0}byte"))],
+    );
+    sqlite.import_records(&[record("SQ1"), record("SQ2"), record("SQ3"), nul]);
     sqlite.ok(&["approve", "SQ1"]);
     sqlite.ok(&["return", "SQ2", "--reason", "icp_missing"]);
     let db = sqlite.db();
     let db = db.to_str().expect("path");
     let out = pg.ok(&["migrate", "--from", db]);
-    assert!(out.contains("applications: 3 rows"), "{out}");
+    assert!(out.contains("applications: 4 rows"), "{out}");
     assert!(
-        out.contains("audit chain: 5 entries verified on both sides"),
+        out.contains("audit chain: 6 entries verified on both sides"),
         "{out}"
     );
     assert!(out.contains("done:"), "{out}");
@@ -150,7 +155,14 @@ fn migrate_copies_a_whole_sqlite_database_and_verifies_it() {
     );
     assert_eq!(
         pg.ok(&["list", "--state", "all", "--json"]),
-        sqlite.ok(&["list", "--state", "all", "--json"])
+        sqlite
+            .ok(&["list", "--state", "all", "--json"])
+            .replace("\\u0000", "␀")
+    );
+    assert_eq!(
+        pg.ok(&["show", "SQ4", "--json"]),
+        sqlite.ok(&["show", "SQ4", "--json"]),
+        "the application itself is kept exactly"
     );
     assert_eq!(pg.ok(&["events"]), sqlite.ok(&["events"]));
     // And it goes on from there: the next entry chains from the copied head.
@@ -422,4 +434,31 @@ fn inits_on_one_new_postgresql_database_at_once_all_succeed() {
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// A NUL in applicant text (which TEXT columns cannot hold): imported, shown exactly from
+/// the kept application, listed as ␀ as every display shows it.
+#[test]
+fn applicant_text_with_nul_is_kept_on_postgresql() {
+    let Some(pg) = PgEnv::initialised() else {
+        return;
+    };
+    let hostile = with(
+        record("SQ1"),
+        &[
+            ("/applicant/name", serde_json::json!("nul\u{0}byte 公司")),
+            ("/applicant/contact", serde_json::json!("x\u{0}y")),
+        ],
+    );
+    pg.import_records(&[hostile]);
+    let shown: serde_json::Value =
+        serde_json::from_str(&pg.ok(&["show", "SQ1", "--json"])).expect("json");
+    assert_eq!(
+        shown["application"]["applicant"]["name"],
+        "nul\u{0}byte 公司"
+    );
+    let list = pg.ok(&["list"]);
+    assert!(list.contains("nul␀byte"), "{list}");
+    let found = pg.ok(&["list", "--search", "byte 公司", "--json"]);
+    assert!(found.contains("SQ1"), "{found}");
 }

@@ -9,7 +9,7 @@ use std::io::Write;
 use chrono::{DateTime, FixedOffset};
 use postgres::Client;
 
-use crate::rows::{china_text, copy_row, parse_instant, parse_state, ts};
+use crate::rows::{china_text, column_text, copy_row, parse_instant, parse_state, ts};
 use crate::write::{head, lock_chain};
 use crate::{PgStore, db_error};
 use shenhe_store::audit::{NewAuditEntry, entry_hash};
@@ -133,6 +133,9 @@ impl PgImport<'_> {
         let manual = rec.derived.manual.to_string();
         let changed_at = audit.at.to_rfc3339();
         let reviewable_at = rec.reviewable_at.map(|at| at.to_rfc3339());
+        let merchant = column_text(&app.applicant.name);
+        let account = column_text(&app.applicant.account);
+        let url = column_text(app.url().unwrap_or(""));
         if new {
             copy_row(
                 &mut self.apps,
@@ -144,9 +147,9 @@ impl PgImport<'_> {
                     Some(&app.product),
                     Some(rec.group),
                     Some(&app.plan),
-                    Some(&app.applicant.name),
-                    Some(&app.applicant.account),
-                    Some(app.url().unwrap_or("")),
+                    Some(&merchant),
+                    Some(&account),
+                    Some(&url),
                     Some(&submitted_at),
                     Some(&submitted_ts),
                     Some(&due_ts),
@@ -175,9 +178,9 @@ impl PgImport<'_> {
                     &app.product,
                     &rec.group,
                     &app.plan,
-                    &app.applicant.name,
-                    &app.applicant.account,
-                    &app.url().unwrap_or(""),
+                    &merchant.as_ref(),
+                    &account.as_ref(),
+                    &url.as_ref(),
                     &submitted_at,
                     &ts(app.submitted_at),
                     &ts(rec.derived.due_at),

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use rusqlite::types::ValueRef;
 
-use crate::rows::copy_row;
+use crate::rows::{column_text, copy_row};
 use crate::write::lock_chain;
 use crate::{PgStore, db_error};
 use shenhe_store::audit::ChainVerifier;
@@ -121,6 +121,11 @@ pub fn from_sqlite(
                 .prepare(&format!("SELECT {columns} FROM {table}"))
                 .map_err(sqlite_error)?;
             let width = stmt.column_count();
+            // The queue's own columns of applicant text, NUL as the import keeps it (␀).
+            let queue_text: Vec<bool> = stmt
+                .column_names()
+                .map(|c| *table == "applications" && ["merchant", "account", "url"].contains(&c))
+                .collect();
             let mut rows = stmt.query([]).map_err(sqlite_error)?;
             let mut writer = tx
                 .copy_in(&format!("COPY {table} ({columns}) FROM STDIN"))
@@ -129,12 +134,19 @@ pub fn from_sqlite(
             let mut n = 0u64;
             while let Some(row) = rows.next().map_err(sqlite_error)? {
                 let mut fields: Vec<Option<String>> = Vec::with_capacity(width);
-                for i in 0..width {
+                for (i, queue_column) in queue_text.iter().enumerate() {
                     fields.push(match row.get_ref(i).map_err(sqlite_error)? {
                         ValueRef::Null => None,
                         ValueRef::Integer(v) => Some(v.to_string()),
                         ValueRef::Real(v) => Some(v.to_string()),
-                        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                        ValueRef::Text(t) => {
+                            let text = String::from_utf8_lossy(t);
+                            Some(if *queue_column {
+                                column_text(&text).into_owned()
+                            } else {
+                                text.into_owned()
+                            })
+                        }
                         ValueRef::Blob(_) => {
                             return Err(StoreError::Database(format!(
                                 "{table}: a binary value where shenhe keeps text"

@@ -11,6 +11,18 @@ use shenhe_domain::state::State;
 use shenhe_store::audit::{AuditEntry, NewAuditEntry};
 use shenhe_store::{Derived, QueueRow, StoreError, StoreResult, StoredApplication};
 
+/// Applicant text for a column PostgreSQL keeps as TEXT, which cannot hold NUL: a NUL
+/// becomes ␀ (U+2400), the control picture every display of shenhe shows for it anyway.
+/// Only the queue's own columns (merchant, account, url) go through this; the application
+/// itself is kept as JSON, where a NUL is `\u0000`, and read back exactly.
+pub(crate) fn column_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', "\u{2400}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 pub(crate) fn ts(at: DateTime<FixedOffset>) -> i64 {
     at.timestamp()
 }
