@@ -26,8 +26,9 @@ pub(crate) fn claim(
     let expires = ts(store.on_server(claim.expires_at));
     let now_ts = ts(store.on_server(now));
     for _ in 0..3 {
-        // Taken only if free, expired, or this session's own (renewed): one statement,
-        // so two reviewers claiming at once cannot both get it.
+        // Taken only if free, expired, this session's own (renewed), or the same
+        // reviewer's from another session (a console whose link dropped: theirs): one
+        // statement, so two reviewers claiming at once cannot both get it.
         let taken = store
             .client
             .get_mut()
@@ -35,7 +36,8 @@ pub(crate) fn claim(
                 "INSERT INTO claims (application_id, reviewer, session, expires_ts) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (application_id) DO UPDATE
                     SET reviewer = excluded.reviewer, session = excluded.session, expires_ts = excluded.expires_ts
-                    WHERE claims.session = excluded.session OR claims.expires_ts <= $5",
+                    WHERE claims.session = excluded.session OR claims.reviewer = excluded.reviewer
+                       OR claims.expires_ts <= $5",
                 &[&claim.application_id, &claim.reviewer, &claim.session, &expires, &now_ts],
             )
             .map_err(db_error)?;

@@ -439,4 +439,53 @@ impl Store for PgStore {
     ) -> StoreResult<Option<shenhe_domain::application::Application>> {
         read::previous_revision(self, id, revision)
     }
+
+    // ---- drafts (issue 15): a reviewer's unsent decision text ----
+
+    fn save_draft(
+        &mut self,
+        reviewer: &str,
+        id: &str,
+        draft: &shenhe_domain::drafts::Draft,
+    ) -> StoreResult<()> {
+        let body = serde_json::to_string(draft).expect("drafts serialise");
+        self.client
+            .get_mut()
+            .execute(
+                "INSERT INTO drafts (reviewer, application_id, body, saved_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (reviewer, application_id) DO UPDATE
+                    SET body = excluded.body, saved_at = excluded.saved_at",
+                &[&reviewer, &id, &body, &draft.saved_at.to_rfc3339()],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn draft(&self, reviewer: &str, id: &str) -> StoreResult<Option<shenhe_domain::drafts::Draft>> {
+        let body: Option<String> = self
+            .client
+            .borrow_mut()
+            .query_opt(
+                "SELECT body FROM drafts WHERE reviewer = $1 AND application_id = $2",
+                &[&reviewer, &id],
+            )
+            .map_err(db_error)?
+            .map(|r| r.get(0));
+        body.map(|b| {
+            serde_json::from_str(&b)
+                .map_err(|e| StoreError::Schema(format!("a draft of {id} is not readable: {e}")))
+        })
+        .transpose()
+    }
+
+    fn discard_draft(&mut self, reviewer: &str, id: &str) -> StoreResult<()> {
+        self.client
+            .get_mut()
+            .execute(
+                "DELETE FROM drafts WHERE reviewer = $1 AND application_id = $2",
+                &[&reviewer, &id],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
 }

@@ -51,6 +51,7 @@ pub const TABLES: &[(&str, &str)] = &[
         "probes",
         "seq, application_id, revision, fetched_at, url, status, final_url, tls_ok, elapsed_ms, title, footer_icp, error, findings",
     ),
+    ("drafts", "reviewer, application_id, body, saved_at"),
 ];
 
 /// What was copied, and what both sides were found to hold afterwards.

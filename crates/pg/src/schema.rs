@@ -18,7 +18,8 @@ const MIGRATION_LOCK: i64 = 0x5348_454e_4845_0001;
 /// instants stay RFC 3339 text (the audit hash is computed over that text), numbers are
 /// BIGINT. The audit trail and the events refuse UPDATE, DELETE and TRUNCATE by trigger;
 /// every write to what a console shows NOTIFYs `shenhe_changes` (live refresh).
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE applications (
         id TEXT COLLATE "C" PRIMARY KEY,
@@ -168,7 +169,19 @@ const MIGRATIONS: &[&str] = &[r#"
         FOR EACH STATEMENT EXECUTE FUNCTION shenhe_notify();
     CREATE TRIGGER judgements_notify AFTER INSERT OR UPDATE OR DELETE ON judgements
         FOR EACH STATEMENT EXECUTE FUNCTION shenhe_notify();
-"#];
+"#,
+    // 2: (drafts, issue 15) a reviewer's unsent decision text, one a reviewer and
+    // application, as JSON. Not a decision: no audit entry, no event, no NOTIFY.
+    r#"
+    CREATE TABLE drafts (
+        reviewer TEXT NOT NULL,
+        application_id TEXT COLLATE "C" NOT NULL,
+        body TEXT NOT NULL,
+        saved_at TEXT NOT NULL,
+        PRIMARY KEY (reviewer, application_id)
+    );
+"#,
+];
 
 /// What [`migrate`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -59,7 +59,9 @@ macro_rules! store_contract {
             another_connections_commit_changes_the_data_version,
             a_race_of_decisions_at_one_version_has_one_winner,
             concurrent_appends_keep_one_unbroken_chain,
-            a_race_of_claims_has_one_holder
+            a_race_of_claims_has_one_holder,
+            a_reviewers_own_claim_from_another_session_is_taken_over_anothers_is_not,
+            drafts_are_kept_per_reviewer_replaced_and_discarded
         );
     };
     (@each $harness:expr; $($name:ident),*) => {
@@ -1335,4 +1337,69 @@ pub fn a_race_of_claims_has_one_holder<H: Harness>(h: &H) {
     for r in results.iter().flatten() {
         assert_eq!(r, &held);
     }
+}
+
+pub fn a_reviewers_own_claim_from_another_session_is_taken_over_anothers_is_not<H: Harness>(h: &H) {
+    let (_db, mut store) = store_with_one(h);
+    assert_eq!(
+        store
+            .claim(&claim("wangwei", "s1", 2), now())
+            .expect("claim"),
+        None
+    );
+    // The same reviewer's new console (the old one's link dropped): theirs.
+    assert_eq!(
+        store
+            .claim(&claim("wangwei", "s2", 2), now())
+            .expect("claim"),
+        None
+    );
+    assert_eq!(
+        store
+            .claim_of("SQ1", now())
+            .expect("claim of")
+            .map(|c| c.session),
+        Some("s2".to_string())
+    );
+    // Another reviewer: refused, told who holds it.
+    let held = store.claim(&claim("lina", "s3", 2), now()).expect("claim");
+    assert_eq!(held.map(|c| c.reviewer), Some("wangwei".to_string()));
+}
+
+pub fn drafts_are_kept_per_reviewer_replaced_and_discarded<H: Harness>(h: &H) {
+    use shenhe_domain::drafts::{Draft, DraftKind};
+    let (_db, mut store) = store_with_one(h);
+    let draft = |message: &str| Draft {
+        kind: DraftKind::Return,
+        reasons: vec!["other".into()],
+        message: message.into(),
+        note: String::new(),
+        saved_at: now(),
+    };
+    assert_eq!(store.draft("wangwei", "SQ1").expect("draft"), None);
+    store
+        .save_draft("wangwei", "SQ1", &draft("第一"))
+        .expect("save");
+    store
+        .save_draft("wangwei", "SQ1", &draft("第一行"))
+        .expect("save");
+    assert_eq!(
+        store.draft("wangwei", "SQ1").expect("draft"),
+        Some(draft("第一行"))
+    );
+    assert_eq!(
+        store.draft("lina", "SQ1").expect("draft"),
+        None,
+        "only the author's"
+    );
+    store.discard_draft("wangwei", "SQ1").expect("discard");
+    assert_eq!(store.draft("wangwei", "SQ1").expect("draft"), None);
+    store
+        .discard_draft("wangwei", "SQ1")
+        .expect("none kept is no error");
+    assert_eq!(
+        chain_len(&store),
+        1,
+        "a draft is not a decision: no audit entry"
+    );
 }
