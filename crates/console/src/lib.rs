@@ -156,7 +156,10 @@ async fn event_loop(
         }
     });
     let (worker_tx, mut responses) = unbounded_channel::<Response>();
-    let mut worker = Worker::new(review, worker_tx);
+    // Made on a thread of its own, outside the runtime: Worker::new reads the store, and
+    // a store's blocking client (PostgreSQL's) must not run inside the runtime.
+    let mut worker = std::thread::scope(|s| s.spawn(move || Worker::new(review, worker_tx)).join())
+        .map_err(|_| ConsoleError::WorkerStopped)?;
     if let Some(p) = prober {
         worker.set_prober(p);
     }

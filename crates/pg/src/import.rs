@@ -20,7 +20,7 @@ use shenhe_store::{
 /// Records buffered before a COPY sends them (a few MB).
 const CHUNK: usize = 20_000;
 
-const APP_COLUMNS: &str = "id, revision, version, state, product, product_group, plan, merchant, account, url, submitted_at, submitted_ts, due_ts, failed, manual, derived_version, content_hash, body, changed_at, changed_by, reviewable_at";
+const APP_COLUMNS: &str = "id, revision, version, state, product, product_group, plan, merchant, account, url, submitted_at, submitted_ts, due_ts, failed, manual, derived_version, content_hash, body, changed_at, changed_by, reviewable_at, merchant_key";
 const AUDIT_COLUMNS: &str = "seq, application_id, revision, at, actor, action, from_state, to_state, reasons, message, note, detail, prev_hash, hash";
 const EVENT_COLUMNS: &str = "id, type, occurred_at, application_id, revision, previous_state, state, actor, data, audit_seq, audit_hash";
 
@@ -136,6 +136,8 @@ impl PgImport<'_> {
         let merchant = column_text(&app.applicant.name);
         let account = column_text(&app.applicant.account);
         let url = column_text(app.url().unwrap_or(""));
+        let merchant_key = shenhe_domain::sortkey::merchant_key(&app.applicant.name);
+        let merchant_key = column_text(&merchant_key);
         if new {
             copy_row(
                 &mut self.apps,
@@ -161,6 +163,7 @@ impl PgImport<'_> {
                     Some(&changed_at),
                     Some(&audit.actor),
                     reviewable_at.as_deref(),
+                    Some(&merchant_key),
                 ],
             );
             self.buffered.insert(app.id.clone());
@@ -169,7 +172,7 @@ impl PgImport<'_> {
                 "UPDATE applications SET revision = $2, state = $3, product = $4, product_group = $5, plan = $6, merchant = $7,
                     account = $8, url = $9, submitted_at = $10, submitted_ts = $11, due_ts = $12, failed = $13, manual = $14,
                     derived_version = $15, content_hash = $16, body = $17, changed_at = $18, changed_by = $19, reviewable_at = $20,
-                    version = version + 1
+                    merchant_key = $21, version = version + 1
                  WHERE id = $1",
                 &[
                     &app.id,
@@ -192,6 +195,7 @@ impl PgImport<'_> {
                     &changed_at,
                     &audit.actor,
                     &reviewable_at,
+                    &merchant_key.as_ref(),
                 ],
             )
             .map_err(db_error)?;

@@ -20,7 +20,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("meta", "key, value"),
     (
         "applications",
-        "id, revision, version, state, product, product_group, plan, merchant, account, url, submitted_at, submitted_ts, due_ts, failed, manual, derived_version, content_hash, body, changed_at, changed_by, reviewable_at",
+        "id, revision, version, state, product, product_group, plan, merchant, account, url, submitted_at, submitted_ts, due_ts, failed, manual, derived_version, content_hash, body, changed_at, changed_by, reviewable_at, merchant_key",
     ),
     (
         "previous_revisions",
@@ -125,7 +125,10 @@ pub fn from_sqlite(
             // The queue's own columns of applicant text, NUL as the import keeps it (␀).
             let queue_text: Vec<bool> = stmt
                 .column_names()
-                .map(|c| *table == "applications" && ["merchant", "account", "url"].contains(&c))
+                .map(|c| {
+                    *table == "applications"
+                        && ["merchant", "account", "url", "merchant_key"].contains(&c)
+                })
                 .collect();
             let mut rows = stmt.query([]).map_err(sqlite_error)?;
             let mut writer = tx

@@ -1,6 +1,7 @@
 //! The queue: a page, how many match, the counts at its head. The same SQL as the SQLite
 //! store's (one arm a state, each walking (state, key, id) in order, merged), with
-//! numbered parameters; a search is case-insensitive as SQLite's LIKE is.
+//! numbered parameters. A search finds what SQLite's finds, by a scan (ILIKE): SQLite's
+//! search index (schema 3) has no counterpart here yet (a pg_trgm index would be it).
 
 use chrono::{DateTime, FixedOffset};
 use postgres::types::ToSql;
@@ -59,16 +60,21 @@ fn where_clause(q: &QueueQuery, values: &mut Values) -> String {
         clauses.push("a.failed > 0".into());
     }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        let p = mark(values, Box::new(pattern));
-        clauses.push(format!(
-            "(a.merchant ILIKE {p} OR a.id ILIKE {p} OR a.url ILIKE {p} OR a.account ILIKE {p})"
-        ));
+        // As the SQLite store finds (its `hits_cte`): an id that starts with the text, in
+        // either case; a merchant's name, website address or account that holds it, in
+        // either case; a text of one or two characters only in the merchant's name.
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let prefix = mark(values, Box::new(format!("{escaped}%")));
+        let p = mark(values, Box::new(format!("%{escaped}%")));
+        let names = if text.chars().count() <= 2 {
+            format!("a.merchant ILIKE {p}")
+        } else {
+            format!("a.merchant ILIKE {p} OR a.url ILIKE {p} OR a.account ILIKE {p}")
+        };
+        clauses.push(format!("(a.id ILIKE {prefix} OR {names})"));
     }
     if clauses.is_empty() {
         String::new()
@@ -88,7 +94,7 @@ pub(crate) fn page(
     let key = match query.sort {
         SortKey::Due => "a.due_ts",
         SortKey::Submitted => "a.submitted_ts",
-        SortKey::Merchant => "a.merchant",
+        SortKey::Merchant => "a.merchant_key",
     };
     let mut states = if query.states.is_empty() {
         State::ALL.to_vec()

@@ -181,7 +181,36 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (reviewer, application_id)
     );
 "#,
+    // 3: (issue 13) the queue by merchant in pinyin order: the key is computed in Rust
+    // (`shenhe_domain::sortkey`) by the import, and for rows already there by
+    // `fill_merchant_keys` right after this step.
+    r#"
+    ALTER TABLE applications ADD COLUMN merchant_key TEXT COLLATE "C" NOT NULL DEFAULT '';
+    CREATE INDEX applications_state_merchant ON applications (state, merchant_key, id);
+"#,
 ];
+
+/// The pinyin sort key of every application (schema step 3, on a database that has rows).
+fn fill_merchant_keys(tx: &mut postgres::Transaction<'_>) -> StoreResult<()> {
+    let rows = tx
+        .query("SELECT id, body FROM applications", &[])
+        .map_err(db_error)?;
+    for row in rows {
+        let id: String = row.get(0);
+        let body: String = row.get(1);
+        let app: shenhe_domain::application::Application = serde_json::from_str(&body)
+            .map_err(|e| StoreError::Schema(format!("{id}: the kept application: {e}")))?;
+        tx.execute(
+            "UPDATE applications SET merchant_key = $2 WHERE id = $1",
+            &[
+                &id,
+                &shenhe_domain::sortkey::merchant_key(&app.applicant.name),
+            ],
+        )
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
 
 /// What [`migrate`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,8 +295,11 @@ fn migrate_locked(client: &mut Client) -> StoreResult<Found> {
             return Err(not_ours());
         }
     }
-    for step in MIGRATIONS.iter().skip(version.max(0) as usize) {
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
         tx.batch_execute(step).map_err(db_error)?;
+        if i == 2 {
+            fill_merchant_keys(&mut tx)?;
+        }
     }
     tx.execute(
         "INSERT INTO meta (key, value) VALUES ('schema_version', $1)

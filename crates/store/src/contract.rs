@@ -945,14 +945,14 @@ pub fn the_queue_pages_counts_sorts_and_searches<H: Harness>(h: &H) {
         ids(store.page(&desc, 0, 2, now()).expect("page")),
         ["Q0", "Q1"]
     );
-    // Merchants compare byte by byte, as SQLite's do.
+    // Merchants in pinyin order, Latin letters in either case (shenhe_domain::sortkey).
     let by_merchant = QueueQuery {
         sort: SortKey::Merchant,
         ..all.clone()
     };
     assert_eq!(
         ids(store.page(&by_merchant, 0, 10, now()).expect("page")),
-        ["Q1", "Q4", "Q3", "Q0", "Q2"]
+        ["Q1", "Q3", "Q0", "Q2", "Q4"]
     );
     let by_submission = QueueQuery {
         sort: SortKey::Submitted,
@@ -979,6 +979,24 @@ pub fn the_queue_pages_counts_sorts_and_searches<H: Harness>(h: &H) {
     assert_eq!(store.count(&search("acct2@")).expect("count"), 1);
     assert_eq!(store.count(&search("q4")).expect("count"), 1);
     assert_eq!(store.count(&search("乙")).expect("count"), 1);
+    // An id by its start only; one or two characters in the merchant's name only.
+    assert_eq!(
+        store.count(&search("q")).expect("count"),
+        5,
+        "every id starts with Q"
+    );
+    assert_eq!(
+        store.count(&search("1")).expect("count"),
+        1,
+        "Z 100%_off, not Q1"
+    );
+    assert_eq!(store.count(&search("al")).expect("count"), 2);
+    assert_eq!(
+        store.count(&search("cct")).expect("count"),
+        5,
+        "every account"
+    );
+    assert_eq!(store.count(&search("x.c")).expect("count"), 5);
     // One decided: the state filter and the counts.
     store
         .change_state(
