@@ -17,6 +17,7 @@
 mod claims;
 pub mod config;
 mod import;
+mod lead;
 pub mod migrate;
 mod queue;
 mod read;
@@ -35,9 +36,10 @@ use postgres::Client;
 use shenhe_domain::checks::Judgement;
 use shenhe_store::audit::{AuditEntry, NewAuditEntry};
 use shenhe_store::{
-    Claim, CountBounds, DeliveryFailure, DeliveryRow, Derived, Disagreement, EventRecord,
-    ImportSession, PauseHook, ProbeRecord, QueueCounts, QueueQuery, QueueRow, Reviewer,
-    StateChange, Store, StoreError, StoreResult, StoredApplication,
+    Claim, CountBounds, DecisionRow, DeliveryFailure, DeliveryRow, Derived, Disagreement,
+    EventRecord, ImportSession, NewAssignment, PauseHook, ProbeRecord, QueueCounts, QueueQuery,
+    QueueRow, Reviewer, SavedView, StateChange, StatsBounds, StatsSnapshot, Store, StoreError,
+    StoreResult, StoredApplication,
 };
 
 pub use config::{ConnectionSettings, is_postgres_url, redact, url_has_password};
@@ -487,5 +489,42 @@ impl Store for PgStore {
             )
             .map_err(db_error)?;
         Ok(())
+    }
+
+    // ---- statistics, assignment, saved views (issue 14: the lead's console) ----
+
+    fn stats_snapshot(&self, bounds: &StatsBounds) -> StoreResult<StatsSnapshot> {
+        lead::snapshot(self, bounds)
+    }
+
+    fn decisions(
+        &self,
+        since: DateTime<FixedOffset>,
+        until: Option<DateTime<FixedOffset>>,
+        full: bool,
+        visit: &mut dyn FnMut(DecisionRow) -> bool,
+    ) -> StoreResult<()> {
+        lead::decisions(self, since, until, full, visit)
+    }
+
+    fn assign(&mut self, assignments: &[NewAssignment]) -> StoreResult<u64> {
+        lead::assign(self, assignments)
+    }
+
+    fn assignee(&self, id: &str) -> StoreResult<Option<String>> {
+        lead::assignee(self, id)
+    }
+
+    fn saved_views(&self, reviewer: &str) -> StoreResult<Vec<SavedView>> {
+        lead::saved_views(self, reviewer)
+    }
+
+    fn put_saved_view(
+        &mut self,
+        reviewer: &str,
+        name: &str,
+        filter: Option<&str>,
+    ) -> StoreResult<()> {
+        lead::put_saved_view(self, reviewer, name, filter)
     }
 }

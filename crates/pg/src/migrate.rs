@@ -52,6 +52,13 @@ pub const TABLES: &[(&str, &str)] = &[
         "seq, application_id, revision, fetched_at, url, status, final_url, tls_ok, elapsed_ms, title, footer_icp, error, findings",
     ),
     ("drafts", "reviewer, application_id, body, saved_at"),
+    // Schema 4 (issue 14). decision_facts is not copied: the trigger on the audit
+    // trail keeps it as COPY writes the trail.
+    (
+        "assignments",
+        "application_id, reviewer, assigned_at, assigned_by",
+    ),
+    ("saved_views", "reviewer, name, position, filter"),
 ];
 
 /// What was copied, and what both sides were found to hold afterwards.

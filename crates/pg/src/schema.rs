@@ -188,6 +188,83 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE applications ADD COLUMN merchant_key TEXT COLLATE "C" NOT NULL DEFAULT '';
     CREATE INDEX applications_state_merchant ON applications (state, merchant_key, id);
 "#,
+    // 4: (the lead's console, issue 14) as SQLite's schema 4: who an application is
+    // assigned to (its history is in the audit trail, action `assign`); each reviewer's
+    // saved views of the queue; the audit trail by action and time (byte order: China-time
+    // RFC 3339 text sorts as time), for intake; and the decisions kept apart as they are
+    // written, by a trigger on the trail, each with when its review clock started
+    // (derived data: the trail stays the record), filled here from the trail there is.
+    r#"
+    CREATE TABLE assignments (
+        application_id TEXT COLLATE "C" PRIMARY KEY,
+        reviewer TEXT NOT NULL,
+        assigned_at TEXT NOT NULL,
+        assigned_by TEXT NOT NULL
+    );
+    CREATE INDEX assignments_reviewer ON assignments (reviewer, application_id);
+    CREATE TABLE saved_views (
+        reviewer TEXT NOT NULL,
+        name TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        filter TEXT NOT NULL,
+        PRIMARY KEY (reviewer, name)
+    );
+    CREATE INDEX audit_action_at ON audit (action, at COLLATE "C");
+    CREATE TABLE decision_facts (
+        at TEXT COLLATE "C" NOT NULL,
+        seq BIGINT NOT NULL,
+        application_id TEXT COLLATE "C" NOT NULL,
+        revision BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT,
+        reasons TEXT NOT NULL,
+        -- The application's reviewable_at, when it was at this revision.
+        reviewable_at TEXT,
+        -- The latest earlier entry that put it into pending review.
+        entered_queue_at TEXT,
+        PRIMARY KEY (at, seq)
+    );
+    CREATE UNIQUE INDEX decision_facts_seq ON decision_facts (seq);
+
+    -- A fact always describes the entry now at its place in the trail (as SQLite's).
+    CREATE FUNCTION shenhe_decision_fact() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM decision_facts WHERE seq = NEW.seq;
+        INSERT INTO decision_facts (at, seq, application_id, revision, actor, action,
+            from_state, to_state, reasons, reviewable_at, entered_queue_at)
+        VALUES (NEW.at, NEW.seq, NEW.application_id, NEW.revision, NEW.actor, NEW.action,
+            NEW.from_state, NEW.to_state, NEW.reasons,
+            (SELECT a.reviewable_at FROM applications a
+              WHERE a.id = NEW.application_id AND a.revision = NEW.revision),
+            (SELECT b.at FROM audit b
+              WHERE b.application_id = NEW.application_id AND b.seq < NEW.seq
+                AND b.to_state = 'pending_review'
+                AND b.action IN ('submit', 'resubmit', 'verified', 'reopen')
+              ORDER BY b.seq DESC LIMIT 1));
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER decision_facts_kept AFTER INSERT ON audit
+        FOR EACH ROW WHEN (NEW.action IN ('approve', 'return', 'expire'))
+        EXECUTE FUNCTION shenhe_decision_fact();
+
+    INSERT INTO decision_facts (at, seq, application_id, revision, actor, action,
+        from_state, to_state, reasons, reviewable_at, entered_queue_at)
+    SELECT d.at, d.seq, d.application_id, d.revision, d.actor, d.action, d.from_state,
+        d.to_state, d.reasons,
+        (SELECT a.reviewable_at FROM applications a
+          WHERE a.id = d.application_id AND a.revision = d.revision),
+        (SELECT b.at FROM audit b
+          WHERE b.application_id = d.application_id AND b.seq < d.seq
+            AND b.to_state = 'pending_review'
+            AND b.action IN ('submit', 'resubmit', 'verified', 'reopen')
+          ORDER BY b.seq DESC LIMIT 1)
+    FROM audit d WHERE d.action IN ('approve', 'return', 'expire');
+
+    CREATE TRIGGER assignments_notify AFTER INSERT OR UPDATE OR DELETE ON assignments
+        FOR EACH STATEMENT EXECUTE FUNCTION shenhe_notify();
+"#,
 ];
 
 /// The pinyin sort key of every application (schema step 3, on a database that has rows).

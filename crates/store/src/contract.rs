@@ -61,7 +61,11 @@ macro_rules! store_contract {
             concurrent_appends_keep_one_unbroken_chain,
             a_race_of_claims_has_one_holder,
             a_reviewers_own_claim_from_another_session_is_taken_over_anothers_is_not,
-            drafts_are_kept_per_reviewer_replaced_and_discarded
+            drafts_are_kept_per_reviewer_replaced_and_discarded,
+            assignments_are_written_with_their_entry_and_event_all_or_nothing,
+            saved_views_are_kept_per_reviewer_replaced_removed_and_in_order,
+            decisions_are_read_between_since_and_until_in_time_order,
+            the_stats_snapshot_counts_the_queue_and_the_intake
         );
     };
     (@each $harness:expr; $($name:ident),*) => {
@@ -1419,5 +1423,582 @@ pub fn drafts_are_kept_per_reviewer_replaced_and_discarded<H: Harness>(h: &H) {
         chain_len(&store),
         1,
         "a draft is not a decision: no audit entry"
+    );
+}
+
+// ---- the lead's console (issue 14): assignments, saved views, decisions, statistics ----
+
+fn instant(text: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(text).expect("an instant")
+}
+
+fn assignment(id: &str, reviewer: &str) -> NewAssignment {
+    NewAssignment {
+        id: id.into(),
+        reviewer: reviewer.into(),
+        audit: NewAuditEntry {
+            application_id: id.into(),
+            revision: 0,
+            from_state: None,
+            to_state: None,
+            detail: Some(reviewer.into()),
+            actor: "boss".into(),
+            ..audit_entry("assign", None)
+        },
+        event: NewEvent {
+            data: serde_json::json!({ "reviewer": reviewer }),
+            ..NewEvent::new(EventKind::Assigned)
+        },
+    }
+}
+
+/// A decision on `id`: `to` by `action` at `at`, from pending review (version 1).
+fn decide<S: Store>(
+    store: &mut S,
+    id: &str,
+    to: State,
+    action: &str,
+    kind: EventKind,
+    at: DateTime<FixedOffset>,
+) -> AuditEntry {
+    let version = store.get(id).expect("get").expect("kept").version;
+    store
+        .change_state(
+            StateChange {
+                id: id.into(),
+                expected_version: version,
+                to,
+                audit: NewAuditEntry {
+                    application_id: id.into(),
+                    at,
+                    reasons: if action == "return" {
+                        vec!["website_unreachable".into()]
+                    } else {
+                        vec![]
+                    },
+                    message: (action == "return").then(|| "网站打不开".to_string()),
+                    ..audit_entry(action, Some(to))
+                },
+                event: NewEvent::new(kind),
+            },
+            None,
+        )
+        .expect("decided")
+}
+
+pub fn assignments_are_written_with_their_entry_and_event_all_or_nothing<H: Harness>(h: &H) {
+    let mut store = h.open(&h.new_database());
+    five(&mut store);
+    let (entries, events) = (chain_len(&store), event_count(&store));
+    assert_eq!((entries, events), (5, 5));
+
+    // An unknown id anywhere in the batch: nothing at all is written.
+    match store.assign(&[assignment("Q1", "lina"), assignment("NOPE", "lina")]) {
+        Err(StoreError::NotFound(id)) => assert_eq!(id, "NOPE"),
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+    assert_eq!(store.assignee("Q1").expect("assignee"), None);
+    assert_eq!((chain_len(&store), event_count(&store)), (5, 5));
+
+    let written = store
+        .assign(&[
+            assignment("Q1", "lina"),
+            assignment("Q3", "lina"),
+            assignment("Q2", "wang"),
+        ])
+        .expect("assigned");
+    assert_eq!(written, 3);
+    assert_eq!(
+        store.assignee("Q1").expect("assignee").as_deref(),
+        Some("lina")
+    );
+    assert_eq!(
+        store.assignee("Q2").expect("assignee").as_deref(),
+        Some("wang")
+    );
+    assert_eq!(store.assignee("Q0").expect("assignee"), None);
+    assert_eq!(store.assignee("NOPE").expect("assignee"), None);
+    assert_eq!(
+        verified(&store),
+        8,
+        "one entry an assignment, the chain unbroken"
+    );
+    let events = store.events_after(5, 10).expect("events");
+    assert_eq!(events.len(), 3, "one event an assignment");
+    let mut seqs = Vec::new();
+    for (e, id) in events.iter().zip(["Q1", "Q3", "Q2"]) {
+        assert_eq!(e.kind, EventKind::Assigned);
+        assert_eq!(e.application_id, id);
+        assert_eq!(
+            (e.previous_state, e.state, e.revision),
+            (Some(State::PendingReview), State::PendingReview, 1),
+            "the state it stays in"
+        );
+        assert_eq!(e.actor, "boss");
+        seqs.push(e.audit_seq);
+        assert_eq!(
+            store.audit_hash_at(e.audit_seq).expect("hash").as_deref(),
+            Some(e.audit_hash.as_str())
+        );
+    }
+    assert_eq!(seqs, [6, 7, 8]);
+    let last = store
+        .history("Q2")
+        .expect("history")
+        .pop()
+        .expect("an entry");
+    assert_eq!(
+        (
+            last.entry.action.as_str(),
+            last.entry.actor.as_str(),
+            last.entry.revision
+        ),
+        ("assign", "boss", 1)
+    );
+    assert_eq!((last.entry.from_state, last.entry.to_state), (None, None));
+    let stored = store.get("Q2").expect("get").expect("Q2");
+    assert_eq!(
+        (stored.state, stored.version),
+        (State::PendingReview, 1),
+        "an assignment changes neither the state nor the version"
+    );
+    assert!(
+        store
+            .audit_disagreements(10)
+            .expect("disagreements")
+            .is_empty()
+    );
+
+    // Assigned again: replaced, with an entry and an event of its own.
+    store.assign(&[assignment("Q1", "wang")]).expect("again");
+    assert_eq!(
+        store.assignee("Q1").expect("assignee").as_deref(),
+        Some("wang")
+    );
+    assert_eq!((chain_len(&store), event_count(&store)), (9, 9));
+
+    // The queue of one reviewer: in the page and in the count, with other filters too.
+    let ids = |rows: Vec<QueueRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let of = |who: &str| QueueQuery {
+        assigned_to: Some(who.into()),
+        ..QueueQuery::default()
+    };
+    assert_eq!(
+        ids(store.page(&of("lina"), 0, 10, now()).expect("page")),
+        ["Q3"]
+    );
+    assert_eq!(store.count(&of("lina")).expect("count"), 1);
+    assert_eq!(
+        ids(store.page(&of("wang"), 0, 10, now()).expect("page")),
+        ["Q2", "Q1"]
+    );
+    assert_eq!(store.count(&of("wang")).expect("count"), 2);
+    assert!(
+        store
+            .page(&of("nobody"), 0, 10, now())
+            .expect("page")
+            .is_empty()
+    );
+    assert_eq!(store.count(&of("nobody")).expect("count"), 0);
+    let reviewing = QueueQuery {
+        states: vec![State::PendingReview, State::PendingSecondApproval],
+        descending: true,
+        ..of("wang")
+    };
+    assert_eq!(
+        ids(store.page(&reviewing, 0, 10, now()).expect("page")),
+        ["Q1", "Q2"]
+    );
+    assert_eq!(store.count(&reviewing).expect("count"), 2);
+    let returned = QueueQuery {
+        states: vec![State::Returned],
+        ..of("wang")
+    };
+    assert!(
+        store
+            .page(&returned, 0, 10, now())
+            .expect("page")
+            .is_empty()
+    );
+    assert_eq!(store.count(&returned).expect("count"), 0);
+    // Decided, it leaves the filtered queue of pending review, not the reviewer's.
+    decide(
+        &mut store,
+        "Q2",
+        State::Returned,
+        "return",
+        EventKind::Returned,
+        now(),
+    );
+    assert_eq!(store.count(&returned).expect("count"), 1);
+    assert_eq!(
+        ids(store.page(&reviewing, 0, 10, now()).expect("page")),
+        ["Q1"]
+    );
+    assert_eq!(store.count(&of("wang")).expect("count"), 2);
+}
+
+pub fn saved_views_are_kept_per_reviewer_replaced_removed_and_in_order<H: Harness>(h: &H) {
+    let mut store = h.open(&h.new_database());
+    let views = |store: &H::S, who: &str| {
+        store
+            .saved_views(who)
+            .expect("views")
+            .into_iter()
+            .map(|v| (v.name, v.position, v.filter))
+            .collect::<Vec<_>>()
+    };
+    let v =
+        |name: &str, position: u32, filter: &str| (name.to_string(), position, filter.to_string());
+    assert!(views(&store, "lina").is_empty());
+    store
+        .put_saved_view("lina", "逾期", Some(r#"{"overdue":true}"#))
+        .expect("put");
+    store
+        .put_saved_view("lina", "mine", Some(r#"{"mine":true}"#))
+        .expect("put");
+    store
+        .put_saved_view("wang", "逾期", Some(r#"{"x":1}"#))
+        .expect("put");
+    assert_eq!(
+        views(&store, "lina"),
+        [
+            v("逾期", 1, r#"{"overdue":true}"#),
+            v("mine", 2, r#"{"mine":true}"#)
+        ]
+    );
+    assert_eq!(views(&store, "wang"), [v("逾期", 1, r#"{"x":1}"#)]);
+    // Saved again under its name: replaced in its place.
+    store
+        .put_saved_view("lina", "逾期", Some(r#"{"overdue":false}"#))
+        .expect("put");
+    assert_eq!(
+        views(&store, "lina"),
+        [
+            v("逾期", 1, r#"{"overdue":false}"#),
+            v("mine", 2, r#"{"mine":true}"#)
+        ]
+    );
+    // Removed; a new one goes at the end; one not kept is removed without an error.
+    store.put_saved_view("lina", "逾期", None).expect("remove");
+    store
+        .put_saved_view("lina", "nothing", None)
+        .expect("remove none");
+    store
+        .put_saved_view("lina", "new", Some("{}"))
+        .expect("put");
+    store
+        .put_saved_view("lina", "逾期", Some("{}"))
+        .expect("put");
+    assert_eq!(
+        views(&store, "lina"),
+        [
+            v("mine", 2, r#"{"mine":true}"#),
+            v("new", 3, "{}"),
+            v("逾期", 4, "{}")
+        ]
+    );
+    assert_eq!(
+        views(&store, "wang"),
+        [v("逾期", 1, r#"{"x":1}"#)],
+        "another's untouched"
+    );
+    // Kept in the database, for another connection.
+    let other = h.open(&h.new_database());
+    assert!(views(&other, "lina").is_empty(), "a database of its own");
+}
+
+pub fn decisions_are_read_between_since_and_until_in_time_order<H: Harness>(h: &H) {
+    let mut store = h.open(&h.new_database());
+    five(&mut store);
+    let hour = |n: i64| now() + chrono::Duration::hours(n);
+    decide(
+        &mut store,
+        "Q0",
+        State::PendingIntegration,
+        "approve",
+        EventKind::Approved,
+        hour(1),
+    );
+    // Not decisions: a judgement and an assignment between them.
+    let derived = store.get("Q1").expect("get").expect("Q1").derived;
+    store
+        .judge(
+            "Q1",
+            1,
+            1,
+            &Judgement {
+                check: CheckId::WebsiteBuilt,
+                passed: false,
+                note: None,
+                by: "lina".into(),
+                at: hour(1),
+            },
+            &derived,
+            NewAuditEntry {
+                application_id: "Q1".into(),
+                at: hour(1),
+                ..audit_entry("judge", None)
+            },
+        )
+        .expect("judged");
+    store.assign(&[assignment("Q3", "lina")]).expect("assigned");
+    decide(
+        &mut store,
+        "Q1",
+        State::Returned,
+        "return",
+        EventKind::Returned,
+        hour(2),
+    );
+    decide(
+        &mut store,
+        "Q2",
+        State::Cancelled,
+        "expire",
+        EventKind::Expired,
+        hour(3),
+    );
+    decide(
+        &mut store,
+        "Q3",
+        State::PendingIntegration,
+        "approve",
+        EventKind::Approved,
+        hour(4),
+    );
+
+    let read = |store: &H::S,
+                since: DateTime<FixedOffset>,
+                until: Option<DateTime<FixedOffset>>,
+                full: bool| {
+        let mut rows = Vec::new();
+        store
+            .decisions(since, until, full, &mut |r| {
+                rows.push(r);
+                true
+            })
+            .expect("decisions");
+        rows
+    };
+    let brief = read(&store, now(), None, false);
+    assert_eq!(
+        brief
+            .iter()
+            .map(|r| (r.application_id.as_str(), r.action.as_str(), r.at))
+            .collect::<Vec<_>>(),
+        [
+            ("Q0", "approve", hour(1)),
+            ("Q1", "return", hour(2)),
+            ("Q2", "expire", hour(3)),
+            ("Q3", "approve", hour(4)),
+        ]
+    );
+    let q1 = &brief[1];
+    assert_eq!(
+        q1.seq, 9,
+        "five imports, Q0's approval, a judgement, an assignment"
+    );
+    assert_eq!(
+        (
+            q1.from_state.as_deref(),
+            q1.to_state.as_deref(),
+            q1.revision
+        ),
+        (Some("pending_review"), Some("returned"), 1)
+    );
+    assert_eq!(q1.reasons, ["website_unreachable"]);
+    assert_eq!(
+        (&q1.message, &q1.merchant, &q1.product),
+        (&None, &None, &None),
+        "not full"
+    );
+    let submitted = store.get("Q1").expect("get").expect("Q1").app.submitted_at;
+    assert_eq!(q1.reviewable_at, Some(submitted));
+    assert_eq!(q1.entered_queue_at, Some(now()), "its import");
+
+    // At or after `since`, before `until`, whatever offset they are given in.
+    let utc = chrono::FixedOffset::east_opt(0).expect("utc");
+    let between = read(
+        &store,
+        hour(2).with_timezone(&utc),
+        Some(hour(4).with_timezone(&utc)),
+        false,
+    );
+    assert_eq!(
+        between
+            .iter()
+            .map(|r| r.application_id.as_str())
+            .collect::<Vec<_>>(),
+        ["Q1", "Q2"]
+    );
+    assert!(read(&store, hour(5), None, false).is_empty());
+    assert!(read(&store, now(), Some(hour(1)), false).is_empty());
+
+    // Full: with the merchant, the product and the entry's texts.
+    let full = read(&store, hour(2), Some(hour(3)), true);
+    assert_eq!(full.len(), 1);
+    let app = store.get("Q1").expect("get").expect("Q1").app;
+    assert_eq!(
+        full[0].merchant.as_deref(),
+        Some(app.applicant.name.as_str())
+    );
+    assert_eq!(full[0].product.as_deref(), Some(app.product.as_str()));
+    assert_eq!(full[0].message.as_deref(), Some("网站打不开"));
+    assert_eq!(
+        DecisionRow {
+            message: None,
+            note: None,
+            merchant: None,
+            product: None,
+            ..full[0].clone()
+        },
+        *q1,
+        "the rest as without"
+    );
+
+    // The visitor stops the walk.
+    let mut seen = 0;
+    store
+        .decisions(now(), None, true, &mut |_| {
+            seen += 1;
+            seen < 2
+        })
+        .expect("decisions");
+    assert_eq!(seen, 2);
+}
+
+pub fn the_stats_snapshot_counts_the_queue_and_the_intake<H: Harness>(h: &H) {
+    let mut store = h.open(&h.new_database());
+    // (id, due, submitted, state it is moved to)
+    let rows: [(&str, &str, &str, State); 9] = [
+        (
+            "S0",
+            "2026-11-25T08:00:00+08:00",
+            "2026-11-20T10:00:00+08:00",
+            State::PendingReview,
+        ),
+        (
+            "S1",
+            "2026-11-25T12:00:00+08:00",
+            "2026-11-20T10:00:00+08:00",
+            State::PendingReview,
+        ),
+        (
+            "S2",
+            "2026-11-25T23:59:59+08:00",
+            "2026-11-20T10:00:00+08:00",
+            State::PendingReview,
+        ),
+        (
+            "S3",
+            "2026-11-26T18:00:00+08:00",
+            "2026-11-20T10:00:00+08:00",
+            State::PendingReview,
+        ),
+        (
+            "S4",
+            "2026-11-28T18:00:00+08:00",
+            "2026-11-20T10:00:00+08:00",
+            State::PendingReview,
+        ),
+        (
+            "S5",
+            "2026-11-26T18:00:00+08:00",
+            "2026-11-20T10:00:00+08:00",
+            State::PendingSecondApproval,
+        ),
+        (
+            "S6",
+            "2026-11-26T18:00:00+08:00",
+            "2026-11-01T10:00:00+08:00",
+            State::PendingVerification,
+        ),
+        (
+            "S7",
+            "2026-11-26T18:00:00+08:00",
+            "2026-11-20T10:00:00+08:00",
+            State::PendingVerification,
+        ),
+        (
+            "S8",
+            "2026-11-25T08:00:00+08:00",
+            "2026-11-20T10:00:00+08:00",
+            State::PendingIntegration,
+        ),
+    ];
+    let apps: Vec<(Application, Derived)> = rows
+        .iter()
+        .map(|(id, due, submitted, _)| {
+            (
+                app(id, &[("/submitted_at", serde_json::json!(submitted))]),
+                derived_due(instant(due)),
+            )
+        })
+        .collect();
+    import(&mut store, &apps, true);
+    for (id, _, _, to) in &rows {
+        if *to != State::PendingReview {
+            let kind = match to {
+                State::PendingIntegration => EventKind::Approved,
+                State::PendingSecondApproval => EventKind::ApprovalPendingSecond,
+                _ => EventKind::Received,
+            };
+            decide(&mut store, id, *to, "approve", kind, now());
+        }
+    }
+    // A resubmission the next day.
+    store
+        .record(NewAuditEntry {
+            application_id: "S0".into(),
+            at: instant("2026-11-25T09:00:00+08:00"),
+            ..audit_entry("resubmit", Some(State::PendingReview))
+        })
+        .expect("recorded");
+    let bounds = StatsBounds {
+        now: instant("2026-11-25T12:00:00+08:00"),
+        end_of_today: instant("2026-11-25T23:59:59+08:00"),
+        end_of_tomorrow: instant("2026-11-26T23:59:59+08:00"),
+        verification_cutoff: instant("2026-11-10T00:00:00+08:00"),
+        intake_since: instant("2026-11-23T00:00:00+08:00"),
+    };
+    let s = store.stats_snapshot(&bounds).expect("snapshot");
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("a day");
+    assert_eq!(
+        s,
+        StatsSnapshot {
+            pending_review: 5,
+            second_approval: 1,
+            overdue: 1,
+            due_today: 2,
+            due_tomorrow: 2,
+            pending_verification: 2,
+            verification_lapsed: 1,
+            waiting_by_due: vec![
+                (instant("2026-11-25T08:00:00+08:00"), 1),
+                (instant("2026-11-25T12:00:00+08:00"), 1),
+                (instant("2026-11-25T23:59:59+08:00"), 1),
+                (instant("2026-11-26T18:00:00+08:00"), 2),
+                (instant("2026-11-28T18:00:00+08:00"), 1),
+            ],
+            intake_by_day: vec![(day(24), 9), (day(25), 1)],
+        }
+    );
+    // Intake from a later day on counts only that day; an empty queue counts nothing.
+    let later = StatsBounds {
+        intake_since: instant("2026-11-25T00:00:00+08:00"),
+        ..bounds
+    };
+    assert_eq!(
+        store
+            .stats_snapshot(&later)
+            .expect("snapshot")
+            .intake_by_day,
+        [(day(25), 1)]
+    );
+    let empty = h.open(&h.new_database());
+    assert_eq!(
+        empty.stats_snapshot(&bounds).expect("snapshot"),
+        StatsSnapshot::default()
     );
 }
