@@ -592,9 +592,7 @@ fn an_upgraded_database_learns_when_its_orders_became_reviewable() {
         conn.execute_batch(crate::search::BACK_TO_SCHEMA_2)
             .expect("back to schema 2");
         conn.execute_batch(
-            "DROP TRIGGER decision_facts_kept; DROP TABLE decision_facts; DROP TABLE assignments;
-             DROP TABLE saved_views; DROP INDEX audit_action_at;
-             DROP TABLE events; DROP TRIGGER audit_no_replace; DROP TABLE reviewers; DROP TABLE deliveries;
+            "DROP TABLE events; DROP TRIGGER audit_no_replace; DROP TABLE reviewers; DROP TABLE deliveries;
              DROP TABLE delivery_failures; DROP INDEX applications_account_product; DROP TABLE probes;
              ALTER TABLE applications DROP COLUMN reviewable_at;
              UPDATE applications SET due_ts = 0; PRAGMA user_version = 1;",

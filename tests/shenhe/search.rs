@@ -10,9 +10,11 @@ use shenhe::store::{CountBounds, QueueQuery, SortKey, Store};
 use crate::common::{Env, NOW, review_as};
 use crate::fixtures::{record, with};
 
-/// What schema 3 added, taken away again (with `PRAGMA user_version = 2`): a database
+/// What schemas 4 and 3 added, taken away again (with `PRAGMA user_version = 2`): a database
 /// as a shenhe of schema 2 left it.
 pub const BACK_TO_SCHEMA_2: &str = "
+    DROP TRIGGER decision_facts_kept; DROP TABLE decision_facts; DROP TABLE assignments;
+    DROP TABLE saved_views; DROP INDEX audit_action_at;
     DROP TRIGGER applications_derived_insert; DROP TRIGGER applications_derived_delete;
     DROP TRIGGER applications_search_update; DROP TRIGGER applications_counts_update;
     DROP TABLE search_text; DROP TABLE search_grams; DROP TABLE search_positions;

@@ -517,9 +517,9 @@ mod tests {
 
     #[test]
     fn a_rebound_action_leaves_its_old_keys_and_others_keep_theirs() {
-        let map = Keymap::with(&[rebind("queue", "approve", &["A"], 1)]).unwrap();
+        let map = Keymap::with(&[rebind("queue", "approve", &["W"], 1)]).unwrap();
         assert_eq!(
-            press(&map, Mode::Queue, KeyCode::Char('A')),
+            press(&map, Mode::Queue, KeyCode::Char('W')),
             Some(Action::Approve)
         );
         assert_eq!(press(&map, Mode::Queue, KeyCode::Char('a')), None);
@@ -534,7 +534,7 @@ mod tests {
             .into_iter()
             .find(|l| l.what == help.approve)
             .unwrap();
-        assert_eq!(line.keys, ["A"]);
+        assert_eq!(line.keys, ["W"]);
     }
 
     #[test]
