@@ -14,6 +14,8 @@ pub mod cli;
 pub use shenhe_console as console;
 pub use shenhe_domain as domain;
 pub use shenhe_generate as generate;
+/// The PostgreSQL store, beside the layers: reached by the binary only.
+pub use shenhe_pg as pg;
 pub use shenhe_present as present;
 pub use shenhe_review as review;
 pub use shenhe_store as store;

@@ -8,6 +8,8 @@ mod error;
 mod events;
 mod json;
 mod lead;
+mod location;
+pub mod migrate;
 mod output;
 pub mod probe;
 mod roles;
@@ -27,8 +29,8 @@ use crate::domain::state::State;
 use crate::present::Lang;
 use crate::review::queue::{Filter, Sort};
 use crate::review::{Claim, Clock, Review, identity, test_pause};
+use crate::store::QueueQuery;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{QueueQuery, Store};
 pub use error::CliError;
 
 #[derive(Parser, Debug)]
@@ -38,8 +40,10 @@ pub use error::CliError;
     about = "审核 — a terminal review console for merchant applications for payment products"
 )]
 pub struct Cli {
-    /// The database file [default: $SHENHE_DB, else $XDG_DATA_HOME/shenhe/shenhe.db]
-    #[arg(long, global = true, value_name = "PATH")]
+    /// The database: an SQLite file, or a PostgreSQL database as postgres://user@host/db
+    /// (its password in ~/.pgpass or PGPASSWORD, never here) [default: $SHENHE_DB, else
+    /// $XDG_DATA_HOME/shenhe/shenhe.db]
+    #[arg(long, global = true, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
 
     /// A policy directory (products.toml, checks.toml, reasons.toml, goods.toml,
@@ -209,6 +213,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Copy a whole SQLite database (history and audit chain included) into an empty
+    /// PostgreSQL database, verified on both sides
+    Migrate {
+        /// The SQLite database file to copy
+        #[arg(long, value_name = "PATH")]
+        from: PathBuf,
+        /// The PostgreSQL database [default: $SHENHE_DB when it is a postgres:// URL]
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+    },
     /// Create an empty database (or check an existing one)
     Init {
         /// Let SHENHE_REVIEWER name the reviewer: for test and training databases only
@@ -296,7 +310,7 @@ pub fn main() -> ExitCode {
         let _ = writeln!(
             std::io::stderr(),
             "shenhe: busy retries: {}",
-            crate::store::sqlite::busy_retries()
+            crate::store::sqlite::busy_retries() + shenhe_pg::lock_waits()
         );
     }
     match result {
@@ -319,6 +333,7 @@ pub fn main() -> ExitCode {
 /// Where the database lives: --db, else SHENHE_DB, else the user's data directory.
 pub fn database_path(flag: Option<&Path>) -> Result<PathBuf, CliError> {
     if let Some(p) = flag {
+        location::refuse_password_in_argv(p)?;
         return Ok(p.to_path_buf());
     }
     if let Some(p) = std::env::var_os("SHENHE_DB").filter(|p| !p.is_empty()) {
@@ -377,6 +392,9 @@ fn load_policy_dir(dir: &Path) -> Result<Policy, PolicyError> {
 /// `init`, `import` and `demo` create a database: a mistyped path is an error, not a new
 /// empty database that lists "(no applications)".
 pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
+    if location::is_postgres(db) {
+        return open_store_review(db, policy, false, false);
+    }
     if !db.exists() {
         return Err(CliError::Usage(format!(
             "no database at {}: `shenhe init` creates one, `shenhe import FILE` creates and fills one (is --db or SHENHE_DB mistyped?)",
@@ -388,39 +406,48 @@ pub fn open_review(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
 
 /// [`open_review`], creating the database (and its directory) when it is not there.
 pub fn open_or_create_review(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
-    open_store_review(db, policy, false)
+    open_store_review(db, policy, false, true)
 }
 
 /// For a command that only reads (list, show, history, events, audit, status): the
 /// database as every command opens it or, where it cannot be written here (a copy on
 /// read-only storage, a file this account may only read), opened read-only.
 pub fn open_review_for_reading(db: &Path, policy: Arc<Policy>) -> Result<Review, CliError> {
-    if !db.exists() {
+    if location::is_postgres(db) || !db.exists() {
         return open_review(db, policy);
     }
-    open_store_review(db, policy, true)
+    open_store_review(db, policy, true, false)
 }
 
 /// The database this process opened: where a full disk is, when one is reported.
 static DATABASE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
-fn open_store_review(db: &Path, policy: Arc<Policy>, reading: bool) -> Result<Review, CliError> {
-    let _ = DATABASE.set(std::path::absolute(db).unwrap_or_else(|_| db.to_path_buf()));
+fn open_store_review(
+    db: &Path,
+    policy: Arc<Policy>,
+    reading: bool,
+    create: bool,
+) -> Result<Review, CliError> {
+    if !location::is_postgres(db) {
+        let _ = DATABASE.set(std::path::absolute(db).unwrap_or_else(|_| db.to_path_buf()));
+    }
     let clock = Clock::from_env().map_err(CliError::Usage)?;
-    let context = || format!("cannot open the database {}", db.display());
-    let (mut store, read_only) = match SqliteStore::open(db) {
+    let context = || format!("cannot open the database {}", location::display(db));
+    let (mut store, read_only) = match location::open(db, create) {
         Ok(store) => (store, false),
         Err(crate::store::StoreError::ReadOnly) if reading => (
-            SqliteStore::open_read_only(db).map_err(CliError::context(context()))?,
+            location::Opened::Sqlite(
+                SqliteStore::open_read_only(db).map_err(CliError::context(context()))?,
+            ),
             true,
         ),
         Err(e) => return Err(CliError::context(context())(e)),
     };
-    let override_allowed = store.meta(identity::OVERRIDE_META_KEY)?.as_deref() == Some("1");
+    let override_allowed = store.store().meta(identity::OVERRIDE_META_KEY)?.as_deref() == Some("1");
     if clock.is_fixed() && !override_allowed {
         return Err(CliError::Usage(format!(
             "{}: {} is honoured only on databases made for tests or training (shenhe init --allow-reviewer-override, shenhe demo); decisions on this one are kept at the system's time",
-            db.display(),
+            location::display(db),
             crate::review::clock::NOW_VARIABLE
         )));
     }
@@ -428,7 +455,7 @@ fn open_store_review(db: &Path, policy: Arc<Policy>, reading: bool) -> Result<Re
         if !override_allowed {
             return Err(CliError::Usage(format!(
                 "{}: {} is honoured only on databases made for tests or training",
-                db.display(),
+                location::display(db),
                 test_pause::PAUSE_VARIABLE
             )));
         }
@@ -436,9 +463,9 @@ fn open_store_review(db: &Path, policy: Arc<Policy>, reading: bool) -> Result<Re
     }
     let actor = identity::reviewer(override_allowed);
     if read_only {
-        return Ok(Review::reader(Box::new(store), policy, actor, clock));
+        return Ok(Review::reader(store.boxed(), policy, actor, clock));
     }
-    Ok(Review::new(Box::new(store), policy, actor, clock)?)
+    Ok(Review::new(store.boxed(), policy, actor, clock)?)
 }
 
 /// The language of both faces: --lang, else the config file's, else the locale.
@@ -456,7 +483,7 @@ fn open_console(db: &Path, policy: Arc<Policy>, lang: Option<&str>) -> CliResult
     if !crate::console::has_terminal() {
         return Err(CliError::Usage(format!(
             "the console needs a terminal; for scripts use `shenhe --db {} list` and the other commands",
-            db.display()
+            location::display(db)
         )));
     }
     let prober = probe::console_prober(&policy.probe);
@@ -525,6 +552,12 @@ fn run(cli: Cli) -> CliResult {
                 Some(p) => p,
                 None => data_dir()?.join("demo.db"),
             };
+            if location::is_postgres(&db) {
+                return Err(CliError::Usage(format!(
+                    "--db {}: a demo is an SQLite file of its own (give --db PATH, or none); nothing was done",
+                    location::display(&db)
+                )));
+            }
             crate::demo::create(&db, &policy, count, seed)?;
             return open_console(&db, policy, cli.lang.as_deref());
         }
@@ -697,15 +730,17 @@ fn run(cli: Cli) -> CliResult {
             let mut review = open_review(&db, policy)?;
             lead::assign(&mut review, &ids, &to, json, &mut out)?;
         }
+        Command::Migrate { from, to } => migrate::run(&from, to.as_deref(), &mut out)?,
         Command::Init {
             allow_reviewer_override,
         } => {
             let db = database_path(cli.db.as_deref())?;
-            let existed = db.exists();
-            let mut store = SqliteStore::open(&db).map_err(CliError::context(format!(
+            let existed = location::exists(&db)?;
+            let mut opened = location::open(&db, true).map_err(CliError::context(format!(
                 "cannot open the database {}",
-                db.display()
+                location::display(&db)
             )))?;
+            let store = opened.store();
             let allowed = store.meta(identity::OVERRIDE_META_KEY)?.as_deref() == Some("1");
             if allow_reviewer_override && !allowed {
                 // Switching it on later would let any reviewer of a real database act as
@@ -713,12 +748,12 @@ fn run(cli: Cli) -> CliResult {
                 if existed {
                     return Err(CliError::Usage(format!(
                         "{}: --allow-reviewer-override is only for a new database (tests, training); this one exists already",
-                        db.display()
+                        location::display(&db)
                     )));
                 }
                 store.set_meta(identity::OVERRIDE_META_KEY, "1")?;
             }
-            drop(store);
+            drop(opened);
             // The account that creates the database is its first lead. On one from before
             // roles (no lead yet), only the file's owner becomes it.
             let mut review = open_review(&db, policy)?;
@@ -728,11 +763,11 @@ fn run(cli: Cli) -> CliResult {
                 Err(crate::review::ReviewError::NoLeadYet { .. }) => writeln!(
                     out,
                     "no lead yet: the owner of {} makes the first one with `shenhe reviewers add NAME --lead`",
-                    db.display()
+                    location::display(&db)
                 )?,
                 Err(e) => return Err(e.into()),
             }
-            writeln!(out, "database ready: {}", db.display())?;
+            writeln!(out, "database ready: {}", location::display(&db))?;
         }
     }
     Ok(())

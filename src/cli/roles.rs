@@ -37,6 +37,10 @@ pub fn owns_database(db: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     // SAFETY: getuid cannot fail.
     let uid = unsafe { libc::getuid() };
+    // A PostgreSQL database has no file: its first lead is made by `shenhe init`.
+    if super::location::is_postgres(db) {
+        return false;
+    }
     std::fs::metadata(db).is_ok_and(|m| m.uid() == uid)
 }
 

@@ -130,4 +130,30 @@ fn each_layer_reaches_only_the_layers_below_it() {
     let direct = dependencies("shenhe-console", Some(1));
     assert!(direct.contains("shenhe-review") && direct.contains("shenhe-present"));
     assert_none("shenhe-console", &direct, &["shenhe-store", "rusqlite"]);
+
+    // The PostgreSQL store (issue 16) stands beside the layers, reached by the binary
+    // only: it implements the store's trait and knows nothing above it; no layer reaches
+    // it, its client or its TLS.
+    let pg = dependencies("shenhe-pg", None);
+    assert!(pg.contains("shenhe-store") && pg.contains("postgres") && pg.contains("rustls"));
+    assert_none("shenhe-pg", &pg, &TERMINAL);
+    assert_none("shenhe-pg", &pg, &FACES);
+    assert_none(
+        "shenhe-pg",
+        &pg,
+        &["shenhe-review", "shenhe-present", "ureq"],
+    );
+    for layer in [
+        "shenhe-domain",
+        "shenhe-store",
+        "shenhe-review",
+        "shenhe-present",
+        "shenhe-console",
+    ] {
+        assert_none(
+            layer,
+            &dependencies(layer, None),
+            &["shenhe-pg", "postgres", "tokio-postgres"],
+        );
+    }
 }

@@ -794,3 +794,110 @@ fn an_upgraded_database_counts_the_decisions_made_before_it() {
     assert_eq!(after["decisions_by_reviewer"]["lina"]["approved"], 3);
     assert_eq!(after["sla"]["decided"], 4);
 }
+
+/// The same week on PostgreSQL, copied by `shenhe migrate` (its decisions kept by the
+/// trigger as the trail is copied): the same figures and export; a database brought up
+/// from PostgreSQL schema 3 counts the decisions made before it and keeps the next; and
+/// assignments give the same events and the same reviewer's queue as on SQLite.
+#[test]
+fn the_leads_figures_and_assignments_are_the_same_on_postgresql() {
+    let Some(pg) = crate::postgres::PgEnv::new() else {
+        return;
+    };
+    let env = team_week();
+    let db = env.db();
+    pg.ok(&["migrate", "--from", db.to_str().expect("utf-8 path")]);
+    let pg_at = |now: &str, reviewer: Option<&str>, args: &[&str]| -> String {
+        let mut cmd = pg.env.command();
+        cmd.env("SHENHE_DB", &pg.url).env("SHENHE_NOW", now);
+        if let Some(r) = reviewer {
+            cmd.env("SHENHE_REVIEWER", r);
+        }
+        let out = cmd.args(args).output().expect("run shenhe");
+        assert!(
+            out.status.success(),
+            "on PostgreSQL: shenhe {args:?} failed: {}",
+            stderr(&out)
+        );
+        stdout(&out)
+    };
+    let both = |args: &[&str]| (ok_at(&env, NOW, None, args), pg_at(NOW, None, args));
+    let stats = || {
+        let (sqlite, pg) = both(&["stats", "--json"]);
+        let parse = |s: &str| serde_json::from_str::<Value>(s).expect("JSON");
+        (parse(&sqlite), parse(&pg))
+    };
+    let (kept, on_pg) = stats();
+    assert_eq!(kept["sla"]["decided"], 3, "{kept}");
+    assert_eq!(on_pg, kept);
+    let export = [
+        "export",
+        "decisions",
+        "--since",
+        "2026-11-16",
+        "--until",
+        "2026-11-25",
+    ];
+    let (sqlite, on_pg) = both(&export);
+    assert!(sqlite.contains("A2") && sqlite.contains("D1"), "{sqlite}");
+    assert_eq!(on_pg, sqlite);
+
+    // Back to PostgreSQL schema 3 (no decision_facts, no assignments, no saved views):
+    // the next command's upgrade fills the decisions from the trail.
+    let mut client = shenhe_pg::ConnectionSettings::from_url(&pg.url)
+        .expect("settings")
+        .connect()
+        .expect("connect");
+    client
+        .batch_execute(
+            "DROP TRIGGER decision_facts_kept ON audit; DROP FUNCTION shenhe_decision_fact();
+             DROP TABLE decision_facts; DROP TABLE assignments; DROP TABLE saved_views;
+             DROP INDEX audit_action_at;
+             UPDATE meta SET value = '3' WHERE key = 'schema_version';",
+        )
+        .expect("back to schema 3");
+    let (kept, on_pg) = stats();
+    assert_eq!(
+        on_pg, kept,
+        "the upgrade counts the decisions made before it"
+    );
+    let version: String = client
+        .query_one("SELECT value FROM meta WHERE key = 'schema_version'", &[])
+        .expect("version")
+        .get(0);
+    assert_eq!(version, shenhe_pg::SCHEMA_VERSION.to_string());
+    // And keeps them from then on.
+    ok_at(&env, NOW, Some("lina"), &["approve", "B2"]);
+    pg_at(NOW, Some("lina"), &["approve", "B2"]);
+    let (kept, on_pg) = stats();
+    assert_eq!(kept["sla"]["decided"], 4, "{kept}");
+    assert_eq!(on_pg, kept);
+
+    // Assignments: the same messages, events and reviewer's queue on both.
+    let lead = whoami();
+    let assign = ["assign", "A3", "C1", "--to", "lina"];
+    assert_eq!(
+        pg_at(NOW, Some(&lead), &assign),
+        ok_at(&env, NOW, Some(&lead), &assign)
+    );
+    let (sqlite, on_pg) = both(&["events"]);
+    assert!(sqlite.contains("application.assigned"), "{sqlite}");
+    assert_eq!(on_pg, sqlite);
+    let (sqlite, on_pg) = both(&["list", "--assigned", "lina", "--json"]);
+    assert!(sqlite.contains("A3") && sqlite.contains("C1"), "{sqlite}");
+    assert!(!sqlite.contains("B2"), "{sqlite}");
+    assert_eq!(on_pg, sqlite);
+    // An unknown id: refused on PostgreSQL too, and nothing written.
+    let mut cmd = pg.env.command();
+    let out = cmd
+        .env("SHENHE_DB", &pg.url)
+        .env("SHENHE_REVIEWER", &lead)
+        .args(["assign", "C2", "NOPE", "--to", "zhao"])
+        .output()
+        .expect("run shenhe");
+    assert_user_error(&out, &["assign"]);
+    assert!(stderr(&out).contains("NOPE"), "{}", stderr(&out));
+    let (sqlite, on_pg) = both(&["list", "--assigned", "zhao", "--json"]);
+    assert_eq!(on_pg, sqlite);
+    pg_at(NOW, None, &["audit", "verify"]);
+}

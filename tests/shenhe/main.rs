@@ -22,6 +22,8 @@ mod jump_and_mouse;
 mod layers;
 mod lead;
 mod lifecycle;
+mod postgres;
+mod postgres_crash;
 mod probe;
 mod pty;
 mod roles;

@@ -107,12 +107,16 @@ pub fn run_configured(review: Review, settings: Settings) -> Result<(), ConsoleE
     let _ = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .install();
+    // Read before the runtime starts: inside it, only the worker thread touches the store
+    // (a store's own blocking client, PostgreSQL's, must not run inside the runtime).
+    // Unreadable: not a lead here; the review layer checks again when it writes.
+    let lead = review.is_lead().unwrap_or(false);
     let mut screen = screen::init(settings.mouse).inspect_err(|_| screen::restore())?;
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(ConsoleError::from)
-        .and_then(|rt| rt.block_on(event_loop(&mut screen, review, settings)));
+        .and_then(|rt| rt.block_on(event_loop(&mut screen, review, settings, lead)));
     screen::restore();
     result
 }
@@ -121,6 +125,7 @@ async fn event_loop(
     screen: &mut Screen<Stdout>,
     review: Review,
     settings: Settings,
+    lead: bool,
 ) -> Result<(), ConsoleError> {
     let Settings {
         lang,
@@ -138,8 +143,7 @@ async fn event_loop(
         size.width,
         size.height,
     );
-    // Unreadable: not a lead here; the review layer checks again when it writes.
-    app.lead = review.is_lead().unwrap_or(false);
+    app.lead = lead;
     app.keys = keys;
     let mut clicks = Clicks::default();
 
@@ -152,7 +156,10 @@ async fn event_loop(
         }
     });
     let (worker_tx, mut responses) = unbounded_channel::<Response>();
-    let mut worker = Worker::new(review, worker_tx);
+    // Made on a thread of its own, outside the runtime: Worker::new reads the store, and
+    // a store's blocking client (PostgreSQL's) must not run inside the runtime.
+    let mut worker = std::thread::scope(|s| s.spawn(move || Worker::new(review, worker_tx)).join())
+        .map_err(|_| ConsoleError::WorkerStopped)?;
     if let Some(p) = prober {
         worker.set_prober(p);
     }

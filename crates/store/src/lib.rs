@@ -3,12 +3,12 @@
 //! host) can stand beside [`sqlite::SqliteStore`] without touching the domain or the faces.
 
 pub mod audit;
+#[cfg(any(test, feature = "contract"))]
+pub mod contract;
 pub mod sqlite;
 pub mod stats;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_deliveries;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;

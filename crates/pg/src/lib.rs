@@ -1,0 +1,530 @@
+//! shenhe's PostgreSQL store: the [`Store`] trait on a server, for a team that outgrows one
+//! host (README, "PostgreSQL"). It keeps what the SQLite store keeps, in the same shapes:
+//!
+//! - one connection per store object, like SQLite's (a console's worker and a command each
+//!   hold one store; no pool is needed for that);
+//! - the schema versioned in `meta` (`schema.rs`), a newer one refused;
+//! - every write that appends to the audit trail or the events takes one advisory lock
+//!   for its transaction (`write::lock_chain`), so the chain never forks and event ids
+//!   increase in commit order; decisions are compare-and-set on the version read;
+//! - imports bulk-load with COPY (`import.rs`), all or nothing;
+//! - claims' leases run on the server's clock (`claims.rs`);
+//! - live refresh: triggers NOTIFY `shenhe_changes`, which [`PgStore`] LISTENs to, so
+//!   [`Store::data_version`] counts other sessions' commits without a query.
+//!
+//! Reached by the binary only (docs/architecture.md): the layers above see a `Store`.
+
+mod claims;
+pub mod config;
+mod import;
+mod lead;
+pub mod migrate;
+mod queue;
+mod read;
+mod rows;
+pub mod schema;
+pub mod testing;
+#[cfg(test)]
+mod tests;
+mod write;
+
+use std::cell::{Cell, RefCell};
+
+use chrono::{DateTime, FixedOffset};
+use postgres::Client;
+
+use shenhe_domain::checks::Judgement;
+use shenhe_store::audit::{AuditEntry, NewAuditEntry};
+use shenhe_store::{
+    Claim, CountBounds, DecisionRow, DeliveryFailure, DeliveryRow, Derived, Disagreement,
+    EventRecord, ImportSession, NewAssignment, PauseHook, ProbeRecord, QueueCounts, QueueQuery,
+    QueueRow, Reviewer, SavedView, StateChange, StatsBounds, StatsSnapshot, Store, StoreError,
+    StoreResult, StoredApplication,
+};
+
+pub use config::{ConnectionSettings, is_postgres_url, redact, url_has_password};
+pub use schema::SCHEMA_VERSION;
+pub use write::lock_waits;
+
+/// The advisory lock every append to the audit trail and the events holds to commit.
+pub(crate) const CHAIN_LOCK: i64 = 0x5348_454e_4845_0002;
+
+pub struct PgStore {
+    pub(crate) client: RefCell<Client>,
+    pub(crate) pause: Option<PauseHook>,
+    /// The server's clock minus this host's, in whole seconds, measured on connecting.
+    pub(crate) skew: i64,
+    /// This connection's server process: its own notifications are not others' changes.
+    backend_pid: i32,
+    /// Commits of other sessions seen so far (NOTIFY `shenhe_changes`).
+    changes: Cell<i64>,
+    /// Where it is connected, without the password.
+    display: String,
+}
+
+/// A PostgreSQL error as a store error: the server's message (and detail), never the
+/// connection settings' password, which no message of the client or server holds.
+pub(crate) fn db_error(e: postgres::Error) -> StoreError {
+    if let Some(db) = e.as_db_error() {
+        match db.code().code() {
+            "53100" => return StoreError::DiskFull,
+            "25006" => return StoreError::ReadOnly,
+            _ => {}
+        }
+    }
+    StoreError::Database(error_text(&e))
+}
+
+pub(crate) fn error_text(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
+impl PgStore {
+    /// Connects to the database `url` names (completed from the PG* variables and
+    /// ~/.pgpass), creating the schema when it has none yet.
+    pub fn open(url: &str) -> StoreResult<PgStore> {
+        Self::connect(&ConnectionSettings::from_url(url)?, true)
+    }
+
+    /// Connects to a database that already holds shenhe's schema: one without is an
+    /// error naming `shenhe init`.
+    pub fn open_existing(url: &str) -> StoreResult<PgStore> {
+        Self::connect(&ConnectionSettings::from_url(url)?, false)
+    }
+
+    pub fn connect(settings: &ConnectionSettings, create: bool) -> StoreResult<PgStore> {
+        let mut client = settings.connect()?;
+        let display = settings.display();
+        if schema::migrate(&mut client, create)? == schema::Found::Empty {
+            return Err(StoreError::Schema(format!(
+                "{display} holds no shenhe schema yet: `shenhe init` creates it"
+            )));
+        }
+        client
+            .batch_execute("LISTEN shenhe_changes")
+            .map_err(db_error)?;
+        let row = client
+            .query_one(
+                "SELECT pg_backend_pid(), extract(epoch FROM clock_timestamp())::float8",
+                &[],
+            )
+            .map_err(db_error)?;
+        let host = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default();
+        let server: f64 = row.get(1);
+        Ok(PgStore {
+            client: RefCell::new(client),
+            pause: None,
+            skew: (server - host).round() as i64,
+            backend_pid: row.get(0),
+            changes: Cell::new(0),
+            display,
+        })
+    }
+
+    /// Tests only: `hook` is called at the pause points, inside the open transaction.
+    pub fn set_pause(&mut self, hook: Option<PauseHook>) {
+        self.pause = hook;
+    }
+
+    /// Where this store is connected (a URL without the password).
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    /// The connection, for tests and the migration.
+    pub fn client(&mut self) -> &mut Client {
+        self.client.get_mut()
+    }
+}
+
+impl Store for PgStore {
+    fn begin_import(&mut self) -> StoreResult<Box<dyn ImportSession + '_>> {
+        import::begin_import(self)
+    }
+
+    fn get(&self, id: &str) -> StoreResult<Option<StoredApplication>> {
+        read::get(self, id)
+    }
+
+    fn page(
+        &self,
+        query: &QueueQuery,
+        offset: u64,
+        limit: u64,
+        now: DateTime<FixedOffset>,
+    ) -> StoreResult<Vec<QueueRow>> {
+        queue::page(self, query, offset, limit, self.on_server(now))
+    }
+
+    fn count(&self, query: &QueueQuery) -> StoreResult<u64> {
+        queue::count(self, query)
+    }
+
+    fn counts(&self, bounds: CountBounds) -> StoreResult<QueueCounts> {
+        queue::counts(self, bounds)
+    }
+
+    fn events_after(&self, after: i64, limit: u64) -> StoreResult<Vec<EventRecord>> {
+        read::events_after(self, after, limit)
+    }
+
+    fn last_event_id(&self) -> StoreResult<i64> {
+        read::scalar(self, "SELECT coalesce(max(id), 0) FROM events", &[])
+    }
+
+    fn change_state(
+        &mut self,
+        change: StateChange,
+        derived: Option<&Derived>,
+    ) -> StoreResult<AuditEntry> {
+        write::change_state(self, change, derived)
+    }
+
+    fn judge(
+        &mut self,
+        id: &str,
+        expected_version: i64,
+        revision: u32,
+        judgement: &Judgement,
+        derived: &Derived,
+        audit: NewAuditEntry,
+    ) -> StoreResult<AuditEntry> {
+        write::judge(
+            self,
+            id,
+            expected_version,
+            revision,
+            judgement,
+            derived,
+            audit,
+        )
+    }
+
+    fn judgements(&self, id: &str, revision: u32) -> StoreResult<Vec<Judgement>> {
+        read::judgements(self, id, revision)
+    }
+
+    fn record(&mut self, audit: NewAuditEntry) -> StoreResult<AuditEntry> {
+        write::record(self, audit)
+    }
+
+    fn history(&self, id: &str) -> StoreResult<Vec<AuditEntry>> {
+        read::history(self, id)
+    }
+
+    fn audit_chain(&self, visit: &mut dyn FnMut(&AuditEntry) -> bool) -> StoreResult<()> {
+        read::audit_chain(self, visit)
+    }
+
+    fn audit_disagreements(&self, limit: u64) -> StoreResult<Vec<Disagreement>> {
+        read::audit_disagreements(self, limit)
+    }
+
+    fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
+        let head = write::audit_head(&mut *self.client.borrow_mut())?;
+        Ok(Some(head).filter(|(seq, _)| *seq > 0))
+    }
+
+    fn audit_hash_at(&self, seq: i64) -> StoreResult<Option<String>> {
+        Ok(self
+            .client
+            .borrow_mut()
+            .query_opt("SELECT hash FROM audit WHERE seq = $1", &[&seq])
+            .map_err(db_error)?
+            .map(|r| r.get(0)))
+    }
+
+    fn stale_derived(
+        &self,
+        policy_version: &str,
+        after: Option<&str>,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredApplication>> {
+        read::stale_derived(self, policy_version, after, limit)
+    }
+
+    fn update_derived(&mut self, updates: &[(String, Derived)]) -> StoreResult<()> {
+        write::update_derived(self, updates)
+    }
+
+    fn claim(&mut self, claim: &Claim, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>> {
+        claims::claim(self, claim, now)
+    }
+
+    fn release(&mut self, id: &str, session: &str) -> StoreResult<()> {
+        self.client
+            .get_mut()
+            .execute(
+                "DELETE FROM claims WHERE application_id = $1 AND session = $2",
+                &[&id, &session],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn claim_of(&self, id: &str, now: DateTime<FixedOffset>) -> StoreResult<Option<Claim>> {
+        claims::claim_of(self, id, now)
+    }
+
+    fn data_version(&self) -> StoreResult<i64> {
+        let mut client = self.client.borrow_mut();
+        let mut notifications = client.notifications();
+        // A millisecond's wait lets the client's runtime read the socket: a plain
+        // `iter()` returns before the reactor has seen data that arrived since the last
+        // query, so it would see nothing until the next one.
+        let mut pending = notifications.timeout_iter(std::time::Duration::from_millis(1));
+        while let Some(note) =
+            postgres::fallible_iterator::FallibleIterator::next(&mut pending).map_err(db_error)?
+        {
+            if note.process_id() != self.backend_pid {
+                self.changes.set(self.changes.get() + 1);
+            }
+        }
+        Ok(self.changes.get())
+    }
+
+    fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .client
+            .borrow_mut()
+            .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
+            .map_err(db_error)?
+            .map(|r| r.get(0)))
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        self.client
+            .get_mut()
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&key, &value],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn product_effective(
+        &self,
+        account: &str,
+        product: &str,
+        except_id: &str,
+    ) -> StoreResult<bool> {
+        Ok(self
+            .client
+            .borrow_mut()
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM applications WHERE account = $1 AND product = $2 AND state = 'effective' AND id <> $3)",
+                &[&account, &product, &except_id],
+            )
+            .map_err(db_error)?
+            .get(0))
+    }
+
+    fn change_states(
+        &mut self,
+        changes: &mut dyn Iterator<Item = StateChange>,
+    ) -> StoreResult<u64> {
+        read::change_states(self, changes)
+    }
+
+    fn reopen(&mut self, change: StateChange, derived: &Derived) -> StoreResult<AuditEntry> {
+        read::reopen(self, change, derived)
+    }
+
+    fn reviewers(&self) -> StoreResult<Vec<Reviewer>> {
+        read::reviewers(self)
+    }
+
+    fn put_reviewer(
+        &mut self,
+        reviewer: &Reviewer,
+        audit: Option<NewAuditEntry>,
+    ) -> StoreResult<()> {
+        read::put_reviewer(self, reviewer, audit)
+    }
+
+    fn remove_reviewer(&mut self, name: &str, audit: NewAuditEntry) -> StoreResult<()> {
+        read::remove_reviewer(self, name, audit)
+    }
+
+    fn delivery(&self, endpoint: &str) -> StoreResult<Option<DeliveryRow>> {
+        read::delivery(self, endpoint)
+    }
+
+    fn deliveries(&self) -> StoreResult<Vec<DeliveryRow>> {
+        read::deliveries(self)
+    }
+
+    fn delivery_failures(&self, endpoint: &str, limit: u64) -> StoreResult<Vec<DeliveryFailure>> {
+        read::delivery_failures(self, endpoint, limit)
+    }
+
+    fn delivery_failure_count(&self, endpoint: &str) -> StoreResult<u64> {
+        read::scalar(
+            self,
+            "SELECT count(*) FROM delivery_failures WHERE endpoint = $1",
+            &[&endpoint],
+        )
+        .map(|n| n as u64)
+    }
+
+    fn count_events_after(&self, after: i64) -> StoreResult<u64> {
+        read::scalar(self, "SELECT count(*) FROM events WHERE id > $1", &[&after]).map(|n| n as u64)
+    }
+
+    fn delivery_advance(
+        &mut self,
+        endpoint: &str,
+        event_id: i64,
+        failure: Option<&DeliveryFailure>,
+        at: DateTime<FixedOffset>,
+    ) -> StoreResult<()> {
+        read::delivery_advance(self, endpoint, event_id, failure, at)
+    }
+
+    fn delivery_retry(
+        &mut self,
+        endpoint: &str,
+        position: i64,
+        error: &str,
+        at: DateTime<FixedOffset>,
+    ) -> StoreResult<()> {
+        read::delivery_retry(self, endpoint, position, error, at)
+    }
+
+    fn delivery_clear_failures(&mut self, endpoint: &str) -> StoreResult<u64> {
+        self.client
+            .get_mut()
+            .execute(
+                "DELETE FROM delivery_failures WHERE endpoint = $1",
+                &[&endpoint],
+            )
+            .map_err(db_error)
+    }
+
+    fn record_probe(&mut self, probe: &ProbeRecord) -> StoreResult<()> {
+        read::record_probe(self, probe)
+    }
+
+    fn latest_probe(&self, id: &str) -> StoreResult<Option<ProbeRecord>> {
+        read::latest_probe(self, id)
+    }
+
+    fn unprobed(&self, limit: u64) -> StoreResult<Vec<(String, u32)>> {
+        read::unprobed(self, limit)
+    }
+
+    // ---- what changed since a return (issue 15) ----
+
+    fn previous_revision(
+        &self,
+        id: &str,
+        revision: u32,
+    ) -> StoreResult<Option<shenhe_domain::application::Application>> {
+        read::previous_revision(self, id, revision)
+    }
+
+    // ---- drafts (issue 15): a reviewer's unsent decision text ----
+
+    fn save_draft(
+        &mut self,
+        reviewer: &str,
+        id: &str,
+        draft: &shenhe_domain::drafts::Draft,
+    ) -> StoreResult<()> {
+        let body = serde_json::to_string(draft).expect("drafts serialise");
+        self.client
+            .get_mut()
+            .execute(
+                "INSERT INTO drafts (reviewer, application_id, body, saved_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (reviewer, application_id) DO UPDATE
+                    SET body = excluded.body, saved_at = excluded.saved_at",
+                &[&reviewer, &id, &body, &draft.saved_at.to_rfc3339()],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn draft(&self, reviewer: &str, id: &str) -> StoreResult<Option<shenhe_domain::drafts::Draft>> {
+        let body: Option<String> = self
+            .client
+            .borrow_mut()
+            .query_opt(
+                "SELECT body FROM drafts WHERE reviewer = $1 AND application_id = $2",
+                &[&reviewer, &id],
+            )
+            .map_err(db_error)?
+            .map(|r| r.get(0));
+        body.map(|b| {
+            serde_json::from_str(&b)
+                .map_err(|e| StoreError::Schema(format!("a draft of {id} is not readable: {e}")))
+        })
+        .transpose()
+    }
+
+    fn discard_draft(&mut self, reviewer: &str, id: &str) -> StoreResult<()> {
+        self.client
+            .get_mut()
+            .execute(
+                "DELETE FROM drafts WHERE reviewer = $1 AND application_id = $2",
+                &[&reviewer, &id],
+            )
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    // ---- statistics, assignment, saved views (issue 14: the lead's console) ----
+
+    fn stats_snapshot(&self, bounds: &StatsBounds) -> StoreResult<StatsSnapshot> {
+        lead::snapshot(self, bounds)
+    }
+
+    fn decisions(
+        &self,
+        since: DateTime<FixedOffset>,
+        until: Option<DateTime<FixedOffset>>,
+        full: bool,
+        visit: &mut dyn FnMut(DecisionRow) -> bool,
+    ) -> StoreResult<()> {
+        lead::decisions(self, since, until, full, visit)
+    }
+
+    fn assign(&mut self, assignments: &[NewAssignment]) -> StoreResult<u64> {
+        lead::assign(self, assignments)
+    }
+
+    fn assignee(&self, id: &str) -> StoreResult<Option<String>> {
+        lead::assignee(self, id)
+    }
+
+    fn saved_views(&self, reviewer: &str) -> StoreResult<Vec<SavedView>> {
+        lead::saved_views(self, reviewer)
+    }
+
+    fn put_saved_view(
+        &mut self,
+        reviewer: &str,
+        name: &str,
+        filter: Option<&str>,
+    ) -> StoreResult<()> {
+        lead::put_saved_view(self, reviewer, name, filter)
+    }
+}

@@ -1,0 +1,190 @@
+//! The queue: a page, how many match, the counts at its head. The same SQL as the SQLite
+//! store's (one arm a state, each walking (state, key, id) in order, merged), with
+//! numbered parameters. A search finds what SQLite's finds, by a scan (ILIKE): SQLite's
+//! search index (schema 3) has no counterpart here yet (a pg_trgm index would be it).
+
+use chrono::{DateTime, FixedOffset};
+use postgres::types::ToSql;
+
+use crate::rows::{ROW_COLUMNS, queue_row, ts};
+use crate::{PgStore, db_error};
+use shenhe_domain::state::State;
+use shenhe_store::{CountBounds, QueueCounts, QueueQuery, QueueRow, SortKey, StoreResult};
+
+type Values = Vec<Box<dyn ToSql + Sync>>;
+
+fn refs(values: &Values) -> Vec<&(dyn ToSql + Sync)> {
+    values.iter().map(|v| v.as_ref()).collect()
+}
+
+fn mark(values: &mut Values, value: Box<dyn ToSql + Sync>) -> String {
+    values.push(value);
+    format!("${}", values.len())
+}
+
+fn where_clause(q: &QueueQuery, values: &mut Values) -> String {
+    let mut clauses = Vec::new();
+    if !q.states.is_empty() {
+        let marks: Vec<String> = q
+            .states
+            .iter()
+            .map(|s| mark(values, Box::new(s.id().to_string())))
+            .collect();
+        clauses.push(format!("a.state IN ({})", marks.join(", ")));
+    }
+    if let Some(product) = &q.product {
+        clauses.push(format!(
+            "a.product = {}",
+            mark(values, Box::new(product.clone()))
+        ));
+    }
+    if let Some(group) = &q.group {
+        clauses.push(format!(
+            "a.product_group = {}",
+            mark(values, Box::new(group.clone()))
+        ));
+    }
+    if let Some(before) = q.due_before {
+        clauses.push(format!("a.due_ts < {}", mark(values, Box::new(ts(before)))));
+    }
+    if let Some(from) = q.due_from {
+        clauses.push(format!("a.due_ts >= {}", mark(values, Box::new(ts(from)))));
+    }
+    if let Some(before) = q.submitted_before {
+        clauses.push(format!(
+            "a.submitted_ts < {}",
+            mark(values, Box::new(ts(before)))
+        ));
+    }
+    if q.failing {
+        clauses.push("a.failed > 0".into());
+    }
+    if let Some(reviewer) = &q.assigned_to {
+        clauses.push(format!(
+            "a.id IN (SELECT application_id FROM assignments WHERE reviewer = {})",
+            mark(values, Box::new(reviewer.clone()))
+        ));
+    }
+    if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // As the SQLite store finds (its `hits_cte`): an id that starts with the text, in
+        // either case; a merchant's name, website address or account that holds it, in
+        // either case; a text of one or two characters only in the merchant's name.
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let prefix = mark(values, Box::new(format!("{escaped}%")));
+        let p = mark(values, Box::new(format!("%{escaped}%")));
+        let names = if text.chars().count() <= 2 {
+            format!("a.merchant ILIKE {p}")
+        } else {
+            format!("a.merchant ILIKE {p} OR a.url ILIKE {p} OR a.account ILIKE {p}")
+        };
+        clauses.push(format!("(a.id ILIKE {prefix} OR {names})"));
+    }
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    }
+}
+
+pub(crate) fn page(
+    store: &PgStore,
+    query: &QueueQuery,
+    offset: u64,
+    limit: u64,
+    now: DateTime<FixedOffset>,
+) -> StoreResult<Vec<QueueRow>> {
+    let dir = if query.descending { "DESC" } else { "ASC" };
+    let key = match query.sort {
+        SortKey::Due => "a.due_ts",
+        SortKey::Submitted => "a.submitted_ts",
+        SortKey::Merchant => "a.merchant_key",
+    };
+    let mut states = if query.states.is_empty() {
+        State::ALL.to_vec()
+    } else {
+        query.states.clone()
+    };
+    states.sort_by(|a, b| a.id().cmp(b.id()));
+    states.dedup();
+    let arms: Vec<QueueQuery> = if states.len() > 1 {
+        states
+            .iter()
+            .map(|s| QueueQuery {
+                states: vec![*s],
+                ..query.clone()
+            })
+            .collect()
+    } else {
+        vec![query.clone()]
+    };
+    let mut values: Values = Vec::new();
+    let mut selects = Vec::with_capacity(arms.len());
+    for arm in &arms {
+        let filter = where_clause(arm, &mut values);
+        // Each arm needs at most offset + limit rows, in order.
+        selects.push(format!(
+            "(SELECT a.id AS id, {key} AS k FROM applications a {filter} ORDER BY {key} {dir}, a.id {dir} LIMIT {{arm_limit}})"
+        ));
+    }
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    let arm_limit = mark(&mut values, Box::new(limit.saturating_add(offset)));
+    let limit = mark(&mut values, Box::new(limit));
+    let offset = mark(&mut values, Box::new(offset));
+    let claims_now = mark(&mut values, Box::new(ts(now)));
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM (SELECT id, k FROM ({}) u ORDER BY k {dir}, id {dir} LIMIT {limit} OFFSET {offset}) p
+         JOIN applications a ON a.id = p.id
+         LEFT JOIN claims c ON c.application_id = a.id AND c.expires_ts > {claims_now}
+         ORDER BY p.k {dir}, p.id {dir}",
+        selects.join(" UNION ALL ").replace("{arm_limit}", &arm_limit)
+    );
+    let rows = store
+        .client
+        .borrow_mut()
+        .query(&sql, &refs(&values))
+        .map_err(db_error)?;
+    Ok(rows.iter().map(queue_row).collect())
+}
+
+pub(crate) fn count(store: &PgStore, query: &QueueQuery) -> StoreResult<u64> {
+    let mut values: Values = Vec::new();
+    let filter = where_clause(query, &mut values);
+    let sql = format!("SELECT count(*) FROM applications a {filter}");
+    let n: i64 = store
+        .client
+        .borrow_mut()
+        .query_one(&sql, &refs(&values))
+        .map_err(db_error)?
+        .get(0);
+    Ok(n as u64)
+}
+
+pub(crate) fn counts(store: &PgStore, b: CountBounds) -> StoreResult<QueueCounts> {
+    let row = store
+        .client
+        .borrow_mut()
+        .query_one(
+            "SELECT
+                count(*) FILTER (WHERE state IN ('pending_review', 'pending_second_approval')),
+                count(*) FILTER (WHERE state IN ('pending_review', 'pending_second_approval') AND due_ts < $1),
+                count(*) FILTER (WHERE state IN ('pending_review', 'pending_second_approval') AND due_ts >= $1 AND due_ts <= $2),
+                count(*) FILTER (WHERE state = 'pending_verification'),
+                count(*) FILTER (WHERE state = 'pending_verification' AND submitted_ts < $3)
+             FROM applications
+             WHERE state IN ('pending_review', 'pending_second_approval', 'pending_verification')",
+            &[&ts(b.now), &ts(b.end_of_today), &ts(b.verification_cutoff)],
+        )
+        .map_err(db_error)?;
+    let n = |i: usize| row.get::<_, i64>(i) as u64;
+    Ok(QueueCounts {
+        pending_review: n(0),
+        overdue: n(1),
+        due_today: n(2),
+        pending_verification: n(3),
+        verification_lapsed: n(4),
+    })
+}
