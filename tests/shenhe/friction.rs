@@ -816,3 +816,34 @@ fn a_cancelled_dialog_keeps_no_draft() {
         crate::common::count_rows(&db, "drafts") == 0
     });
 }
+
+/// A draft left behind by a decision made elsewhere (the command line) is not offered:
+/// its dialog can no longer be used.
+#[test]
+fn a_draft_of_a_decided_application_is_not_offered() {
+    use shenhe::domain::drafts::{Draft, DraftKind};
+    let env = env_with(&queue_records());
+    let mut review = crate::common::review_as(&env, "alice");
+    let draft = Draft {
+        kind: DraftKind::Return,
+        reasons: vec!["other".into()],
+        message: "写了一半".into(),
+        note: String::new(),
+        saved_at: review.now(),
+    };
+    review.save_draft("SQ0003", draft).expect("save");
+    assert!(review.show("SQ0003").expect("show").draft.is_some());
+    env.ok(&[
+        "return",
+        "SQ0003",
+        "--reason",
+        "other",
+        "--message",
+        "从命令行退回",
+    ]);
+    let review = crate::common::review_as(&env, "alice");
+    assert!(
+        review.show("SQ0003").expect("show").draft.is_none(),
+        "decided: the return draft is not offered"
+    );
+}

@@ -328,7 +328,11 @@ impl Review {
             shenhe_domain::probe::add_evidence(&mut results, p, stored.revision);
         }
         let since_return = self.since_return(&stored, &history)?;
-        let draft = self.store.draft(&self.actor, id)?;
+        // A draft is offered only where its dialog can still be used: a decision made
+        // meanwhile (from the command line, say) leaves it behind, not to be taken up.
+        let draft = self.store.draft(&self.actor, id)?.filter(|d| {
+            (d.kind == shenhe_domain::drafts::DraftKind::Reopen) != stored.state.is_open()
+        });
         Ok(ApplicationView {
             probe,
             since_return,
