@@ -148,6 +148,19 @@ mod tests {
     }
 
     #[test]
+    fn a_list_of_records_is_one_field_its_absent_values_left_out() {
+        let before = app();
+        let mut after = app();
+        after.materials[0].reference = "91330100MA27YYYY2Y".into();
+        let c = changes(&before, &after);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].field, "materials");
+        // The material's category is absent: no double space where it would be.
+        assert_eq!(c[0].before, "business_licence 91330100MA27XXXX1X");
+        assert_eq!(c[0].after, "business_licence 91330100MA27YYYY2Y");
+    }
+
+    #[test]
     fn a_changed_password_is_said_never_shown() {
         let before = app();
         let mut after = app();

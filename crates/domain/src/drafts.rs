@@ -35,3 +35,31 @@ impl Draft {
         self.reasons.is_empty() && self.message.trim().is_empty() && self.note.trim().is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(reasons: &[&str], message: &str, note: &str) -> Draft {
+        Draft {
+            kind: DraftKind::Return,
+            reasons: reasons.iter().map(|r| r.to_string()).collect(),
+            message: message.into(),
+            note: note.into(),
+            saved_at: chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00+08:00")
+                .expect("a time"),
+        }
+    }
+
+    #[test]
+    fn a_draft_with_nothing_chosen_or_typed_is_empty() {
+        assert!(draft(&[], "", "").is_empty());
+        assert!(
+            draft(&[], "  \n", "\t").is_empty(),
+            "blanks are nothing typed"
+        );
+        assert!(!draft(&["other"], "", "").is_empty());
+        assert!(!draft(&[], "写了一半", "").is_empty());
+        assert!(!draft(&[], "", "内部备注").is_empty());
+    }
+}
