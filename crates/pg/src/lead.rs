@@ -7,7 +7,7 @@
 use chrono::{DateTime, FixedOffset};
 use postgres::types::ToSql;
 
-use crate::rows::{china_text, from_ts, parse_instant, ts};
+use crate::rows::{china_text, parse_instant, ts};
 use crate::write::{append_audit, lock_chain};
 use crate::{PgStore, db_error};
 use shenhe_domain::calendar::china;
@@ -51,32 +51,11 @@ pub(crate) fn snapshot(store: &PgStore, b: &StatsBounds) -> StoreResult<StatsSna
             &[],
         )
         .map_err(db_error)?;
-    let mut by_due: std::collections::BTreeMap<i64, u64> = Default::default();
-    for row in rows {
-        let state: &str = row.get(0);
-        let due: i64 = row.get(1);
-        let n = row.get::<_, i64>(2) as u64;
-        *by_due.entry(due).or_default() += n;
-        if state == "pending_review" {
-            s.pending_review += n;
-        } else {
-            s.second_approval += n;
-        }
-    }
-    let (now, today, tomorrow) = (ts(b.now), ts(b.end_of_today), ts(b.end_of_tomorrow));
-    for (&due, &n) in &by_due {
-        if due < now {
-            s.overdue += n;
-        } else if due <= today {
-            s.due_today += n;
-        } else if due <= tomorrow {
-            s.due_tomorrow += n;
-        }
-    }
-    s.waiting_by_due = by_due
-        .into_iter()
-        .map(|(due, n)| (from_ts(due), n))
-        .collect();
+    s.count_under_review(
+        rows.iter()
+            .map(|row| (row.get(0), row.get(1), row.get::<_, i64>(2) as u64)),
+        b,
+    );
     // Intake a day: a range of the (action, at) index a day, as the SQLite store counts
     // it (audit times are RFC 3339 in China time, so text order is time order).
     let mut day = b.intake_since.with_timezone(&china()).date_naive();

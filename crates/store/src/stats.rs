@@ -92,3 +92,47 @@ pub struct SavedView {
     pub position: u32,
     pub filter: String,
 }
+
+impl StatsSnapshot {
+    /// Counts what is under review from groups of (state, due time in seconds since the
+    /// epoch, how many): pending review or second approval, overdue, due today and
+    /// tomorrow, and waiting by due time. One rule for every store.
+    pub fn count_under_review(
+        &mut self,
+        groups: impl IntoIterator<Item = (String, i64, u64)>,
+        bounds: &StatsBounds,
+    ) {
+        let mut by_due: std::collections::BTreeMap<i64, u64> = Default::default();
+        for (state, due, n) in groups {
+            *by_due.entry(due).or_default() += n;
+            if state == "pending_review" {
+                self.pending_review += n;
+            } else {
+                self.second_approval += n;
+            }
+        }
+        let at = |t: DateTime<FixedOffset>| t.timestamp();
+        let (now, today, tomorrow) = (
+            at(bounds.now),
+            at(bounds.end_of_today),
+            at(bounds.end_of_tomorrow),
+        );
+        for (&due, &n) in &by_due {
+            if due < now {
+                self.overdue += n;
+            } else if due <= today {
+                self.due_today += n;
+            } else if due <= tomorrow {
+                self.due_tomorrow += n;
+            }
+        }
+        let china = shenhe_domain::calendar::china();
+        self.waiting_by_due = by_due
+            .into_iter()
+            .map(|(due, n)| {
+                let at = chrono::DateTime::from_timestamp(due, 0).unwrap_or_default();
+                (at.with_timezone(&china), n)
+            })
+            .collect();
+    }
+}

@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
-use super::rows::{from_ts, parse_instant, ts};
+use super::rows::{parse_instant, ts};
 use super::write::append_audit;
 use crate::{
     DecisionRow, NewAssignment, SavedView, StatsBounds, StatsSnapshot, StoreError, StoreResult,
@@ -39,7 +39,7 @@ pub(super) fn snapshot(conn: &Connection, b: &StatsBounds) -> StoreResult<StatsS
     };
     // One walk of the (state, due_ts, id) index a state, grouped by due time (the end of
     // a day: few values); every count of what is under review is summed from it.
-    let mut by_due: std::collections::BTreeMap<i64, u64> = Default::default();
+    let mut groups = Vec::new();
     for state in UNDER_REVIEW {
         let mut stmt = conn.prepare_cached(
             "SELECT due_ts, count(*) FROM applications WHERE state = ? GROUP BY due_ts ORDER BY due_ts",
@@ -47,29 +47,10 @@ pub(super) fn snapshot(conn: &Connection, b: &StatsBounds) -> StoreResult<StatsS
         let rows = stmt.query_map([state], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
             let (due, n) = row?;
-            let n = n as u64;
-            *by_due.entry(due).or_default() += n;
-            if state == "pending_review" {
-                s.pending_review += n;
-            } else {
-                s.second_approval += n;
-            }
+            groups.push((state.to_string(), due, n as u64));
         }
     }
-    let (now, today, tomorrow) = (ts(b.now), ts(b.end_of_today), ts(b.end_of_tomorrow));
-    for (&due, &n) in &by_due {
-        if due < now {
-            s.overdue += n;
-        } else if due <= today {
-            s.due_today += n;
-        } else if due <= tomorrow {
-            s.due_tomorrow += n;
-        }
-    }
-    s.waiting_by_due = by_due
-        .into_iter()
-        .map(|(due, n)| (from_ts(due), n))
-        .collect();
+    s.count_under_review(groups, b);
     // Intake a day: a range of the (action, at) index a day and action. Audit times are
     // RFC 3339 in China time (the clock's), so text order is time order.
     let mut day = b.intake_since.with_timezone(&china()).date_naive();
