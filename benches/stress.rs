@@ -414,9 +414,10 @@ fn driver(o: &Options) -> ExitCode {
         Some(server) => {
             let url = server.new_database().expect("a database");
             if o.async_commit {
-                let mut store = shenhe::pg::PgStore::open(&url).expect("open");
+                let store = shenhe::pg::PgStore::open(&url).expect("open");
                 store
-                    .client()
+                    .conn()
+                    .expect("a connection")
                     .batch_execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', current_database()); END $$")
                     .expect("synchronous_commit");
             }

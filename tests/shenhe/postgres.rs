@@ -179,6 +179,39 @@ fn migrate_copies_a_whole_sqlite_database_and_verifies_it() {
     assert!(!missing.exists(), "nothing was created");
 }
 
+/// A NUL outside the applicant's record (where it is kept as written, the audit hash
+/// over it) cannot be stored by PostgreSQL: migrate names where, and copies nothing.
+#[test]
+fn migrate_names_a_nul_it_cannot_copy_and_copies_nothing() {
+    let Some(pg) = PgEnv::new() else { return };
+    let sqlite = Env::new();
+    sqlite.import_records(&[record("SQ1")]);
+    let db = sqlite.db();
+    let shell = rusqlite::Connection::open(&db).expect("the sqlite3 shell");
+    shell
+        .execute(
+            "INSERT INTO saved_views (reviewer, name, position, filter) VALUES ('tester', 'a' || char(0) || 'b', 1, 'overdue')",
+            [],
+        )
+        .expect("a NUL written by hand");
+    let refused = pg.run(&["migrate", "--from", db.to_str().expect("path")]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("saved_views, row 1: `name` holds a NUL character"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was copied"), "{err}");
+    shell
+        .execute("DELETE FROM saved_views", [])
+        .expect("mended");
+    let out = pg.ok(&["migrate", "--from", db.to_str().expect("path")]);
+    assert!(
+        out.contains("applications: 1 rows"),
+        "the target was left empty: {out}"
+    );
+}
+
 #[test]
 fn a_password_never_reaches_argv_or_a_message() {
     let Some(pg) = PgEnv::new() else { return };

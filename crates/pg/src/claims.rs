@@ -29,9 +29,7 @@ pub(crate) fn claim(
         // Taken only if free, expired, this session's own (renewed), or the same
         // reviewer's from another session (a console whose link dropped: theirs): one
         // statement, so two reviewers claiming at once cannot both get it.
-        let taken = store
-            .client
-            .get_mut()
+        let taken = store.conn()?
             .execute(
                 "INSERT INTO claims (application_id, reviewer, session, expires_ts) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (application_id) DO UPDATE
@@ -57,9 +55,7 @@ pub(crate) fn claim_of(
     id: &str,
     now: DateTime<FixedOffset>,
 ) -> StoreResult<Option<Claim>> {
-    let row = store
-        .client
-        .borrow_mut()
+    let row = store.conn()?
         .query_opt(
             "SELECT reviewer, session, expires_ts FROM claims WHERE application_id = $1 AND expires_ts > $2",
             &[&id, &ts(store.on_server(now))],

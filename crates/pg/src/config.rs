@@ -207,6 +207,14 @@ impl ConnectionSettings {
         })
     }
 
+    /// Asks the server to cancel what the connection of `token` is running (best effort:
+    /// a cancel that cannot be sent leaves the query to finish, as if none was asked).
+    pub(crate) fn cancel(&self, token: &postgres::CancelToken) {
+        if let Ok(config) = self.tls_config() {
+            let _ = token.cancel_query(tokio_postgres_rustls::MakeRustlsConnect::new(config));
+        }
+    }
+
     fn tls_config(&self) -> StoreResult<rustls::ClientConfig> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())

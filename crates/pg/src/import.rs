@@ -7,11 +7,10 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use chrono::{DateTime, FixedOffset};
-use postgres::Client;
 
 use crate::rows::{china_text, column_text, copy_row, parse_instant, parse_state, ts};
 use crate::write::{head, lock_chain};
-use crate::{PgStore, db_error};
+use crate::{Conn, PgStore, db_error};
 use shenhe_store::audit::{NewAuditEntry, entry_hash};
 use shenhe_store::{
     Existing, ImportRecord, ImportSession, NewEvent, PauseHook, PausePoint, StoreError, StoreResult,
@@ -31,7 +30,7 @@ const VACUUM_AFTER: u64 = 10_000;
 
 pub(crate) fn begin_import(store: &mut PgStore) -> StoreResult<Box<dyn ImportSession + '_>> {
     let pause = store.pause.clone();
-    let client = store.client.get_mut();
+    let mut client = store.conn()?;
     // The transaction by hand (not `Client::transaction`): after its commit the session
     // still holds the connection, for the VACUUM that cannot run inside one.
     client.batch_execute("BEGIN").map_err(db_error)?;
@@ -70,7 +69,7 @@ pub(crate) fn begin_import(store: &mut PgStore) -> StoreResult<Box<dyn ImportSes
 }
 
 struct PgImport<'a> {
-    client: &'a mut Client,
+    client: Conn<'a>,
     /// The transaction is open (until committed; dropped open, it is rolled back).
     open: bool,
     head: (i64, String),

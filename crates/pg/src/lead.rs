@@ -16,12 +16,7 @@ use shenhe_store::{
 };
 
 fn one(store: &PgStore, sql: &str, args: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
-    let n: i64 = store
-        .client
-        .borrow_mut()
-        .query_one(sql, args)
-        .map_err(db_error)?
-        .get(0);
+    let n: i64 = store.conn()?.query_one(sql, args).map_err(db_error)?.get(0);
     Ok(n as u64)
 }
 
@@ -42,8 +37,7 @@ pub(crate) fn snapshot(store: &PgStore, b: &StatsBounds) -> StoreResult<StatsSna
     // What is under review, by state and due time (the end of a day: few values); every
     // count of it is summed from these groups.
     let rows = store
-        .client
-        .borrow_mut()
+        .conn()?
         .query(
             "SELECT state, due_ts, count(*) FROM applications
              WHERE state IN ('pending_review', 'pending_second_approval')
@@ -111,8 +105,7 @@ pub(crate) fn decisions(
     let (mut after_at, mut after_seq) = (String::new(), i64::MIN);
     loop {
         let rows = store
-            .client
-            .borrow_mut()
+            .conn()?
             .query(&sql, &[&since, &until, &after_at, &after_seq, &PAGE])
             .map_err(db_error)?;
         for r in &rows {
@@ -152,7 +145,8 @@ pub(crate) fn decisions(
 /// Every assignment with its audit entry and its event, in one transaction holding the
 /// chain lock; an unknown id writes nothing.
 pub(crate) fn assign(store: &mut PgStore, assignments: &[NewAssignment]) -> StoreResult<u64> {
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     lock_chain(&mut tx)?;
     for a in assignments {
         let current = tx
@@ -207,8 +201,7 @@ pub(crate) fn assign(store: &mut PgStore, assignments: &[NewAssignment]) -> Stor
 
 pub(crate) fn assignee(store: &PgStore, id: &str) -> StoreResult<Option<String>> {
     Ok(store
-        .client
-        .borrow_mut()
+        .conn()?
         .query_opt(
             "SELECT reviewer FROM assignments WHERE application_id = $1",
             &[&id],
@@ -218,9 +211,7 @@ pub(crate) fn assignee(store: &PgStore, id: &str) -> StoreResult<Option<String>>
 }
 
 pub(crate) fn saved_views(store: &PgStore, reviewer: &str) -> StoreResult<Vec<SavedView>> {
-    let rows = store
-        .client
-        .borrow_mut()
+    let rows = store.conn()?
         .query(
             "SELECT name, position, filter FROM saved_views WHERE reviewer = $1 ORDER BY position, name",
             &[&reviewer],
@@ -242,7 +233,8 @@ pub(crate) fn put_saved_view(
     name: &str,
     filter: Option<&str>,
 ) -> StoreResult<()> {
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     match filter {
         None => {
             tx.execute(

@@ -1,8 +1,8 @@
 //! shenhe's PostgreSQL store: the [`Store`] trait on a server, for a team that outgrows one
 //! host (README, "PostgreSQL"). It keeps what the SQLite store keeps, in the same shapes:
 //!
-//! - one connection per store object, like SQLite's (a console's worker and a command each
-//!   hold one store; no pool is needed for that);
+//! - a small pool of connections per store (`pool.rs`): one is taken for each call, a
+//!   broken one is replaced, so a server restart or a failover costs no restart here;
 //! - the schema versioned in `meta` (`schema.rs`), a newer one refused;
 //! - every write that appends to the audit trail or the events takes one advisory lock
 //!   for its transaction (`write::lock_chain`), so the chain never forks and event ids
@@ -19,6 +19,9 @@ pub mod config;
 mod import;
 mod lead;
 pub mod migrate;
+mod pool;
+#[cfg(test)]
+mod pool_tests;
 mod queue;
 mod read;
 mod rows;
@@ -29,6 +32,7 @@ mod tests;
 mod write;
 
 use std::cell::{Cell, RefCell};
+use std::sync::Mutex;
 
 use chrono::{DateTime, FixedOffset};
 use postgres::Client;
@@ -43,6 +47,7 @@ use shenhe_store::{
 };
 
 pub use config::{ConnectionSettings, is_postgres_url, redact, url_has_password};
+pub use pool::{Conn, MAX_CONNECTIONS};
 pub use schema::SCHEMA_VERSION;
 pub use write::lock_waits;
 
@@ -50,14 +55,17 @@ pub use write::lock_waits;
 pub(crate) const CHAIN_LOCK: i64 = 0x5348_454e_4845_0002;
 
 pub struct PgStore {
-    pub(crate) client: RefCell<Client>,
+    pool: pool::Pool,
     pub(crate) pause: Option<PauseHook>,
     /// The server's clock minus this host's, in whole seconds, measured on connecting.
     pub(crate) skew: i64,
-    /// This connection's server process: its own notifications are not others' changes.
-    backend_pid: i32,
+    /// The connection that LISTENs, opened by the first [`Store::data_version`] (a
+    /// command that never asks holds none).
+    listener: RefCell<Option<Client>>,
     /// Commits of other sessions seen so far (NOTIFY `shenhe_changes`).
     changes: Cell<i64>,
+    /// While set, asked during the queue's queries; true cancels the one running.
+    interrupt: Mutex<Option<Box<dyn FnMut() -> bool + Send>>>,
     /// Where it is connected, without the password.
     display: String,
 }
@@ -73,6 +81,13 @@ pub(crate) fn db_error(e: postgres::Error) -> StoreError {
         }
     }
     StoreError::Database(error_text(&e))
+}
+
+/// How often a set interrupt is asked while a query runs.
+const INTERRUPT_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
+fn interrupted() -> StoreError {
+    StoreError::Database("interrupted: a newer request replaced this query".into())
 }
 
 pub(crate) fn error_text(e: &postgres::Error) -> String {
@@ -114,26 +129,21 @@ impl PgStore {
                 "{display} holds no shenhe schema yet: `shenhe init` creates it"
             )));
         }
-        client
-            .batch_execute("LISTEN shenhe_changes")
-            .map_err(db_error)?;
         let row = client
-            .query_one(
-                "SELECT pg_backend_pid(), extract(epoch FROM clock_timestamp())::float8",
-                &[],
-            )
+            .query_one("SELECT extract(epoch FROM clock_timestamp())::float8", &[])
             .map_err(db_error)?;
         let host = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or_default();
-        let server: f64 = row.get(1);
+        let server: f64 = row.get(0);
         Ok(PgStore {
-            client: RefCell::new(client),
+            pool: pool::Pool::new(settings.clone(), client)?,
             pause: None,
             skew: (server - host).round() as i64,
-            backend_pid: row.get(0),
+            listener: RefCell::new(None),
             changes: Cell::new(0),
+            interrupt: Mutex::new(None),
             display,
         })
     }
@@ -148,9 +158,53 @@ impl PgStore {
         &self.display
     }
 
-    /// The connection, for tests and the migration.
-    pub fn client(&mut self) -> &mut Client {
-        self.client.get_mut()
+    /// A connection of the pool, for one call (given back when dropped).
+    pub fn conn(&self) -> StoreResult<Conn<'_>> {
+        self.pool.get()
+    }
+
+    /// Connections this store holds open now.
+    pub fn open_connections(&self) -> usize {
+        self.pool.open_connections()
+    }
+
+    /// Runs `query` on `client`; while an interrupt is set (`Store::set_interrupt`), a
+    /// watcher asks it every few milliseconds and cancels the query on the server when it
+    /// says so (the worker gave up on the window: a newer keystroke).
+    pub(crate) fn interruptible<T>(
+        &self,
+        client: &mut Client,
+        query: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
+    ) -> StoreResult<T> {
+        let mut interrupt = self.interrupt.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(check) = interrupt.as_mut() else {
+            return query(client).map_err(db_error);
+        };
+        if check() {
+            return Err(interrupted());
+        }
+        let token = client.cancel_token();
+        let settings = self.pool.settings();
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    finished.recv_timeout(INTERRUPT_POLL)
+                {
+                    if check() {
+                        settings.cancel(&token);
+                        return;
+                    }
+                }
+            });
+            let result = query(client);
+            drop(done);
+            result
+        })
+        .map_err(|e| match e.code() {
+            Some(&postgres::error::SqlState::QUERY_CANCELED) => interrupted(),
+            _ => db_error(e),
+        })
     }
 }
 
@@ -238,14 +292,13 @@ impl Store for PgStore {
     }
 
     fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
-        let head = write::audit_head(&mut *self.client.borrow_mut())?;
+        let head = write::audit_head(&mut *self.conn()?)?;
         Ok(Some(head).filter(|(seq, _)| *seq > 0))
     }
 
     fn audit_hash_at(&self, seq: i64) -> StoreResult<Option<String>> {
         Ok(self
-            .client
-            .borrow_mut()
+            .conn()?
             .query_opt("SELECT hash FROM audit WHERE seq = $1", &[&seq])
             .map_err(db_error)?
             .map(|r| r.get(0)))
@@ -269,8 +322,7 @@ impl Store for PgStore {
     }
 
     fn release(&mut self, id: &str, session: &str) -> StoreResult<()> {
-        self.client
-            .get_mut()
+        self.conn()?
             .execute(
                 "DELETE FROM claims WHERE application_id = $1 AND session = $2",
                 &[&id, &session],
@@ -284,7 +336,19 @@ impl Store for PgStore {
     }
 
     fn data_version(&self) -> StoreResult<i64> {
-        let mut client = self.client.borrow_mut();
+        let mut listener = self.listener.borrow_mut();
+        if listener.as_ref().is_none_or(|l| l.is_closed()) {
+            // The first ask, or the connection broke (a restart, a failover): notes may
+            // have been missed meanwhile, so count one change and refresh.
+            let mut client = self.pool.settings().connect()?;
+            client
+                .batch_execute("LISTEN shenhe_changes")
+                .map_err(db_error)?;
+            if listener.replace(client).is_some() {
+                self.changes.set(self.changes.get() + 1);
+            }
+        }
+        let client = listener.as_mut().expect("connected above");
         let mut notifications = client.notifications();
         // A millisecond's wait lets the client's runtime read the socket: a plain
         // `iter()` returns before the reactor has seen data that arrived since the last
@@ -293,25 +357,27 @@ impl Store for PgStore {
         while let Some(note) =
             postgres::fallible_iterator::FallibleIterator::next(&mut pending).map_err(db_error)?
         {
-            if note.process_id() != self.backend_pid {
+            if !self.pool.is_own(note.process_id()) {
                 self.changes.set(self.changes.get() + 1);
             }
         }
         Ok(self.changes.get())
     }
 
+    fn set_interrupt(&mut self, check: Option<Box<dyn FnMut() -> bool + Send>>) {
+        *self.interrupt.get_mut().unwrap_or_else(|e| e.into_inner()) = check;
+    }
+
     fn meta(&self, key: &str) -> StoreResult<Option<String>> {
         Ok(self
-            .client
-            .borrow_mut()
+            .conn()?
             .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
             .map_err(db_error)?
             .map(|r| r.get(0)))
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
-        self.client
-            .get_mut()
+        self.conn()?
             .execute(
                 "INSERT INTO meta (key, value) VALUES ($1, $2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -327,9 +393,7 @@ impl Store for PgStore {
         product: &str,
         except_id: &str,
     ) -> StoreResult<bool> {
-        Ok(self
-            .client
-            .borrow_mut()
+        Ok(self.conn()?
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM applications WHERE account = $1 AND product = $2 AND state = 'effective' AND id <> $3)",
                 &[&account, &product, &except_id],
@@ -411,8 +475,7 @@ impl Store for PgStore {
     }
 
     fn delivery_clear_failures(&mut self, endpoint: &str) -> StoreResult<u64> {
-        self.client
-            .get_mut()
+        self.conn()?
             .execute(
                 "DELETE FROM delivery_failures WHERE endpoint = $1",
                 &[&endpoint],
@@ -451,8 +514,7 @@ impl Store for PgStore {
         draft: &shenhe_domain::drafts::Draft,
     ) -> StoreResult<()> {
         let body = serde_json::to_string(draft).expect("drafts serialise");
-        self.client
-            .get_mut()
+        self.conn()?
             .execute(
                 "INSERT INTO drafts (reviewer, application_id, body, saved_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (reviewer, application_id) DO UPDATE
@@ -465,8 +527,7 @@ impl Store for PgStore {
 
     fn draft(&self, reviewer: &str, id: &str) -> StoreResult<Option<shenhe_domain::drafts::Draft>> {
         let body: Option<String> = self
-            .client
-            .borrow_mut()
+            .conn()?
             .query_opt(
                 "SELECT body FROM drafts WHERE reviewer = $1 AND application_id = $2",
                 &[&reviewer, &id],
@@ -481,8 +542,7 @@ impl Store for PgStore {
     }
 
     fn discard_draft(&mut self, reviewer: &str, id: &str) -> StoreResult<()> {
-        self.client
-            .get_mut()
+        self.conn()?
             .execute(
                 "DELETE FROM drafts WHERE reviewer = $1 AND application_id = $2",
                 &[&reviewer, &id],

@@ -84,7 +84,7 @@ fn target_rows(target: &mut PgStore, table: &str) -> StoreResult<i64> {
         ""
     };
     Ok(target
-        .client()
+        .conn()?
         .query_one(&format!("SELECT count(*) FROM {table}{filter}"), &[])
         .map_err(db_error)?
         .get(0))
@@ -122,7 +122,8 @@ pub fn from_sqlite(
     let conn = source.connection();
     let mut counts = Vec::new();
     {
-        let mut tx = target.client().transaction().map_err(db_error)?;
+        let mut server = target.conn()?;
+        let mut tx = server.transaction().map_err(db_error)?;
         lock_chain(&mut tx)?;
         for (table, columns) in TABLES {
             let mut stmt = conn
@@ -130,11 +131,12 @@ pub fn from_sqlite(
                 .map_err(sqlite_error)?;
             let width = stmt.column_count();
             // The queue's own columns of applicant text, NUL as the import keeps it (␀).
-            let queue_text: Vec<bool> = stmt
-                .column_names()
+            let names: Vec<String> = stmt.column_names().map(String::from).collect();
+            let queue_text: Vec<bool> = names
+                .iter()
                 .map(|c| {
                     *table == "applications"
-                        && ["merchant", "account", "url", "merchant_key"].contains(&c)
+                        && ["merchant", "account", "url", "merchant_key"].contains(&c.as_str())
                 })
                 .collect();
             let mut rows = stmt.query([]).map_err(sqlite_error)?;
@@ -154,6 +156,14 @@ pub fn from_sqlite(
                             let text = String::from_utf8_lossy(t);
                             Some(if *queue_column {
                                 column_text(&text).into_owned()
+                            } else if text.contains('\0') {
+                                // Elsewhere a NUL is kept as written (the audit hash is
+                                // over it), which PostgreSQL's text cannot hold.
+                                let column = &names[i];
+                                return Err(StoreError::Database(format!(
+                                    "{table}, row {}: `{column}` holds a NUL character, which PostgreSQL cannot store; nothing was copied",
+                                    n + 1
+                                )));
                             } else {
                                 text.into_owned()
                             })

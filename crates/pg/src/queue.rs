@@ -142,11 +142,7 @@ pub(crate) fn page(
          ORDER BY p.k {dir}, p.id {dir}",
         selects.join(" UNION ALL ").replace("{arm_limit}", &arm_limit)
     );
-    let rows = store
-        .client
-        .borrow_mut()
-        .query(&sql, &refs(&values))
-        .map_err(db_error)?;
+    let rows = store.interruptible(&mut *store.conn()?, |c| c.query(&sql, &refs(&values)))?;
     Ok(rows.iter().map(queue_row).collect())
 }
 
@@ -155,18 +151,13 @@ pub(crate) fn count(store: &PgStore, query: &QueueQuery) -> StoreResult<u64> {
     let filter = where_clause(query, &mut values);
     let sql = format!("SELECT count(*) FROM applications a {filter}");
     let n: i64 = store
-        .client
-        .borrow_mut()
-        .query_one(&sql, &refs(&values))
-        .map_err(db_error)?
+        .interruptible(&mut *store.conn()?, |c| c.query_one(&sql, &refs(&values)))?
         .get(0);
     Ok(n as u64)
 }
 
 pub(crate) fn counts(store: &PgStore, b: CountBounds) -> StoreResult<QueueCounts> {
-    let row = store
-        .client
-        .borrow_mut()
+    let row = store.conn()?
         .query_one(
             "SELECT
                 count(*) FILTER (WHERE state IN ('pending_review', 'pending_second_approval')),

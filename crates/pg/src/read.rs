@@ -24,8 +24,7 @@ pub(crate) fn scalar(
     params: &[&(dyn ToSql + Sync)],
 ) -> StoreResult<i64> {
     Ok(store
-        .client
-        .borrow_mut()
+        .conn()?
         .query_one(sql, params)
         .map_err(db_error)?
         .get(0))
@@ -37,8 +36,7 @@ fn limit(n: u64) -> i64 {
 
 pub(crate) fn get(store: &PgStore, id: &str) -> StoreResult<Option<StoredApplication>> {
     store
-        .client
-        .borrow_mut()
+        .conn()?
         .query_opt(
             &format!("SELECT {STORED_COLUMNS} FROM applications WHERE id = $1"),
             &[&id],
@@ -54,8 +52,7 @@ pub(crate) fn previous_revision(
     revision: u32,
 ) -> StoreResult<Option<shenhe_domain::application::Application>> {
     let body: Option<String> = store
-        .client
-        .borrow_mut()
+        .conn()?
         .query_opt(
             "SELECT body FROM previous_revisions WHERE application_id = $1 AND revision = $2",
             &[&id, &(revision as i64)],
@@ -73,9 +70,7 @@ pub(crate) fn previous_revision(
 }
 
 pub(crate) fn judgements(store: &PgStore, id: &str, revision: u32) -> StoreResult<Vec<Judgement>> {
-    let rows = store
-        .client
-        .borrow_mut()
+    let rows = store.conn()?
         .query(
             "SELECT check_id, passed, note, by, at FROM judgements WHERE application_id = $1 AND revision = $2 ORDER BY at",
             &[&id, &(revision as i64)],
@@ -99,8 +94,7 @@ pub(crate) fn judgements(store: &PgStore, id: &str, revision: u32) -> StoreResul
 
 pub(crate) fn history(store: &PgStore, id: &str) -> StoreResult<Vec<AuditEntry>> {
     let rows = store
-        .client
-        .borrow_mut()
+        .conn()?
         .query(
             &format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE application_id = $1 ORDER BY seq"),
             &[&id],
@@ -119,8 +113,7 @@ pub(crate) fn audit_chain(
     let mut after = i64::MIN;
     loop {
         let rows = store
-            .client
-            .borrow_mut()
+            .conn()?
             .query(
                 &format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2"),
                 &[&after, &PAGE],
@@ -159,9 +152,7 @@ pub(crate) fn stale_derived(
     after: Option<&str>,
     n: u64,
 ) -> StoreResult<Vec<StoredApplication>> {
-    let rows = store
-        .client
-        .borrow_mut()
+    let rows = store.conn()?
         .query(
             &format!(
                 "SELECT {STORED_COLUMNS} FROM applications WHERE id > $1 AND derived_version <> $2 ORDER BY id LIMIT $3"
@@ -174,7 +165,7 @@ pub(crate) fn stale_derived(
 
 pub(crate) fn audit_disagreements(store: &PgStore, n: u64) -> StoreResult<Vec<Disagreement>> {
     let n = limit(n);
-    let mut client = store.client.borrow_mut();
+    let mut client = store.conn()?;
     let mut found = Vec::new();
     let rows = client
         .query(
@@ -254,9 +245,7 @@ pub(crate) fn audit_disagreements(store: &PgStore, n: u64) -> StoreResult<Vec<Di
 }
 
 pub(crate) fn events_after(store: &PgStore, after: i64, n: u64) -> StoreResult<Vec<EventRecord>> {
-    let rows = store
-        .client
-        .borrow_mut()
+    let rows = store.conn()?
         .query(
             "SELECT id, type, occurred_at, application_id, revision, previous_state, state, actor, data, audit_seq, audit_hash
              FROM events WHERE id > $1 ORDER BY id LIMIT $2",
@@ -293,7 +282,8 @@ pub(crate) fn change_states(
     changes: &mut dyn Iterator<Item = StateChange>,
 ) -> StoreResult<u64> {
     let pause = store.pause.clone();
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     lock_chain(&mut tx)?;
     let mut written = 0;
     for change in changes {
@@ -313,7 +303,8 @@ pub(crate) fn reopen(
     derived: &Derived,
 ) -> StoreResult<AuditEntry> {
     let pause = store.pause.clone();
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     lock_chain(&mut tx)?;
     let id = change.id.clone();
     let entry = apply_change(&mut tx, change)?;
@@ -332,8 +323,7 @@ pub(crate) fn reopen(
 
 pub(crate) fn reviewers(store: &PgStore) -> StoreResult<Vec<Reviewer>> {
     let rows = store
-        .client
-        .borrow_mut()
+        .conn()?
         .query(
             "SELECT name, lead, added_at, added_by FROM reviewers ORDER BY name COLLATE \"C\"",
             &[],
@@ -363,7 +353,8 @@ pub(crate) fn put_reviewer(
     reviewer: &Reviewer,
     audit: Option<NewAuditEntry>,
 ) -> StoreResult<()> {
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     lock_chain(&mut tx)?;
     let before = leads(&mut tx)?;
     tx.execute(
@@ -391,7 +382,8 @@ pub(crate) fn remove_reviewer(
     name: &str,
     audit: NewAuditEntry,
 ) -> StoreResult<()> {
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     lock_chain(&mut tx)?;
     let known = tx
         .query_opt("SELECT lead FROM reviewers WHERE name = $1", &[&name])
@@ -434,8 +426,7 @@ fn delivery_row(r: &postgres::Row) -> StoreResult<DeliveryRow> {
 
 pub(crate) fn delivery(store: &PgStore, endpoint: &str) -> StoreResult<Option<DeliveryRow>> {
     store
-        .client
-        .borrow_mut()
+        .conn()?
         .query_opt(
             &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE endpoint = $1"),
             &[&endpoint],
@@ -447,8 +438,7 @@ pub(crate) fn delivery(store: &PgStore, endpoint: &str) -> StoreResult<Option<De
 
 pub(crate) fn deliveries(store: &PgStore) -> StoreResult<Vec<DeliveryRow>> {
     let rows = store
-        .client
-        .borrow_mut()
+        .conn()?
         .query(
             &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries ORDER BY endpoint COLLATE \"C\""),
             &[],
@@ -463,8 +453,7 @@ pub(crate) fn delivery_failures(
     n: u64,
 ) -> StoreResult<Vec<DeliveryFailure>> {
     let rows = store
-        .client
-        .borrow_mut()
+        .conn()?
         .query(
             "SELECT endpoint, event_id, status, body, failed_at FROM delivery_failures
              WHERE endpoint = $1 ORDER BY event_id DESC LIMIT $2",
@@ -491,7 +480,8 @@ pub(crate) fn delivery_advance(
     failure: Option<&DeliveryFailure>,
     at: DateTime<FixedOffset>,
 ) -> StoreResult<()> {
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     let at = china_text(at);
     tx.execute(
         "INSERT INTO deliveries (endpoint, position, attempts, last_error, last_error_at, failing_since, updated_at)
@@ -528,9 +518,7 @@ pub(crate) fn delivery_retry(
     at: DateTime<FixedOffset>,
 ) -> StoreResult<()> {
     let at = china_text(at);
-    store
-        .client
-        .get_mut()
+    store.conn()?
         .execute(
             "INSERT INTO deliveries (endpoint, position, attempts, last_error, last_error_at, failing_since, updated_at)
              VALUES ($1, $2, 1, $3, $4, $4, $4)
@@ -557,8 +545,7 @@ pub(crate) fn record_probe(store: &mut PgStore, p: &ProbeRecord) -> StoreResult<
         .map_err(json_error)?;
     let findings = serde_json::to_string(&p.findings).map_err(json_error)?;
     store
-        .client
-        .get_mut()
+        .conn()?
         .execute(
             "INSERT INTO probes (application_id, revision, fetched_at, url, status, final_url,
                  tls_ok, elapsed_ms, title, footer_icp, error, findings)
@@ -584,8 +571,7 @@ pub(crate) fn record_probe(store: &mut PgStore, p: &ProbeRecord) -> StoreResult<
 
 pub(crate) fn latest_probe(store: &PgStore, id: &str) -> StoreResult<Option<ProbeRecord>> {
     let row = store
-        .client
-        .borrow_mut()
+        .conn()?
         .query_opt(
             "SELECT application_id, revision, fetched_at, url, status, final_url, tls_ok,
                     elapsed_ms, title, footer_icp, error, findings
@@ -617,8 +603,7 @@ pub(crate) fn latest_probe(store: &PgStore, id: &str) -> StoreResult<Option<Prob
 
 pub(crate) fn unprobed(store: &PgStore, n: u64) -> StoreResult<Vec<(String, u32)>> {
     let rows = store
-        .client
-        .borrow_mut()
+        .conn()?
         .query(
             "SELECT a.id, a.revision FROM applications a
              WHERE a.state IN ('pending_review', 'pending_verification') AND a.url <> ''

@@ -23,11 +23,15 @@ impl Harness for PgHarness {
     }
 
     fn execute(&self, store: &mut PgStore, sql: &str) -> Result<u64, String> {
-        store.client().execute(sql, &[]).map_err(|e| error_text(&e))
+        store
+            .conn()
+            .map_err(|e| e.to_string())?
+            .execute(sql, &[])
+            .map_err(|e| error_text(&e))
     }
 }
 
-fn harness() -> Option<&'static PgHarness> {
+pub(crate) fn harness() -> Option<&'static PgHarness> {
     static HARNESS: std::sync::OnceLock<Option<PgHarness>> = std::sync::OnceLock::new();
     HARNESS
         .get_or_init(|| TestServer::shared().ok().map(|server| PgHarness { server }))
@@ -241,7 +245,8 @@ fn tls_require_encrypts_and_verify_full_checks_the_certificate_and_the_name() {
     let other = dir.join("other.pem");
     let encrypted = |store: &mut PgStore| -> bool {
         store
-            .client()
+            .conn()
+            .expect("a connection")
             .query_one(
                 "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
                 &[],

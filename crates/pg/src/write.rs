@@ -44,7 +44,8 @@ pub(crate) fn change_state(
     derived: Option<&Derived>,
 ) -> StoreResult<AuditEntry> {
     let pause = store.pause.clone();
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     lock_chain(&mut tx)?;
     let id = change.id.clone();
     let entry = apply_change(&mut tx, change)?;
@@ -89,7 +90,8 @@ pub(crate) fn judge(
     derived: &Derived,
     mut audit: NewAuditEntry,
 ) -> StoreResult<AuditEntry> {
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     lock_chain(&mut tx)?;
     check_version(&mut tx, id, expected_version)?;
     audit.at = not_before_the_last_entry(&mut tx, audit.at)?;
@@ -112,7 +114,8 @@ pub(crate) fn judge(
 }
 
 pub(crate) fn record(store: &mut PgStore, audit: NewAuditEntry) -> StoreResult<AuditEntry> {
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     lock_chain(&mut tx)?;
     let entry = append_audit(&mut tx, audit)?;
     tx.commit().map_err(db_error)?;
@@ -123,7 +126,8 @@ pub(crate) fn update_derived(
     store: &mut PgStore,
     updates: &[(String, Derived)],
 ) -> StoreResult<()> {
-    let mut tx = store.client.get_mut().transaction().map_err(db_error)?;
+    let mut conn = store.conn()?;
+    let mut tx = conn.transaction().map_err(db_error)?;
     for (id, d) in updates {
         write_derived(&mut tx, id, d)?;
     }

@@ -85,6 +85,13 @@ pub fn error_message(lang: Lang, e: &ReviewError) -> String {
             format!("{id} 当前为{}：只有已处理的申请可以重新打开", state.zh())
         }
         ReviewError::ReopenNeedsNote => "重新打开申请需要写明原因".to_string(),
+        ReviewError::ControlCharacter { field, code, at } => format!(
+            "{}第 {at} 个字符是控制字符（U+{code:04X}）；未做任何更改",
+            match field {
+                shenhe_review::Written::Note => "备注",
+                shenhe_review::Written::Message => "给申请人的说明",
+            }
+        ),
         ReviewError::NotLead { actor } => {
             format!("只有审核组长可以执行此操作，{actor} 不是组长")
         }

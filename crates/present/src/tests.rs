@@ -105,6 +105,11 @@ fn errors() -> Vec<ReviewError> {
             state: State::PendingReview,
         },
         ReviewError::ReopenNeedsNote,
+        ReviewError::ControlCharacter {
+            field: shenhe_review::Written::Message,
+            code: 0,
+            at: 3,
+        },
         ReviewError::NotLead {
             actor: "bob".into(),
         },

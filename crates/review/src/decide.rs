@@ -106,7 +106,7 @@ impl Review {
         note: Option<String>,
     ) -> ReviewResult<Decided> {
         let view = self.show(id)?;
-        let note = clean(note);
+        let note = clean(note, Written::Note)?;
         let plan = view.approval.clone();
         // A view at another version, or a state that allows no approval: `decide` says so.
         if let Some(plan) = plan.as_ref().filter(|_| view.stored.version == version) {
@@ -181,12 +181,13 @@ impl Review {
                 unique.push(code.clone());
             }
         }
-        if unique.iter().any(|r| r == "other") && clean(message.clone()).is_none() {
+        let message = clean(message, Written::Message)?;
+        if unique.iter().any(|r| r == "other") && message.is_none() {
             return Err(ReviewError::OtherNeedsMessage);
         }
         let mut entry = self.entry(id, "return");
-        entry.message = clean(message);
-        entry.note = clean(note);
+        entry.message = message;
+        entry.note = clean(note, Written::Note)?;
         let mut published = NewEvent::new(EventKind::Returned);
         published.data["reasons"] = unique
             .iter()
@@ -217,7 +218,7 @@ impl Review {
     ) -> ReviewResult<Decided> {
         let stored = self.load(id)?;
         let deadline = calendar::verification_deadline(stored.app.submitted_at);
-        let note = clean(note);
+        let note = clean(note, Written::Note)?;
         let mut entry = self.entry(id, "expire");
         if stored.state == State::PendingVerification
             && calendar::verification_days_left(stored.app.submitted_at, self.now()).is_some()
@@ -317,7 +318,7 @@ impl Review {
         let judgement = Judgement {
             check,
             passed,
-            note: clean(note),
+            note: clean(note, Written::Note)?,
             by: self.actor.clone(),
             at: self.now(),
         };
@@ -385,8 +386,34 @@ impl Review {
     }
 }
 
-pub(crate) fn clean(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+/// A text a reviewer writes into the record: the internal note, or the message the
+/// applicant is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Note,
+    Message,
+}
+
+/// A reviewer's text as the record keeps it: trimmed, none when blank, Windows line ends
+/// made plain. A control character other than a line break or a tab (a NUL, an escape
+/// sequence pasted from a terminal) is refused: nobody meant it, a merchant's mail would
+/// carry it, and a PostgreSQL text cannot hold a NUL.
+pub(crate) fn clean(text: Option<String>, field: Written) -> ReviewResult<Option<String>> {
+    let Some(text) = text.map(|t| t.replace("\r\n", "\n").trim().to_string()) else {
+        return Ok(None);
+    };
+    if let Some((at, c)) = text
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\t'))
+    {
+        return Err(ReviewError::ControlCharacter {
+            field,
+            code: u32::from(c),
+            at: at + 1,
+        });
+    }
+    Ok(Some(text).filter(|t| !t.is_empty()))
 }
 
 /// The kind of product `stored` applies for, which decides where approval leads.

@@ -8,6 +8,7 @@ use shenhe_domain::text::fit;
 use shenhe_store::StoreError;
 
 use crate::ImportError;
+use crate::decide::Written;
 
 /// Why an operation did nothing: typed, so that each face can say it in its own words
 /// (`shenhe_present::error` in zh and en; the command line adds its flags). The English
@@ -116,6 +117,16 @@ pub enum ReviewError {
         fit(name, 40)
     )]
     BadViewName { name: String },
+    /// A control character (other than a line break or a tab) in a text a reviewer wrote.
+    #[error(
+        "the {} holds a control character (U+{code:04X}) at character {at}; nothing was written",
+        match field { Written::Note => "note", Written::Message => "message to the applicant" }
+    )]
+    ControlCharacter {
+        field: Written,
+        code: u32,
+        at: usize,
+    },
     #[error(transparent)]
     Import(#[from] ImportError),
     #[error(transparent)]

@@ -20,7 +20,7 @@ use shenhe_domain::events::EventKind;
 use shenhe_domain::state::{self, Event, State};
 use shenhe_store::{NewAuditEntry, NewEvent, StateChange, StoredApplication};
 
-use crate::decide::{clean, product_kind};
+use crate::decide::{Written, clean, product_kind};
 use crate::import::{ImportError, Position, RecordError, limits};
 use crate::{Decided, Review, ReviewError, ReviewResult};
 
@@ -58,7 +58,8 @@ impl Review {
         unchanged_since(&stored, version)?;
         let passed = self.passed(&stored, self.now())?;
         let to = passed.to;
-        let change = integration_change(&self.actor, self.now(), passed, clean(note));
+        let change =
+            integration_change(&self.actor, self.now(), passed, clean(note, Written::Note)?);
         let entry = self.store.change_state(change, None)?;
         Ok(Decided {
             id: id.to_string(),
@@ -77,7 +78,7 @@ impl Review {
         mut input: R,
         note: Option<String>,
     ) -> ReviewResult<u64> {
-        let note = clean(note);
+        let note = clean(note, Written::Note)?;
         let now = self.now();
         let mut errors = Vec::new();
         let mut bad = 0u64;

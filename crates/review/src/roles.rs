@@ -8,7 +8,7 @@ use shenhe_domain::policy::Policy;
 use shenhe_domain::state::{self, Event, State};
 use shenhe_store::{NewAuditEntry, NewEvent, Reviewer, StateChange, StoredApplication};
 
-use crate::decide::{clean, product_kind};
+use crate::decide::{Written, clean, product_kind};
 use crate::{Decided, Review, ReviewError, ReviewResult, TEAM_AUDIT_ID, derive, identity};
 
 impl Review {
@@ -148,7 +148,7 @@ impl Review {
         let stored = self.load(id)?;
         unchanged_since(&stored, version)?;
         let to = may_reopen(&self.policy, &stored)?;
-        let note = clean(note).ok_or(ReviewError::ReopenNeedsNote)?;
+        let note = clean(note, Written::Note)?.ok_or(ReviewError::ReopenNeedsNote)?;
         let now = self.now();
         let judgements = self.store.judgements(id, stored.revision)?;
         // A fresh clock: reviewable again from the reopening.

@@ -176,3 +176,35 @@ fn the_review_clock_starts_when_the_order_became_reviewable() {
         "from the verification: three business days after Wednesday"
     );
 }
+
+#[test]
+fn a_reviewers_text_is_trimmed_and_refuses_control_characters() {
+    use crate::decide::{Written, clean};
+    assert_eq!(clean(None, Written::Note).expect("none"), None);
+    assert_eq!(
+        clean(Some("  \n ".into()), Written::Note).expect("blank"),
+        None
+    );
+    assert_eq!(
+        clean(Some(" 第一行\r\n\t第二行 ".into()), Written::Message)
+            .expect("lines and tabs")
+            .as_deref(),
+        Some("第一行\n\t第二行")
+    );
+    for (text, code, at) in [
+        ("ab\u{0}c", 0, 3),
+        ("\u{1b}[31m红", 0x1b, 1),
+        ("行\r尾", 0x0d, 2),
+        ("x\u{7f}", 0x7f, 2),
+        ("x\u{9b}2J", 0x9b, 2),
+    ] {
+        match clean(Some(text.into()), Written::Message) {
+            Err(ReviewError::ControlCharacter {
+                field: Written::Message,
+                code: c,
+                at: a,
+            }) => assert_eq!((c, a), (code, at), "{text:?}"),
+            other => panic!("{text:?}: {other:?}"),
+        }
+    }
+}
