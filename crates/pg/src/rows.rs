@@ -2,7 +2,7 @@
 //! them, so the audit hashes and a migrated database read the same), times for sorting
 //! as seconds, states by id.
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset};
 use postgres::Row;
 
 use shenhe_domain::application::Application;
@@ -23,28 +23,10 @@ pub(crate) fn column_text(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-pub(crate) fn ts(at: DateTime<FixedOffset>) -> i64 {
-    at.timestamp()
-}
-
-pub(crate) fn from_ts(seconds: i64) -> DateTime<FixedOffset> {
-    Utc.timestamp_opt(seconds, 0)
-        .single()
-        .unwrap_or_default()
-        .with_timezone(&china())
-}
+pub(crate) use shenhe_store::values::{from_ts, parse_instant, parse_state, ts};
 
 pub(crate) fn china_text(at: DateTime<FixedOffset>) -> String {
     at.with_timezone(&china()).to_rfc3339()
-}
-
-pub(crate) fn parse_instant(text: &str) -> StoreResult<DateTime<FixedOffset>> {
-    DateTime::parse_from_rfc3339(text)
-        .map_err(|e| StoreError::Schema(format!("bad instant `{text}` in the database: {e}")))
-}
-
-pub(crate) fn parse_state(text: &str) -> StoreResult<State> {
-    text.parse().map_err(StoreError::Schema)
 }
 
 pub(crate) const STORED_COLUMNS: &str = "body, state, revision, version, due_ts, failed, manual, derived_version, changed_at, changed_by, reviewable_at";

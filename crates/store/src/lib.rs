@@ -9,6 +9,7 @@ pub mod sqlite;
 pub mod stats;
 #[cfg(test)]
 mod tests;
+pub mod values;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;

@@ -1,33 +1,14 @@
 //! Rows and values: the columns each query selects, in the order their readers read
 //! them, and instants and states as the database keeps them.
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::DateTime;
 
 use crate::audit::{AuditEntry, NewAuditEntry};
 use crate::{Derived, QueueRow, StoreError, StoreResult, StoredApplication};
 use shenhe_domain::application::Application;
-use shenhe_domain::calendar::china;
 use shenhe_domain::state::State;
 
-pub(super) fn ts(at: DateTime<FixedOffset>) -> i64 {
-    at.timestamp()
-}
-
-pub(super) fn from_ts(seconds: i64) -> DateTime<FixedOffset> {
-    Utc.timestamp_opt(seconds, 0)
-        .single()
-        .unwrap_or_default()
-        .with_timezone(&china())
-}
-
-pub(super) fn parse_instant(text: &str) -> StoreResult<DateTime<FixedOffset>> {
-    DateTime::parse_from_rfc3339(text)
-        .map_err(|e| StoreError::Schema(format!("bad instant `{text}` in the database: {e}")))
-}
-
-pub(super) fn parse_state(text: &str) -> StoreResult<State> {
-    text.parse().map_err(StoreError::Schema)
-}
+pub(super) use crate::values::{from_ts, parse_instant, parse_state, ts};
 
 pub(super) const AUDIT_COLUMNS: &str = "seq, application_id, revision, at, actor, action, from_state, to_state, reasons, message, note, detail, prev_hash, hash";
 
