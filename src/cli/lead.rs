@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 
 use super::{CliError, CliResult, json};
-use crate::domain::text::{display_safe, pad};
+use crate::domain::text::{display_safe, pad, pad_left};
 use crate::present::Lang;
 use crate::review::Review;
 use crate::review::stats::{ExportedDecision, Stats};
@@ -48,6 +48,7 @@ pub fn parse_day(flag: &str, text: &str) -> Result<NaiveDate, CliError> {
 
 pub fn stats(
     review: &Review,
+    lang: Lang,
     since: Option<&str>,
     as_json: bool,
     out: &mut impl Write,
@@ -64,13 +65,17 @@ pub fn stats(
     if as_json {
         json::print(out, &stats)?;
     } else {
-        print_stats(review, &stats, out)?;
+        print_stats(review, lang, &stats, out)?;
     }
     Ok(())
 }
 
-fn print_stats(review: &Review, s: &Stats, out: &mut impl Write) -> std::io::Result<()> {
-    let lang = Lang::En;
+fn print_stats(
+    review: &Review,
+    lang: Lang,
+    s: &Stats,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let w = lang.stats();
     let q = &s.queue;
     writeln!(out, "{} ({} {})", w.title, w.since, s.since)?;
@@ -90,12 +95,12 @@ fn print_stats(review: &Review, s: &Stats, out: &mut impl Write) -> std::io::Res
     writeln!(out, "\n{}", w.daily)?;
     writeln!(
         out,
-        "  {} {:>7} {:>9} {:>9} {:>8}",
+        "  {} {} {} {} {}",
         pad("", 10),
-        w.intake,
-        w.approved,
-        w.returned,
-        w.expired
+        pad_left(w.intake, 7),
+        pad_left(w.approved, 9),
+        pad_left(w.returned, 9),
+        pad_left(w.expired, 8)
     )?;
     for d in &s.daily {
         writeln!(
@@ -106,21 +111,17 @@ fn print_stats(review: &Review, s: &Stats, out: &mut impl Write) -> std::io::Res
     }
     writeln!(
         out,
-        "\n{}: {} of {} ({})",
+        "\n{}: {}",
         w.sla,
-        s.sla.within_sla,
-        s.sla.decided,
-        lang.percent(s.sla.share)
+        lang.in_time(s.sla.within_sla, s.sla.decided, s.sla.share)
     )?;
     for wk in &s.sla.weeks {
         writeln!(
             out,
-            "  {} {}: {} of {} ({})",
+            "  {} {}: {}",
             w.week_of,
             wk.week_start,
-            wk.within_sla,
-            wk.decided,
-            lang.percent(wk.share)
+            lang.in_time(wk.within_sla, wk.decided, wk.share)
         )?;
     }
     writeln!(out, "\n{}", w.waiting_age)?;
@@ -145,12 +146,12 @@ fn print_stats(review: &Review, s: &Stats, out: &mut impl Write) -> std::io::Res
     writeln!(out, "\n{}", w.by_reviewer)?;
     writeln!(
         out,
-        "  {} {:>16} {:>16} {:>16} {:>10}",
+        "  {} {} {} {} {}",
         pad(w.reviewer, 16),
-        w.today,
-        w.this_week,
-        w.period,
-        w.return_rate
+        pad_left(w.today, 16),
+        pad_left(w.this_week, 16),
+        pad_left(w.period, 16),
+        pad_left(w.return_rate, 10)
     )?;
     let triple = |a: u64, r: u64, e: u64| format!("{a}/{r}/{e}");
     for (name, f) in &s.decisions_by_reviewer {
@@ -312,6 +313,7 @@ fn csv_record(d: &ExportedDecision) -> Vec<String> {
 
 pub fn assign(
     review: &mut Review,
+    lang: Lang,
     ids: &[String],
     to: &str,
     as_json: bool,
@@ -323,21 +325,20 @@ pub fn assign(
         return Ok(());
     }
     for a in &assigned {
-        match &a.previous {
-            Some(p) if p != &a.assignee => writeln!(
-                out,
-                "{}: assigned to {} (was {})",
-                display_safe(&a.id),
-                display_safe(&a.assignee),
-                display_safe(p)
-            )?,
-            _ => writeln!(
-                out,
-                "{}: assigned to {}",
-                display_safe(&a.id),
-                display_safe(&a.assignee)
-            )?,
-        }
+        let previous = a
+            .previous
+            .as_deref()
+            .filter(|p| *p != a.assignee)
+            .map(display_safe);
+        writeln!(
+            out,
+            "{}",
+            lang.assigned(
+                &display_safe(&a.id),
+                &display_safe(&a.assignee),
+                previous.as_deref()
+            )
+        )?;
     }
     Ok(())
 }

@@ -718,7 +718,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Stats { since, json } => {
             let db = database_path(cli.db.as_deref())?;
             let review = open_review_for_reading(&db, policy)?;
-            lead::stats(&review, since.as_deref(), json, &mut out)?;
+            lead::stats(&review, lang, since.as_deref(), json, &mut out)?;
         }
         Command::Export { command } => {
             let db = database_path(cli.db.as_deref())?;
@@ -728,7 +728,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Assign { ids, to, json } => {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
-            lead::assign(&mut review, &ids, &to, json, &mut out)?;
+            lead::assign(&mut review, lang, &ids, &to, json, &mut out)?;
         }
         Command::Migrate { from, to } => migrate::run(&from, to.as_deref(), &mut out)?,
         Command::Init {

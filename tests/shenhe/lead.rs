@@ -291,6 +291,25 @@ fn stats_count_every_figure_of_a_known_week() {
         "{text}"
     );
     assert!(text.contains("ICP备案") || text.contains("ICP"), "{text}");
+    // And in Chinese, aligned by what the terminal shows.
+    let zh = env.ok(&["--lang", "zh", "stats"]);
+    assert!(zh.contains("三个工作日内处理: 3 件中 2 件（67%）"), "{zh}");
+    assert!(zh.contains("中位数 48.5 工作小时"), "{zh}");
+    assert!(!zh.contains("business"), "{zh}");
+    let heading = zh
+        .lines()
+        .find(|l| l.contains("通过") && l.contains("退回"))
+        .expect("the daily heading");
+    let first_day = zh
+        .lines()
+        .skip_while(|l| *l != heading)
+        .nth(1)
+        .expect("a day");
+    assert_eq!(
+        shenhe::domain::text::width(heading),
+        shenhe::domain::text::width(first_day),
+        "{heading:?} / {first_day:?}"
+    );
 }
 
 #[test]
@@ -467,7 +486,15 @@ fn a_lead_assigns_all_or_nothing_with_an_entry_and_an_event_each() {
     assert!(out.contains("A3: assigned to lina"), "{out}");
     let out = ok_at(&env, NOW, Some(&lead), &["assign", "B2", "--to", "zhao"]);
     assert!(out.contains("B2: assigned to zhao (was lina)"), "{out}");
-    assert_eq!(count_rows(&env.db(), "audit"), before + 3);
+    let out = ok_at(
+        &env,
+        NOW,
+        Some(&lead),
+        &["--lang", "zh", "assign", "B2", "--to", "lina"],
+    );
+    assert!(out.contains("B2：已分配给 lina（原为 zhao）"), "{out}");
+    ok_at(&env, NOW, Some(&lead), &["assign", "B2", "--to", "zhao"]);
+    assert_eq!(count_rows(&env.db(), "audit"), before + 5);
 
     let mine = |who: &str| -> Vec<String> {
         let out = ok_at(&env, NOW, Some(who), &["list", "--mine", "--json"]);
@@ -490,8 +517,8 @@ fn a_lead_assigns_all_or_nothing_with_an_entry_and_an_event_each() {
         .map(|l| serde_json::from_str(l).expect("event"))
         .filter(|e: &Value| e["type"] == "application.assigned")
         .collect();
-    assert_eq!(events.len(), 3);
-    let last = &events[2];
+    assert_eq!(events.len(), 5);
+    let last = &events[4];
     assert_eq!(last["application_id"], "B2");
     assert_eq!(last["state"], "pending_review");
     assert_eq!(last["previous_state"], "pending_review");

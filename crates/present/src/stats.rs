@@ -142,6 +142,24 @@ impl Lang {
         }
     }
 
+    /// How many of the decided were decided in time, and the share.
+    pub fn in_time(self, within: u64, decided: u64, share: Option<f64>) -> String {
+        match self {
+            Lang::Zh => format!("{decided} 件中 {within} 件（{}）", self.percent(share)),
+            Lang::En => format!("{within} of {decided} ({})", self.percent(share)),
+        }
+    }
+
+    /// `shenhe assign`'s line for one application (`previous`: whom it was assigned to).
+    pub fn assigned(self, id: &str, to: &str, previous: Option<&str>) -> String {
+        match (self, previous) {
+            (Lang::Zh, Some(p)) => format!("{id}：已分配给 {to}（原为 {p}）"),
+            (Lang::Zh, None) => format!("{id}：已分配给 {to}"),
+            (Lang::En, Some(p)) => format!("{id}: assigned to {to} (was {p})"),
+            (Lang::En, None) => format!("{id}: assigned to {to}"),
+        }
+    }
+
     /// A return reason's name in this language (its code when the catalogue lost it).
     pub fn reason_name<'a>(self, policy: &'a Policy, code: &'a str) -> &'a str {
         policy
