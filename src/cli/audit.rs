@@ -5,6 +5,8 @@ use std::io::Write;
 
 use super::{CliError, json};
 use crate::domain::text::display_safe;
+use crate::present::Lang;
+use crate::present::operators::Break;
 use crate::review::{ChainReport, Disagreement, KeptHead, Review};
 use crate::store::audit::ChainBreak;
 
@@ -24,55 +26,43 @@ pub fn parse_head(text: &str) -> Result<(i64, String), CliError> {
     Ok((seq, hash.to_ascii_lowercase()))
 }
 
-pub fn verify(review: &Review, expect: Option<&str>, out: &mut impl Write) -> Result<(), CliError> {
+pub fn verify(
+    review: &Review,
+    expect: Option<&str>,
+    lang: Lang,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
     let kept = expect.map(parse_head).transpose()?;
     let report = review.verify_audit(kept.as_ref().map(|(s, h)| (*s, h.as_str())))?;
     if let Some(b) = report.broken {
-        let (seq, what) = match b {
-            ChainBreak::Content { seq } => (seq, "its content does not match its hash (edited)"),
-            ChainBreak::Link { seq } => (
-                seq,
-                "it does not chain from the entry before it (an entry was removed or inserted)",
-            ),
+        let (seq, why) = match b {
+            ChainBreak::Content { seq } => (seq, Break::Content),
+            ChainBreak::Link { seq } => (seq, Break::Link),
         };
-        return Err(CliError::Usage(format!(
-            "audit chain broken at entry {seq}: {what}; {} entries before it verified",
-            report.checked
-        )));
+        return Err(CliError::Usage(lang.audit_broken(seq, why, report.checked)));
     }
     if !report.disagreements.is_empty() {
-        return Err(CliError::Usage(disagreements(&report)));
+        return Err(CliError::Usage(disagreements(lang, &report)));
     }
     match (&report.kept_head, &kept) {
         (Some(KeptHead::Gone { last }), Some((seq, _))) => {
-            return Err(CliError::Usage(format!(
-                "the audit chain no longer holds the kept head: it ends at entry {last}, before entry {seq} (entries were removed from its end)"
-            )));
+            return Err(CliError::Usage(lang.audit_kept_head_gone(*last, *seq)));
         }
         (Some(KeptHead::Rewritten), Some((seq, _))) => {
-            return Err(CliError::Usage(format!(
-                "the audit chain no longer holds the kept head: entry {seq} has another hash (the chain was rewritten at or before it)"
-            )));
+            return Err(CliError::Usage(lang.audit_kept_head_rewritten(*seq)));
         }
         _ => {}
     }
-    write!(
-        out,
-        "audit chain intact: {} entries verified, applications and events agree with it",
-        report.checked
-    )?;
+    write!(out, "{}", lang.audit_intact(report.checked))?;
     if let (Some(KeptHead::Held), Some((seq, _))) = (&report.kept_head, &kept) {
-        write!(out, "; it still holds the kept head (entry {seq})")?;
+        write!(out, "{}", lang.audit_holds_kept_head(*seq))?;
     }
     writeln!(out)?;
     Ok(())
 }
 
-fn disagreements(report: &ChainReport) -> String {
-    let mut lines = vec![format!(
-        "the audit chain's {} entries are intact, but the data disagrees with them (changed beside the trail, or entries removed from its end):",
-        report.checked
-    )];
+fn disagreements(lang: Lang, report: &ChainReport) -> String {
+    let mut lines = vec![lang.audit_disagrees(report.checked)];
     for d in &report.disagreements {
         lines.push(match d {
             Disagreement::Application {
@@ -80,25 +70,25 @@ fn disagreements(report: &ChainReport) -> String {
                 field,
                 stored,
                 replayed,
-            } => format!(
-                "  {}: {field} is {}, its audit entries give {}",
-                display_safe(id),
-                display_safe(stored),
-                display_safe(replayed)
+            } => lang.audit_field_differs(
+                &display_safe(id),
+                field,
+                &display_safe(stored),
+                &display_safe(replayed),
             ),
-            Disagreement::Missing { id } => format!(
-                "  {}: has audit entries but is not in the database",
-                display_safe(id)
-            ),
-            Disagreement::Event { event, seq } => {
-                format!("  event {event}: its audit entry {seq} is missing or different")
-            }
+            Disagreement::Missing { id } => lang.audit_application_missing(&display_safe(id)),
+            Disagreement::Event { event, seq } => lang.audit_event_differs(*event, *seq),
         });
     }
     lines.join("\n")
 }
 
-pub fn head(review: &Review, as_json: bool, out: &mut impl Write) -> Result<(), CliError> {
+pub fn head(
+    review: &Review,
+    as_json: bool,
+    lang: Lang,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
     let head = review.audit_head()?;
     if as_json {
         let value = match &head {
@@ -113,9 +103,7 @@ pub fn head(review: &Review, as_json: bool, out: &mut impl Write) -> Result<(), 
     match head {
         Some((seq, hash)) => writeln!(out, "{seq}:{hash}")?,
         None => {
-            return Err(CliError::Usage(
-                "the audit trail is empty: no head to keep yet".into(),
-            ));
+            return Err(CliError::Usage(lang.audit_empty().into()));
         }
     }
     Ok(())

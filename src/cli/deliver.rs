@@ -10,6 +10,7 @@ use clap::Args;
 
 use super::{CliError, json};
 use crate::domain::text::{display_safe, fit};
+use crate::present::Lang;
 use crate::present::time::china_seconds;
 use crate::review::{DeliveryStatus, EventRecord, Review, identity};
 
@@ -49,13 +50,18 @@ fn encode(event: &EventRecord) -> String {
     String::from_utf8(line).expect("JSON is UTF-8")
 }
 
-pub fn run(mut review: Review, args: DeliverArgs, out: &mut impl Write) -> Result<(), CliError> {
+pub fn run(
+    mut review: Review,
+    args: DeliverArgs,
+    lang: Lang,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
     if args.status {
         let status = review.delivery_status(args.url.as_deref())?;
         if args.json {
             json::print(out, &serde_json::json!({ "endpoints": status }))?;
         } else {
-            print_status(out, &status)?;
+            print_status(out, lang, &status)?;
         }
         return Ok(());
     }
@@ -64,8 +70,8 @@ pub fn run(mut review: Review, args: DeliverArgs, out: &mut impl Write) -> Resul
         let cleared = review.delivery_clear_failures(url.trim())?;
         writeln!(
             out,
-            "cleared {cleared} refused events of {}",
-            display_safe(url.trim())
+            "{}",
+            lang.deliver_cleared(cleared, &display_safe(url.trim()))
         )?;
         return Ok(());
     }
@@ -86,7 +92,7 @@ pub fn run(mut review: Review, args: DeliverArgs, out: &mut impl Write) -> Resul
         encode,
     };
     let stop = super::signals::stop_on_signals()?;
-    deliver(&mut review, &options, &stop, out)
+    deliver(&mut review, &options, &stop, lang, out)
 }
 
 /// The default backoff, or a test database's shorter one.
@@ -116,6 +122,7 @@ fn deliver(
     review: &mut Review,
     options: &shenhe_deliver::Options,
     stop: &AtomicBool,
+    lang: Lang,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     use shenhe_deliver::{Progress, Stopped};
@@ -132,9 +139,13 @@ fn deliver(
                 delay,
             } => writeln!(
                 err,
-                "shenhe deliver: event {event_id}: {}; retry {attempt} in {:.1} s",
-                display_safe(&fit(error, 200)),
-                delay.as_secs_f64()
+                "{}",
+                lang.deliver_retrying(
+                    *event_id,
+                    &display_safe(&fit(error, 200)),
+                    *attempt,
+                    delay.as_secs_f64()
+                )
             ),
             Progress::Refused {
                 event_id,
@@ -142,8 +153,8 @@ fn deliver(
                 body,
             } => writeln!(
                 err,
-                "shenhe deliver: event {event_id} refused with HTTP {status}, recorded as failed: {}",
-                display_safe(&fit(body, 200))
+                "{}",
+                lang.deliver_refused(*event_id, *status, &display_safe(&fit(body, 200)))
             ),
         };
     };
@@ -154,70 +165,79 @@ fn deliver(
     };
     writeln!(
         out,
-        "delivered {} events to {url} ({} refused, {} retries); position {}",
-        summary.accepted, summary.refused, summary.retries, summary.position
+        "{}",
+        lang.deliver_summary(
+            summary.accepted,
+            &url,
+            summary.refused,
+            summary.retries,
+            summary.position
+        )
     )?;
     match summary.stopped {
-        Stopped::GaveUp { event_id, error } => Err(CliError::Usage(format!(
-            "{url} still failing after {} attempts at event {event_id} ({}); it is sent again on the next run",
+        Stopped::GaveUp { event_id, error } => Err(CliError::Usage(lang.deliver_gave_up(
+            &url,
             shenhe_deliver::ONCE_ATTEMPTS,
-            fit(&error, 200)
+            event_id,
+            &display_safe(&fit(&error, 200)),
         ))),
-        _ if options.once && summary.refused > 0 => Err(CliError::Usage(format!(
-            "{} events were refused by {url}; `shenhe deliver --status` shows them, `--clear-failures` forgets them",
-            summary.refused
-        ))),
+        _ if options.once && summary.refused > 0 => Err(CliError::Usage(
+            lang.deliver_some_refused(summary.refused, &url),
+        )),
         Stopped::Done | Stopped::Signal => Ok(()),
     }
 }
 
-fn print_status(out: &mut impl Write, status: &[DeliveryStatus]) -> std::io::Result<()> {
+fn print_status(
+    out: &mut impl Write,
+    lang: Lang,
+    status: &[DeliveryStatus],
+) -> std::io::Result<()> {
     if status.is_empty() {
-        return writeln!(out, "no endpoint delivered to yet");
+        return writeln!(out, "{}", lang.deliver_none_yet());
     }
+    let [endpoint, position, state, failed] = lang.deliver_labels();
     for (i, s) in status.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;
         }
         let row = &s.row;
-        writeln!(out, "endpoint  {}", display_safe(&row.endpoint))?;
+        writeln!(out, "{endpoint}{}", display_safe(&row.endpoint))?;
         writeln!(
             out,
-            "position  {} (last event done with), {} pending",
-            row.position, s.pending
+            "{position}{}",
+            lang.deliver_position(row.position, s.pending)
         )?;
         match (&row.failing_since, row.attempts) {
             (Some(since), attempts) if attempts > 0 => writeln!(
                 out,
-                "state     FAILING since {} (UTC+8): {attempts} attempts, last error: {}",
-                china_seconds(*since),
-                display_safe(&fit(row.last_error.as_deref().unwrap_or("?"), 200))
+                "{state}{}",
+                lang.deliver_failing(
+                    &china_seconds(*since),
+                    attempts,
+                    &display_safe(&fit(row.last_error.as_deref().unwrap_or("?"), 200))
+                )
             )?,
-            _ if s.failed > 0 => writeln!(out, "state     delivering; some events were refused")?,
-            _ => writeln!(out, "state     healthy")?,
+            _ if s.failed > 0 => writeln!(out, "{state}{}", lang.deliver_some_were_refused())?,
+            _ => writeln!(out, "{state}{}", lang.deliver_healthy())?,
         }
         if s.failed > 0 {
+            let shown = Some(s.failures.len()).filter(|n| s.failed > *n as u64);
             writeln!(
                 out,
-                "failed    {} events refused (newest first{}):",
-                s.failed,
-                if s.failed > s.failures.len() as u64 {
-                    format!(", {} shown", s.failures.len())
-                } else {
-                    String::new()
-                }
+                "{failed}{}",
+                lang.deliver_failed_heading(s.failed, shown)
             )?;
             for f in &s.failures {
-                let status = f
-                    .status
-                    .map(|code| format!("HTTP {code}"))
-                    .unwrap_or_else(|| "no status".into());
                 writeln!(
                     out,
-                    "  event {}  {status}  {}  {}",
-                    f.event_id,
-                    china_seconds(f.failed_at),
-                    display_safe(&f.body)
+                    "{}",
+                    lang.deliver_failure(
+                        f.event_id,
+                        f.status,
+                        &china_seconds(f.failed_at),
+                        &display_safe(&f.body)
+                    )
                 )?;
             }
         }

@@ -676,12 +676,12 @@ fn run(cli: Cli) -> CliResult {
         Command::Probe(args) => {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
-            probe::run(&mut review, args, &mut out)?;
+            probe::run(&mut review, args, lang, &mut out)?;
         }
         Command::Deliver(args) => {
             let db = database_path(cli.db.as_deref())?;
             let review = open_review(&db, policy)?;
-            deliver::run(review, args, &mut out)?;
+            deliver::run(review, args, lang, &mut out)?;
         }
         Command::Reasons { json } => {
             if json {
@@ -695,9 +695,9 @@ fn run(cli: Cli) -> CliResult {
             let review = open_review_for_reading(&db, policy)?;
             match command {
                 AuditCommand::Verify { expect } => {
-                    audit::verify(&review, expect.as_deref(), &mut out)?
+                    audit::verify(&review, expect.as_deref(), lang, &mut out)?
                 }
-                AuditCommand::Head { json } => audit::head(&review, json, &mut out)?,
+                AuditCommand::Head { json } => audit::head(&review, json, lang, &mut out)?,
             }
         }
         Command::Integrated { id, file, note } => {
@@ -713,7 +713,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Reviewers { command } => {
             let db = database_path(cli.db.as_deref())?;
             let mut review = open_review(&db, policy)?;
-            roles::reviewers(&mut review, &db, command, &mut out)?;
+            roles::reviewers(&mut review, &db, command, lang, &mut out)?;
         }
         Command::Stats { since, json } => {
             let db = database_path(cli.db.as_deref())?;

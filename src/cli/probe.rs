@@ -16,6 +16,7 @@ use super::{CliError, json};
 use crate::domain::policy::ProbePolicy;
 use crate::domain::probe::{ProbeFinding, ProbeRecord};
 use crate::domain::text::{display_safe, fit};
+use crate::present::Lang;
 use crate::review::Review;
 use crate::review::probe::ProbeTarget;
 
@@ -133,7 +134,12 @@ fn options(policy: &ProbePolicy, allow_private: bool) -> Result<shenhe_probe::Op
     })
 }
 
-pub fn run(review: &mut Review, args: ProbeArgs, out: &mut impl Write) -> Result<(), CliError> {
+pub fn run(
+    review: &mut Review,
+    args: ProbeArgs,
+    lang: Lang,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
     // Checked here: clap counts a flag's default as present, so `requires` cannot say it.
     if args.follow && !args.pending {
         return Err(CliError::Usage(
@@ -142,16 +148,15 @@ pub fn run(review: &mut Review, args: ProbeArgs, out: &mut impl Write) -> Result
     }
     let options = options(&review.policy().probe, args.allow_private)?;
     if args.follow {
-        return follow(review, &args, &options, out);
+        return follow(review, &args, &options, lang, out);
     }
     let targets = match &args.id {
         Some(id) => match review.probe_target(id)? {
             Some(t) => vec![t],
             None => {
-                return Err(CliError::Usage(format!(
-                    "{}: the application declares no website: nothing to probe",
-                    fit(id, 60)
-                )));
+                return Err(CliError::Usage(
+                    lang.probe_no_website(&display_safe(&fit(id, 60))),
+                ));
             }
         },
         None => review.unprobed(PENDING_LIMIT)?,
@@ -170,23 +175,23 @@ pub fn run(review: &mut Review, args: ProbeArgs, out: &mut impl Write) -> Result
         return Ok(());
     }
     for r in &done {
-        say(r, out)?;
+        say(r, lang, out)?;
     }
     if args.pending {
-        writeln!(out, "{} probed", done.len())?;
+        writeln!(out, "{}", lang.probed(done.len() as u64, false))?;
     }
     Ok(())
 }
 
 /// What one probe saw, in a line and a line per finding.
-fn say(r: &ProbeRecord, out: &mut dyn Write) -> Result<(), CliError> {
-    writeln!(out, "{}", summary(r))?;
+fn say(r: &ProbeRecord, lang: Lang, out: &mut dyn Write) -> Result<(), CliError> {
+    writeln!(out, "{}", summary(r, lang))?;
     for f in &r.findings {
         writeln!(
             out,
             "  {}: {}",
             f.check.id(),
-            display_safe(&fit(&f.detail.en, 200))
+            display_safe(&fit(lang.pick(&f.detail.zh, &f.detail.en), 200))
         )?;
     }
     Ok(())
@@ -199,6 +204,7 @@ fn follow(
     review: &mut Review,
     args: &ProbeArgs,
     options: &shenhe_probe::Options,
+    lang: Lang,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     let stop = super::signals::stop_on_signals()?;
@@ -220,13 +226,13 @@ fn follow(
                     &json!({"id": r.application_id, "probe": json::probe(r)}),
                 )?;
             } else {
-                say(r, &mut *out)?;
+                say(r, lang, &mut *out)?;
             }
             Ok(out.flush()?)
         })?;
     }
     if !args.json {
-        writeln!(out, "{total} probed; stopped")?;
+        writeln!(out, "{}", lang.probed(total, true))?;
     }
     Ok(())
 }
@@ -241,10 +247,10 @@ pub fn console_prober(policy: &ProbePolicy) -> Option<crate::console::worker::Pr
 }
 
 /// One line: the id, then what answered, or why nothing did.
-pub fn summary(r: &ProbeRecord) -> String {
+pub fn summary(r: &ProbeRecord, lang: Lang) -> String {
     let id = display_safe(&r.application_id).into_owned();
     if let Some(e) = &r.error {
-        return format!("{id}: probe failed: {}", display_safe(&fit(&e.en, 200)));
+        return lang.probe_failed(&id, &display_safe(&fit(lang.pick(&e.zh, &e.en), 200)));
     }
     let status = r.status.map_or("-".to_string(), |s| s.to_string());
     let title = r
@@ -257,10 +263,9 @@ pub fn summary(r: &ProbeRecord) -> String {
         .as_deref()
         .map(|i| format!(", ICP {}", display_safe(&fit(i, 40))))
         .unwrap_or_default();
-    format!(
-        "{id}: HTTP {status} {}{title}{icp} ({} ms), {} finding(s)",
-        display_safe(&fit(&r.final_url, 120)),
-        r.elapsed_ms,
-        r.findings.len()
-    )
+    let answered = format!(
+        "HTTP {status} {}{title}{icp}",
+        display_safe(&fit(&r.final_url, 120))
+    );
+    lang.probe_line(&id, &answered, r.elapsed_ms, r.findings.len())
 }

@@ -8,8 +8,8 @@ use clap::Subcommand;
 
 use super::{CliError, json};
 use crate::domain::text::{display_safe, pad};
-use crate::present::Lang;
 use crate::present::time::china_minutes;
+use crate::present::{Lang, operators};
 use crate::review::Review;
 
 #[derive(Subcommand, Debug)]
@@ -76,12 +76,7 @@ pub fn integrated(
                         file.display()
                     )))?
             };
-            writeln!(
-                out,
-                "{} application{} effective (integration test passed)",
-                effective,
-                if effective == 1 { "" } else { "s" }
-            )?;
+            writeln!(out, "{}", lang.integrated_count(effective))?;
         }
         _ => {
             return Err(CliError::Usage(
@@ -109,6 +104,7 @@ pub fn reviewers(
     review: &mut Review,
     db: &Path,
     command: ReviewersCommand,
+    lang: Lang,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     match command {
@@ -117,28 +113,26 @@ pub fn reviewers(
             if json {
                 json::print(out, &serde_json::json!({ "reviewers": reviewers }))?;
             } else {
+                let [name, role, added, added_by] = lang.reviewer_headings();
                 writeln!(
                     out,
-                    "{} {} {} ADDED BY",
-                    pad("NAME", 32),
-                    pad("ROLE", 8),
-                    pad("ADDED (UTC+8)", 16)
+                    "{} {} {} {added_by}",
+                    pad(name, 32),
+                    pad(role, 8),
+                    pad(added, 20)
                 )?;
                 for r in &reviewers {
                     writeln!(
                         out,
                         "{} {} {} {}",
-                        pad(&r.name, 32),
-                        pad(if r.lead { "lead" } else { "reviewer" }, 8),
-                        pad(&china_minutes(r.added_at), 16),
+                        pad(&display_safe(&r.name), 32),
+                        pad(operators::role(lang, r.lead), 8),
+                        pad(&china_minutes(r.added_at), 20),
                         display_safe(&r.added_by)
                     )?;
                 }
                 if !reviewers.iter().any(|r| r.lead) {
-                    writeln!(
-                        out,
-                        "no lead yet: the owner of the database file makes the first one with `shenhe reviewers add NAME --lead`"
-                    )?;
+                    writeln!(out, "{}", lang.no_lead_yet())?;
                 }
             }
         }
@@ -146,14 +140,13 @@ pub fn reviewers(
             let reviewer = review.add_reviewer(&name, lead, owns_database(db))?;
             writeln!(
                 out,
-                "{}: {}",
-                reviewer.name,
-                if reviewer.lead { "lead" } else { "reviewer" }
+                "{}",
+                lang.reviewer_is(&display_safe(&reviewer.name), reviewer.lead)
             )?;
         }
         ReviewersCommand::Remove { name } => {
             review.remove_reviewer(&name)?;
-            writeln!(out, "{}: removed", display_safe(&name))?;
+            writeln!(out, "{}", lang.reviewer_removed(&display_safe(&name)))?;
         }
     }
     Ok(())

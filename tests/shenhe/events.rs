@@ -213,11 +213,13 @@ fn hostile_text_in_an_event_is_escaped_on_the_terminal() {
     let env = Env::new();
     env.ok(&["init", "--allow-reviewer-override"]);
     env.import_records(&[record("SQ1")]);
-    let hostile = "fix \u{1b}[2J\u{202e}this\u{9b}";
+    // Control characters are refused in a reviewer's text (cli.rs); what is left to
+    // escape is the bidirectional overrides and isolates.
+    let hostile = "fix \u{202e}this\u{2067}";
     env.ok(&["return", "SQ1", "--reason", "other", "--message", hostile]);
     let text = env.ok(&["events", "--after", "1"]);
     assert!(
-        !text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{9b}'),
+        !text.contains('\u{202e}') && !text.contains('\u{2067}'),
         "{text:?}"
     );
     let event: Value = serde_json::from_str(text.trim()).expect("json");

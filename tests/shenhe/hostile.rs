@@ -200,7 +200,26 @@ fn hostile_text_is_inert_in_plain_output_and_exact_in_json() {
 
         // The reviewer's own words come back in the history: a message pasted from the
         // application is as hostile as the application. (An argument cannot hold NUL.)
+        // Control characters but line breaks and tabs are refused, in an inert error.
         let words = h.text.replace('\0', "");
+        let kept = words.replace("\r\n", "\n");
+        let kept = kept.trim();
+        if kept
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+        {
+            let refused = env.run(&["return", &id, "--reason", "other", "--message", &words]);
+            assert!(!refused.status.success(), "{}", what("return"));
+            let said = inert_output(&refused, &what("return"));
+            assert!(said.is_empty(), "{}: {said}", what("return"));
+            assert!(
+                stderr(&refused).contains("holds a control character"),
+                "{}: {}",
+                what("return"),
+                stderr(&refused)
+            );
+            continue;
+        }
         let returned = env.run(&[
             "return",
             &id,
@@ -223,8 +242,8 @@ fn hostile_text_is_inert_in_plain_output_and_exact_in_json() {
             .iter()
             .find(|e| e["action"] == "return")
             .expect("the return");
-        assert_eq!(entry["message"], words.trim(), "{}", h.name);
-        assert_eq!(entry["note"], words.trim(), "{}", h.name);
+        assert_eq!(entry["message"], kept, "{}", h.name);
+        assert_eq!(entry["note"], kept, "{}", h.name);
     }
 
     // The escapes are shown, visibly, not dropped.

@@ -386,3 +386,44 @@ fn init_on_a_database_without_a_lead_makes_the_owner_of_its_file_the_first() {
     );
     assert!(env.ok(&["audit", "verify"]).contains("intact: 1 entries"));
 }
+
+/// The operators' commands speak the reviewer's language too (`--lang`, the config file,
+/// the locale), aligned by terminal width.
+#[test]
+fn the_operators_commands_speak_chinese() {
+    let env = team();
+    env.import_records(&[record("SQ1")]);
+    let zh = |args: &[&str]| ok_as(&env, "lina", &[&["--lang", "zh"], args].concat());
+    assert_eq!(zh(&["reviewers", "add", "bob"]).trim(), "bob：审核员");
+    let list = zh(&["reviewers", "list"]);
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(
+        lines[0].starts_with("姓名") && lines[0].ends_with("加入人"),
+        "{list}"
+    );
+    assert!(list.contains("组长") && list.contains("审核员"), "{list}");
+    let added_by = |line: &str| {
+        let at = line.rfind(' ').expect("columns") + 1;
+        shenhe::domain::text::width(&line[..at])
+    };
+    assert_eq!(added_by(lines[0]), added_by(lines[1]), "{list}");
+    assert_eq!(zh(&["reviewers", "remove", "bob"]).trim(), "bob：已移除");
+
+    let verified = zh(&["audit", "verify"]);
+    assert!(verified.starts_with("审计链完整：已验证 "), "{verified}");
+    let head = ok_as(&env, "lina", &["audit", "head"]);
+    let held = zh(&["audit", "verify", "--expect", head.trim()]);
+    assert!(held.contains("；仍包含保存的链头（第 "), "{held}");
+    let beyond = format!("999:{}", "a".repeat(64));
+    let err = fails_as(
+        &env,
+        "lina",
+        &["--lang", "zh", "audit", "verify", "--expect", &beyond],
+    );
+    assert!(err.contains("审计链已不包含保存的链头"), "{err}");
+
+    assert_eq!(zh(&["deliver", "--status"]).trim(), "还没有投递过任何地址");
+    // And English stays English.
+    let en = ok_as(&env, "lina", &["--lang", "en", "reviewers", "list"]);
+    assert!(en.starts_with("NAME"), "{en}");
+}

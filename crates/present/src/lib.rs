@@ -16,6 +16,7 @@ pub mod drafts;
 pub mod errors;
 pub mod facts;
 pub mod lifecycle;
+pub mod operators;
 pub mod queue;
 pub mod stats;
 #[cfg(test)]
