@@ -271,6 +271,9 @@ pub struct ListArgs {
     /// Only those assigned to me
     #[arg(long)]
     pub mine: bool,
+    /// Those assigned to me first, then the others
+    #[arg(long, conflicts_with = "mine")]
+    pub mine_first: bool,
     #[arg(long, default_value_t = 50)]
     pub limit: u64,
     #[arg(long, default_value_t = 0)]
@@ -855,7 +858,11 @@ fn list(review: &Review, args: &ListArgs, lang: Lang, out: &mut impl Write) -> C
     } else {
         args.assigned.clone()
     };
-    let rows = review.page(&query, args.offset, args.limit)?;
+    let rows = if args.mine_first {
+        review.page_mine_first(&query, args.offset, args.limit)?
+    } else {
+        review.page(&query, args.offset, args.limit)?
+    };
     if args.json {
         let total = review.count(&query)?;
         json::print(out, &json::list(review, &rows, total, args.offset))?;

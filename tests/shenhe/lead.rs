@@ -754,6 +754,93 @@ fn the_mine_filter_lists_what_a_lead_assigned_to_me() {
     assert!(text.contains("A3") && text.contains("C1"), "{text}");
 }
 
+/// "Mine first": the applications assigned to me, then the others, each in the queue's
+/// order; the same applications and total as without it. In the command line and in the
+/// console (the menu's `F`, shown beside the filter, kept in a saved view).
+#[test]
+fn mine_first_lists_my_applications_then_the_others() {
+    use crate::console::Harness;
+    use ratatui::crossterm::event::KeyCode;
+    use shenhe::present::Lang;
+
+    let env = team_week();
+    ok_at(
+        &env,
+        NOW,
+        Some(&whoami()),
+        &["assign", "C1", "A3", "--to", "lina"],
+    );
+    ok_at(
+        &env,
+        NOW,
+        Some(&whoami()),
+        &["assign", "B2", "--to", "zhao"],
+    );
+    let ids = |args: &[&str]| -> (Vec<String>, u64) {
+        let out = ok_at(
+            &env,
+            NOW,
+            Some("lina"),
+            &[&["list", "--json"], args].concat(),
+        );
+        let v: Value = serde_json::from_str(&out).expect("json");
+        let ids = v["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+            .collect();
+        (ids, v["total"].as_u64().expect("total"))
+    };
+    let (plain, total) = ids(&[]);
+    let (mine, _) = ids(&["--mine"]);
+    let (first, first_total) = ids(&["--mine-first"]);
+    assert_eq!(mine.len(), 2);
+    assert_eq!(first_total, total, "the same applications");
+    let others: Vec<String> = plain
+        .iter()
+        .filter(|id| !mine.contains(id))
+        .cloned()
+        .collect();
+    assert_eq!(first, [mine.clone(), others.clone()].concat(), "{plain:?}");
+    // Pages across the boundary, and past it.
+    for (offset, limit) in [(0, 1), (1, 2), (2, 3), (3, 50)] {
+        let (page, _) = ids(&[
+            "--mine-first",
+            "--offset",
+            &offset.to_string(),
+            "--limit",
+            &limit.to_string(),
+        ]);
+        let whole: Vec<String> = first.iter().skip(offset).take(limit).cloned().collect();
+        assert_eq!(page, whole, "offset {offset} limit {limit}");
+    }
+    let err = run_at(&env, NOW, Some("lina"), &["list", "--mine", "--mine-first"]);
+    assert!(!err.status.success());
+
+    let mut h = Harness::on(env, "lina", Lang::En, 120, 30);
+    let before = h.app.queue.total;
+    h.press(KeyCode::Char('f'));
+    assert!(h.text().contains("mine first"), "{}", h.text());
+    h.press(KeyCode::Char('F'));
+    let text = h.text();
+    assert!(text.contains("mine first"), "{text}");
+    assert_eq!(h.app.queue.total, before, "{text}");
+    let shown: Vec<String> = (0..first.len() as u64)
+        .filter_map(|i| h.app.queue.row(i).map(|r| r.id.clone()))
+        .collect();
+    assert_eq!(shown, first, "{text}");
+    // Esc undoes it, like any change of the view.
+    h.press(KeyCode::Esc);
+    assert_eq!(
+        h.app.queue.row(0).map(|r| r.id.clone()),
+        plain.first().cloned(),
+        "{}",
+        h.text()
+    );
+    assert!(!h.app.mine_first);
+}
+
 /// `J` in the detail goes to the next application assigned to me first, then on in order.
 #[test]
 fn next_prefers_what_is_assigned_to_me() {

@@ -446,6 +446,7 @@ fn a_superseded_window_is_dropped_and_a_running_query_can_be_stopped() {
             search: Some(search.into()),
             ..Default::default()
         },
+        mine_first: false,
         offset: 0,
         limit: 50,
         total_hint: None,

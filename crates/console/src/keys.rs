@@ -418,8 +418,10 @@ pub const FILTER_LETTERS: [char; 14] = [
 ];
 pub const GROUP_LETTERS: [char; 9] = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 pub const SORT_LETTERS: [char; 4] = ['D', 'L', 'S', 'M'];
+/// The menu's letter that turns "mine first" on and off.
+pub const MINE_FIRST_LETTER: char = 'F';
 
-static PICK_LETTERS: [(Key, Action); 27] = [
+static PICK_LETTERS: [(Key, Action); 28] = [
     (k('a'), Action::Pick('a')),
     (k('r'), Action::Pick('r')),
     (k('v'), Action::Pick('v')),
@@ -447,6 +449,7 @@ static PICK_LETTERS: [(Key, Action); 27] = [
     (k('L'), Action::Pick('L')),
     (k('S'), Action::Pick('S')),
     (k('M'), Action::Pick('M')),
+    (k('F'), Action::Pick('F')),
 ];
 
 static CONFIRM: &[Binding] = &[

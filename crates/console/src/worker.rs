@@ -29,6 +29,8 @@ pub enum Request {
     Window {
         generation: u64,
         query: QueueQuery,
+        /// The reviewer's own first (`Review::page_mine_first`).
+        mine_first: bool,
         offset: u64,
         limit: u64,
         total_hint: Option<u64>,
@@ -371,6 +373,7 @@ impl Worker {
             Request::Window {
                 generation,
                 query,
+                mine_first,
                 offset,
                 limit,
                 total_hint,
@@ -385,7 +388,7 @@ impl Worker {
                 }
                 self.review
                     .set_interrupt(Some(Box::new(superseded.clone())));
-                let answer = window(&self.review, &query, offset, limit, total_hint);
+                let answer = window(&self.review, &query, mine_first, offset, limit, total_hint);
                 self.review.set_interrupt(None);
                 if superseded() {
                     return;
@@ -658,6 +661,7 @@ impl Worker {
 fn window(
     review: &Review,
     query: &QueueQuery,
+    mine_first: bool,
     offset: u64,
     limit: u64,
     total_hint: Option<u64>,
@@ -666,6 +670,9 @@ fn window(
         Some(t) => t,
         None => review.count(query)?,
     };
+    if mine_first {
+        return Ok((review.page_mine_first(query, offset, limit)?, total));
+    }
     if offset > total / 2 && offset < total {
         let end = (offset + limit).min(total);
         let mut reversed = query.clone();

@@ -65,6 +65,12 @@ fn where_clause(q: &QueueQuery, values: &mut Values) -> String {
             mark(values, Box::new(reviewer.clone()))
         ));
     }
+    if let Some(reviewer) = &q.not_assigned_to {
+        clauses.push(format!(
+            "a.id NOT IN (SELECT application_id FROM assignments WHERE reviewer = {})",
+            mark(values, Box::new(reviewer.clone()))
+        ));
+    }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         // As the SQLite store finds (its `hits_cte`): an id that starts with the text, in
         // either case; a merchant's name, website address or account that holds it, in

@@ -11,6 +11,8 @@ pub struct Ui {
     pub filter: &'static str,
     pub search: &'static str,
     pub sort: &'static str,
+    /// The reviewer's own applications first, then the others (a toggle of the menu).
+    pub mine_first: &'static str,
     pub loading: &'static str,
     /// The header's marker while webhook delivery (`shenhe deliver`) is failing.
     pub delivery_failing: &'static str,
@@ -177,6 +179,7 @@ pub static UI_ZH: Ui = Ui {
     filter: "筛选",
     search: "搜索",
     sort: "排序",
+    mine_first: "我的优先",
     loading: "加载中…",
     delivery_failing: "推送失败",
     no_applications: "没有符合条件的申请",
@@ -328,6 +331,7 @@ pub static UI_EN: Ui = Ui {
     filter: "filter",
     search: "search",
     sort: "sort",
+    mine_first: "mine first",
     loading: "loading…",
     delivery_failing: "webhook failing",
     no_applications: "no applications match",

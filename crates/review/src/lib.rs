@@ -285,6 +285,45 @@ impl Review {
         Ok(self.store.page(query, offset, limit, self.now())?)
     }
 
+    /// A page of `query` with this reviewer's own applications (assigned to them) first,
+    /// then the others, each part in the query's order: "mine first" (issue 14). The
+    /// same applications as [`Review::page`] (and so the same [`Review::count`]), only
+    /// ordered otherwise.
+    pub fn page_mine_first(
+        &self,
+        query: &QueueQuery,
+        offset: u64,
+        limit: u64,
+    ) -> ReviewResult<Vec<QueueRow>> {
+        if query
+            .assigned_to
+            .as_deref()
+            .is_some_and(|a| a != self.actor)
+        {
+            // Assigned to another: none of it is mine.
+            return self.page(query, offset, limit);
+        }
+        let mine = QueueQuery {
+            assigned_to: Some(self.actor.clone()),
+            ..query.clone()
+        };
+        let own = self.count(&mine)?;
+        let mut rows = if offset < own {
+            self.page(&mine, offset, limit)?
+        } else {
+            Vec::new()
+        };
+        let wanted = limit.saturating_sub(rows.len() as u64);
+        if wanted > 0 {
+            let others = QueueQuery {
+                not_assigned_to: Some(self.actor.clone()),
+                ..query.clone()
+            };
+            rows.extend(self.page(&others, offset.saturating_sub(own), wanted)?);
+        }
+        Ok(rows)
+    }
+
     pub fn count(&self, query: &QueueQuery) -> ReviewResult<u64> {
         Ok(self.store.count(query)?)
     }

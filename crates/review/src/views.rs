@@ -15,6 +15,9 @@ pub struct ViewSpec {
     pub sort: Sort,
     #[serde(default)]
     pub search: String,
+    /// The reviewer's own applications first (issue 14).
+    #[serde(default)]
+    pub mine_first: bool,
 }
 
 /// A view as saved: its name, its place among the tabs (from 1), what it shows.

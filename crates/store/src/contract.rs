@@ -1636,6 +1636,40 @@ pub fn assignments_are_written_with_their_entry_and_event_all_or_nothing<H: Harn
         ["Q1"]
     );
     assert_eq!(store.count(&of("wang")).expect("count"), 2);
+
+    // The other half: what is not wang's (nobody's, or another's), with the same filters.
+    let not_of = |who: &str| QueueQuery {
+        not_assigned_to: Some(who.into()),
+        ..QueueQuery::default()
+    };
+    let everything = store.count(&QueueQuery::default()).expect("count");
+    let rest = ids(store.page(&not_of("wang"), 0, 100, now()).expect("page"));
+    assert_eq!(rest.len() as u64 + 2, everything, "{rest:?}");
+    assert!(
+        rest.iter().any(|id| id == "Q3"),
+        "lina's is not wang's: {rest:?}"
+    );
+    assert!(!rest.iter().any(|id| id == "Q1" || id == "Q2"), "{rest:?}");
+    assert_eq!(
+        store.count(&not_of("wang")).expect("count"),
+        rest.len() as u64
+    );
+    let not_reviewing = QueueQuery {
+        states: vec![State::PendingReview],
+        ..not_of("wang")
+    };
+    assert_eq!(
+        store.count(&not_reviewing).expect("count"),
+        store
+            .page(&not_reviewing, 0, 100, now())
+            .expect("page")
+            .len() as u64
+    );
+    assert!(
+        !ids(store.page(&not_reviewing, 0, 100, now()).expect("page"))
+            .iter()
+            .any(|id| id == "Q1")
+    );
 }
 
 pub fn saved_views_are_kept_per_reviewer_replaced_removed_and_in_order<H: Harness>(h: &H) {

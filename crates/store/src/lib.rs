@@ -112,6 +112,9 @@ pub struct QueueQuery {
     pub search: Option<String>,
     /// Only those assigned to this reviewer (issue 14).
     pub assigned_to: Option<String>,
+    /// Only those NOT assigned to this reviewer (assigned to nobody or to another): with
+    /// `assigned_to`, the two halves of a queue that shows one's own first.
+    pub not_assigned_to: Option<String>,
     pub sort: SortKey,
     pub descending: bool,
 }

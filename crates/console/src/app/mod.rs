@@ -68,6 +68,8 @@ pub struct View {
     pub also: Vec<Filter>,
     pub sort: Sort,
     pub search: String,
+    /// The reviewer's own applications first (issue 14).
+    pub mine_first: bool,
 }
 
 /// A line for the footer until the next key.
@@ -100,6 +102,8 @@ pub struct App {
     /// Every filter the menu offers, the policy's product groups among them.
     pub filters: Vec<Filter>,
     pub sort: Sort,
+    /// The reviewer's own applications (assigned to them) first, then the others.
+    pub mine_first: bool,
     pub queue: QueueView,
     pub counts: Option<QueueCounts>,
     /// Webhook delivery: the header shows a marker while it is failing.
@@ -196,6 +200,7 @@ impl App {
             search: Input::default(),
             filter: Filter::default(),
             sort: Sort::default(),
+            mine_first: false,
             queue: QueueView::default(),
             counts: None,
             delivery: DeliveryHealth::default(),

@@ -298,6 +298,12 @@ impl App {
                     self.overlay = Overlay::None;
                     return self.choose_filter(filter);
                 }
+                if letter == crate::keys::MINE_FIRST_LETTER {
+                    self.overlay = Overlay::None;
+                    self.remember_view();
+                    self.mine_first = !self.mine_first;
+                    return self.new_query();
+                }
                 if let Some(at) = crate::keys::SORT_LETTERS.iter().position(|l| *l == letter) {
                     self.overlay = Overlay::None;
                     let sort = Sort::ALL[at];
@@ -362,6 +368,7 @@ impl App {
             also: self.also.clone(),
             sort: self.sort,
             search: self.search.value().to_string(),
+            mine_first: self.mine_first,
         }
     }
 
@@ -377,6 +384,7 @@ impl App {
         self.filter = view.filter;
         self.also = view.also;
         self.sort = view.sort;
+        self.mine_first = view.mine_first;
         self.search = Input::new(view.search);
         self.new_query()
     }
@@ -387,6 +395,7 @@ impl App {
         vec![Request::Window {
             generation: self.queue.generation,
             query: self.query(),
+            mine_first: self.mine_first,
             offset,
             limit,
             total_hint,

@@ -178,6 +178,7 @@ impl App {
                     filters,
                     sort: self.sort,
                     search: self.search.value().to_string(),
+                    mine_first: self.mine_first,
                 };
                 vec![Request::SaveView { name, spec }]
             }
@@ -200,6 +201,7 @@ impl App {
             also: filters,
             sort: view.spec.sort,
             search: view.spec.search.clone(),
+            mine_first: view.spec.mine_first,
         };
         if target == self.view() {
             return Vec::new();
@@ -214,7 +216,10 @@ impl App {
         self.views.iter().position(|v| {
             let mut filters = vec![now.filter.clone()];
             filters.extend(now.also.iter().cloned());
-            v.spec.filters == filters && v.spec.sort == now.sort && v.spec.search == now.search
+            v.spec.filters == filters
+                && v.spec.sort == now.sort
+                && v.spec.search == now.search
+                && v.spec.mine_first == now.mine_first
         })
     }
 }

@@ -187,7 +187,7 @@ pub fn filter(frame: &mut Frame, app: &App, theme: Theme, cursor: usize) {
         frame,
         app.ui.filter_title,
         40,
-        (count + sorts.len() + 1) as u16 + 2,
+        (count + sorts.len() + 2) as u16 + 2,
         theme,
     );
     let visible = inner.height as usize;
@@ -240,6 +240,10 @@ pub fn filter(frame: &mut Frame, app: &App, theme: Theme, cursor: usize) {
         put(frame, inner, row, Line::raw(text));
         row += 1;
     }
+    // Not a sort of its own: the reviewer's own first, then the others, each in the sort.
+    let mark = if app.mine_first { "✓" } else { " " };
+    let text = entry(mark, Some(keys::MINE_FIRST_LETTER), app.ui.mine_first);
+    put(frame, inner, row, Line::raw(text));
 }
 
 pub fn confirm(frame: &mut Frame, app: &App, theme: Theme, confirm: &Confirm) {

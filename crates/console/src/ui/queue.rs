@@ -234,6 +234,10 @@ fn header(frame: &mut Frame, app: &App, theme: Theme, area: Rect) {
         filter.push_str(" + ");
         filter.push_str(&app.filter_name(also));
     }
+    if app.mine_first {
+        filter.push_str(" · ");
+        filter.push_str(app.ui.mine_first);
+    }
     let sort = app.lang.sort(app.sort);
     let search = if app.search.value().is_empty() {
         String::new()

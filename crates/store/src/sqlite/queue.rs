@@ -31,6 +31,7 @@ pub(super) fn count(conn: &Connection, query: &QueueQuery) -> StoreResult<u64> {
         && query.product.is_none()
         && query.group.is_none()
         && query.assigned_to.is_none()
+        && query.not_assigned_to.is_none()
         && !query.failing;
     if plain {
         let all: Vec<State> = if query.states.is_empty() {
@@ -274,6 +275,11 @@ fn where_clause(q: &QueueQuery, read: Reading) -> (String, Vec<rusqlite::types::
     }
     if let Some(reviewer) = &q.assigned_to {
         clauses.push("a.id IN (SELECT application_id FROM assignments WHERE reviewer = ?)".into());
+        values.push(Value::Text(reviewer.clone()));
+    }
+    if let Some(reviewer) = &q.not_assigned_to {
+        clauses
+            .push("a.id NOT IN (SELECT application_id FROM assignments WHERE reviewer = ?)".into());
         values.push(Value::Text(reviewer.clone()));
     }
     if search_text(q).is_some() && read == Reading::Walked {
