@@ -111,17 +111,20 @@ fn print_stats(
     }
     writeln!(
         out,
-        "\n{}: {}",
-        w.sla,
-        lang.in_time(s.sla.within_sla, s.sla.decided, s.sla.share)
+        "\n{}",
+        lang.labelled(
+            w.sla,
+            &lang.in_time(s.sla.within_sla, s.sla.decided, s.sla.share)
+        )
     )?;
     for wk in &s.sla.weeks {
         writeln!(
             out,
-            "  {} {}: {}",
-            w.week_of,
-            wk.week_start,
-            lang.in_time(wk.within_sla, wk.decided, wk.share)
+            "  {}",
+            lang.week_in_time(
+                &wk.week_start.to_string(),
+                &lang.in_time(wk.within_sla, wk.decided, wk.share)
+            )
         )?;
     }
     writeln!(out, "\n{}", w.waiting_age)?;
@@ -134,14 +137,8 @@ fn print_stats(
     let t = &s.time_to_decision;
     writeln!(
         out,
-        "\n{} ({} {}): {} {}, {} {}",
-        w.time_to_decision,
-        t.decided,
-        w.decided,
-        w.median,
-        lang.business_hours(t.median_business_hours),
-        w.p90,
-        lang.business_hours(t.p90_business_hours)
+        "\n{}",
+        lang.time_to_decision(t.decided, t.median_business_hours, t.p90_business_hours)
     )?;
     writeln!(out, "\n{}", w.by_reviewer)?;
     writeln!(

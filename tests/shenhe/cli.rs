@@ -128,12 +128,15 @@ fn a_control_character_in_a_reviewers_text_is_refused_and_writes_nothing() {
         "请补充\u{1b}[2J材料",
     ]);
     assert!(
-        err.contains("message to the applicant holds a control character (U+001B) at character 4"),
+        err.contains("message to the applicant holds an invisible or control character (U+001B) at character 4"),
         "{err}"
     );
     assert!(!err.contains('\u{1b}'), "the escape is not echoed: {err:?}");
     let err = env.fails(&["--lang", "zh", "approve", "SQ1", "--note", "好\u{7}"]);
-    assert!(err.contains("备注第 2 个字符是控制字符（U+0007）"), "{err}");
+    assert!(
+        err.contains("备注第 2 个字符是不可见字符或控制字符（U+0007）"),
+        "{err}"
+    );
     assert_eq!(env.state_of("SQ1"), "pending_review");
     let history = env.json(&["history", "SQ1", "--json"]);
     assert_eq!(

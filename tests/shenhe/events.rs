@@ -213,13 +213,37 @@ fn hostile_text_in_an_event_is_escaped_on_the_terminal() {
     let env = Env::new();
     env.ok(&["init", "--allow-reviewer-override"]);
     env.import_records(&[record("SQ1")]);
-    // Control characters are refused in a reviewer's text (cli.rs); what is left to
-    // escape is the bidirectional overrides and isolates.
-    let hostile = "fix \u{202e}this\u{2067}";
-    env.ok(&["return", "SQ1", "--reason", "other", "--message", hostile]);
-    let text = env.ok(&["events", "--after", "1"]);
+    // A reviewer's text refuses control and bidirectional characters (cli.rs), so the
+    // hostile message is written beside shenhe, as someone with the sqlite3 shell could.
+    let hostile = "fix \u{1b}[2J\u{202e}this\u{9b}";
     assert!(
-        !text.contains('\u{202e}') && !text.contains('\u{2067}'),
+        !env.run(&["return", "SQ1", "--reason", "other", "--message", hostile])
+            .status
+            .success()
+    );
+    env.ok(&[
+        "return",
+        "SQ1",
+        "--reason",
+        "other",
+        "--message",
+        "fix this",
+    ]);
+    {
+        let shell = rusqlite::Connection::open(env.db()).expect("the sqlite3 shell");
+        let data = serde_json::json!({ "message": hostile }).to_string();
+        shell
+            .execute(
+                "INSERT INTO events (type, occurred_at, application_id, revision, previous_state, state, actor, data, audit_seq, audit_hash)
+                 SELECT type, occurred_at, application_id, revision, previous_state, state, actor, ?1, audit_seq, audit_hash
+                 FROM events ORDER BY id DESC LIMIT 1",
+                [data],
+            )
+            .expect("an event written by hand");
+    }
+    let text = env.ok(&["events", "--after", "2"]);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{9b}'),
         "{text:?}"
     );
     let event: Value = serde_json::from_str(text.trim()).expect("json");

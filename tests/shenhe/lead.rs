@@ -293,8 +293,9 @@ fn stats_count_every_figure_of_a_known_week() {
     assert!(text.contains("ICP备案") || text.contains("ICP"), "{text}");
     // And in Chinese, aligned by what the terminal shows.
     let zh = env.ok(&["--lang", "zh", "stats"]);
-    assert!(zh.contains("三个工作日内处理: 3 件中 2 件（67%）"), "{zh}");
-    assert!(zh.contains("中位数 48.5 工作小时"), "{zh}");
+    assert!(zh.contains("三个工作日内处理：3 件中 2 件（67%）"), "{zh}");
+    assert!(zh.contains("（已处理 3 件）：中位数"), "{zh}");
+    assert!(zh.contains("中位数 48.5 工作小时，第90百分位"), "{zh}");
     assert!(!zh.contains("business"), "{zh}");
     let heading = zh
         .lines()

@@ -198,10 +198,20 @@ fn migrate_names_a_nul_it_cannot_copy_and_copies_nothing() {
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        err.contains("saved_views, row 1: `name` holds a NUL character"),
+        err.contains("saved_views where reviewer = tester: `name` holds a NUL character"),
         "{err}"
     );
     assert!(err.contains("nothing was copied"), "{err}");
+    shell
+        .execute("UPDATE saved_views SET name = CAST(x'61ff62' AS TEXT)", [])
+        .expect("invalid UTF-8 written by hand");
+    let refused = pg.run(&["migrate", "--from", db.to_str().expect("path")]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("saved_views where reviewer = tester: `name` is not valid UTF-8 text"),
+        "{err}"
+    );
     shell
         .execute("DELETE FROM saved_views", [])
         .expect("mended");

@@ -134,6 +134,9 @@ fn leads_add_and_remove_reviewers_others_are_refused_and_the_last_lead_stays() {
     assert!(err.contains("lina is the last lead reviewer"), "{err}");
     let err = fails_as(&env, "lina", &["reviewers", "remove", "nobody"]);
     assert!(err.contains("no reviewer named `nobody`"), "{err}");
+    let err = fails_as(&env, "lina", &["reviewers", "remove", "no\u{7}body"]);
+    assert!(err.contains("no reviewer named"), "{err}");
+    assert!(!err.contains('\u{7}'), "{err:?}");
     let err = fails_as(&env, "lina", &["reviewers", "add", "li na"]);
     assert!(err.contains("`li na` is not a reviewer's name"), "{err}");
     assert_eq!(roster(&env).len(), 2, "refusals change nothing");
@@ -384,7 +387,7 @@ fn init_on_a_database_without_a_lead_makes_the_owner_of_its_file_the_first() {
             "zhaomin (lead); first lead, by the owner of the database file".into()
         )]
     );
-    assert!(env.ok(&["audit", "verify"]).contains("intact: 1 entries"));
+    assert!(env.ok(&["audit", "verify"]).contains("intact: 1 entry verified"));
 }
 
 /// The operators' commands speak the reviewer's language too (`--lang`, the config file,
@@ -398,7 +401,7 @@ fn the_operators_commands_speak_chinese() {
     let list = zh(&["reviewers", "list"]);
     let lines: Vec<&str> = list.lines().collect();
     assert!(
-        lines[0].starts_with("姓名") && lines[0].ends_with("加入人"),
+        lines[0].starts_with("账号") && lines[0].ends_with("加入人"),
         "{list}"
     );
     assert!(list.contains("组长") && list.contains("审核员"), "{list}");

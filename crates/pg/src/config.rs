@@ -190,6 +190,11 @@ impl ConnectionSettings {
         if let Some(t) = self.connect_timeout {
             config.connect_timeout(t);
         }
+        // A link that died without a word (a NAT's or a firewall's idle timeout, a
+        // failover) is found within a minute, not the system's two hours.
+        config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30));
         let unix = self.host.starts_with('/');
         config.ssl_mode(match self.sslmode {
             _ if unix => postgres::config::SslMode::Disable,

@@ -339,7 +339,9 @@ impl Drop for PgImport<'_> {
     fn drop(&mut self) {
         if self.open {
             // Not committed: nothing of it stays.
-            let _ = self.client.batch_execute("ROLLBACK");
+            if self.client.batch_execute("ROLLBACK").is_err() {
+                self.client.forget();
+            }
         }
     }
 }

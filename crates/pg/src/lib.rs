@@ -18,6 +18,7 @@ mod claims;
 pub mod config;
 mod import;
 mod lead;
+mod listener;
 pub mod migrate;
 mod pool;
 #[cfg(test)]
@@ -31,7 +32,7 @@ pub mod testing;
 mod tests;
 mod write;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::sync::Mutex;
 
 use chrono::{DateTime, FixedOffset};
@@ -61,9 +62,7 @@ pub struct PgStore {
     pub(crate) skew: i64,
     /// The connection that LISTENs, opened by the first [`Store::data_version`] (a
     /// command that never asks holds none).
-    listener: RefCell<Option<Client>>,
-    /// Commits of other sessions seen so far (NOTIFY `shenhe_changes`).
-    changes: Cell<i64>,
+    listener: RefCell<listener::Listener>,
     /// While set, asked during the queue's queries; true cancels the one running.
     interrupt: Mutex<Option<Box<dyn FnMut() -> bool + Send>>>,
     /// Where it is connected, without the password.
@@ -85,6 +84,8 @@ pub(crate) fn db_error(e: postgres::Error) -> StoreError {
 
 /// How often a set interrupt is asked while a query runs.
 const INTERRUPT_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+/// How often a cancel is sent again while the query it meant still runs.
+const CANCEL_AGAIN: std::time::Duration = std::time::Duration::from_millis(50);
 
 fn interrupted() -> StoreError {
     StoreError::Database("interrupted: a newer request replaced this query".into())
@@ -141,8 +142,7 @@ impl PgStore {
             pool: pool::Pool::new(settings.clone(), client)?,
             pause: None,
             skew: (server - host).round() as i64,
-            listener: RefCell::new(None),
-            changes: Cell::new(0),
+            listener: RefCell::new(listener::Listener::default()),
             interrupt: Mutex::new(None),
             display,
         })
@@ -185,15 +185,21 @@ impl PgStore {
         }
         let token = client.cancel_token();
         let settings = self.pool.settings();
+        let cancelled = std::sync::atomic::AtomicBool::new(false);
         let (done, finished) = std::sync::mpsc::channel::<()>();
         std::thread::scope(|scope| {
+            let cancelled = &cancelled;
             scope.spawn(move || {
+                let mut wait = INTERRUPT_POLL;
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                    finished.recv_timeout(INTERRUPT_POLL)
+                    finished.recv_timeout(wait)
                 {
-                    if check() {
+                    // Sent again until the query ends: a cancel that reaches the server
+                    // between the statement's prepare and its execution is ignored.
+                    if cancelled.load(std::sync::atomic::Ordering::SeqCst) || check() {
+                        cancelled.store(true, std::sync::atomic::Ordering::SeqCst);
                         settings.cancel(&token);
-                        return;
+                        wait = CANCEL_AGAIN;
                     }
                 }
             });
@@ -202,7 +208,12 @@ impl PgStore {
             result
         })
         .map_err(|e| match e.code() {
-            Some(&postgres::error::SqlState::QUERY_CANCELED) => interrupted(),
+            // Ours; a statement_timeout or an administrator's cancel is said as it is.
+            Some(&postgres::error::SqlState::QUERY_CANCELED)
+                if cancelled.load(std::sync::atomic::Ordering::SeqCst) =>
+            {
+                interrupted()
+            }
             _ => db_error(e),
         })
     }
@@ -336,32 +347,7 @@ impl Store for PgStore {
     }
 
     fn data_version(&self) -> StoreResult<i64> {
-        let mut listener = self.listener.borrow_mut();
-        if listener.as_ref().is_none_or(|l| l.is_closed()) {
-            // The first ask, or the connection broke (a restart, a failover): notes may
-            // have been missed meanwhile, so count one change and refresh.
-            let mut client = self.pool.settings().connect()?;
-            client
-                .batch_execute("LISTEN shenhe_changes")
-                .map_err(db_error)?;
-            if listener.replace(client).is_some() {
-                self.changes.set(self.changes.get() + 1);
-            }
-        }
-        let client = listener.as_mut().expect("connected above");
-        let mut notifications = client.notifications();
-        // A millisecond's wait lets the client's runtime read the socket: a plain
-        // `iter()` returns before the reactor has seen data that arrived since the last
-        // query, so it would see nothing until the next one.
-        let mut pending = notifications.timeout_iter(std::time::Duration::from_millis(1));
-        while let Some(note) =
-            postgres::fallible_iterator::FallibleIterator::next(&mut pending).map_err(db_error)?
-        {
-            if !self.pool.is_own(note.process_id()) {
-                self.changes.set(self.changes.get() + 1);
-            }
-        }
-        Ok(self.changes.get())
+        self.listener.borrow_mut().poll(&self.pool)
     }
 
     fn set_interrupt(&mut self, check: Option<Box<dyn FnMut() -> bool + Send>>) {

@@ -11,6 +11,7 @@ use rusqlite::types::ValueRef;
 use crate::rows::{column_text, copy_row};
 use crate::write::lock_chain;
 use crate::{PgStore, db_error};
+use shenhe_domain::text::{display_safe, fit};
 use shenhe_store::audit::ChainVerifier;
 use shenhe_store::{Store, StoreError, StoreResult};
 
@@ -153,19 +154,34 @@ pub fn from_sqlite(
                         ValueRef::Integer(v) => Some(v.to_string()),
                         ValueRef::Real(v) => Some(v.to_string()),
                         ValueRef::Text(t) => {
-                            let text = String::from_utf8_lossy(t);
+                            // Copied exactly or not at all: what the audit hash covers
+                            // must reach the server byte for byte.
+                            let refuse = |what: &str| {
+                                let key = match row.get_ref(0) {
+                                    Ok(ValueRef::Integer(v)) => v.to_string(),
+                                    Ok(ValueRef::Text(k)) => {
+                                        display_safe(&fit(&String::from_utf8_lossy(k), 60))
+                                            .into_owned()
+                                    }
+                                    _ => "?".into(),
+                                };
+                                StoreError::Database(format!(
+                                    "{table} where {} = {key}: `{}` {what}; nothing was copied",
+                                    names[0], names[i]
+                                ))
+                            };
+                            let text = std::str::from_utf8(t)
+                                .map_err(|_| refuse("is not valid UTF-8 text"))?;
                             Some(if *queue_column {
-                                column_text(&text).into_owned()
+                                column_text(text).into_owned()
                             } else if text.contains('\0') {
                                 // Elsewhere a NUL is kept as written (the audit hash is
                                 // over it), which PostgreSQL's text cannot hold.
-                                let column = &names[i];
-                                return Err(StoreError::Database(format!(
-                                    "{table}, row {}: `{column}` holds a NUL character, which PostgreSQL cannot store; nothing was copied",
-                                    n + 1
-                                )));
+                                return Err(refuse(
+                                    "holds a NUL character, which PostgreSQL cannot store",
+                                ));
                             } else {
-                                text.into_owned()
+                                text.to_string()
                             })
                         }
                         ValueRef::Blob(_) => {

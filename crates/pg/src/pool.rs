@@ -51,6 +51,8 @@ pub struct Conn<'a> {
     pool: &'a Pool,
     client: Option<Client>,
     pid: i32,
+    /// Not to be given back (its state is unknown): closed when dropped.
+    forgotten: bool,
 }
 
 fn backend_pid(client: &mut Client) -> StoreResult<i32> {
@@ -101,6 +103,8 @@ impl Pool {
         let mut state = self.lock();
         loop {
             if let Some((mut client, pid, since)) = state.idle.pop() {
+                // Checked without the lock: an answer may take a round trip, or seconds.
+                drop(state);
                 if !client.is_closed()
                     && (since.elapsed() < IDLE_CHECK || client.is_valid(IDLE_CHECK * 5).is_ok())
                 {
@@ -108,8 +112,11 @@ impl Pool {
                         pool: self,
                         client: Some(client),
                         pid,
+                        forgotten: false,
                     });
                 }
+                drop(client);
+                state = self.lock();
                 state.open -= 1;
                 state.pids.remove(&pid);
                 continue;
@@ -129,10 +136,13 @@ impl Pool {
                             pool: self,
                             client: Some(client),
                             pid,
+                            forgotten: false,
                         })
                     }
                     Err(e) => {
                         state.open -= 1;
+                        drop(state);
+                        self.returned.notify_one();
                         Err(e)
                     }
                 };
@@ -152,9 +162,32 @@ impl Pool {
                 .0;
         }
     }
+
+    /// Closes every idle connection: after the server restarted, a server process of
+    /// another session may carry the number one of them had, and its notes would be
+    /// taken for this process's own.
+    pub(crate) fn close_idle(&self) {
+        let idle = {
+            let mut state = self.lock();
+            let idle = std::mem::take(&mut state.idle);
+            state.open -= idle.len();
+            for (_, pid, _) in &idle {
+                state.pids.remove(pid);
+            }
+            idle
+        };
+        drop(idle);
+        self.returned.notify_all();
+    }
 }
 
 impl Conn<'_> {
+    /// Closes this connection when it is dropped instead of giving it back: a ROLLBACK
+    /// that failed leaves a transaction (and its locks) that no next caller may inherit.
+    pub(crate) fn forget(&mut self) {
+        self.forgotten = true;
+    }
+
     /// This connection's server process.
     pub fn pid(&self) -> i32 {
         self.pid
@@ -180,7 +213,7 @@ impl Drop for Conn<'_> {
             return;
         };
         let mut state = self.pool.lock();
-        if client.is_closed() {
+        if self.forgotten || client.is_closed() {
             state.open -= 1;
             state.pids.remove(&self.pid);
         } else {

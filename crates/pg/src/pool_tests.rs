@@ -128,6 +128,11 @@ fn only_other_sessions_writes_count_as_changes() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert_eq!(
+        mine.open_connections(),
+        0,
+        "the pool's idle connections closed with the lost listener"
+    );
     let after = mine.data_version().expect("version");
     notify(&other);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -177,4 +182,24 @@ fn an_interrupt_cancels_the_query_on_the_server() {
         ),
         Err(StoreError::Database(m)) if m.contains("interrupted")
     ));
+}
+
+#[test]
+fn a_cancel_that_is_not_ours_is_not_called_an_interrupt() {
+    let Some(h) = harness() else { return };
+    let mut store = h.open(&h.new_database());
+    store.set_interrupt(Some(Box::new(|| false)));
+    let mut conn = store.conn().expect("a connection");
+    let result = store.interruptible(&mut conn, |c| {
+        let mut tx = c.transaction()?;
+        tx.batch_execute("SET LOCAL statement_timeout = 100")?;
+        tx.query("SELECT pg_sleep(5)", &[])
+    });
+    match result {
+        Err(StoreError::Database(m)) => {
+            assert!(!m.contains("interrupted"), "{m}");
+            assert!(m.contains("statement timeout"), "{m}");
+        }
+        other => panic!("expected the server's timeout, got {other:?}"),
+    }
 }

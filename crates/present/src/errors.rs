@@ -86,7 +86,7 @@ pub fn error_message(lang: Lang, e: &ReviewError) -> String {
         }
         ReviewError::ReopenNeedsNote => "重新打开申请需要写明原因".to_string(),
         ReviewError::ControlCharacter { field, code, at } => format!(
-            "{}第 {at} 个字符是控制字符（U+{code:04X}）；未做任何更改",
+            "{}第 {at} 个字符是不可见字符或控制字符（U+{code:04X}）；未做任何更改",
             match field {
                 shenhe_review::Written::Note => "备注",
                 shenhe_review::Written::Message => "给申请人的说明",

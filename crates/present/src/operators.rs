@@ -15,6 +15,11 @@ pub fn role(lang: Lang, lead: bool) -> &'static str {
     }
 }
 
+/// `n` and the English noun for it, in the singular for one.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Why an audit chain is broken at an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Break {
@@ -30,7 +35,7 @@ impl Lang {
     /// `reviewers list`'s headings: name, role, added, added by.
     pub fn reviewer_headings(self) -> [&'static str; 4] {
         match self {
-            Lang::Zh => ["姓名", "角色", "加入时间（北京时间）", "加入人"],
+            Lang::Zh => ["账号", "角色", "加入时间（北京时间）", "加入人"],
             Lang::En => ["NAME", "ROLE", "ADDED (UTC+8)", "ADDED BY"],
         }
     }
@@ -70,7 +75,8 @@ impl Lang {
         match self {
             Lang::Zh => format!("审计链完整：已验证 {checked} 条记录，申请与事件均与之一致"),
             Lang::En => format!(
-                "audit chain intact: {checked} entries verified, applications and events agree with it"
+                "audit chain intact: {} verified, applications and events agree with it",
+                plural(checked, "entry", "entries")
             ),
         }
     }
@@ -171,7 +177,10 @@ impl Lang {
     pub fn deliver_cleared(self, n: u64, endpoint: &str) -> String {
         match self {
             Lang::Zh => format!("已清除 {endpoint} 拒收的 {n} 个事件"),
-            Lang::En => format!("cleared {n} refused events of {endpoint}"),
+            Lang::En => format!(
+                "cleared {} of {endpoint}",
+                plural(n, "refused event", "refused events")
+            ),
         }
     }
 
@@ -210,7 +219,9 @@ impl Lang {
                 "已向 {url} 投递 {accepted} 个事件（拒收 {refused}，重试 {retries}）；位置 {position}"
             ),
             Lang::En => format!(
-                "delivered {accepted} events to {url} ({refused} refused, {retries} retries); position {position}"
+                "delivered {} to {url} ({refused} refused, {}); position {position}",
+                plural(accepted, "event", "events"),
+                plural(retries, "retry", "retries")
             ),
         }
     }
@@ -230,6 +241,9 @@ impl Lang {
         match self {
             Lang::Zh => format!(
                 "{url} 拒收了 {n} 个事件；`shenhe deliver --status` 列出它们，`--clear-failures` 清除"
+            ),
+            Lang::En if n == 1 => format!(
+                "1 event was refused by {url}; `shenhe deliver --status` shows it, `--clear-failures` forgets it"
             ),
             Lang::En => format!(
                 "{n} events were refused by {url}; `shenhe deliver --status` shows them, `--clear-failures` forgets them"
@@ -283,8 +297,14 @@ impl Lang {
         match (self, shown) {
             (Lang::Zh, Some(k)) => format!("{failed} 个事件被拒收（最新在前，显示 {k} 个）："),
             (Lang::Zh, None) => format!("{failed} 个事件被拒收（最新在前）："),
-            (Lang::En, Some(k)) => format!("{failed} events refused (newest first, {k} shown):"),
-            (Lang::En, None) => format!("{failed} events refused (newest first):"),
+            (Lang::En, Some(k)) => format!(
+                "{} refused (newest first, {k} shown):",
+                plural(failed, "event", "events")
+            ),
+            (Lang::En, None) => format!(
+                "{} refused (newest first):",
+                plural(failed, "event", "events")
+            ),
         }
     }
 

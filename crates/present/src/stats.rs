@@ -150,6 +150,38 @@ impl Lang {
         }
     }
 
+    /// A heading and what follows it on its line.
+    pub fn labelled(self, label: &str, value: &str) -> String {
+        match self {
+            Lang::Zh => format!("{label}：{value}"),
+            Lang::En => format!("{label}: {value}"),
+        }
+    }
+
+    /// One week's line of the promise kept: the week's Monday, then how many in time.
+    pub fn week_in_time(self, monday: &str, in_time: &str) -> String {
+        match self {
+            Lang::Zh => format!("{monday} 当周：{in_time}"),
+            Lang::En => format!("week of {monday}: {in_time}"),
+        }
+    }
+
+    /// The time to decision: of how many, the median and the 90th percentile.
+    pub fn time_to_decision(self, decided: u64, median: Option<f64>, p90: Option<f64>) -> String {
+        let w = self.stats();
+        let (median, p90) = (self.business_hours(median), self.business_hours(p90));
+        match self {
+            Lang::Zh => format!(
+                "{}（已处理 {decided} 件）：{} {median}，{} {p90}",
+                w.time_to_decision, w.median, w.p90
+            ),
+            Lang::En => format!(
+                "{} ({decided} {}): {} {median}, {} {p90}",
+                w.time_to_decision, w.decided, w.median, w.p90
+            ),
+        }
+    }
+
     /// `shenhe assign`'s line for one application (`previous`: whom it was assigned to).
     pub fn assigned(self, id: &str, to: &str, previous: Option<&str>) -> String {
         match (self, previous) {

@@ -397,23 +397,43 @@ pub enum Written {
 /// A reviewer's text as the record keeps it: trimmed, none when blank, Windows line ends
 /// made plain. A control character other than a line break or a tab (a NUL, an escape
 /// sequence pasted from a terminal) is refused: nobody meant it, a merchant's mail would
-/// carry it, and a PostgreSQL text cannot hold a NUL.
+/// carry it, and a PostgreSQL text cannot hold a NUL. So are the characters that reorder
+/// or hide text (bidirectional overrides and isolates, zero-width marks, line and
+/// paragraph separators): the message reaches the merchant by webhook, where no terminal
+/// escapes them. `at` counts characters of the text as typed, from 1.
 pub(crate) fn clean(text: Option<String>, field: Written) -> ReviewResult<Option<String>> {
-    let Some(text) = text.map(|t| t.replace("\r\n", "\n").trim().to_string()) else {
+    let Some(text) = text else {
         return Ok(None);
     };
-    if let Some((at, c)) = text
-        .chars()
-        .enumerate()
-        .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\t'))
-    {
+    if let Some((at, c)) = refused_character(&text) {
         return Err(ReviewError::ControlCharacter {
             field,
             code: u32::from(c),
-            at: at + 1,
+            at,
         });
     }
+    let text = text.replace("\r\n", "\n").trim().to_string();
     Ok(Some(text).filter(|t| !t.is_empty()))
+}
+
+/// The first character a reviewer's text may not hold, and where (from 1), if any.
+pub fn refused_character(text: &str) -> Option<(usize, char)> {
+    let mut chars = text.chars().enumerate().peekable();
+    while let Some((at, c)) = chars.next() {
+        let crlf = c == '\r' && chars.peek().is_some_and(|(_, next)| *next == '\n');
+        if (c.is_control() && !matches!(c, '\n' | '\t') && !crlf) || reorders_or_hides(c) {
+            return Some((at + 1, c));
+        }
+    }
+    None
+}
+
+/// Characters that change how the text around them reads without being seen.
+fn reorders_or_hides(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+    )
 }
 
 /// The kind of product `stored` applies for, which decides where approval leads.

@@ -117,9 +117,10 @@ pub enum ReviewError {
         fit(name, 40)
     )]
     BadViewName { name: String },
-    /// A control character (other than a line break or a tab) in a text a reviewer wrote.
+    /// A control character (other than a line break or a tab), or one that reorders or
+    /// hides text, in a text a reviewer wrote (`refused_character`).
     #[error(
-        "the {} holds a control character (U+{code:04X}) at character {at}; nothing was written",
+        "the {} holds an invisible or control character (U+{code:04X}) at character {at}; nothing was written",
         match field { Written::Note => "note", Written::Message => "message to the applicant" }
     )]
     ControlCharacter {

@@ -39,7 +39,7 @@ use shenhe_store::{CountBounds, Derived, Store};
 
 pub use approval::ApprovalPlan;
 pub use clock::Clock;
-pub use decide::{Written, may_decide};
+pub use decide::{Written, may_decide, refused_character};
 pub use delivery::{DeliveryHealth, DeliveryStatus};
 pub use error::{ReviewError, ReviewResult};
 // What the faces read is the review layer's vocabulary: they need no store of their own.

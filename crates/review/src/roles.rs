@@ -130,6 +130,12 @@ impl Review {
     /// Removes a reviewer. Only a lead may, and never the last lead.
     pub fn remove_reviewer(&mut self, name: &str) -> ReviewResult<()> {
         self.require_lead()?;
+        if name.chars().any(char::is_control) {
+            // No reviewer's name holds one (and PostgreSQL's text cannot hold a NUL).
+            return Err(ReviewError::UnknownReviewer {
+                name: name.to_string(),
+            });
+        }
         let entry = self.team_entry("remove_reviewer", name.to_string());
         self.store.remove_reviewer(name, entry)?;
         Ok(())

@@ -197,6 +197,11 @@ fn a_reviewers_text_is_trimmed_and_refuses_control_characters() {
         ("行\r尾", 0x0d, 2),
         ("x\u{7f}", 0x7f, 2),
         ("x\u{9b}2J", 0x9b, 2),
+        ("  \r\n付款\u{202e}gpj", 0x202e, 7),
+        ("\u{b}前面", 0x0b, 1),
+        ("行一\u{2028}行二", 0x2028, 3),
+        ("零\u{200b}宽", 0x200b, 2),
+        ("\u{feff}bom", 0xfeff, 1),
     ] {
         match clean(Some(text.into()), Written::Message) {
             Err(ReviewError::ControlCharacter {
