@@ -293,7 +293,11 @@ fn rolls_back(env: &Env, lines: &[String], expect: &str) {
     assert_eq!(count_rows(&env.db(), "applications"), before_apps, "{err}");
     assert_eq!(count_rows(&env.db(), "audit"), before_audit, "{err}");
     let verified = env.ok(&["audit", "verify"]);
-    let entries = if before_audit == 1 { "entry" } else { "entries" };
+    let entries = if before_audit == 1 {
+        "entry"
+    } else {
+        "entries"
+    };
     assert!(
         verified.contains(&format!("{before_audit} {entries} verified")),
         "{verified}"

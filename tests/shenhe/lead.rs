@@ -957,8 +957,8 @@ fn the_leads_figures_and_assignments_are_the_same_on_postgresql() {
     assert!(sqlite.contains("A2") && sqlite.contains("D1"), "{sqlite}");
     assert_eq!(on_pg, sqlite);
 
-    // Back to PostgreSQL schema 3 (no decision_facts, no assignments, no saved views):
-    // the next command's upgrade fills the decisions from the trail.
+    // Back to PostgreSQL schema 3 (no decision_facts, no assignments, no saved views, nor
+    // step 5's counters): the next command's upgrade fills the decisions from the trail.
     let mut client = shenhe_pg::ConnectionSettings::from_url(&pg.url)
         .expect("settings")
         .connect()
@@ -968,6 +968,10 @@ fn the_leads_figures_and_assignments_are_the_same_on_postgresql() {
             "DROP TRIGGER decision_facts_kept ON audit; DROP FUNCTION shenhe_decision_fact();
              DROP TABLE decision_facts; DROP TABLE assignments; DROP TABLE saved_views;
              DROP INDEX audit_action_at;
+             DROP TRIGGER applications_count_insert ON applications;
+             DROP TRIGGER applications_count_update ON applications;
+             DROP TRIGGER applications_count_delete ON applications;
+             DROP FUNCTION shenhe_count(); DROP TABLE count_due, count_submitted;
              UPDATE meta SET value = '3' WHERE key = 'schema_version';",
         )
         .expect("back to schema 3");

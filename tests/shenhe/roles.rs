@@ -387,7 +387,10 @@ fn init_on_a_database_without_a_lead_makes_the_owner_of_its_file_the_first() {
             "zhaomin (lead); first lead, by the owner of the database file".into()
         )]
     );
-    assert!(env.ok(&["audit", "verify"]).contains("intact: 1 entry verified"));
+    assert!(
+        env.ok(&["audit", "verify"])
+            .contains("intact: 1 entry verified")
+    );
 }
 
 /// The operators' commands speak the reviewer's language too (`--lang`, the config file,

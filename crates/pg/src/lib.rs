@@ -16,6 +16,7 @@
 
 mod claims;
 pub mod config;
+mod counters;
 mod import;
 mod lead;
 mod listener;

@@ -1,13 +1,15 @@
 //! The queue: a page, how many match, the counts at its head. The same SQL as the SQLite
 //! store's (one arm a state, each walking (state, key, id) in order, merged), with
-//! numbered parameters. A search finds what SQLite's finds, by a scan (ILIKE): SQLite's
+//! numbered parameters. The counts, and the total of a filter by state and due or
+//! submission time, are added up from kept counters (counters.rs, schema step 5), not
+//! counted by a scan. A search finds what SQLite's finds, by a scan (ILIKE): SQLite's
 //! search index (schema 3) has no counterpart here yet (a pg_trgm index would be it).
 
 use chrono::{DateTime, FixedOffset};
 use postgres::types::ToSql;
 
 use crate::rows::{ROW_COLUMNS, queue_row, ts};
-use crate::{PgStore, db_error};
+use crate::PgStore;
 use shenhe_domain::state::State;
 use shenhe_store::{CountBounds, QueueCounts, QueueQuery, QueueRow, SortKey, StoreResult};
 
@@ -153,6 +155,11 @@ pub(crate) fn page(
 }
 
 pub(crate) fn count(store: &PgStore, query: &QueueQuery) -> StoreResult<u64> {
+    // The console's filters (states, overdue, due today, past the verification window)
+    // are what the kept counters count (counters.rs): no row is read.
+    if let Some(n) = crate::counters::count(store, query)? {
+        return Ok(n);
+    }
     let mut values: Values = Vec::new();
     let filter = where_clause(query, &mut values);
     let sql = format!("SELECT count(*) FROM applications a {filter}");
@@ -162,26 +169,9 @@ pub(crate) fn count(store: &PgStore, query: &QueueQuery) -> StoreResult<u64> {
     Ok(n as u64)
 }
 
+/// The counts at the head of the queue, from the kept counters (schema step 5,
+/// counters.rs): whole hours added up, rows counted only inside the hour an instant
+/// splits. [`PgStore::recount`] counts the rows, for comparison.
 pub(crate) fn counts(store: &PgStore, b: CountBounds) -> StoreResult<QueueCounts> {
-    let row = store.conn()?
-        .query_one(
-            "SELECT
-                count(*) FILTER (WHERE state IN ('pending_review', 'pending_second_approval')),
-                count(*) FILTER (WHERE state IN ('pending_review', 'pending_second_approval') AND due_ts < $1),
-                count(*) FILTER (WHERE state IN ('pending_review', 'pending_second_approval') AND due_ts >= $1 AND due_ts <= $2),
-                count(*) FILTER (WHERE state = 'pending_verification'),
-                count(*) FILTER (WHERE state = 'pending_verification' AND submitted_ts < $3)
-             FROM applications
-             WHERE state IN ('pending_review', 'pending_second_approval', 'pending_verification')",
-            &[&ts(b.now), &ts(b.end_of_today), &ts(b.verification_cutoff)],
-        )
-        .map_err(db_error)?;
-    let n = |i: usize| row.get::<_, i64>(i) as u64;
-    Ok(QueueCounts {
-        pending_review: n(0),
-        overdue: n(1),
-        due_today: n(2),
-        pending_verification: n(3),
-        verification_lapsed: n(4),
-    })
+    crate::counters::counts(store, b)
 }

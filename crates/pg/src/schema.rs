@@ -265,6 +265,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER assignments_notify AFTER INSERT OR UPDATE OR DELETE ON assignments
         FOR EACH STATEMENT EXECUTE FUNCTION shenhe_notify();
 "#,
+    // 5: (issue 16) the queue's kept counters, per state and hour of the due time and of
+    // the submission, as SQLite's schema 3 keeps them (see counters.rs).
+    crate::counters::MIGRATION,
 ];
 
 /// The pinyin sort key of every application (schema step 3, on a database that has rows).

@@ -128,6 +128,9 @@ pub(crate) fn update_derived(
 ) -> StoreResult<()> {
     let mut conn = store.conn()?;
     let mut tx = conn.transaction().map_err(db_error)?;
+    // No audit entry, but the kept counters move with the due times: the chain lock, as
+    // every writer of applications takes it before its first write (see counters.rs).
+    lock_chain(&mut tx)?;
     for (id, d) in updates {
         write_derived(&mut tx, id, d)?;
     }

@@ -65,7 +65,9 @@ macro_rules! store_contract {
             assignments_are_written_with_their_entry_and_event_all_or_nothing,
             saved_views_are_kept_per_reviewer_replaced_removed_and_in_order,
             decisions_are_read_between_since_and_until_in_time_order,
-            the_stats_snapshot_counts_the_queue_and_the_intake
+            the_stats_snapshot_counts_the_queue_and_the_intake,
+            kept_counts_follow_every_write,
+            kept_counts_survive_concurrent_decisions_and_new_due_times
         );
     };
     (@each $harness:expr; $($name:ident),*) => {
@@ -2035,4 +2037,466 @@ pub fn the_stats_snapshot_counts_the_queue_and_the_intake<H: Harness>(h: &H) {
         empty.stats_snapshot(&bounds).expect("snapshot"),
         StatsSnapshot::default()
     );
+}
+
+// ---- the kept counters (issue 16: PostgreSQL's, as SQLite's schema 3) ----
+
+/// Applications imported (or, `replace`, resubmitted over existing ones) in one session,
+/// each in its own state, due and submitted when given.
+fn import_kept<S: Store>(store: &mut S, apps: &[(Application, Derived, State)], replace: bool) {
+    let mut session = store.begin_import().expect("begin import");
+    for (app, derived, state) in apps {
+        let body = serde_json::to_string(app).expect("serialise");
+        let record = ImportRecord {
+            app,
+            body: &body,
+            group: "platform",
+            state: *state,
+            revision: if replace { 2 } else { 1 },
+            derived,
+            content_hash: "test",
+            reviewable_at: Some(app.submitted_at),
+        };
+        let audit = NewAuditEntry {
+            application_id: app.id.clone(),
+            revision: record.revision,
+            actor: "importer".into(),
+            from_state: None,
+            ..audit_entry(if replace { "resubmit" } else { "submit" }, Some(*state))
+        };
+        if replace {
+            let kind = EventKind::Resubmitted;
+            session
+                .replace(record, audit, NewEvent::new(kind))
+                .expect("replace");
+        } else {
+            session
+                .insert(record, audit, NewEvent::new(EventKind::Received))
+                .expect("insert");
+        }
+    }
+    session.commit().expect("commit");
+}
+
+/// An application submitted `days` and `minutes` before NOW, due `due_minutes` after it.
+fn kept_app(id: &str, days: i64, minutes: i64, due_minutes: i64) -> (Application, Derived) {
+    let submitted = now() - chrono::Duration::days(days) - chrono::Duration::minutes(minutes);
+    let a = app(
+        id,
+        &[("/submitted_at", serde_json::json!(submitted.to_rfc3339()))],
+    );
+    (
+        a,
+        derived_due(now() + chrono::Duration::minutes(due_minutes)),
+    )
+}
+
+/// The store's counts and plain filters' totals (what kept counters answer) against the
+/// same counted in Rust from every row a page reads: at instants inside hours and on
+/// their edges (the counters' buckets), with ends of day on and off an hour.
+fn kept_counts_agree<S: Store>(store: &S, when: &str) -> QueueCounts {
+    let rows = store
+        .page(&QueueQuery::default(), 0, 100_000, now())
+        .expect("every row");
+    let under = |r: &&QueueRow| State::UNDER_REVIEW.contains(&r.state);
+    let verifying = |r: &&QueueRow| r.state == State::PendingVerification;
+    let mut at_now = None;
+    for minutes in [
+        -185, -120, -61, -60, -1, 0, 1, 7, 59, 60, 61, 150, 600, 1439,
+    ] {
+        for seconds in [0, 30] {
+            let at =
+                now() + chrono::Duration::minutes(minutes) + chrono::Duration::seconds(seconds);
+            for (end_of_today, cutoff) in [
+                (
+                    shenhe_domain::calendar::end_of_today(at),
+                    at - chrono::Duration::days(15),
+                ),
+                (
+                    at + chrono::Duration::minutes(150) + chrono::Duration::seconds(17),
+                    at - chrono::Duration::days(3) - chrono::Duration::minutes(7),
+                ),
+                (
+                    at + chrono::Duration::hours(2),
+                    at - chrono::Duration::days(1),
+                ),
+            ] {
+                let bounds = CountBounds {
+                    now: at,
+                    end_of_today,
+                    verification_cutoff: cutoff,
+                };
+                let n = |keep: &dyn Fn(&&QueueRow) -> bool| {
+                    rows.iter().filter(|r| keep(r)).count() as u64
+                };
+                let expected = QueueCounts {
+                    pending_review: n(&under),
+                    overdue: n(&|r| under(r) && r.due_at < at),
+                    due_today: n(&|r| under(r) && r.due_at >= at && r.due_at <= end_of_today),
+                    pending_verification: n(&verifying),
+                    verification_lapsed: n(&|r| verifying(r) && r.submitted_at < cutoff),
+                };
+                assert_eq!(
+                    store.counts(bounds).expect("counts"),
+                    expected,
+                    "{when}: counts at {at}, end of today {end_of_today}, cutoff {cutoff}"
+                );
+                if (minutes, seconds) == (0, 0) && at_now.is_none() {
+                    at_now = Some(expected);
+                }
+                let queries = [
+                    QueueQuery::default(),
+                    QueueQuery {
+                        states: vec![State::PendingReview],
+                        due_before: Some(at),
+                        ..QueueQuery::default()
+                    },
+                    QueueQuery {
+                        states: State::UNDER_REVIEW.to_vec(),
+                        due_from: Some(at),
+                        due_before: Some(end_of_today + chrono::Duration::seconds(1)),
+                        ..QueueQuery::default()
+                    },
+                    QueueQuery {
+                        // Repeated and out of order: each state counted once.
+                        states: vec![
+                            State::PendingSecondApproval,
+                            State::PendingReview,
+                            State::PendingSecondApproval,
+                        ],
+                        due_from: Some(at),
+                        ..QueueQuery::default()
+                    },
+                    QueueQuery {
+                        states: vec![State::PendingVerification],
+                        submitted_before: Some(cutoff),
+                        ..QueueQuery::default()
+                    },
+                    QueueQuery {
+                        // A submission and a due bound together: counted by the rows.
+                        submitted_before: Some(cutoff),
+                        due_before: Some(at),
+                        ..QueueQuery::default()
+                    },
+                    QueueQuery {
+                        states: vec![State::Returned, State::Cancelled, State::Effective],
+                        due_before: Some(at),
+                        ..QueueQuery::default()
+                    },
+                ];
+                for q in &queries {
+                    let expected = rows
+                        .iter()
+                        .filter(|r| q.states.is_empty() || q.states.contains(&r.state))
+                        .filter(|r| q.due_before.is_none_or(|b| r.due_at < b))
+                        .filter(|r| q.due_from.is_none_or(|f| r.due_at >= f))
+                        .filter(|r| q.submitted_before.is_none_or(|b| r.submitted_at < b))
+                        .count() as u64;
+                    assert_eq!(
+                        store.count(q).expect("count"),
+                        expected,
+                        "{when}: count of {q:?}"
+                    );
+                }
+            }
+        }
+    }
+    at_now.expect("counted at NOW")
+}
+
+/// Every kind of write moves the counters the header and the filters' totals are added up
+/// from: an import (into an empty database, then into one with rows), decisions, an
+/// expiry, resubmissions, a reopening, a judgement and a policy's new due times, a bulk
+/// change, and a row deleted by hand; each checked against a count of the rows.
+pub fn kept_counts_follow_every_write<H: Harness>(h: &H) {
+    let mut store = h.open(&h.new_database());
+    // 48 applications: due from five hours before NOW to about twelve after (some on
+    // the hour, some not), submitted over the last three weeks.
+    let states = [
+        State::PendingReview,
+        State::PendingReview,
+        State::PendingVerification,
+        State::PendingSecondApproval,
+        State::PendingReview,
+        State::Returned,
+    ];
+    let apps: Vec<(Application, Derived, State)> = (0..48i64)
+        .map(|i| {
+            let (a, d) = kept_app(&format!("K{i:02}"), i % 21, i * 13, i * 23 - 300);
+            (a, d, states[i as usize % states.len()])
+        })
+        .collect();
+    import_kept(&mut store, &apps, false);
+    let first = kept_counts_agree(&store, "after the import");
+    assert!(
+        first.overdue > 0
+            && first.due_today > 0
+            && first.pending_verification > first.verification_lapsed
+            && first.verification_lapsed > 0,
+        "the fixture exercises every count: {first:?}"
+    );
+
+    let change = |id: &str, version: i64, from: State, to: State, action: &str| StateChange {
+        id: id.into(),
+        expected_version: version,
+        to,
+        audit: NewAuditEntry {
+            application_id: id.into(),
+            from_state: Some(from.id().into()),
+            ..audit_entry(action, Some(to))
+        },
+        event: NewEvent::new(EventKind::Approved),
+    };
+    let version = |store: &H::S, id: &str| store.get(id).expect("get").expect("kept").version;
+    // Decisions: approvals, a return, a second approval, one with new derived columns.
+    for (id, from, to, action) in [
+        (
+            "K00",
+            State::PendingReview,
+            State::PendingIntegration,
+            "approve",
+        ),
+        ("K01", State::PendingReview, State::Returned, "return"),
+        (
+            "K04",
+            State::PendingReview,
+            State::PendingSecondApproval,
+            "approve",
+        ),
+        (
+            "K03",
+            State::PendingSecondApproval,
+            State::PendingIntegration,
+            "approve",
+        ),
+    ] {
+        let v = version(&store, id);
+        store
+            .change_state(change(id, v, from, to, action), None)
+            .expect("decided");
+    }
+    let v = version(&store, "K06");
+    store
+        .change_state(
+            change(
+                "K06",
+                v,
+                State::PendingReview,
+                State::PendingSecondApproval,
+                "approve",
+            ),
+            Some(&derived_due(now() + chrono::Duration::minutes(45))),
+        )
+        .expect("decided with its new due time");
+    // An expiry of one pending verification.
+    let v = version(&store, "K02");
+    store
+        .change_state(
+            change(
+                "K02",
+                v,
+                State::PendingVerification,
+                State::Cancelled,
+                "expire",
+            ),
+            None,
+        )
+        .expect("expired");
+    kept_counts_agree(&store, "after decisions and an expiry");
+
+    // Resubmissions of the returned (new submission, new due time) and new ones, into a
+    // database with rows.
+    let again: Vec<(Application, Derived, State)> = ["K01", "K05", "K11"]
+        .iter()
+        .map(|id| {
+            let (a, d) = kept_app(id, 0, 10, 95);
+            (a, d, State::PendingReview)
+        })
+        .collect();
+    import_kept(&mut store, &again, true);
+    let more: Vec<(Application, Derived, State)> = (48..54i64)
+        .map(|i| {
+            let (a, d) = kept_app(&format!("K{i:02}"), i % 17, 0, 60 * (i - 50));
+            (a, d, State::PendingVerification)
+        })
+        .collect();
+    import_kept(&mut store, &more, false);
+    kept_counts_agree(&store, "after resubmissions and new applications");
+
+    // A reopening (back to review, due again), a judgement that moves a due time, and a
+    // policy's new due times for several at once.
+    let mut audit = audit_entry("reopen", Some(State::PendingReview));
+    audit.application_id = "K00".into();
+    audit.from_state = Some(State::PendingIntegration.id().into());
+    let v = version(&store, "K00");
+    store
+        .reopen(
+            StateChange {
+                id: "K00".into(),
+                expected_version: v,
+                to: State::PendingReview,
+                audit,
+                event: NewEvent::new(EventKind::Reopened),
+            },
+            &derived_due(now() - chrono::Duration::minutes(30)),
+        )
+        .expect("reopen");
+    let v = version(&store, "K07");
+    store
+        .judge(
+            "K07",
+            v,
+            1,
+            &Judgement {
+                check: CheckId::WebsiteBuilt,
+                passed: false,
+                note: None,
+                by: "lina".into(),
+                at: now(),
+            },
+            &derived_due(now() + chrono::Duration::hours(30)),
+            NewAuditEntry {
+                application_id: "K07".into(),
+                ..audit_entry("judge", None)
+            },
+        )
+        .expect("judged");
+    let updates: Vec<(String, Derived)> = (8..30)
+        .map(|i| {
+            (
+                format!("K{i:02}"),
+                derived_due(now() + chrono::Duration::minutes(17 * i - 200)),
+            )
+        })
+        .collect();
+    store.update_derived(&updates).expect("new due times");
+    kept_counts_agree(&store, "after a reopening, a judgement and new due times");
+
+    // A bulk change (many in one transaction), then a row deleted by hand.
+    let bulk: Vec<StateChange> = ["K12", "K13", "K16", "K18"]
+        .iter()
+        .map(|id| {
+            let stored = store.get(id).expect("get").expect("kept");
+            change(id, stored.version, stored.state, State::Cancelled, "expire")
+        })
+        .collect();
+    assert_eq!(
+        store
+            .change_states(&mut bulk.into_iter())
+            .expect("bulk change"),
+        4
+    );
+    kept_counts_agree(&store, "after a bulk change");
+    h.execute(&mut store, "DELETE FROM applications WHERE id = 'K40'")
+        .expect("deleted by hand");
+    assert!(store.get("K40").expect("get").is_none());
+    kept_counts_agree(&store, "after a row deleted by hand");
+}
+
+/// Decisions (one at a time, and in bulk) on two connections while a third writes a
+/// policy's new due times for every application again and again, all moving the same
+/// hot counter rows: none waits forever on another (PostgreSQL would end one as a
+/// deadlock), none fails, and the counters still agree with the rows.
+pub fn kept_counts_survive_concurrent_decisions_and_new_due_times<H: Harness>(h: &H) {
+    let location = h.new_database();
+    let mut store = h.open(&location);
+    let apps: Vec<(Application, Derived, State)> = (0..30i64)
+        .map(|i| {
+            let (a, d) = kept_app(&format!("C{i:02}"), i % 20, i, (i % 6) * 60 - 90);
+            (a, d, State::PendingReview)
+        })
+        .collect();
+    import_kept(&mut store, &apps, false);
+    let ids: Vec<String> = apps.iter().map(|(a, _, _)| a.id.clone()).collect();
+    std::thread::scope(|scope| {
+        for worker in 0..2usize {
+            let (location, ids) = (&location, &ids);
+            scope.spawn(move || {
+                let mut store = h.open(location);
+                for round in 0..12usize {
+                    // Back and forth between the two states under review, over every
+                    // application, in an order of its own each round.
+                    let mut mine: Vec<&String> = ids.iter().skip(worker).step_by(2).collect();
+                    if round % 2 == 1 {
+                        mine.reverse();
+                    }
+                    let changes: Vec<StateChange> = mine
+                        .iter()
+                        .take(5)
+                        .map(|id| {
+                            let stored = store.get(id).expect("get").expect("kept");
+                            let to = if stored.state == State::PendingReview {
+                                State::PendingSecondApproval
+                            } else {
+                                State::PendingReview
+                            };
+                            StateChange {
+                                id: id.to_string(),
+                                expected_version: stored.version,
+                                to,
+                                audit: NewAuditEntry {
+                                    application_id: id.to_string(),
+                                    from_state: Some(stored.state.id().into()),
+                                    ..audit_entry("approve", Some(to))
+                                },
+                                event: NewEvent::new(EventKind::Approved),
+                            }
+                        })
+                        .collect();
+                    store
+                        .change_states(&mut changes.into_iter())
+                        .expect("a bulk change");
+                    for id in mine.iter().skip(5) {
+                        let stored = store.get(id).expect("get").expect("kept");
+                        let to = if stored.state == State::PendingReview {
+                            State::PendingSecondApproval
+                        } else {
+                            State::PendingReview
+                        };
+                        let due = now() + chrono::Duration::minutes((round as i64) * 37 - 100);
+                        store
+                            .change_state(
+                                StateChange {
+                                    id: id.to_string(),
+                                    expected_version: stored.version,
+                                    to,
+                                    audit: NewAuditEntry {
+                                        application_id: id.to_string(),
+                                        from_state: Some(stored.state.id().into()),
+                                        ..audit_entry("approve", Some(to))
+                                    },
+                                    event: NewEvent::new(EventKind::Approved),
+                                },
+                                Some(&derived_due(due)),
+                            )
+                            .expect("a decision");
+                    }
+                }
+            });
+        }
+        let (location, ids) = (&location, &ids);
+        scope.spawn(move || {
+            let mut store = h.open(location);
+            for round in 0..12i64 {
+                let mut updates: Vec<(String, Derived)> = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| {
+                        let minutes = (i as i64 * 41 + round * 53) % 900 - 300;
+                        (
+                            id.clone(),
+                            derived_due(now() + chrono::Duration::minutes(minutes)),
+                        )
+                    })
+                    .collect();
+                if round % 2 == 1 {
+                    updates.reverse();
+                }
+                store.update_derived(&updates).expect("new due times");
+            }
+        });
+    });
+    let stored = store.get("C00").expect("get").expect("C00");
+    assert_eq!(stored.version, 1 + 12, "every round decided C00");
+    kept_counts_agree(&store, "after concurrent decisions and new due times");
 }
