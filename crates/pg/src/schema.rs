@@ -265,6 +265,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER assignments_notify AFTER INSERT OR UPDATE OR DELETE ON assignments
         FOR EACH STATEMENT EXECUTE FUNCTION shenhe_notify();
 "#,
+    // 5: (issue 16) the search through indexes, as SQLite's schema 3 finds (search.rs).
+    crate::search::MIGRATION,
 ];
 
 /// The pinyin sort key of every application (schema step 3, on a database that has rows).

@@ -16,6 +16,9 @@ use shenhe_domain::checks::{CheckId, Judgement};
 use shenhe_domain::events::EventKind;
 use shenhe_domain::state::State;
 
+mod search;
+pub use search::a_search_finds_what_a_scan_of_the_rows_finds;
+
 #[allow(dead_code)] // the contract uses `record` and `with`
 mod fixtures {
     include!("../../../tests/shenhe/records.rs");
@@ -65,7 +68,9 @@ macro_rules! store_contract {
             assignments_are_written_with_their_entry_and_event_all_or_nothing,
             saved_views_are_kept_per_reviewer_replaced_removed_and_in_order,
             decisions_are_read_between_since_and_until_in_time_order,
-            the_stats_snapshot_counts_the_queue_and_the_intake
+            the_stats_snapshot_counts_the_queue_and_the_intake,
+            // issue 16: the search (contract/search.rs)
+            a_search_finds_what_a_scan_of_the_rows_finds
         );
     };
     (@each $harness:expr; $($name:ident),*) => {
