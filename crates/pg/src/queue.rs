@@ -1,7 +1,8 @@
 //! The queue: a page, how many match, the counts at its head. The same SQL as the SQLite
 //! store's (one arm a state, each walking (state, key, id) in order, merged), with
-//! numbered parameters. A search finds what SQLite's finds, by a scan (ILIKE): SQLite's
-//! search index (schema 3) has no counterpart here yet (a pg_trgm index would be it).
+//! numbered parameters. A search finds what SQLite's finds, through indexes of its own
+//! (schema step 5, search.rs): few matches are found through them and only they sorted
+//! and counted; many walk the queue's index (a page) or check every row (a count).
 
 use chrono::{DateTime, FixedOffset};
 use postgres::types::ToSql;

@@ -27,47 +27,56 @@
 //! writer's transaction, with no trigger of ours.
 //!
 //! How a page is read depends on how many the search finds, counted up to
-//! [`WALK_FROM`] first: few, and their rows are found through the indexes and only they
-//! sorted; many (a text nearly every name holds: "有限公司"), and the queue's own index is
-//! walked in order, each row kept if it matches, so the page fills within the queue's
-//! first rows rather than sorting every match. A count is PostgreSQL's plan to choose
-//! (the indexes' statistics tell it how common each pair is).
+//! [`WALK_FROM`] first (through the indexes): few, and their rows are found through the
+//! indexes and only they sorted (and counted); many (a text nearly every name holds:
+//! "有限公司"), and the queue's own index is walked in order, each row kept if it
+//! matches, so the page fills within the queue's first rows rather than sorting every
+//! match, and a count checks every row (a scan: cheaper than a million look-ups).
+//!
+//! The grams functions are never called on a row by a query: their results are in the
+//! indexes, and a call costs some 10 µs (a scan calling one: seconds on a million). Only
+//! the conditions that use the indexes name them (in [`hits`] and [`many`]); a row is
+//! checked by `strpos`. They are declared costly (COST 1000) so that the planner, asked
+//! for rows by a condition naming one, reads the index rather than scan.
 //!
 //! Case: ASCII letters in either case everywhere. A non-ASCII letter's other case (É, Ａ)
 //! is found by a text of three characters or more only where the database's LC_CTYPE
 //! knows it (a UTF-8 locale; not C), where SQLite's FTS5 always folds it.
 
 use crate::queue::{Values, mark, refs, where_clause};
+use crate::rows::column_text;
 use crate::{PgStore, db_error};
 use shenhe_store::QueueQuery;
 use shenhe_store::StoreResult;
 
 /// Schema step 5: the functions that cut names into keys, and the three indexes (built
-/// from the rows already there as they are created).
+/// from the rows already there as they are created). Made whether or not they are there
+/// (OR REPLACE, IF NOT EXISTS): a database put back to an earlier step by hand, as tests
+/// do, may still hold them.
 pub(crate) const MIGRATION: &str = r#"
-    CREATE FUNCTION shenhe_name_grams(t TEXT) RETURNS TEXT[]
+    CREATE OR REPLACE FUNCTION shenhe_name_grams(t TEXT) RETURNS TEXT[]
         LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
         SELECT string_to_array(l, NULL)
             || ARRAY(SELECT substr(l, n, 2) FROM generate_series(1, length(l) - 1) n)
         FROM (SELECT lower(t COLLATE "C") AS l) s
     $$;
-    CREATE FUNCTION shenhe_text_grams(merchant TEXT, url TEXT, account TEXT) RETURNS TEXT[]
+    CREATE OR REPLACE FUNCTION shenhe_text_grams(merchant TEXT, url TEXT, account TEXT) RETURNS TEXT[]
         LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
         SELECT ARRAY(SELECT substr(x, n, 2)
             FROM unnest(ARRAY[lower(merchant COLLATE "default"), lower(url COLLATE "default"),
                               lower(account COLLATE "default")]) x,
                  generate_series(1, length(x) - 1) n)
     $$;
-    CREATE FUNCTION shenhe_query_grams(t TEXT) RETURNS TEXT[]
+    CREATE OR REPLACE FUNCTION shenhe_query_grams(t TEXT) RETURNS TEXT[]
         LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
         SELECT ARRAY(SELECT substr(l, n, 2) FROM generate_series(1, length(l) - 1) n)
         FROM (SELECT lower(t COLLATE "default") AS l) s
     $$;
-    CREATE INDEX applications_search_name ON applications
+    CREATE INDEX IF NOT EXISTS applications_search_name ON applications
         USING gin (shenhe_name_grams(merchant));
-    CREATE INDEX applications_search_text ON applications
+    CREATE INDEX IF NOT EXISTS applications_search_text ON applications
         USING gin (shenhe_text_grams(merchant, url, account));
-    CREATE INDEX applications_id_lower ON applications (lower(id));
+    CREATE INDEX IF NOT EXISTS applications_id_lower ON applications (lower(id));
 "#;
 
 /// From this many matches a page walks the queue's index (as SQLite's `WALK_FROM`).
@@ -90,6 +99,8 @@ pub(crate) fn scanned(text: &str, values: &mut Values) -> String {
 /// checked); else it only checks the row. A grams function is never called on a row
 /// (some 10 µs: seconds on a million): the index holds their results.
 fn conditions(text: &str, values: &mut Values, indexed: bool) -> (String, String) {
+    // A NUL is kept as ␀ in the columns (PostgreSQL's TEXT holds none): so searched for.
+    let text = &*column_text(text);
     // Ids hold ASCII letters, digits, '-' and '_', all below U+007F: those starting with
     // the text are the range [text, text + U+007F) of `lower(id)` in byte order.
     let lower = text.to_ascii_lowercase();
