@@ -142,6 +142,22 @@ fn bench(name: &str, db: &Path, ndjson: &Path, o: &Options) {
         &["--limit", "50", "--search", "0000777", "--state", "all"],
         o.runs,
     );
+    // The searches of SQLite's own figures (README, issue 13), and a text nearly every
+    // name holds (a page of it walks the queue; its count reads every row).
+    for (name, text) in [
+        ("list --search 华盛 (2 characters):", "华盛"),
+        ("list --search 华盛科技:", "华盛科技"),
+        ("list --search muyun (Latin):", "muyun"),
+        ("list --search sq20261105000 (id):", "sq20261105000"),
+        ("list --search 有限公司 (most):", "有限公司"),
+    ] {
+        runs(
+            name,
+            db,
+            &["--limit", "50", "--search", text, "--state", "all"],
+            o.runs,
+        );
+    }
     let frames: Vec<Duration> = (0..3).map(|_| first_frame(db, o.count)).collect();
     let s = stats(&frames);
     println!(

@@ -505,3 +505,78 @@ fn applicant_text_with_nul_is_kept_on_postgresql() {
     let found = pg.ok(&["list", "--search", "byte 公司", "--json"]);
     assert!(found.contains("SQ1"), "{found}");
 }
+
+/// `list --search` on PostgreSQL finds what it finds on SQLite (tests/shenhe/search.rs):
+/// a two-character Chinese name, a longer one, an id by its start in either case, a
+/// website's address in either case. A database of schema 5 (before the search's
+/// indexes) gets them built from the rows already there when it is next opened.
+#[test]
+fn a_search_on_postgresql_finds_names_ids_and_addresses_through_its_indexes() {
+    let Some(pg) = PgEnv::initialised() else {
+        return;
+    };
+    let names = [
+        "上海华盛贸易有限公司",
+        "北京锦聚科技",
+        "黄山茶业",
+        "Apple 商店",
+        "西安华盛",
+    ];
+    let records: Vec<serde_json::Value> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            with(
+                record(&format!("SQ{i}")),
+                &[
+                    ("/applicant/name", serde_json::json!(n)),
+                    (
+                        "/website/url",
+                        serde_json::json!(format!("https://www.Site{i}-HuaSheng.cn")),
+                    ),
+                ],
+            )
+        })
+        .collect();
+    pg.import_records(&records);
+    let found = |text: &str| -> Vec<String> {
+        let list: serde_json::Value =
+            serde_json::from_str(&pg.ok(&["list", "--search", text, "--json"])).expect("json");
+        list["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    let expect = |when: &str| {
+        assert_eq!(found("华盛"), ["SQ0", "SQ4"], "{when}");
+        assert_eq!(found("华盛贸易"), ["SQ0"], "{when}");
+        assert_eq!(found("锦"), ["SQ1"], "{when}");
+        assert_eq!(found("sq3"), ["SQ3"], "{when}: an id, either case");
+        assert_eq!(found("site2-hUASHENG"), ["SQ2"], "{when}: an address");
+        assert_eq!(found("apple 商"), ["SQ3"], "{when}");
+        assert_eq!(found("huasheng").len(), 5, "{when}: every address");
+        assert!(found("hu").is_empty(), "{when}: two characters, names only");
+    };
+    expect("schema 6");
+    // Back to schema 5, as a database from before the search's indexes is.
+    superuser(&pg)
+        .batch_execute(
+            "DROP INDEX applications_search_name, applications_search_text, applications_id_lower;
+             DROP FUNCTION shenhe_name_grams(text), shenhe_text_grams(text, text, text),
+                 shenhe_query_grams(text);
+             UPDATE meta SET value = '5' WHERE key = 'schema_version';",
+        )
+        .expect("back to schema 5");
+    expect("upgraded from schema 5");
+    let indexes: i64 = superuser(&pg)
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE indexname IN
+                ('applications_search_name', 'applications_search_text', 'applications_id_lower')",
+            &[],
+        )
+        .expect("indexes")
+        .get(0);
+    assert_eq!(indexes, 3, "built again by the upgrade");
+}

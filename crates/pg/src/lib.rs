@@ -28,6 +28,7 @@ mod queue;
 mod read;
 mod rows;
 pub mod schema;
+mod search;
 pub mod testing;
 #[cfg(test)]
 mod tests;

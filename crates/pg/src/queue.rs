@@ -2,29 +2,30 @@
 //! store's (one arm a state, each walking (state, key, id) in order, merged), with
 //! numbered parameters. The counts, and the total of a filter by state and due or
 //! submission time, are added up from kept counters (counters.rs, schema step 5), not
-//! counted by a scan. A search finds what SQLite's finds, by a scan (ILIKE): SQLite's
-//! search index (schema 3) has no counterpart here yet (a pg_trgm index would be it).
+//! counted by a scan. A search finds what SQLite's finds, through indexes of its own
+//! (schema step 6, search.rs): few matches are found through them and only they sorted
+//! and counted; many walk the queue's index (a page) or check every row (a count).
 
 use chrono::{DateTime, FixedOffset};
 use postgres::types::ToSql;
 
 use crate::rows::{ROW_COLUMNS, queue_row, ts};
-use crate::PgStore;
+use crate::{PgStore, search};
 use shenhe_domain::state::State;
 use shenhe_store::{CountBounds, QueueCounts, QueueQuery, QueueRow, SortKey, StoreResult};
 
-type Values = Vec<Box<dyn ToSql + Sync>>;
+pub(crate) type Values = Vec<Box<dyn ToSql + Sync>>;
 
-fn refs(values: &Values) -> Vec<&(dyn ToSql + Sync)> {
+pub(crate) fn refs(values: &Values) -> Vec<&(dyn ToSql + Sync)> {
     values.iter().map(|v| v.as_ref()).collect()
 }
 
-fn mark(values: &mut Values, value: Box<dyn ToSql + Sync>) -> String {
+pub(crate) fn mark(values: &mut Values, value: Box<dyn ToSql + Sync>) -> String {
     values.push(value);
     format!("${}", values.len())
 }
 
-fn where_clause(q: &QueueQuery, values: &mut Values) -> String {
+pub(crate) fn where_clause(q: &QueueQuery, values: &mut Values) -> String {
     let mut clauses = Vec::new();
     if !q.states.is_empty() {
         let marks: Vec<String> = q
@@ -73,22 +74,10 @@ fn where_clause(q: &QueueQuery, values: &mut Values) -> String {
             mark(values, Box::new(reviewer.clone()))
         ));
     }
-    if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        // As the SQLite store finds (its `hits_cte`): an id that starts with the text, in
-        // either case; a merchant's name, website address or account that holds it, in
-        // either case; a text of one or two characters only in the merchant's name.
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let prefix = mark(values, Box::new(format!("{escaped}%")));
-        let p = mark(values, Box::new(format!("%{escaped}%")));
-        let names = if text.chars().count() <= 2 {
-            format!("a.merchant ILIKE {p}")
-        } else {
-            format!("a.merchant ILIKE {p} OR a.url ILIKE {p} OR a.account ILIKE {p}")
-        };
-        clauses.push(format!("(a.id ILIKE {prefix} OR {names})"));
+    if let Some(text) = search::text(q) {
+        // As the SQLite store finds (its `hits_cte`), checked row by row: a walk of the
+        // queue, or a count of many. Few are found through indexes (search.rs).
+        clauses.push(search::scanned(text, values));
     }
     if clauses.is_empty() {
         String::new()
@@ -110,6 +99,37 @@ pub(crate) fn page(
         SortKey::Submitted => "a.submitted_ts",
         SortKey::Merchant => "a.merchant_key",
     };
+    if let Some(text) = search::text(query)
+        && !search::many(store, text, query)?
+    {
+        // A search that finds few: they first, through the search's indexes, then only
+        // they are sorted. One that finds many walks the queue, as a page without one.
+        let plain = QueueQuery {
+            search: None,
+            ..query.clone()
+        };
+        let mut values: Values = Vec::new();
+        let filter = where_clause(&plain, &mut values);
+        let hits = search::hits(text, &filter, key, &mut values);
+        let limit = mark(
+            &mut values,
+            Box::new(i64::try_from(limit).unwrap_or(i64::MAX)),
+        );
+        let offset = mark(
+            &mut values,
+            Box::new(i64::try_from(offset).unwrap_or(i64::MAX)),
+        );
+        let claims_now = mark(&mut values, Box::new(ts(now)));
+        let sql = format!(
+            "WITH hits AS MATERIALIZED ({hits})
+             SELECT {ROW_COLUMNS} FROM (SELECT id, k FROM hits ORDER BY k {dir}, id {dir} LIMIT {limit} OFFSET {offset}) p
+             JOIN applications a ON a.id = p.id
+             LEFT JOIN claims c ON c.application_id = a.id AND c.expires_ts > {claims_now}
+             ORDER BY p.k {dir}, p.id {dir}"
+        );
+        let rows = store.interruptible(&mut *store.conn()?, |c| c.query(&sql, &refs(&values)))?;
+        return Ok(rows.iter().map(queue_row).collect());
+    }
     let mut states = if query.states.is_empty() {
         State::ALL.to_vec()
     } else {
@@ -159,6 +179,11 @@ pub(crate) fn count(store: &PgStore, query: &QueueQuery) -> StoreResult<u64> {
     // are what the kept counters count (counters.rs): no row is read.
     if let Some(n) = crate::counters::count(store, query)? {
         return Ok(n);
+    }
+    if let Some(text) = search::text(query)
+        && !search::many(store, text, query)?
+    {
+        return search::count_few(store, text, query);
     }
     let mut values: Values = Vec::new();
     let filter = where_clause(query, &mut values);

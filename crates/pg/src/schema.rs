@@ -268,6 +268,8 @@ const MIGRATIONS: &[&str] = &[
     // 5: (issue 16) the queue's kept counters, per state and hour of the due time and of
     // the submission, as SQLite's schema 3 keeps them (see counters.rs).
     crate::counters::MIGRATION,
+    // 6: (issue 16) the search through indexes, as SQLite's schema 3 finds (search.rs).
+    crate::search::MIGRATION,
 ];
 
 /// The pinyin sort key of every application (schema step 3, on a database that has rows).

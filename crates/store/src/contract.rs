@@ -16,6 +16,9 @@ use shenhe_domain::checks::{CheckId, Judgement};
 use shenhe_domain::events::EventKind;
 use shenhe_domain::state::State;
 
+mod search;
+pub use search::a_search_finds_what_a_scan_of_the_rows_finds;
+
 #[allow(dead_code)] // the contract uses `record` and `with`
 mod fixtures {
     include!("../../../tests/shenhe/records.rs");
@@ -67,7 +70,9 @@ macro_rules! store_contract {
             decisions_are_read_between_since_and_until_in_time_order,
             the_stats_snapshot_counts_the_queue_and_the_intake,
             kept_counts_follow_every_write,
-            kept_counts_survive_concurrent_decisions_and_new_due_times
+            kept_counts_survive_concurrent_decisions_and_new_due_times,
+            // issue 16: the search (contract/search.rs)
+            a_search_finds_what_a_scan_of_the_rows_finds
         );
     };
     (@each $harness:expr; $($name:ident),*) => {

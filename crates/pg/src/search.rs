@@ -1,0 +1,200 @@
+//! A search of the queue through indexes (issue 16): what SQLite's search finds (its
+//! `queue::hits_cte`, schema 3), found the same way, by pairs of characters.
+//!
+//! - an id that starts with the text, letters' case aside: `applications_id_lower`, a
+//!   b-tree on `lower(id)` (byte order: ids are ASCII), read as a range;
+//! - one or two characters: a merchant's name that holds them, ASCII letters in either
+//!   case. `applications_search_name` is a GIN index over `shenhe_name_grams(merchant)`:
+//!   every character of the name and every pair of adjacent ones, ASCII-lower-cased as
+//!   SQLite's `lower()` does. The text is one key of it: the index's answer is the
+//!   answer (SQLite reads a range of pairs for one character; here the characters are
+//!   keys of their own);
+//! - three characters or more: a merchant's name, website address or account that holds
+//!   them, in either case (as FTS5's trigram index finds them). `applications_search_text`
+//!   is a GIN index over `shenhe_text_grams(merchant, url, account)`, every pair of
+//!   adjacent characters of each, lower-cased: the rows holding ALL the text's pairs are
+//!   the candidates (GIN intersects their lists), each then checked against its row
+//!   (`strpos(lower(…), lower(text))`).
+//!
+//! Why GIN over arrays rather than `pg_trgm`, or a table of pairs kept by triggers:
+//! `pg_trgm` takes CJK characters for non-word characters in a database whose LC_CTYPE
+//! is C (so 华盛 never reaches its index), and `CREATE EXTENSION` wants a privilege a DBA
+//! may not give; GIN and its `text[]` operator class are PostgreSQL's core, the pairs are
+//! cut by our own SQL functions whatever the locale. A table of (pair, application) holds
+//! one row of some 40 bytes a pair (some 66,000,000 rows for a million applications);
+//! GIN keeps one compressed list of rows a pair, in a tenth of that, and PostgreSQL keeps
+//! it in every write, COPY, UPDATE and DELETE (a `psql` session's included), in the
+//! writer's transaction, with no trigger of ours.
+//!
+//! How a page is read depends on how many the search finds, counted up to
+//! [`WALK_FROM`] first (through the indexes): few, and their rows are found through the
+//! indexes and only they sorted (and counted); many (a text nearly every name holds:
+//! "有限公司"), and the queue's own index is walked in order, each row kept if it
+//! matches, so the page fills within the queue's first rows rather than sorting every
+//! match, and a count checks every row (a scan: cheaper than a million look-ups).
+//!
+//! The grams functions are never called on a row by a query: their results are in the
+//! indexes, and a call costs some 10 µs (a scan calling one: seconds on a million). Only
+//! the conditions that use the indexes name them (in [`hits`] and [`many`]); a row is
+//! checked by `strpos`. They are declared costly (COST 1000) so that the planner, asked
+//! for rows by a condition naming one, reads the index rather than scan.
+//!
+//! Case: ASCII letters in either case everywhere. A non-ASCII letter's other case (É, Ａ)
+//! is found by a text of three characters or more only where the database's LC_CTYPE
+//! knows it (a UTF-8 locale; not C), where SQLite's FTS5 always folds it.
+
+use crate::queue::{Values, mark, refs, where_clause};
+use crate::rows::column_text;
+use crate::PgStore;
+use shenhe_store::QueueQuery;
+use shenhe_store::StoreResult;
+
+/// Schema step 6: the functions that cut names into keys, and the three indexes (built
+/// from the rows already there as they are created). Made whether or not they are there
+/// (OR REPLACE, IF NOT EXISTS): a database put back to an earlier step by hand, as tests
+/// do, may still hold them.
+pub(crate) const MIGRATION: &str = r#"
+    CREATE OR REPLACE FUNCTION shenhe_name_grams(t TEXT) RETURNS TEXT[]
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+        SELECT string_to_array(l, NULL)
+            || ARRAY(SELECT substr(l, n, 2) FROM generate_series(1, length(l) - 1) n)
+        FROM (SELECT lower(t COLLATE "C") AS l) s
+    $$;
+    CREATE OR REPLACE FUNCTION shenhe_text_grams(merchant TEXT, url TEXT, account TEXT) RETURNS TEXT[]
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+        SELECT ARRAY(SELECT substr(x, n, 2)
+            FROM unnest(ARRAY[lower(merchant COLLATE "default"), lower(url COLLATE "default"),
+                              lower(account COLLATE "default")]) x,
+                 generate_series(1, length(x) - 1) n)
+    $$;
+    CREATE OR REPLACE FUNCTION shenhe_query_grams(t TEXT) RETURNS TEXT[]
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+        SELECT ARRAY(SELECT substr(l, n, 2) FROM generate_series(1, length(l) - 1) n)
+        FROM (SELECT lower(t COLLATE "default") AS l) s
+    $$;
+    CREATE INDEX IF NOT EXISTS applications_search_name ON applications
+        USING gin (shenhe_name_grams(merchant));
+    CREATE INDEX IF NOT EXISTS applications_search_text ON applications
+        USING gin (shenhe_text_grams(merchant, url, account));
+    CREATE INDEX IF NOT EXISTS applications_id_lower ON applications (lower(id));
+"#;
+
+/// From this many matches a page walks the queue's index (as SQLite's `WALK_FROM`).
+pub(crate) const WALK_FROM: i64 = 10_000;
+
+/// The text searched for, trimmed; None without one.
+pub(crate) fn text(q: &QueueQuery) -> Option<&str> {
+    q.search.as_deref().map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// The condition a row of `applications a` meets when the search finds it, checked row
+/// by row (no index): what a walk of the queue filters by, and a count of many.
+pub(crate) fn scanned(text: &str, values: &mut Values) -> String {
+    let (id, names) = conditions(text, values, false);
+    format!("({id} OR {names})")
+}
+
+/// The two halves of the condition, the id's and the names': `indexed`, the names' half
+/// leads with the GIN index's operator (for a bitmap of the index, each row then
+/// checked); else it only checks the row. A grams function is never called on a row
+/// (some 10 µs: seconds on a million): the index holds their results.
+fn conditions(text: &str, values: &mut Values, indexed: bool) -> (String, String) {
+    // A NUL is kept as ␀ in the columns (PostgreSQL's TEXT holds none): so searched for.
+    let text = &*column_text(text);
+    // Ids hold ASCII letters, digits, '-' and '_', all below U+007F: those starting with
+    // the text are the range [text, text + U+007F) of `lower(id)` in byte order.
+    let lower = text.to_ascii_lowercase();
+    let from = mark(values, Box::new(lower.clone()));
+    let to = mark(values, Box::new(format!("{lower}\u{7f}")));
+    let id = format!("(lower(a.id) >= {from} AND lower(a.id) < {to})");
+    let names = if text.chars().count() <= 2 {
+        if indexed {
+            // The key is the answer: every character and pair of the name is one.
+            let key = mark(values, Box::new(vec![lower]));
+            format!("shenhe_name_grams(a.merchant) @> {key}")
+        } else {
+            // `merchant` is COLLATE "C": lower() changes ASCII letters only, as SQLite's.
+            let low = mark(values, Box::new(lower));
+            format!("strpos(lower(a.merchant), {low}) > 0")
+        }
+    } else {
+        let t = mark(values, Box::new(text.to_string()));
+        let check = format!(
+            "(strpos(lower(a.merchant COLLATE \"default\"), lower({t})) > 0
+              OR strpos(lower(a.url), lower({t})) > 0
+              OR strpos(lower(a.account), lower({t})) > 0)"
+        );
+        if indexed {
+            format!(
+                "shenhe_text_grams(a.merchant, a.url, a.account) @> shenhe_query_grams({t}) AND {check}"
+            )
+        } else {
+            check
+        }
+    };
+    (id, names)
+}
+
+/// `filter` (a WHERE clause, or nothing) and one more condition.
+fn and(filter: &str, condition: &str) -> String {
+    if filter.is_empty() {
+        format!("WHERE {condition}")
+    } else {
+        format!("{filter} AND {condition}")
+    }
+}
+
+/// The (id, k) of the applications `plain` (the query without its search, its WHERE
+/// clause `filter`) and the search find, through the indexes: those whose id starts with
+/// the text, and those whose names hold it (the GIN index's rows, each checked).
+pub(crate) fn hits(text: &str, filter: &str, key: &str, values: &mut Values) -> String {
+    let (id, names) = conditions(text, values, true);
+    format!(
+        "SELECT a.id AS id, {key} AS k FROM applications a {}
+         UNION SELECT a.id AS id, {key} AS k FROM applications a {}",
+        and(filter, &id),
+        and(filter, &names)
+    )
+}
+
+/// Whether the search of `query` finds at least [`WALK_FROM`] applications: counted up
+/// to there only, through the indexes (a scan of a text most rows hold stops as soon as
+/// it has counted that many).
+pub(crate) fn many(store: &PgStore, text: &str, query: &QueueQuery) -> StoreResult<bool> {
+    let plain = QueueQuery {
+        search: None,
+        ..query.clone()
+    };
+    let mut values: Values = Vec::new();
+    let filter = where_clause(&plain, &mut values);
+    let (id, names) = conditions(text, &mut values, true);
+    let sql = format!(
+        "SELECT count(*) FROM (
+            (SELECT 1 FROM applications a {} LIMIT {WALK_FROM})
+            UNION ALL (SELECT 1 FROM applications a {} LIMIT {WALK_FROM})) m",
+        and(&filter, &id),
+        and(&filter, &names)
+    );
+    let n: i64 = store
+        .interruptible(&mut *store.conn()?, |c| c.query_one(&sql, &refs(&values)))?
+        .get(0);
+    Ok(n >= WALK_FROM)
+}
+
+/// How many the search of `query` finds, when they are few (not [`many`]): its hits
+/// counted. Many are counted by a scan (`queue::count`), checking each row.
+pub(crate) fn count_few(store: &PgStore, text: &str, query: &QueueQuery) -> StoreResult<u64> {
+    let plain = QueueQuery {
+        search: None,
+        ..query.clone()
+    };
+    let mut values: Values = Vec::new();
+    let filter = where_clause(&plain, &mut values);
+    let hits = hits(text, &filter, "a.due_ts", &mut values);
+    let n: i64 = store
+        .interruptible(&mut *store.conn()?, |c| {
+            c.query_one(&format!("SELECT count(*) FROM ({hits}) h"), &refs(&values))
+        })?
+        .get(0);
+    Ok(n as u64)
+}
