@@ -25,7 +25,7 @@ use postgres::types::ToSql;
 
 use crate::rows::ts;
 use crate::{PgStore, db_error};
-use shenhe_domain::state::State;
+use shenhe_store::kept::{Kept, UNDER_REVIEW, VERIFICATION, counted, split};
 use shenhe_store::{CountBounds, QueueCounts, QueueQuery, StoreResult};
 
 /// Schema step 5: the counter tables, their trigger, and the counters of the rows there
@@ -106,23 +106,10 @@ fn mark(values: &mut Values, value: Box<dyn ToSql + Sync>) -> String {
     format!("${}", values.len())
 }
 
-/// The states whose review clock runs (State::UNDER_REVIEW), as the database names them.
-const UNDER_REVIEW: &[&str] = &["pending_review", "pending_second_approval"];
-const VERIFICATION: &[&str] = &["pending_verification"];
-
-/// Which instant a count is over.
-#[derive(Clone, Copy)]
-enum Kept {
-    Due,
-    Submitted,
-}
-
-const HOUR: i64 = 3600;
-
 /// How many applications in `states` have their instant (due or submitted) in
 /// `[from, before)` (unbounded where None), as one SQL expression (its parameters pushed
-/// on `values`): whole hours from the counters, the parts of an hour at either end through
-/// the (state, instant) index. The same split as the SQLite store's `queue::kept`.
+/// on `values`): whole hours from the counters, the parts of an hour at either end
+/// through the (state, instant) index (`kept::split`, as the SQLite store counts).
 fn kept(
     which: Kept,
     states: &[&str],
@@ -130,44 +117,27 @@ fn kept(
     before: Option<i64>,
     values: &mut Values,
 ) -> String {
-    let (table, column) = match which {
-        Kept::Due => ("count_due", "due_ts"),
-        Kept::Submitted => ("count_submitted", "submitted_ts"),
-    };
+    let column = which.column();
     let states = mark(
         values,
         Box::new(states.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
     );
-    let rows = |from: Option<i64>, before: Option<i64>, values: &mut Values| {
-        let from = mark(values, Box::new(from.unwrap_or(i64::MIN)));
-        let before = mark(values, Box::new(before.unwrap_or(i64::MAX)));
-        format!(
-            "(SELECT count(*) FROM applications WHERE state = ANY({states}) AND {column} >= {from} AND {column} < {before})"
-        )
-    };
-    // Whole hours [first, last): those starting at or after `from`, ending by `before`.
-    let first = from.map_or(i64::MIN, |f| {
-        f.div_euclid(HOUR) + i64::from(f.rem_euclid(HOUR) != 0)
-    });
-    let last = before.map_or(i64::MAX, |b| b.div_euclid(HOUR));
-    if first >= last {
-        // Inside one hour (or empty): through the index alone.
-        return rows(from, before, values);
+    let split = split(from, before);
+    let mut parts = Vec::new();
+    if let Some((first, last)) = split.hours {
+        parts.push(format!(
+            "(SELECT coalesce(sum(n), 0)::bigint FROM {} WHERE state = ANY({states}) AND hour >= {} AND hour < {})",
+            which.table(),
+            mark(values, Box::new(first)),
+            mark(values, Box::new(last)),
+        ));
     }
-    let mut parts = vec![format!(
-        "(SELECT coalesce(sum(n), 0)::bigint FROM {table} WHERE state = ANY({states}) AND hour >= {} AND hour < {})",
-        mark(values, Box::new(first)),
-        mark(values, Box::new(last)),
-    )];
-    if let Some(f) = from
-        && f < first * HOUR
-    {
-        parts.push(rows(Some(f), Some(first * HOUR), values));
-    }
-    if let Some(b) = before
-        && last * HOUR < b
-    {
-        parts.push(rows(Some(last * HOUR), Some(b), values));
+    for (f, b) in split.rows {
+        let f = mark(values, Box::new(f.unwrap_or(i64::MIN)));
+        let b = mark(values, Box::new(b.unwrap_or(i64::MAX)));
+        parts.push(format!(
+            "(SELECT count(*) FROM applications WHERE state = ANY({states}) AND {column} >= {f} AND {column} < {b})"
+        ));
     }
     format!("({})", parts.join(" + "))
 }
@@ -219,36 +189,11 @@ pub(crate) fn counts(store: &PgStore, b: CountBounds) -> StoreResult<QueueCounts
 /// due bounds, or a submission bound alone: the console's filters); None otherwise (a
 /// search, a product or group, failing checks, an assignee: counted by the rows).
 pub(crate) fn count(store: &PgStore, query: &QueueQuery) -> StoreResult<Option<u64>> {
-    let plain = query
-        .search
-        .as_deref()
-        .map(str::trim)
-        .is_none_or(str::is_empty)
-        && query.product.is_none()
-        && query.group.is_none()
-        && query.assigned_to.is_none()
-        && query.not_assigned_to.is_none()
-        && !query.failing;
-    if !plain {
+    let Some(c) = counted(query) else {
         return Ok(None);
-    }
-    let mut states: Vec<State> = if query.states.is_empty() {
-        State::ALL.to_vec()
-    } else {
-        query.states.clone()
     };
-    states.sort_by_key(|s| s.id());
-    states.dedup();
-    let ids: Vec<&str> = states.iter().map(|s| s.id()).collect();
-    let (from, before) = (query.due_from.map(ts), query.due_before.map(ts));
     let mut values = Values::new();
-    let expression = match query.submitted_before {
-        None => kept(Kept::Due, &ids, from, before, &mut values),
-        Some(cutoff) if from.is_none() && before.is_none() => {
-            kept(Kept::Submitted, &ids, None, Some(ts(cutoff)), &mut values)
-        }
-        Some(_) => return Ok(None),
-    };
+    let expression = kept(c.kept, &c.states, c.from, c.before, &mut values);
     Ok(Some(sum(store, &[expression], &values)?[0]))
 }
 

@@ -5,6 +5,7 @@
 pub mod audit;
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
+pub mod kept;
 pub mod sqlite;
 pub mod stats;
 #[cfg(test)]

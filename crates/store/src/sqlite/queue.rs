@@ -6,6 +6,7 @@ use rusqlite::Connection;
 
 use super::SqliteStore;
 use super::rows::{ROW_COLUMNS, queue_row, ts};
+use crate::kept::{Kept, UNDER_REVIEW, VERIFICATION, counted, split};
 use crate::{CountBounds, QueueCounts, QueueQuery, QueueRow, SortKey, StoreError, StoreResult};
 use shenhe_domain::state::State;
 
@@ -27,30 +28,8 @@ pub(super) fn page(
 pub(super) fn count(conn: &Connection, query: &QueueQuery) -> StoreResult<u64> {
     // The console's filters (states, overdue, due today, past the verification window)
     // are what the kept counters count: no row is read (the first frame's total).
-    let plain = search_text(query).is_none()
-        && query.product.is_none()
-        && query.group.is_none()
-        && query.assigned_to.is_none()
-        && query.not_assigned_to.is_none()
-        && !query.failing;
-    if plain {
-        let all: Vec<State> = if query.states.is_empty() {
-            State::ALL.to_vec()
-        } else {
-            let mut states = query.states.clone();
-            states.sort_by_key(|s| s.id());
-            states.dedup();
-            states
-        };
-        let ids: Vec<&str> = all.iter().map(|s| s.id()).collect();
-        let (from, before) = (query.due_from.map(ts), query.due_before.map(ts));
-        match query.submitted_before {
-            None => return kept(conn, Kept::Due, &ids, from, before),
-            Some(cutoff) if from.is_none() && before.is_none() => {
-                return kept(conn, Kept::Submitted, &ids, None, Some(ts(cutoff)));
-            }
-            Some(_) => {}
-        }
+    if let Some(c) = counted(query) {
+        return kept(conn, c.kept, &c.states, c.from, c.before);
     }
     let read = reading(conn, query, true)?;
     let (with, mut values) = hits_cte(query);
@@ -67,10 +46,6 @@ pub(super) fn count(conn: &Connection, query: &QueueQuery) -> StoreResult<u64> {
         .map(|n| n as u64)
         .map_err(StoreError::from)
 }
-
-/// The states whose review clock runs (State::UNDER_REVIEW), as the database names them.
-const UNDER_REVIEW: &[&str] = &["pending_review", "pending_second_approval"];
-const VERIFICATION: &[&str] = &["pending_verification"];
 
 /// The counts at the head of the queue, from the counters schema 3 keeps (per state and
 /// hour of the due time or the submission): whole hours are added up from them, and only
@@ -134,17 +109,9 @@ pub(super) fn recount(conn: &Connection, b: CountBounds) -> StoreResult<QueueCou
     })
 }
 
-#[derive(Clone, Copy)]
-enum Kept {
-    Due,
-    Submitted,
-}
-
-const HOUR: i64 = 3600;
-
 /// How many applications in `states` have their instant (due or submitted) in
 /// `[from, before)` (unbounded where None): whole hours from the counters, the parts of
-/// an hour at either end through the (state, instant) index.
+/// an hour at either end through the (state, instant) index (`kept::split`).
 fn kept(
     conn: &Connection,
     which: Kept,
@@ -152,37 +119,20 @@ fn kept(
     from: Option<i64>,
     before: Option<i64>,
 ) -> StoreResult<u64> {
-    let (table, column) = match which {
-        Kept::Due => ("count_due", "due_ts"),
-        Kept::Submitted => ("count_submitted", "submitted_ts"),
-    };
-    // Whole hours [first, last): those starting at or after `from`, ending by `before`.
-    let first = from.map_or(i64::MIN, |f| {
-        f.div_euclid(HOUR) + i64::from(f.rem_euclid(HOUR) != 0)
-    });
-    let last = before.map_or(i64::MAX, |b| b.div_euclid(HOUR));
+    let split = split(from, before);
     let mut total = 0u64;
     for state in states {
-        if first >= last {
-            // Inside one hour (or empty): through the index alone.
-            total += indexed(conn, column, state, from, before)?;
-            continue;
+        if let Some((first, last)) = split.hours {
+            let sum: i64 = conn
+                .prepare_cached(&format!(
+                    "SELECT coalesce(sum(n), 0) FROM {} WHERE state = ? AND hour >= ? AND hour < ?",
+                    which.table()
+                ))?
+                .query_row(rusqlite::params![state, first, last], |r| r.get(0))?;
+            total += sum.max(0) as u64;
         }
-        let sum: i64 = conn
-            .prepare_cached(&format!(
-                "SELECT coalesce(sum(n), 0) FROM {table} WHERE state = ? AND hour >= ? AND hour < ?"
-            ))?
-            .query_row(rusqlite::params![state, first, last], |r| r.get(0))?;
-        total += sum.max(0) as u64;
-        if let Some(f) = from
-            && f < first * HOUR
-        {
-            total += indexed(conn, column, state, Some(f), Some(first * HOUR))?;
-        }
-        if let Some(b) = before
-            && last * HOUR < b
-        {
-            total += indexed(conn, column, state, Some(last * HOUR), Some(b))?;
+        for (f, b) in &split.rows {
+            total += indexed(conn, which.column(), state, *f, *b)?;
         }
     }
     Ok(total)
