@@ -67,11 +67,6 @@ pub(crate) const MIGRATION: &str = r#"
                               lower(account COLLATE "default")]) x,
                  generate_series(1, length(x) - 1) n)
     $$;
-    CREATE OR REPLACE FUNCTION shenhe_query_grams(t TEXT) RETURNS TEXT[]
-        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
-        SELECT ARRAY(SELECT substr(l, n, 2) FROM generate_series(1, length(l) - 1) n)
-        FROM (SELECT lower(t COLLATE "default") AS l) s
-    $$;
     CREATE INDEX IF NOT EXISTS applications_search_name ON applications
         USING gin (shenhe_name_grams(merchant));
     CREATE INDEX IF NOT EXISTS applications_search_text ON applications
@@ -90,7 +85,7 @@ pub(crate) fn text(q: &QueueQuery) -> Option<&str> {
 /// The condition a row of `applications a` meets when the search finds it, checked row
 /// by row (no index): what a walk of the queue filters by, and a count of many.
 pub(crate) fn scanned(text: &str, values: &mut Values) -> String {
-    let (id, names) = conditions(text, values, false);
+    let (id, names) = conditions(text, values, None);
     format!("({id} OR {names})")
 }
 
@@ -98,7 +93,7 @@ pub(crate) fn scanned(text: &str, values: &mut Values) -> String {
 /// leads with the GIN index's operator (for a bitmap of the index, each row then
 /// checked); else it only checks the row. A grams function is never called on a row
 /// (some 10 µs: seconds on a million): the index holds their results.
-fn conditions(text: &str, values: &mut Values, indexed: bool) -> (String, String) {
+fn conditions(text: &str, values: &mut Values, indexed: Option<&Pairs>) -> (String, String) {
     // A NUL is kept as ␀ in the columns (PostgreSQL's TEXT holds none): so searched for.
     let text = &*column_text(text);
     // Ids hold ASCII letters, digits, '-' and '_', all below U+007F: those starting with
@@ -108,7 +103,7 @@ fn conditions(text: &str, values: &mut Values, indexed: bool) -> (String, String
     let to = mark(values, Box::new(format!("{lower}\u{7f}")));
     let id = format!("(lower(a.id) >= {from} AND lower(a.id) < {to})");
     let names = if text.chars().count() <= 2 {
-        if indexed {
+        if indexed.is_some() {
             // The key is the answer: every character and pair of the name is one.
             let key = mark(values, Box::new(vec![lower]));
             format!("shenhe_name_grams(a.merchant) @> {key}")
@@ -124,15 +119,42 @@ fn conditions(text: &str, values: &mut Values, indexed: bool) -> (String, String
               OR strpos(lower(a.url), lower({t})) > 0
               OR strpos(lower(a.account), lower({t})) > 0)"
         );
-        if indexed {
-            format!(
-                "shenhe_text_grams(a.merchant, a.url, a.account) @> shenhe_query_grams({t}) AND {check}"
-            )
-        } else {
-            check
+        match indexed {
+            Some(pairs) => {
+                let pairs = mark(values, Box::new(pairs.0.clone()));
+                format!("shenhe_text_grams(a.merchant, a.url, a.account) @> {pairs} AND {check}")
+            }
+            None => check,
         }
     };
     (id, names)
+}
+
+/// The pairs of adjacent characters of a text, lower-cased by the server as
+/// `shenhe_text_grams` lower-cases a row's: the keys of `applications_search_text` a row
+/// holding the text holds. Cut here from the server's `lower()`, not by an SQL function
+/// called in the query: the first call of an SQL function in a session costs some 25 ms
+/// (a command is a session), where this is one round trip.
+pub(crate) struct Pairs(Vec<String>);
+
+impl Pairs {
+    pub(crate) fn of(store: &PgStore, text: &str) -> StoreResult<Pairs> {
+        if text.chars().count() <= 2 {
+            // Read from `applications_search_name` by the text itself.
+            return Ok(Pairs(Vec::new()));
+        }
+        let text = &*column_text(text);
+        let lower: String = store
+            .client
+            .borrow_mut()
+            .query_one("SELECT lower($1::text COLLATE \"default\")", &[&text])
+            .map_err(db_error)?
+            .get(0);
+        let chars: Vec<char> = lower.chars().collect();
+        Ok(Pairs(
+            chars.windows(2).map(|w| w.iter().collect()).collect(),
+        ))
+    }
 }
 
 /// `filter` (a WHERE clause, or nothing) and one more condition.
@@ -147,8 +169,14 @@ fn and(filter: &str, condition: &str) -> String {
 /// The (id, k) of the applications `plain` (the query without its search, its WHERE
 /// clause `filter`) and the search find, through the indexes: those whose id starts with
 /// the text, and those whose names hold it (the GIN index's rows, each checked).
-pub(crate) fn hits(text: &str, filter: &str, key: &str, values: &mut Values) -> String {
-    let (id, names) = conditions(text, values, true);
+pub(crate) fn hits(
+    text: &str,
+    pairs: &Pairs,
+    filter: &str,
+    key: &str,
+    values: &mut Values,
+) -> String {
+    let (id, names) = conditions(text, values, Some(pairs));
     format!(
         "SELECT a.id AS id, {key} AS k FROM applications a {}
          UNION SELECT a.id AS id, {key} AS k FROM applications a {}",
@@ -174,7 +202,8 @@ pub(crate) fn many(store: &PgStore, text: &str, query: &QueueQuery) -> StoreResu
     };
     let mut values: Values = Vec::new();
     let filter = where_clause(&plain, &mut values);
-    let (id, names) = conditions(text, &mut values, true);
+    let pairs = Pairs::of(store, text)?;
+    let (id, names) = conditions(text, &mut values, Some(&pairs));
     let (id, names) = (and(&filter, &id), and(&filter, &names));
     let plan = store
         .client
@@ -227,7 +256,8 @@ pub(crate) fn count_few(store: &PgStore, text: &str, query: &QueueQuery) -> Stor
     };
     let mut values: Values = Vec::new();
     let filter = where_clause(&plain, &mut values);
-    let hits = hits(text, &filter, "a.due_ts", &mut values);
+    let pairs = Pairs::of(store, text)?;
+    let hits = hits(text, &pairs, &filter, "a.due_ts", &mut values);
     let n: i64 = store
         .client
         .borrow_mut()
