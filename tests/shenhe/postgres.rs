@@ -564,8 +564,7 @@ fn a_search_on_postgresql_finds_names_ids_and_addresses_through_its_indexes() {
     superuser(&pg)
         .batch_execute(
             "DROP INDEX applications_search_name, applications_search_text, applications_id_lower;
-             DROP FUNCTION shenhe_name_grams(text), shenhe_text_grams(text, text, text),
-                 shenhe_query_grams(text);
+             DROP FUNCTION shenhe_name_grams(text), shenhe_text_grams(text, text, text);
              UPDATE meta SET value = '5' WHERE key = 'schema_version';",
         )
         .expect("back to schema 5");

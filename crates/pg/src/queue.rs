@@ -110,7 +110,8 @@ pub(crate) fn page(
         };
         let mut values: Values = Vec::new();
         let filter = where_clause(&plain, &mut values);
-        let hits = search::hits(text, &filter, key, &mut values);
+        let pairs = search::Pairs::of(store, text)?;
+        let hits = search::hits(text, &pairs, &filter, key, &mut values);
         let limit = mark(
             &mut values,
             Box::new(i64::try_from(limit).unwrap_or(i64::MAX)),
