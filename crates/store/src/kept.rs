@@ -200,8 +200,26 @@ mod tests {
         }
         let blank = QueueQuery {
             search: Some("  ".into()),
-            ..q
+            ..q.clone()
         };
         assert!(counted(&blank).is_some(), "a blank search is none");
+        // Past the verification window: by the submission's hour.
+        let cutoff =
+            chrono::DateTime::parse_from_rfc3339("2026-11-09T10:00:00+08:00").expect("instant");
+        let lapsed = QueueQuery {
+            submitted_before: Some(cutoff),
+            ..q.clone()
+        };
+        let c = counted(&lapsed).expect("counted");
+        assert_eq!(
+            (c.kept, c.from, c.before),
+            (Kept::Submitted, None, Some(ts(cutoff)))
+        );
+        // Both a due bound and a submission bound: rows.
+        let both = QueueQuery {
+            due_before: Some(cutoff),
+            ..lapsed
+        };
+        assert_eq!(counted(&both), None);
     }
 }
