@@ -45,9 +45,9 @@
 //! is found by a text of three characters or more only where the database's LC_CTYPE
 //! knows it (a UTF-8 locale; not C), where SQLite's FTS5 always folds it.
 
-use crate::{PgStore, db_error};
 use crate::queue::{Values, mark, refs, where_clause};
 use crate::rows::column_text;
+use crate::{PgStore, db_error};
 use shenhe_store::QueueQuery;
 use shenhe_store::StoreResult;
 
