@@ -78,7 +78,7 @@ fn print_stats(
 ) -> std::io::Result<()> {
     let w = lang.stats();
     let q = &s.queue;
-    writeln!(out, "{} ({} {})", w.title, w.since, s.since)?;
+    writeln!(out, "{}", lang.stats_title(&s.since.to_string()))?;
     writeln!(out, "\n{}", w.queue_now)?;
     for (label, n) in [
         (w.pending_review, q.pending_review),

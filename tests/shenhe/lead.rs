@@ -297,6 +297,7 @@ fn stats_count_every_figure_of_a_known_week() {
     assert!(zh.contains("（已处理 3 件）：中位数"), "{zh}");
     assert!(zh.contains("中位数 48.5 工作小时，第90百分位"), "{zh}");
     assert!(!zh.contains("business"), "{zh}");
+    assert!(zh.starts_with("统计（统计起始 "), "{zh}");
     let heading = zh
         .lines()
         .find(|l| l.contains("通过") && l.contains("退回"))

@@ -150,6 +150,15 @@ impl Lang {
         }
     }
 
+    /// `shenhe stats`' first line: the title and the period's first day.
+    pub fn stats_title(self, since: &str) -> String {
+        let w = self.stats();
+        match self {
+            Lang::Zh => format!("{}（{} {since}）", w.title, w.since),
+            Lang::En => format!("{} ({} {since})", w.title, w.since),
+        }
+    }
+
     /// A heading and what follows it on its line.
     pub fn labelled(self, label: &str, value: &str) -> String {
         match self {
