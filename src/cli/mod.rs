@@ -761,16 +761,14 @@ fn run(cli: Cli) -> CliResult {
             // roles (no lead yet), only the file's owner becomes it.
             let mut review = open_review(&db, policy)?;
             match review.make_first_lead(!existed, roles::owns_database(&db)) {
-                Ok(true) => writeln!(out, "{}: first lead", review.actor())?,
+                Ok(true) => writeln!(out, "{}", lang.first_lead(review.actor()))?,
                 Ok(false) => {}
-                Err(crate::review::ReviewError::NoLeadYet { .. }) => writeln!(
-                    out,
-                    "no lead yet: the owner of {} makes the first one with `shenhe reviewers add NAME --lead`",
-                    location::display(&db)
-                )?,
+                Err(crate::review::ReviewError::NoLeadYet { .. }) => {
+                    writeln!(out, "{}", lang.no_lead_yet_of(&location::display(&db)))?
+                }
                 Err(e) => return Err(e.into()),
             }
-            writeln!(out, "database ready: {}", location::display(&db))?;
+            writeln!(out, "{}", lang.database_ready(&location::display(&db)))?;
         }
     }
     Ok(())

@@ -401,6 +401,19 @@ fn the_operators_commands_speak_chinese() {
     env.import_records(&[record("SQ1")]);
     let zh = |args: &[&str]| ok_as(&env, "lina", &[&["--lang", "zh"], args].concat());
     assert_eq!(zh(&["reviewers", "add", "bob"]).trim(), "bob：审核员");
+    let fresh = Env::fresh();
+    let made = fresh
+        .command()
+        .env("SHENHE_REVIEWER", "wang")
+        .args(["--lang", "zh", "init", "--allow-reviewer-override"])
+        .output()
+        .expect("init");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let said = stdout(&made);
+    assert!(
+        said.contains("wang：第一位组长") && said.contains("数据库已就绪："),
+        "{said}"
+    );
     let list = zh(&["reviewers", "list"]);
     let lines: Vec<&str> = list.lines().collect();
     assert!(

@@ -47,6 +47,33 @@ impl Lang {
         )
     }
 
+    /// `init`: the account that made the database is its first lead.
+    pub fn first_lead(self, name: &str) -> String {
+        match self {
+            Lang::Zh => format!("{name}：第一位组长"),
+            Lang::En => format!("{name}: first lead"),
+        }
+    }
+
+    /// `init` on a database from before roles, run by another than its file's owner.
+    pub fn no_lead_yet_of(self, db: &str) -> String {
+        match self {
+            Lang::Zh => {
+                format!("还没有组长：{db} 的所有者用 `shenhe reviewers add NAME --lead` 指定第一位")
+            }
+            Lang::En => format!(
+                "no lead yet: the owner of {db} makes the first one with `shenhe reviewers add NAME --lead`"
+            ),
+        }
+    }
+
+    pub fn database_ready(self, db: &str) -> String {
+        match self {
+            Lang::Zh => format!("数据库已就绪：{db}"),
+            Lang::En => format!("database ready: {db}"),
+        }
+    }
+
     pub fn reviewer_is(self, name: &str, lead: bool) -> String {
         match self {
             Lang::Zh => format!("{name}：{}", role(self, lead)),
