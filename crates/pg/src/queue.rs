@@ -99,8 +99,12 @@ pub(crate) fn page(
         SortKey::Submitted => "a.submitted_ts",
         SortKey::Merchant => "a.merchant_key",
     };
-    if let Some(text) = search::text(query)
-        && !search::many(store, text, query)?
+    // Its pairs of characters, cut once (a round trip) for both questions below.
+    let searched = search::text(query)
+        .map(|text| search::Pairs::of(store, text).map(|pairs| (text, pairs)))
+        .transpose()?;
+    if let Some((text, pairs)) = &searched
+        && !search::many(store, text, pairs, query)?
     {
         // A search that finds few: they first, through the search's indexes, then only
         // they are sorted. One that finds many walks the queue, as a page without one.
@@ -110,8 +114,7 @@ pub(crate) fn page(
         };
         let mut values: Values = Vec::new();
         let filter = where_clause(&plain, &mut values);
-        let pairs = search::Pairs::of(store, text)?;
-        let hits = search::hits(text, &pairs, &filter, key, &mut values);
+        let hits = search::hits(text, pairs, &filter, key, &mut values);
         let limit = mark(
             &mut values,
             Box::new(i64::try_from(limit).unwrap_or(i64::MAX)),
@@ -181,10 +184,11 @@ pub(crate) fn count(store: &PgStore, query: &QueueQuery) -> StoreResult<u64> {
     if let Some(n) = crate::counters::count(store, query)? {
         return Ok(n);
     }
-    if let Some(text) = search::text(query)
-        && !search::many(store, text, query)?
-    {
-        return search::count_few(store, text, query);
+    if let Some(text) = search::text(query) {
+        let pairs = search::Pairs::of(store, text)?;
+        if !search::many(store, text, &pairs, query)? {
+            return search::count_few(store, text, &pairs, query);
+        }
     }
     let mut values: Values = Vec::new();
     let filter = where_clause(query, &mut values);

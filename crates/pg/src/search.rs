@@ -196,15 +196,19 @@ const SURELY_MANY: f64 = 5.0 * WALK_FROM as f64;
 
 /// Whether the search of `query` finds at least [`WALK_FROM`] applications: surely, by
 /// the planner's estimate; else counted up to there only, through the indexes.
-pub(crate) fn many(store: &PgStore, text: &str, query: &QueueQuery) -> StoreResult<bool> {
+pub(crate) fn many(
+    store: &PgStore,
+    text: &str,
+    pairs: &Pairs,
+    query: &QueueQuery,
+) -> StoreResult<bool> {
     let plain = QueueQuery {
         search: None,
         ..query.clone()
     };
     let mut values: Values = Vec::new();
     let filter = where_clause(&plain, &mut values);
-    let pairs = Pairs::of(store, text)?;
-    let (id, names) = conditions(text, &mut values, Some(&pairs));
+    let (id, names) = conditions(text, &mut values, Some(pairs));
     let (id, names) = (and(&filter, &id), and(&filter, &names));
     let plan = store
         .conn()?
@@ -246,15 +250,19 @@ fn estimated_rows(line: &str) -> Option<f64> {
 
 /// How many the search of `query` finds, when they are few (not [`many`]): its hits
 /// counted. Many are counted by a scan (`queue::count`), checking each row.
-pub(crate) fn count_few(store: &PgStore, text: &str, query: &QueueQuery) -> StoreResult<u64> {
+pub(crate) fn count_few(
+    store: &PgStore,
+    text: &str,
+    pairs: &Pairs,
+    query: &QueueQuery,
+) -> StoreResult<u64> {
     let plain = QueueQuery {
         search: None,
         ..query.clone()
     };
     let mut values: Values = Vec::new();
     let filter = where_clause(&plain, &mut values);
-    let pairs = Pairs::of(store, text)?;
-    let hits = hits(text, &pairs, &filter, "a.due_ts", &mut values);
+    let hits = hits(text, pairs, &filter, "a.due_ts", &mut values);
     let n: i64 = store
         .interruptible(&mut *store.conn()?, |c| {
             c.query_one(&format!("SELECT count(*) FROM ({hits}) h"), &refs(&values))
